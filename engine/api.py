@@ -1,0 +1,118 @@
+"""The engine facade: the one object the CLI, the desktop app and scripts use.
+
+    from engine.api import Engine
+    with Engine(library="~/voices") as eng:
+        eng.importer.import_paths(["clips/"], voice="Alice")
+        print([v.name for v in eng.library.voices()])
+
+Subsystems are created on first use, so opening an Engine is cheap (no torch
+import until something needs it). Each subsystem lives in its own package and
+only talks to the others through this object:
+
+=================  =========================================  ==========================
+attribute          class                                      what
+=================  =========================================  ==========================
+``library``        :class:`engine.library.Library`            catalog, blobs, history
+``importer``       :class:`engine.library.importers.Importer` import / export of voices
+``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clusters, emotion, grid
+``bases``          :class:`engine.backends.store.BaseStore`   stored cluster bases
+``runtime``        :class:`engine.runtime.Runtime`            device, VRAM budget, base pool, scheduler
+``speech``         :class:`engine.speech.SpeechService`       "say this in voice V" → audio chunks
+``assets``         :class:`engine.assets.Assets`              linked GPT-SoVITS pretrained models
+=================  =========================================  ==========================
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .events import EventBus
+from .library import Library
+from .paths import resolve_library_dir
+from .settings import Settings
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class Engine:
+    def __init__(
+        self,
+        library: str | os.PathLike | None = None,
+        *,
+        settings: Settings | None = None,
+        events: EventBus | None = None,
+        device: str | None = None,
+        vram_limit_mb: float | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.events = events or EventBus()
+        explicit = library if library is not None else self.settings.get("library.path")
+        self.library_path: Path = resolve_library_dir(explicit)
+        self.device_spec = device or self.settings.get("runtime.device")
+        self._vram_limit_mb = vram_limit_mb
+        self._lock = threading.RLock()
+        self._closed = False
+
+    # -- subsystems (lazy) -------------------------------------------------------------------------
+    @cached_property
+    def library(self) -> Library:
+        return Library.open(self.library_path, events=self.events)
+
+    @cached_property
+    def importer(self):
+        return _load("engine.library.importers.Importer")(self)
+
+    @cached_property
+    def analysis(self):
+        return _load("engine.analysis.service.AnalysisService")(self)
+
+    @cached_property
+    def bases(self):
+        return _load("engine.backends.store.BaseStore")(self)
+
+    @cached_property
+    def runtime(self):
+        return _load("engine.runtime.Runtime")(self)
+
+    @cached_property
+    def speech(self):
+        return _load("engine.speech.SpeechService")(self)
+
+    @cached_property
+    def assets(self):
+        return _load("engine.assets.Assets")(self)
+
+    @property
+    def vram_limit_mb(self) -> float:
+        if self._vram_limit_mb is not None:
+            return float(self._vram_limit_mb)
+        return float(self.settings.get("runtime.vram_limit_mb"))
+
+    # -- lifetime ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Finish or cancel running work, release the device and close the catalog."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for name in ("speech", "runtime", "analysis"):
+            obj = self.__dict__.get(name)
+            if obj is not None and hasattr(obj, "close"):
+                obj.close()
+        lib = self.__dict__.get("library")
+        if lib is not None:
+            lib.close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

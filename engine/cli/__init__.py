@@ -1,0 +1,126 @@
+"""The ``timbrel`` command line.
+
+Each module in this package that defines ``register(subparsers)`` adds its
+subcommands; a subcommand's handler is ``func(args, ctx) -> int | None``.
+Exit status: 0 ok, 1 a user-facing error (message and hint on stderr),
+2 a usage error. ``--json`` on a command prints machine-readable output on stdout.
+
+Plain ``timbrel`` (no command) opens the desktop app when it is installed and
+a display is available, otherwise it prints help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from typing import Any, Callable, Sequence
+
+from .. import __version__
+from ..errors import TimbrelError
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = [
+    "library_cmds",
+    "analysis_cmds",
+    "bases_cmds",
+    "speech_cmds",
+    "runtime_cmds",
+    "assets_cmds",
+    "app_cmds",
+]
+
+
+class Context:
+    """What a command handler gets besides its arguments: the engine (opened on first use) and output helpers."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._engine = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from ..api import Engine
+
+            self._engine = Engine(library=getattr(self.args, "library", None))
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+    def emit(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
+        """Print ``data`` as JSON with ``--json``, else ``text`` (a string or a function returning one)."""
+        if getattr(self.args, "json", False):
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            if callable(text):
+                text = text()
+            if text is None:
+                text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+            print(text)
+
+    @staticmethod
+    def info(message: str) -> None:
+        print(message, file=sys.stderr)
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def _command_modules() -> list[str]:
+    present = {m.name for m in pkgutil.iter_modules(__path__)}
+    return [m for m in COMMAND_MODULES if m in present] + sorted(present - set(COMMAND_MODULES) - {"__main__"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="timbrel",
+        description="Timbrel: hundreds of cloned voices on one GPU. Run without a command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"timbrel {__version__}")
+    parser.add_argument("--library", metavar="PATH", help="library folder (default: $TIMBREL_LIBRARY or the user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _command_modules():
+        module = importlib.import_module(f"{__name__}.{name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        opener = getattr(args, "open_app", None)
+        if opener is None:
+            try:
+                from .app_cmds import open_app_or_help as opener  # type: ignore[no-redef]
+            except ImportError:
+                opener = None
+        if opener is not None:
+            return int(opener(args, parser) or 0)
+        parser.print_help()
+        return 0
+    ctx = Context(args)
+    try:
+        return int(args.func(args, ctx) or 0)
+    except TimbrelError as exc:
+        print(f"timbrel: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("timbrel: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,431 @@
+"""The voice library: a folder holding the catalog (``catalog.sqlite``) and blobs (``blobs/``).
+
+All changes to a voice go through :meth:`Library.edit`, which runs them in one
+catalog transaction and, on success, appends one new version with a snapshot
+of the whole voice. History, diff and revert work on those snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import AlreadyExists, InvalidInput, NotFound, StorageError
+from ..events import EventBus
+from ..paths import resolve_library_dir
+from .blobs import BlobStore
+from .catalog import Catalog, utc_now
+from .emotions import EMOTION_SOURCES, normalize_emotion
+from .models import Clip, Voice, VoiceVersion
+
+CATALOG_NAME = "catalog.sqlite"
+MARKER_NAME = "timbrel-library.json"
+LIBRARY_FORMAT = 1
+MAX_NAME = 120
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("A voice needs a name.")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"Voice names are at most {MAX_NAME} characters.")
+    if any(ord(ch) < 32 for ch in name):
+        raise InvalidInput("Voice names cannot contain control characters.")
+    return name
+
+
+@dataclass
+class VoiceEditor:
+    """Mutations of one voice inside an open transaction (see :meth:`Library.edit`)."""
+
+    library: "Library"
+    conn: sqlite3.Connection
+    voice_id: int
+    changed: bool = False
+
+    def _touch(self) -> None:
+        self.changed = True
+
+    def rename(self, new_name: str) -> None:
+        new_name = _check_name(new_name)
+        clash = self.conn.execute("SELECT id FROM voices WHERE name = ? AND id != ?", (new_name, self.voice_id)).fetchone()
+        if clash:
+            raise AlreadyExists(f"There is already a voice named '{new_name}'.")
+        self.conn.execute("UPDATE voices SET name = ? WHERE id = ?", (new_name, self.voice_id))
+        self._touch()
+
+    def set_language(self, language: str | None) -> None:
+        self.conn.execute("UPDATE voices SET language = ? WHERE id = ?", (language, self.voice_id))
+        self._touch()
+
+    def set_notes(self, notes: str) -> None:
+        self.conn.execute("UPDATE voices SET notes = ? WHERE id = ?", (notes or "", self.voice_id))
+        self._touch()
+
+    def set_tags(self, tags: list[str] | tuple[str, ...]) -> None:
+        self.conn.execute("DELETE FROM voice_tags WHERE voice_id = ?", (self.voice_id,))
+        for tag in sorted({t.strip() for t in tags if t and t.strip()}):
+            self.conn.execute("INSERT INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
+        self._touch()
+
+    def add_tag(self, tag: str) -> None:
+        tag = tag.strip()
+        if tag:
+            self.conn.execute("INSERT OR IGNORE INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
+            self._touch()
+
+    def remove_tag(self, tag: str) -> None:
+        self.conn.execute("DELETE FROM voice_tags WHERE voice_id = ? AND tag = ?", (self.voice_id, tag.strip()))
+        self._touch()
+
+    def add_clip(
+        self,
+        sha256: str,
+        *,
+        duration: float,
+        sample_rate: int,
+        transcript: str = "",
+        language: str | None = None,
+        emotion: str | None = None,
+        emotion_source: str | None = None,
+        source_path: str | None = None,
+        size: int | None = None,
+    ) -> int | None:
+        """Attach a stored blob to the voice as a clip. Returns the clip id, or ``None`` if the voice already has this audio."""
+        if not self.library.blobs.exists(sha256):
+            raise StorageError(f"Clip audio {sha256[:12]} is not in the blob store.")
+        emotion = normalize_emotion(emotion)
+        if emotion is None:
+            emotion_source = None
+        elif emotion_source is None:
+            emotion_source = "import"
+        if emotion_source is not None and emotion_source not in EMOTION_SOURCES:
+            raise InvalidInput(f"Unknown emotion source '{emotion_source}'.")
+        self.library._register_blob(self.conn, sha256, "clip", size)
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO clips(voice_id, sha256, transcript, language, emotion, emotion_source, duration,"
+            " sample_rate, source_path, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (self.voice_id, sha256, transcript or "", language, emotion, emotion_source, float(duration),
+             int(sample_rate), source_path, utc_now()),
+        )
+        if cur.rowcount == 0:
+            return None
+        self._touch()
+        return int(cur.lastrowid)
+
+    def update_clip(self, clip_id: int, **fields: Any) -> None:
+        allowed = {"transcript", "language", "emotion", "emotion_source"}
+        bad = set(fields) - allowed
+        if bad:
+            raise InvalidInput(f"Cannot change {', '.join(sorted(bad))} of a clip.")
+        row = self.conn.execute("SELECT id FROM clips WHERE id = ? AND voice_id = ?", (clip_id, self.voice_id)).fetchone()
+        if row is None:
+            raise NotFound(f"Clip {clip_id} is not part of this voice.")
+        if "emotion" in fields:
+            fields["emotion"] = normalize_emotion(fields["emotion"])
+            fields.setdefault("emotion_source", "user" if fields["emotion"] else None)
+            if fields["emotion"] is None:
+                fields["emotion_source"] = None
+        for key, value in fields.items():
+            self.conn.execute(f"UPDATE clips SET {key} = ? WHERE id = ?", (value, clip_id))
+        self._touch()
+
+    def remove_clip(self, clip_id: int) -> None:
+        cur = self.conn.execute("DELETE FROM clips WHERE id = ? AND voice_id = ?", (clip_id, self.voice_id))
+        if cur.rowcount == 0:
+            raise NotFound(f"Clip {clip_id} is not part of this voice.")
+        self._touch()
+
+    def clear_clips(self) -> None:
+        self.conn.execute("DELETE FROM clips WHERE voice_id = ?", (self.voice_id,))
+        self._touch()
+
+
+class Library:
+    """A Timbrel library folder. Open with :meth:`open`; close with :meth:`close` (or use ``with``)."""
+
+    def __init__(self, root: str | os.PathLike, events: EventBus | None = None) -> None:
+        self.root = Path(root)
+        self.events = events or EventBus()
+        self.blobs = BlobStore(self.root / "blobs")
+        self.catalog = Catalog(self.root / CATALOG_NAME)
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, *, create: bool = True, events: EventBus | None = None) -> "Library":
+        root = resolve_library_dir(path)
+        if root.exists() and not root.is_dir():
+            raise StorageError(f"{root} is a file, not a library folder.", hint="Choose a folder for the library.")
+        marker = root / MARKER_NAME
+        if not marker.exists():
+            if not create:
+                raise NotFound(f"There is no Timbrel library at {root}.", hint="Import something first, or pass --library PATH.")
+            if root.exists() and any(p for p in root.iterdir() if not p.name.startswith(".")) and not (root / CATALOG_NAME).exists():
+                raise StorageError(
+                    f"{root} is not empty and is not a Timbrel library.",
+                    hint="Choose an empty folder (or a new name) for the library.",
+                )
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the library folder {root}: {exc.strerror}.") from exc
+        lib = cls(root, events=events)
+        lib.blobs.ensure()
+        lib.catalog.migrate()
+        if not marker.exists():
+            from ..fsutil import atomic_write_json
+
+            atomic_write_json(marker, {"format": LIBRARY_FORMAT, "created_at": utc_now()})
+        return lib
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- blobs ---------------------------------------------------------------------------------
+    def _register_blob(self, conn: sqlite3.Connection, sha256: str, kind: str, size: int | None = None) -> None:
+        if size is None:
+            size = self.blobs.size(sha256)
+        conn.execute(
+            "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at) VALUES (?, ?, ?, ?)",
+            (sha256, int(size), kind, utc_now()),
+        )
+
+    def register_blob(self, sha256: str, kind: str, size: int | None = None) -> None:
+        with self.catalog.transaction() as conn:
+            self._register_blob(conn, sha256, kind, size)
+
+    def referenced_blobs(self) -> set[str]:
+        """Every blob the catalog still needs: current clips, every history snapshot, and other tables' references."""
+        refs = {r[0] for r in self.catalog.query("SELECT sha256 FROM clips")}
+        for row in self.catalog.query("SELECT snapshot FROM voice_versions"):
+            snap = json.loads(row[0])
+            refs.update(c["sha256"] for c in snap.get("clips", []))
+        for table, column in self._blob_reference_columns():
+            refs.update(r[0] for r in self.catalog.query(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"))
+        return refs
+
+    def _blob_reference_columns(self) -> list[tuple[str, str]]:
+        """Columns in other tables named ``*sha256`` that point at blobs (bases, manifests...)."""
+        out = []
+        for (table,) in self.catalog.query("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            if table in ("clips", "blobs", "voice_versions", "schema_migrations"):
+                continue
+            for col in self.catalog.query(f"PRAGMA table_info({table})"):
+                if col["name"].endswith("blob_sha256"):
+                    out.append((table, col["name"]))
+        return out
+
+    # -- voices --------------------------------------------------------------------------------
+    def _voice_id(self, conn: sqlite3.Connection, voice: str | int) -> int:
+        if isinstance(voice, int):
+            row = conn.execute("SELECT id FROM voices WHERE id = ?", (voice,)).fetchone()
+        else:
+            row = conn.execute("SELECT id FROM voices WHERE name = ?", (voice.strip(),)).fetchone()
+            if row is None and voice.strip().isdigit():
+                row = conn.execute("SELECT id FROM voices WHERE id = ?", (int(voice.strip()),)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no voice named '{voice}'.", hint="'timbrel voices' lists the voices in this library.")
+        return int(row[0])
+
+    def has_voice(self, name: str) -> bool:
+        return self.catalog.query_one("SELECT 1 FROM voices WHERE name = ?", (name.strip(),)) is not None
+
+    def create_voice(self, name: str, *, language: str | None = None, tags: list[str] | tuple[str, ...] = (), notes: str = "") -> Voice:
+        name = _check_name(name)
+        with self.edit_new(name, language=language, summary="created") as ed:
+            if tags:
+                ed.set_tags(tags)
+            if notes:
+                ed.set_notes(notes)
+        return self.voice(name)
+
+    @contextlib.contextmanager
+    def edit_new(self, name: str, *, language: str | None = None, summary: str = "created", action: str = "create") -> Iterator[VoiceEditor]:
+        """Create a voice and fill it in one transaction (an import that fails leaves no voice behind)."""
+        name = _check_name(name)
+        with self.catalog.transaction() as conn:
+            if conn.execute("SELECT 1 FROM voices WHERE name = ?", (name,)).fetchone():
+                raise AlreadyExists(f"There is already a voice named '{name}'.", hint="Pick another name, or add clips to it with --voice.")
+            now = utc_now()
+            cur = conn.execute(
+                "INSERT INTO voices(name, language, notes, version, created_at, updated_at) VALUES (?, ?, '', 0, ?, ?)",
+                (name, language, now, now),
+            )
+            ed = VoiceEditor(self, conn, int(cur.lastrowid), changed=True)
+            yield ed
+            self._record_version(conn, ed.voice_id, action, summary)
+        self.events.publish("library.changed", voice=name, action=action)
+
+    @contextlib.contextmanager
+    def edit(self, voice: str | int, *, action: str = "edit", summary: str = "") -> Iterator[VoiceEditor]:
+        """Change a voice in one transaction; on success append one version (if anything changed)."""
+        with self.catalog.transaction() as conn:
+            vid = self._voice_id(conn, voice)
+            ed = VoiceEditor(self, conn, vid)
+            yield ed
+            if ed.changed:
+                self._record_version(conn, vid, action, summary)
+        if ed.changed:
+            self.events.publish("library.changed", voice=self.voice(vid).name, action=action)
+
+    def _record_version(self, conn: sqlite3.Connection, voice_id: int, action: str, summary: str) -> int:
+        version = int(conn.execute("SELECT version FROM voices WHERE id = ?", (voice_id,)).fetchone()[0]) + 1
+        now = utc_now()
+        conn.execute("UPDATE voices SET version = ?, updated_at = ? WHERE id = ?", (version, now, voice_id))
+        snapshot = self._snapshot(conn, voice_id)
+        conn.execute(
+            "INSERT INTO voice_versions(voice_id, version, created_at, action, summary, snapshot) VALUES (?,?,?,?,?,?)",
+            (voice_id, version, now, action, summary or action, json.dumps(snapshot, ensure_ascii=False, sort_keys=True)),
+        )
+        return version
+
+    def _snapshot(self, conn: sqlite3.Connection, voice_id: int) -> dict[str, Any]:
+        v = conn.execute("SELECT name, language, notes FROM voices WHERE id = ?", (voice_id,)).fetchone()
+        tags = [r[0] for r in conn.execute("SELECT tag FROM voice_tags WHERE voice_id = ? ORDER BY tag", (voice_id,))]
+        clips = [
+            {
+                "sha256": r["sha256"], "transcript": r["transcript"], "language": r["language"], "emotion": r["emotion"],
+                "emotion_source": r["emotion_source"], "duration": r["duration"], "sample_rate": r["sample_rate"],
+                "source_path": r["source_path"],
+            }
+            for r in conn.execute("SELECT * FROM clips WHERE voice_id = ? ORDER BY id", (voice_id,))
+        ]
+        return {"name": v["name"], "language": v["language"], "notes": v["notes"], "tags": tags, "clips": clips}
+
+    def delete_voice(self, voice: str | int) -> None:
+        with self.catalog.transaction() as conn:
+            vid = self._voice_id(conn, voice)
+            name = conn.execute("SELECT name FROM voices WHERE id = ?", (vid,)).fetchone()[0]
+            conn.execute("DELETE FROM voices WHERE id = ?", (vid,))
+        self.events.publish("library.changed", voice=name, action="delete")
+
+    # -- reading -------------------------------------------------------------------------------
+    def _clip_from_row(self, r: sqlite3.Row) -> Clip:
+        return Clip(
+            id=r["id"], voice_id=r["voice_id"], sha256=r["sha256"], transcript=r["transcript"], language=r["language"],
+            emotion=r["emotion"], emotion_source=r["emotion_source"], duration=r["duration"],
+            sample_rate=r["sample_rate"], source_path=r["source_path"], created_at=r["created_at"],
+        )
+
+    def voice(self, voice: str | int) -> Voice:
+        conn = self.catalog.conn
+        vid = self._voice_id(conn, voice)
+        r = conn.execute("SELECT * FROM voices WHERE id = ?", (vid,)).fetchone()
+        tags = tuple(x[0] for x in conn.execute("SELECT tag FROM voice_tags WHERE voice_id = ? ORDER BY tag", (vid,)))
+        clips = tuple(self._clip_from_row(c) for c in conn.execute("SELECT * FROM clips WHERE voice_id = ? ORDER BY id", (vid,)))
+        return Voice(
+            id=r["id"], name=r["name"], language=r["language"], notes=r["notes"], version=r["version"],
+            created_at=r["created_at"], updated_at=r["updated_at"], tags=tags, clips=clips,
+        )
+
+    def voices(self) -> list[Voice]:
+        ids = [r[0] for r in self.catalog.query("SELECT id FROM voices ORDER BY name COLLATE NOCASE")]
+        return [self.voice(i) for i in ids]
+
+    def voice_names(self) -> list[str]:
+        return [r[0] for r in self.catalog.query("SELECT name FROM voices ORDER BY name COLLATE NOCASE")]
+
+    def clip(self, clip_id: int) -> Clip:
+        r = self.catalog.query_one("SELECT * FROM clips WHERE id = ?", (clip_id,))
+        if r is None:
+            raise NotFound(f"There is no clip {clip_id}.")
+        return self._clip_from_row(r)
+
+    def all_clips(self) -> list[Clip]:
+        return [self._clip_from_row(r) for r in self.catalog.query("SELECT * FROM clips ORDER BY voice_id, id")]
+
+    def clip_path(self, clip: Clip | str) -> Path:
+        """Path of a clip's FLAC file in the blob store (read-only: never modify it)."""
+        sha = clip if isinstance(clip, str) else clip.sha256
+        return self.blobs.path(sha)
+
+    # -- history -------------------------------------------------------------------------------
+    def history(self, voice: str | int) -> list[VoiceVersion]:
+        vid = self._voice_id(self.catalog.conn, voice)
+        rows = self.catalog.query("SELECT * FROM voice_versions WHERE voice_id = ? ORDER BY version", (vid,))
+        return [
+            VoiceVersion(r["voice_id"], r["version"], r["created_at"], r["action"], r["summary"], json.loads(r["snapshot"]))
+            for r in rows
+        ]
+
+    def version(self, voice: str | int, version: int) -> VoiceVersion:
+        for v in self.history(voice):
+            if v.version == version:
+                return v
+        raise NotFound(f"Voice '{voice}' has no version {version}.", hint=f"'timbrel history {voice}' lists its versions.")
+
+    def diff(self, voice: str | int, old: int, new: int | None = None) -> dict[str, Any]:
+        """What changed between two versions (``new`` defaults to the current one)."""
+        hist = self.history(voice)
+        if new is None:
+            new = hist[-1].version
+        a = self.version(voice, old).snapshot
+        b = self.version(voice, new).snapshot
+        return snapshot_diff(a, b) | {"from": old, "to": new}
+
+    def revert(self, voice: str | int, version: int) -> Voice:
+        """Make the voice look as it did at ``version``; recorded as a new version (nothing is lost)."""
+        target = self.version(voice, version).snapshot
+        missing = [c["sha256"] for c in target["clips"] if not self.blobs.exists(c["sha256"])]
+        if missing:
+            raise StorageError(
+                f"Version {version} needs {len(missing)} clip file(s) that are missing from the library.",
+                hint="Run 'timbrel doctor' to see what is damaged.",
+            )
+        with self.edit(voice, action="revert", summary=f"reverted to version {version}") as ed:
+            if target["name"] != self.catalog.conn.execute("SELECT name FROM voices WHERE id = ?", (ed.voice_id,)).fetchone()[0]:
+                ed.rename(target["name"])
+            ed.set_language(target.get("language"))
+            ed.set_notes(target.get("notes", ""))
+            ed.set_tags(target.get("tags", []))
+            ed.clear_clips()
+            for c in target["clips"]:
+                ed.add_clip(
+                    c["sha256"], duration=c["duration"], sample_rate=c["sample_rate"], transcript=c["transcript"],
+                    language=c["language"], emotion=c["emotion"], emotion_source=c["emotion_source"],
+                    source_path=c["source_path"],
+                )
+            ed.changed = True
+        return self.voice(ed.voice_id)
+
+    # -- sizes ---------------------------------------------------------------------------------
+    def voice_stored_bytes(self, voice: str | int) -> int:
+        """Bytes of the distinct blobs the voice's current clips use."""
+        vid = self._voice_id(self.catalog.conn, voice)
+        return int(self.catalog.scalar(
+            "SELECT COALESCE(SUM(size), 0) FROM blobs WHERE sha256 IN (SELECT sha256 FROM clips WHERE voice_id = ?)", (vid,)
+        ))
+
+
+def snapshot_diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Field-level difference between two voice snapshots."""
+    out: dict[str, Any] = {"fields": {}}
+    for key in ("name", "language", "notes"):
+        if a.get(key) != b.get(key):
+            out["fields"][key] = {"from": a.get(key), "to": b.get(key)}
+    ta, tb = set(a.get("tags", [])), set(b.get("tags", []))
+    out["tags_added"] = sorted(tb - ta)
+    out["tags_removed"] = sorted(ta - tb)
+    ca = {c["sha256"]: c for c in a.get("clips", [])}
+    cb = {c["sha256"]: c for c in b.get("clips", [])}
+    out["clips_added"] = [cb[s] for s in cb if s not in ca]
+    out["clips_removed"] = [ca[s] for s in ca if s not in cb]
+    changed = []
+    for s in ca.keys() & cb.keys():
+        fields = {k: {"from": ca[s].get(k), "to": cb[s].get(k)} for k in ("transcript", "language", "emotion", "emotion_source") if ca[s].get(k) != cb[s].get(k)}
+        if fields:
+            changed.append({"sha256": s, "changes": fields})
+    out["clips_changed"] = changed
+    return out
