@@ -1,0 +1,1 @@
+"""Audio decode, resampling, loudness, trimming, segmentation and spectral features."""
