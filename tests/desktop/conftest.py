@@ -1,0 +1,63 @@
+"""Fixtures for the desktop and playback tests.
+
+* ``alsa_capture``: points ALSA's default PCM at a raw file (tests/desktop/alsa_capture.conf.in), so
+  sounddevice playback really runs through PortAudio and the played samples can be read back.
+* ``app_engine``: an Engine on a private library for the GUI tests, closed afterwards.
+* ``window``: the main window with its engine; every worker thread is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+CAPTURE_RATE = 22050
+
+
+class Capture:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> np.ndarray:
+        """Samples of the last stream played (the file is truncated at each stream open)."""
+        if not self.path.exists():
+            return np.zeros(0, dtype=np.float32)
+        return np.frombuffer(self.path.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
+
+
+@pytest.fixture(scope="session")
+def alsa_capture(tmp_path_factory):
+    try:
+        import sounddevice as sd
+    except OSError as exc:
+        pytest.skip(f"PortAudio (libportaudio2) is not installed: {exc}")
+    folder = tmp_path_factory.mktemp("alsa")
+    raw = folder / "played.raw"
+    conf = folder / "asound.conf"
+    template = (HERE / "alsa_capture.conf.in").read_text()
+    conf.write_text(template.replace("@CAPTURE_FILE@", str(raw)).replace("@RATE@", str(CAPTURE_RATE)))
+    old = os.environ.get("ALSA_CONFIG_PATH")
+    os.environ["ALSA_CONFIG_PATH"] = str(conf)
+    sd._terminate()   # PortAudio scans devices at initialisation: rescan with the capture config
+    sd._initialize()
+    yield Capture(raw)
+    if old is None:
+        os.environ.pop("ALSA_CONFIG_PATH", None)
+    else:
+        os.environ["ALSA_CONFIG_PATH"] = old
+    sd._terminate()
+    sd._initialize()
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_behind():
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    left = [t.name for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and t.name.startswith("timbrel")]
+    assert not left, f"threads left running: {left}"
