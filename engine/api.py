@@ -19,6 +19,8 @@ attribute          class                                      what
 ``runtime``        :class:`engine.runtime.Runtime`            device, VRAM budget, base pool, scheduler
 ``speech``         :class:`engine.speech.SpeechService`       "say this in voice V" → audio chunks
 ``assets``         :class:`engine.assets.Assets`              linked GPT-SoVITS pretrained models
+``cues``           :class:`engine.cues.CueStore`              saved requests (soundboard, hotkeys)
+``playback``       :class:`engine.playback.Playback`          audio output queue (sounddevice / null)
 =================  =========================================  ==========================
 """
 
@@ -90,6 +92,15 @@ class Engine:
     def assets(self):
         return _load("engine.assets.Assets")(self)
 
+    @cached_property
+    def cues(self):
+        return _load("engine.cues.CueStore")(self)
+
+    @cached_property
+    def playback(self):
+        """Audio output queue (``engine.playback.Playback``) on the ``playback.device`` setting."""
+        return _load("engine.playback.Playback")(self.settings.get("playback.device"), events=self.events)
+
     @property
     def vram_limit_mb(self) -> float:
         if self._vram_limit_mb is not None:
@@ -103,7 +114,7 @@ class Engine:
             if self._closed:
                 return
             self._closed = True
-        for name in ("speech", "runtime", "analysis"):
+        for name in ("playback", "speech", "runtime", "analysis"):
             obj = self.__dict__.get(name)
             if obj is not None and hasattr(obj, "close"):
                 obj.close()

@@ -17,6 +17,7 @@ Topics in use (``data`` keys in brackets):
 * ``runtime.queue`` [lengths: dict]
 * ``request.done`` [request_id, wait_s, service_s, ok]
 * ``playback.state`` [state]
+* ``cues.changed`` [cue, action]
 """
 
 from __future__ import annotations
