@@ -1,0 +1,189 @@
+"""Text frontend: known phone sequences checked against the upstream v2 symbol table."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from engine.backends.gptsovits.text import (
+    SYMBOL_TO_ID,
+    SYMBOLS_V2,
+    bert_features,
+    phones_to_ids,
+    split_sentences,
+    text_to_phones,
+)
+from engine.backends.gptsovits.text import en_g2p, en_normalize, zh_normalize, zh_numbers
+from engine.backends.gptsovits.text.segment import split_languages
+from engine.backends.gptsovits.text.tables import PINYIN_TO_PHONES
+from engine.backends.gptsovits.text.zh_g2p import syllable_phones
+from engine.errors import InvalidInput
+
+
+def zh(text: str) -> str:
+    return " ".join(text_to_phones(text, "zh").phones)
+
+
+def en(text: str) -> str:
+    return " ".join(text_to_phones(text, "en").phones)
+
+
+# ------------------------------------------------------------------------------------------ symbol table
+def test_symbol_table_matches_upstream_v2():
+    assert len(SYMBOLS_V2) == 732
+    # sha256 of upstream symbols2.symbols ("\n"-joined), evaluated from RVC-Boss/GPT-SoVITS@48b1a01
+    assert hashlib.sha256("\n".join(SYMBOLS_V2).encode()).hexdigest() == (
+        "0771f6cd6f6201e8c2b0de921dc69cc04caf3f346c599d4a41413967d5674da7"
+    )
+    # construction: sorted base set, then [ ], then sorted Korean, then sorted Cantonese
+    assert list(SYMBOLS_V2[:322]) == sorted(SYMBOLS_V2[:322])
+    assert SYMBOLS_V2[322:324] == ("[", "]")
+    assert all(s.startswith("Y") for s in SYMBOLS_V2[353:])
+    ids = {"_": 95, "AA": 5, "a1": 97, "SP": 77, "UNK": 86, "AH0": 12, "EE": 33, "er4": 153, "ㄱ": 324, "Ya": 353}
+    assert {k: SYMBOL_TO_ID[k] for k in ids} == ids
+
+
+def test_pinyin_table_spot_checks():
+    assert len(PINYIN_TO_PHONES) == 429
+    assert PINYIN_TO_PHONES["a"] == ("AA", "a")
+    assert PINYIN_TO_PHONES["zhi"] == ("zh", "ir")
+    assert PINYIN_TO_PHONES["zi"] == ("z", "i0")
+    assert PINYIN_TO_PHONES["yu"] == ("y", "v")
+    assert PINYIN_TO_PHONES["er"] == ("EE", "er")
+    assert syllable_phones("g", "uei4") == ["g", "ui4"]
+    assert syllable_phones("", "iou3") == ["y", "ou3"]  # 有: iou → you
+    assert syllable_phones("", "v3") == ["y", "v3"]
+
+
+# ------------------------------------------------------------------------------------------ Chinese
+def test_chinese_basic_and_ids():
+    seq = text_to_phones("你好，世界！", "zh")
+    assert seq.phones == ["n", "i2", "h", "ao3", ",", "sh", "ir4", "j", "ie4", "!"]  # 你好: 3-3 sandhi
+    assert seq.ids == [SYMBOL_TO_ID[p] for p in seq.phones]
+    assert seq.segments[0].word2ph == [2, 2, 1, 2, 2, 1]
+
+
+def test_chinese_polyphones_from_word_context():
+    assert zh("我们去银行找行长。") == "w o3 m en5 q v4 y in2 h ang2 zh ao3 h ang2 zh ang3 ."
+    assert zh("他长大了。").split()[:4] == ["t", "a1", "zh", "ang3"]
+    assert zh("音乐让人快乐。") == "y in1 y ve4 r ang4 r en2 k uai4 l e4 ."
+
+
+def test_chinese_tone_sandhi():
+    # 一 yi4 before non-4th, yi2 before 4th, yi5 in V一V; 不 bu2 before 4th
+    assert zh("一天一段看一看不怕") == "y i4 t ian1 y i2 d uan4 k an4 y i5 k an4 b u2 p a4"
+    # third-tone: 展览馆 → 2 2 3
+    assert zh("展览馆") == "zh an2 l an2 g uan3"
+    # neutral tone on particles and reduplication
+    assert zh("妈妈的书") == "m a1 m a5 d e5 sh u1"
+    assert zh("第一名").split()[1] == "i1"
+
+
+def test_chinese_numbers_dates_units():
+    assert zh_numbers.cardinal(10) == "十"
+    assert zh_numbers.cardinal(1024) == "一千零二十四"
+    assert zh_numbers.cardinal(100200) == "十万零二百"
+    assert zh_numbers.cardinal(20000001) == "两千万零一".replace("两", "二")
+    assert zh_numbers.decimal("-3.14") == "负三点一四"
+    assert zh_normalize.normalize("2024年3月5日14:30") == "二零二四年三月五日十四点三十分"
+    assert zh_normalize.normalize("涨了50%，气温-3.5℃") == "涨了百分之五十,气温零下三点五摄氏度"
+    assert zh_normalize.normalize("3/4的人跑了5km") == "四分之三的人跑了五千米"
+    assert zh_normalize.normalize("电话13812345678") == "电话幺三八幺二三四五六七八"
+    assert zh_normalize.normalize("共１０２４元……") == "共一千零二十四元…"
+    # 一 inside a number word keeps tone 1 (upstream rule)
+    assert zh("共1024元") == "g ong4 y i1 q ian1 l ing2 EE er4 sh ir2 s i04 y van2"
+
+
+def test_chinese_word2ph_alignment_holds_for_mixed_punctuation():
+    seq = text_to_phones("嗯，好吧……真的？！", "zh")
+    s = seq.segments[0]
+    assert len(s.word2ph) == len(s.text)
+    assert sum(s.word2ph) == len(s.phones)
+    assert all(p in SYMBOL_TO_ID for p in seq.phones)
+
+
+# ------------------------------------------------------------------------------------------ English
+def test_english_dictionary_words():
+    assert en("Hello, world!") == "HH AH0 L OW1 , W ER1 L D !"
+
+
+def test_english_numbers_and_abbreviations():
+    assert en_normalize.normalize("Dr. Smith paid $3.50 on May 1st, 1990.") == (
+        "doctor Smith paid three dollars fifty cents on May first, nineteen ninety."
+    )
+    assert en_normalize.normalize("50% of 1,234 e.g. 3.14") == (
+        "fifty percent of one thousand two hundred thirty four for example three point one four"
+    )
+    assert en_normalize.cardinal(1_000_001) == "one million one"
+    assert en_normalize.ordinal(22) == "twenty second"
+
+
+def test_english_unknown_words_fall_back():
+    # acronyms not in the dictionary are spelled; AI is removed from the dictionary as upstream does
+    assert en_g2p.word_phones("GPU") == ("JH", "IY1", "P", "IY1", "Y", "UW1")
+    assert en_g2p.word_phones("AI") == ("EY1", "AY1")
+    # compound of dictionary words
+    assert en_g2p.word_phones("snowmanfish") == en_g2p.word_phones("snowman") + en_g2p.word_phones("fish")
+    # possessive after a voiceless final → S
+    assert en_g2p.word_phones("blorptastic's")[-1] == "S"
+    # letter-to-sound rules: deterministic, only v2 symbols, one primary stress
+    phones = en_g2p.rule_g2p("blorptastic")
+    assert phones == en_g2p.rule_g2p("blorptastic")
+    assert phones[:3] == ["B", "L", "AO1"]
+    assert all(p in SYMBOL_TO_ID for p in phones)
+    assert sum(p.endswith("1") for p in phones) == 1
+
+
+def test_english_short_text_gets_leading_pause():
+    assert text_to_phones("Hi", "en").phones[0] in {",", "."}
+
+
+# ------------------------------------------------------------------------------------------ Japanese
+def test_japanese_openjtalk_if_available():
+    ja = pytest.importorskip("engine.backends.gptsovits.text.ja_g2p")
+    if not ja.available():
+        pytest.skip("pyopenjtalk-plus is not installed")
+    seq = text_to_phones("こんにちは、世界！", "ja")
+    assert seq.phones == ["k", "o", "[", "N", "n", "i", "ch", "i", "w", "a", ",", "s", "e", "]", "k", "a", "i", "!"]
+    assert "UNK" not in seq.phones
+
+
+# ------------------------------------------------------------------------------------------ mixed, splitting
+def test_mixed_language_split_by_script():
+    runs = split_languages("我今天用了GPU，很好。")
+    assert [(r.language) for r in runs] == ["zh", "en", "zh"]
+    seq = text_to_phones("我今天用了GPU，很好。", "auto")
+    assert [s.language for s in seq.segments] == ["zh", "en", "zh"]
+    assert seq.phones[:4] == ["w", "o3", "j", "in1"]
+    assert "JH" in seq.phones and "P" in seq.phones
+    assert seq.ids == phones_to_ids(seq.phones)
+
+
+def test_kana_makes_han_japanese():
+    runs = split_languages("今日はGPUで学習します。")
+    assert [r.language for r in runs] == ["ja", "en", "ja"]
+
+
+def test_unknown_language_is_a_plain_error():
+    with pytest.raises(InvalidInput) as err:
+        text_to_phones("안녕", "ko")
+    assert err.value.hint
+
+
+def test_sentence_split_for_streaming():
+    text = "第一句话在这里。第二句话也很长！好。This is English. And a second one?"
+    parts = split_sentences(text)
+    # a piece shorter than 5 characters ("好。") is merged into the next one
+    assert parts == ["第一句话在这里。", "第二句话也很长！", "好。This is English.", "And a second one?"]
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+    long = "，".join(["很长的一段话没有句号"] * 20)
+    pieces = split_sentences(long, max_chars=40)
+    assert len(pieces) > 1 and all(len(p) <= 40 for p in pieces)
+
+
+def test_bert_zeros_for_non_chinese():
+    seq = text_to_phones("Hello there, friend.", "en")
+    feats = bert_features(seq, None)
+    assert tuple(feats.shape) == (1024, len(seq.phones))
+    assert float(feats.abs().sum()) == 0.0
