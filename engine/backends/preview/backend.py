@@ -1,0 +1,196 @@
+"""The ``preview`` backend: intelligible speech on any CPU, coloured toward a voice's references.
+
+It is a *preview*, clearly labelled as such: the words come from eSpeak NG (a rule-based formant
+synthesizer, GPL-3.0, installed by the optional ``timbrel[preview]`` extra from PyPI), and the voice
+likeness is a signal-processing transform (:mod:`engine.backends.preview.dsp`) toward the references:
+
+* pitch — eSpeak's base-pitch setting is calibrated once per language, then TD-PSOLA maps the F0 contour's
+  log-mean and spread onto the prompt clip's (so an emotion-matched prompt moves the pitch) and the voice's;
+* timbre colour — the spectral envelope is frequency-warped by a vocal-tract-length factor and given the
+  long-term colour of the voice's references.
+
+A preview **base** is a real set of tensors that lives in the runtime's pool like any other base
+(group ``profile``: the cluster's long-term log envelope on a fixed frequency grid, the grid itself, and
+``stats`` = [median log-F0, log-F0 spread, voiced frames, reference bandwidth Hz]). It is the prior a
+voice's own references are blended with: a voice with few voiced reference frames leans on its cluster.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from ...errors import InvalidInput
+from ..base import AudioChunk, Backend, References, SynthesisRequest
+from . import dsp
+
+VARIANT = "espeak-psola-1"
+GROUP = "profile"
+N_GRID = len(dsp.GRID_HZ)
+CALIBRATION_TEXT = {
+    "en": "The north wind and the sun were arguing about which of them was stronger.",
+}
+_SENTENCE = re.compile(r"(?<=[.!?;。！？；])\s+|\n+")
+
+
+def split_sentences(text: str, max_chars: int = 240) -> list[str]:
+    """Sentences (one chunk each); very long sentences are cut at commas or spaces."""
+    out: list[str] = []
+    for part in _SENTENCE.split(text.strip()):
+        part = part.strip()
+        while len(part) > max_chars:
+            cut = max(part.rfind(",", 0, max_chars), part.rfind(" ", 0, max_chars))
+            cut = cut if cut > 0 else max_chars
+            out.append(part[: cut + 1].strip())
+            part = part[cut + 1:].strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def profile_tensors(profile: dsp.VoiceProfile) -> dict[str, Any]:
+    """The tensors of a preview base made from a (cluster) profile."""
+    import torch
+
+    return {
+        "envelope": torch.tensor(profile.envelope, dtype=torch.float32),
+        "grid": torch.tensor(dsp.GRID_HZ, dtype=torch.float32),
+        "stats": torch.tensor([profile.log_f0, profile.log_f0_std, float(profile.voiced_frames), profile.bandwidth_hz],
+                              dtype=torch.float32),
+    }
+
+
+def profile_from_tensors(tensors: Mapping[str, Any]) -> dsp.VoiceProfile:
+    env = tensors["envelope"].detach().to("cpu", copy=True).double().numpy()
+    grid = tensors["grid"].detach().to("cpu", copy=True).double().numpy()
+    stats = tensors["stats"].detach().to("cpu", copy=True).double().numpy()
+    if grid.shape != dsp.GRID_HZ.shape or not np.allclose(grid, dsp.GRID_HZ, atol=1e-2):
+        env = np.interp(dsp.GRID_HZ, grid, env)
+    return dsp.VoiceProfile(float(stats[0]), float(stats[1]), env, int(stats[2]), float(stats[3]))
+
+
+class PreviewModel:
+    """The 'skeleton' of a preview base: views of the pool's storage, read at each request (so a swap that
+    copies new bytes into the slot changes the voice without rebuilding anything)."""
+
+    def __init__(self, tensors: Mapping[str, Mapping[str, Any]]) -> None:
+        self.tensors = tensors[GROUP]
+
+    def prior(self) -> dsp.VoiceProfile:
+        return profile_from_tensors(self.tensors)
+
+
+class PreviewBackend(Backend):
+    name = "preview"
+    label = "Preview (eSpeak NG + voice colour) — not a cloned voice"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._profiles: OrderedDict[tuple, dsp.VoiceProfile | None] = OrderedDict()
+        self._calibration: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    # -- layout ------------------------------------------------------------------------------------
+    def architecture_key(self, manifest: Mapping[str, Any]) -> str:
+        return f"preview:{manifest.get('variant', VARIANT)}:{N_GRID}"
+
+    def layout(self, manifest: Mapping[str, Any]):
+        from ...runtime.layout import TensorSpec
+
+        return {GROUP: {
+            "envelope": TensorSpec((N_GRID,), "float32"),
+            "grid": TensorSpec((N_GRID,), "float32"),
+            "stats": TensorSpec((4,), "float32"),
+        }}
+
+    def build_skeleton(self, manifest: Mapping[str, Any], tensors: Mapping[str, Mapping[str, Any]], device) -> Any:
+        if GROUP not in tensors:
+            raise InvalidInput("This preview base has no 'profile' tensors.", hint="Recreate it with 'timbrel demo install' or create_preview_base().")
+        return PreviewModel(tensors)
+
+    def estimate_seconds(self, manifest: Mapping[str, Any], request: SynthesisRequest) -> float:
+        return 0.02 + 0.002 * len(request.text)
+
+    # -- references --------------------------------------------------------------------------------
+    def voice_profile(self, clips) -> dsp.VoiceProfile | None:
+        """Profile of reference clips (cached by their hashes)."""
+        key = tuple(sorted(c.sha256 for c in clips))
+        with self._lock:
+            if key in self._profiles:
+                self._profiles.move_to_end(key)
+                return self._profiles[key]
+        from ...audio.io import read_audio
+
+        items = [read_audio(c.path) for c in clips]
+        prof = dsp.profile_from_audio(items)
+        with self._lock:
+            self._profiles[key] = prof
+            while len(self._profiles) > 256:
+                self._profiles.popitem(last=False)
+        return prof
+
+    def target_profile(self, model: PreviewModel | None, references: References) -> dsp.VoiceProfile:
+        clips = list(references.timbre) or [references.prompt]
+        if references.prompt not in clips:
+            clips.append(references.prompt)
+        own = self.voice_profile(clips)
+        prior = model.prior() if model is not None else None
+        if own is None and prior is None:
+            raise InvalidInput(
+                f"The references of '{references.voice}' contain no voiced speech, so the preview cannot follow them.",
+                hint="Add a clip of clear speech to this voice.",
+            )
+        target = dsp.blend_profiles(own, prior)
+        prompt = self.voice_profile([references.prompt])
+        if prompt is not None and own is not None:
+            # the emotion-matched prompt sets the pitch level; the spread comes from all references
+            target.log_f0 = target.log_f0 + (prompt.log_f0 - own.log_f0)
+        return target
+
+    # -- eSpeak pitch calibration -----------------------------------------------------------------
+    def _espeak_pitch_for(self, engine, language: str | None, target_log_f0: float) -> int:
+        voice = engine.voice_for(language)
+        with self._lock:
+            cal = self._calibration.get(voice)
+        if cal is None:
+            text = CALIBRATION_TEXT.get((language or "en")[:2], "a e i o u, one two three four five")
+            settings = np.array([0, 25, 50, 75, 99])
+            logs = []
+            for p in settings:
+                x = engine.synth(text, language, pitch=int(p))
+                med, _, n = dsp.f0_stats(dsp.track_f0(x, engine.sample_rate))
+                logs.append(med if n else np.nan)
+            logs = np.array(logs)
+            ok = np.isfinite(logs)
+            cal = (settings[ok], logs[ok]) if ok.sum() >= 2 else (np.array([50]), np.array([np.log(100.0)]))
+            order = np.argsort(cal[1])
+            cal = (cal[0][order], cal[1][order])
+            with self._lock:
+                self._calibration[voice] = cal
+        settings, logs = cal
+        if len(settings) < 2:
+            return 50
+        return int(round(np.interp(target_log_f0, logs, settings)))
+
+    # -- synthesis ---------------------------------------------------------------------------------
+    def synthesize(self, model: Any, shared: Mapping[str, Any], request: SynthesisRequest,
+                   references: References) -> Iterator[AudioChunk]:
+        from .espeak import get_espeak
+
+        engine = get_espeak()
+        language = request.language or references.prompt.language or "en"
+        target = self.target_profile(model, references)
+        pitch = self._espeak_pitch_for(engine, language, target.log_f0)
+        rate = int(np.clip(165 * float(request.speed or 1.0), 80, 450))
+        sentences = split_sentences(request.text)
+        if not sentences:
+            raise InvalidInput("There is no text to speak.")
+        for sentence in sentences:
+            raw = engine.synth(sentence, language, rate_wpm=rate, pitch=pitch)
+            if len(raw) == 0:
+                continue
+            out, _ = dsp.transform(raw, engine.sample_rate, target)
+            yield AudioChunk(out, engine.sample_rate)
