@@ -77,7 +77,7 @@ def test_chinese_tone_sandhi():
     assert zh("展览馆") == "zh an2 l an2 g uan3"
     # neutral tone on particles and reduplication
     assert zh("妈妈的书") == "m a1 m a5 d e5 sh u1"
-    assert zh("第一名").split()[1] == "i1"
+    assert zh("第一名").split()[:4] == ["d", "i4", "y", "i1"]
 
 
 def test_chinese_numbers_dates_units():
