@@ -11,6 +11,7 @@ Topics in use (``data`` keys in brackets):
 * ``import.progress`` [done, total, path]
 * ``analysis.progress`` [done, total]
 * ``cluster.changed`` [clustering_id]
+* ``bases.changed`` [base, action (register | remove | assign), cluster_id (assign)]
 * ``runtime.residency`` [resident: list, used_bytes, budget_bytes]
 * ``runtime.swap`` [base, evicted, bytes, seconds, cause]
 * ``runtime.prefetch`` [base, hit]

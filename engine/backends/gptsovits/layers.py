@@ -40,9 +40,10 @@ class WNConv1d(nn.Module):
         super().__init__()
         f = {"device": device, "dtype": dtype}
         self.stride, self.dilation, self.padding = stride, dilation, padding
-        self.weight_v = nn.Parameter(torch.empty(cout, cin, kernel, **f))
-        self.weight_g = nn.Parameter(torch.empty(cout, 1, 1, **f))
+        # registration order = upstream state-dict order (bias, then weight_g / weight_v added by weight_norm)
         self.bias = nn.Parameter(torch.empty(cout, **f)) if bias else None
+        self.weight_g = nn.Parameter(torch.empty(cout, 1, 1, **f))
+        self.weight_v = nn.Parameter(torch.empty(cout, cin, kernel, **f))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = weight_from_norm(self.weight_g, self.weight_v, x.dtype)
@@ -57,9 +58,9 @@ class WNConvTranspose1d(nn.Module):
         super().__init__()
         f = {"device": device, "dtype": dtype}
         self.stride, self.padding = stride, padding
-        self.weight_v = nn.Parameter(torch.empty(cin, cout, kernel, **f))
-        self.weight_g = nn.Parameter(torch.empty(cin, 1, 1, **f))
         self.bias = nn.Parameter(torch.empty(cout, **f))
+        self.weight_g = nn.Parameter(torch.empty(cin, 1, 1, **f))
+        self.weight_v = nn.Parameter(torch.empty(cin, cout, kernel, **f))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = weight_from_norm(self.weight_g, self.weight_v, x.dtype)
