@@ -1,0 +1,186 @@
+"""Grouping voices by timbre (pure functions on arrays; the service stores the results).
+
+* Voices are compared by their mean embeddings (cosine), grouped by average-linkage agglomerative
+  clustering.
+* **Automatic k**: every cut of the dendrogram is scored by the silhouette of the *clips* (each clip takes
+  its voice's group), and the best cut wins. Using clips rather than voice means lets the spread of a
+  voice's own clips (styles, emotions) set the scale: two voices whose clips intermix belong together, two
+  whose clips are further apart than a voice's own spread do not.
+* ``k`` (exact number) and ``threshold`` (minimum cosine similarity inside a group) override it.
+* ``enforce_cap`` splits groups larger than the voices-per-base cap.
+* ``match_ids`` keeps cluster ids stable: new groups are matched to the previous clusters by overlap
+  (Hungarian assignment).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidInput
+
+
+@dataclass
+class Grouping:
+    labels: np.ndarray                      # group number per voice, 0..k-1
+    method: str                             # auto | k | threshold | single
+    scores: dict[int, float] = field(default_factory=dict)   # k -> clip silhouette (auto)
+
+    @property
+    def k(self) -> int:
+        return int(len(set(self.labels.tolist()))) if len(self.labels) else 0
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def _linkage(means: np.ndarray):
+    from scipy.cluster.hierarchy import linkage
+
+    dist = np.clip(1.0 - normalize_rows(means) @ normalize_rows(means).T, 0.0, 2.0)
+    iu = np.triu_indices(len(means), 1)
+    return linkage(dist[iu], method="average")
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Group numbers in order of first appearance (deterministic)."""
+    seen: dict[int, int] = {}
+    return np.array([seen.setdefault(int(l), len(seen)) for l in labels], dtype=int)
+
+
+def clip_silhouette(clip_voice_dist: np.ndarray, clip_voice: np.ndarray, voice_counts: np.ndarray,
+                    voice_labels: np.ndarray) -> float:
+    """Mean silhouette of the clips when each voice's clips take ``voice_labels[voice]``.
+
+    ``clip_voice_dist[i, v]`` is the sum of cosine distances from clip i to the clips of voice v.
+    """
+    k = int(voice_labels.max()) + 1
+    onehot = np.zeros((len(voice_labels), k))
+    onehot[np.arange(len(voice_labels)), voice_labels] = 1.0
+    sums = clip_voice_dist @ onehot                 # (clips, groups)
+    counts = voice_counts @ onehot                  # (groups,)
+    own = voice_labels[clip_voice]
+    rows = np.arange(len(clip_voice))
+    own_n = counts[own] - 1
+    a = np.where(own_n > 0, sums[rows, own] / np.maximum(own_n, 1), 0.0)
+    means = sums / np.maximum(counts, 1)
+    means[rows, own] = np.inf
+    b = means.min(axis=1)
+    s = np.where(own_n > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, threshold: float | None = None,
+                 family_similarity: float = 0.85) -> Grouping:
+    """Group voices given each voice's clip embeddings (list of (n_i, dim) arrays)."""
+    n = len(voice_clips)
+    if n == 0:
+        return Grouping(np.zeros(0, dtype=int), "single")
+    if k is not None and (k < 1 or k > n):
+        raise InvalidInput(f"Cannot make {k} clusters from {n} voice(s).", hint=f"Choose --k between 1 and {n}.")
+    if threshold is not None and not (-1.0 <= threshold <= 1.0):
+        raise InvalidInput("The threshold is a cosine similarity between -1 and 1.", hint="Try --threshold 0.85.")
+    means = normalize_rows(np.stack([normalize_rows(c).mean(axis=0) for c in voice_clips]))
+    if n == 1:
+        return Grouping(np.zeros(1, dtype=int), "single")
+    from scipy.cluster.hierarchy import fcluster
+
+    z = _linkage(means)
+    if k is not None:
+        return Grouping(_relabel(fcluster(z, k, "maxclust") - 1), "k")
+    if threshold is not None:
+        return Grouping(_relabel(fcluster(z, 1.0 - threshold, "distance") - 1), "threshold")
+
+    sims = means @ means.T
+    if sims.min() >= family_similarity:
+        return Grouping(np.zeros(n, dtype=int), "single")
+    clips = normalize_rows(np.concatenate(voice_clips))
+    clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
+    voice_counts = np.array([len(c) for c in voice_clips], dtype=float)
+    dist = np.clip(1.0 - clips @ clips.T, 0.0, 2.0)
+    onehot = np.zeros((len(clips), n))
+    onehot[np.arange(len(clips)), clip_voice] = 1.0
+    clip_voice_dist = dist @ onehot
+    scores: dict[int, float] = {}
+    best_k, best_s, best_labels = 1, -np.inf, np.zeros(n, dtype=int)
+    for cand in range(2, n + 1):
+        labels = _relabel(fcluster(z, cand, "maxclust") - 1)
+        if labels.max() + 1 != cand:
+            continue  # ties in the dendrogram: this k is not reachable
+        s = clip_silhouette(clip_voice_dist, clip_voice, voice_counts, labels)
+        scores[cand] = round(s, 4)
+        if s > best_s + 1e-9:
+            best_k, best_s, best_labels = cand, s, labels
+    return Grouping(best_labels, "auto", scores)
+
+
+def enforce_cap(means: np.ndarray, labels: np.ndarray, cap: int) -> np.ndarray:
+    """Split every group with more than ``cap`` voices into the fewest parts of at most ``cap`` voices."""
+    if cap < 1:
+        raise InvalidInput("The number of voices per base must be at least 1.")
+    labels = np.asarray(labels, dtype=int).copy()
+    means = normalize_rows(means)
+    from scipy.cluster.hierarchy import fcluster
+
+    changed = True
+    while changed:
+        changed = False
+        for g in sorted(set(labels.tolist())):
+            idx = np.flatnonzero(labels == g)
+            if len(idx) <= cap:
+                continue
+            parts = math.ceil(len(idx) / cap)
+            sub = fcluster(_linkage(means[idx]), parts, "maxclust") - 1
+            if len(set(sub.tolist())) < 2 or max(np.bincount(sub)) == len(idx):
+                sub = _chunk_by_similarity(means[idx], cap)
+            nxt = labels.max() + 1
+            for j, s in enumerate(_relabel(sub)):
+                if s > 0:
+                    labels[idx[j]] = nxt + s - 1
+            changed = True
+    return _relabel(labels)
+
+
+def _chunk_by_similarity(means: np.ndarray, cap: int) -> np.ndarray:
+    """Fallback split: order voices along the first principal direction, cut into runs of ``cap``."""
+    centered = means - means.mean(axis=0)
+    _, _, vt = np.linalg.svd(centered, full_matrices=False)
+    order = np.argsort(centered @ vt[0], kind="stable")
+    out = np.zeros(len(means), dtype=int)
+    for pos, i in enumerate(order):
+        out[i] = pos // cap
+    return out
+
+
+def match_ids(old: dict[int, int], groups: list[list[int]]) -> list[int | None]:
+    """Old cluster id for each new group (``None``: a new cluster), maximising shared voices.
+
+    ``old`` maps voice id → cluster id in the previous clustering; ``groups`` are lists of voice ids.
+    """
+    old_ids = sorted(set(old.values()))
+    if not old_ids or not groups:
+        return [None] * len(groups)
+    col = {cid: j for j, cid in enumerate(old_ids)}
+    overlap = np.zeros((len(groups), len(old_ids)))
+    for i, g in enumerate(groups):
+        for v in g:
+            if v in old:
+                overlap[i, col[old[v]]] += 1
+    from scipy.optimize import linear_sum_assignment
+
+    # Tie-break towards older (smaller) ids and earlier groups so the result is deterministic.
+    cost = -overlap + 1e-6 * np.arange(len(old_ids))[None, :] / max(1, len(old_ids))
+    rows, cols = linear_sum_assignment(cost)
+    out: list[int | None] = [None] * len(groups)
+    for r, c in zip(rows, cols):
+        if overlap[r, c] > 0:
+            out[r] = old_ids[c]
+    return out
+
+
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    return normalize_rows(normalize_rows(vectors).mean(axis=0, keepdims=True))[0]

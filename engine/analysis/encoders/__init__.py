@@ -1,0 +1,64 @@
+"""Registry of timbre encoders.
+
+``get_encoder(name, device)`` returns a :class:`TimbreEncoder`; ``None`` means the default (``ge2e``, the
+GE2E d-vector whose weights ship in the Resemblyzer wheel). ``mfcc`` is a weight-free baseline.
+
+A second encoder plugs in with :func:`register_encoder` and a factory ``factory(device) -> TimbreEncoder``.
+The GPT-SoVITS v2Pro speaker-verification net (ERes2NetV2) is registered here as ``eres2netv2`` by a
+dotted path, so nothing is imported until a user asks for it: the backends work provides
+``engine.backends.gptsovits.sv.make_timbre_encoder(device)`` (it finds ``sv/pretrained_eres2netv2w24s4ep4.ckpt``
+through ``engine.assets``) returning a ``TimbreEncoder`` with ``id = "eres2netv2"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Union
+
+from ...errors import InvalidInput, MissingAsset
+from .base import TimbreEncoder, l2_normalize
+
+DEFAULT_ENCODER = "ge2e"
+
+Factory = Callable[..., TimbreEncoder]
+_REGISTRY: dict[str, Union[str, Factory]] = {
+    "ge2e": "engine.analysis.encoders.ge2e:GE2EEncoder",
+    "mfcc": "engine.analysis.encoders.mfcc:MFCCStatsEncoder",
+    "eres2netv2": "engine.backends.gptsovits.sv:make_timbre_encoder",
+}
+
+
+def register_encoder(name: str, factory: Union[str, Factory]) -> None:
+    """Add (or replace) an encoder: ``factory`` is a callable ``(device) -> TimbreEncoder`` or ``"module:attr"``."""
+    _REGISTRY[name] = factory
+
+
+def available_encoders() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _resolve(factory: Union[str, Factory], name: str) -> Factory:
+    if callable(factory):
+        return factory
+    module, _, attr = factory.partition(":")
+    try:
+        mod = importlib.import_module(module)
+        return getattr(mod, attr)
+    except (ImportError, AttributeError) as exc:
+        raise MissingAsset(
+            f"The timbre encoder '{name}' is not available in this installation ({exc}).",
+            hint="Use the default encoder (ge2e), or link the assets it needs with 'timbrel assets'.",
+        ) from exc
+
+
+def get_encoder(name: str | None = None, device: str | None = "cpu") -> TimbreEncoder:
+    name = name or DEFAULT_ENCODER
+    if name not in _REGISTRY:
+        raise InvalidInput(f"There is no timbre encoder called '{name}'.", hint="Choose one of: " + ", ".join(available_encoders()))
+    enc = _resolve(_REGISTRY[name], name)(device=device)
+    if not isinstance(enc, TimbreEncoder) or not enc.id or not enc.version:
+        raise MissingAsset(f"The timbre encoder '{name}' did not load correctly (no id or version).")
+    return enc
+
+
+__all__ = ["TimbreEncoder", "l2_normalize", "get_encoder", "register_encoder", "available_encoders", "DEFAULT_ENCODER"]

@@ -1,0 +1,542 @@
+"""``engine.analysis``: timbre embeddings (cached), similarity, clustering with stable ids, pins, emotion
+suggestions and the emotion × timbre grid.
+
+All results live in the catalog (``0002_analysis.sql``); a second run over unchanged clips does no work.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import Cancelled, InvalidInput, NotFound
+from ..library.models import Clip, Voice
+from . import clustering as cl
+from .results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResult
+from .store import AnalysisStore, Member
+
+DEFAULT_MAX_PER_CLUSTER = 50
+USABLE_MIN_S, USABLE_MAX_S = 3.0, 10.0
+GRID_SKIP = ("unknown", "other")
+
+Progress = Callable[[int, int], Any]
+
+
+def robust_mean(vectors: np.ndarray) -> np.ndarray:
+    """L2-normalised mean of L2-normalised rows, leaving out rows far from the rest (median - 3 MAD)."""
+    x = cl.normalize_rows(vectors)
+    if len(x) < 3:
+        return cl.centroid(x)
+    m = cl.centroid(x)
+    sims = x @ m
+    med = np.median(sims)
+    mad = np.median(np.abs(sims - med)) + 1e-6
+    keep = sims >= med - 3.0 * mad
+    return cl.centroid(x[keep] if keep.sum() >= 2 else x)
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())
+
+
+class AnalysisService:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._encoders: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    @property
+    def library(self):
+        return self.engine.library
+
+    @property
+    def store(self) -> AnalysisStore:
+        return AnalysisStore(self.library.catalog)
+
+    def _publish(self, topic: str, **data: Any) -> None:
+        self.engine.events.publish(topic, **data)
+
+    def encoder(self, name: str | None = None):
+        """The timbre encoder (default: setting ``analysis.encoder``, else ``ge2e``), loaded once on the engine's device."""
+        from .encoders import DEFAULT_ENCODER, get_encoder
+
+        name = name or self.engine.settings.get("analysis.encoder") or DEFAULT_ENCODER
+        with self._lock:
+            if name not in self._encoders:
+                self._encoders[name] = get_encoder(name, device=self.engine.device_spec or "cpu")
+            return self._encoders[name]
+
+    def close(self) -> None:
+        self._encoders.clear()
+
+    def _voice(self, voice: Voice | str | int) -> Voice:
+        return voice if isinstance(voice, Voice) else self.library.voice(voice)
+
+    def _read(self, clip: Clip) -> tuple[np.ndarray, int]:
+        from ..audio.io import read_audio
+
+        return read_audio(self.library.clip_path(clip))
+
+    # -- embeddings ----------------------------------------------------------------------------------
+    def analyze(self, voices=None, progress: Progress | None = None, cancel=None, *, encoder: str | None = None,
+                prosody: bool = True, assign: bool = True) -> AnalyzeReport:
+        """Embed (and measure the prosody of) every clip of ``voices`` (default: all) that is not cached yet;
+        report near-duplicates of the analysed voices and assign voices new to the current clustering."""
+        from . import prosody as pr
+
+        enc = self.encoder(encoder)
+        store = self.store
+        vs = self.library.voices() if voices is None else [self._voice(v) for v in voices]
+        clips = [c for v in vs for c in v.clips]
+        report = AnalyzeReport(enc.id, enc.version, voices=len(vs), clips=len(clips))
+        shas = sorted({c.sha256 for c in clips})
+        have = store.embeddings(shas, enc.id, enc.version)
+        have_p = store.prosody(shas, pr.VERSION) if prosody else {}
+        todo = [s for s in shas if s not in have or (prosody and s not in have_p)]
+        report.embeddings_cached = sum(1 for s in shas if s in have)
+        report.prosody_cached = sum(1 for s in shas if s in have_p)
+        total = len(todo)
+        self._publish("analysis.progress", done=0, total=total)
+        if progress:
+            progress(0, total)
+        by_sha = {c.sha256: c for c in clips}
+        for i, sha in enumerate(todo):
+            if _cancelled(cancel):
+                raise Cancelled(f"Analysis cancelled after {i} of {total} clips; what was done is kept.")
+            try:
+                samples, sr = self._read(by_sha[sha])
+                if sha not in have:
+                    vec = enc.embed(samples, sr)
+                    store.put_embedding(sha, enc.id, enc.version, vec)
+                    report.embedded += 1
+                if prosody and sha not in have_p:
+                    store.put_prosody(sha, pr.VERSION, list(pr.FEATURE_NAMES), pr.extract(samples, sr))
+                    report.prosody_computed += 1
+            except Exception as exc:  # one bad clip must not stop the rest
+                from ..errors import TimbrelError
+
+                if not isinstance(exc, TimbrelError):
+                    raise
+                report.failed.append({"clip_sha256": sha, "voice_id": by_sha[sha].voice_id, "error": exc.message})
+            self._publish("analysis.progress", done=i + 1, total=total)
+            if progress:
+                progress(i + 1, total)
+        analysed = [v for v in vs if v.clips]
+        report.duplicates = self._duplicates_of(analysed, enc)
+        if assign and analysed:
+            report.assigned = self.assign_new(analysed, encoder=enc.id)
+        return report
+
+    def clip_embeddings(self, voice, encoder: str | None = None) -> np.ndarray:
+        """(clips, dim) embeddings of a voice's clips, computing the missing ones."""
+        enc = self.encoder(encoder)
+        v = self._voice(voice)
+        if not v.clips:
+            raise InvalidInput(f"Voice '{v.name}' has no clips to analyse.", hint="Import some reference clips first.")
+        cached = self.store.embeddings([c.sha256 for c in v.clips], enc.id, enc.version)
+        missing = [c for c in v.clips if c.sha256 not in cached]
+        for c in missing:
+            samples, sr = self._read(c)
+            cached[c.sha256] = enc.embed(samples, sr)
+            self.store.put_embedding(c.sha256, enc.id, enc.version, cached[c.sha256])
+        return np.stack([cached[c.sha256] for c in v.clips])
+
+    def voice_embedding(self, voice, encoder: str | None = None) -> np.ndarray:
+        """The voice's timbre: robust mean of its clip embeddings, L2-normalised (float32)."""
+        return robust_mean(self.clip_embeddings(voice, encoder)).astype(np.float32)
+
+    def _all_voice_embeddings(self, encoder: str | None = None) -> tuple[list[Voice], np.ndarray, list[np.ndarray]]:
+        vs = [v for v in self.library.voices() if v.clips]
+        clips = [self.clip_embeddings(v, encoder) for v in vs]
+        means = np.stack([robust_mean(c) for c in clips]) if clips else np.zeros((0, 1))
+        return vs, means, clips
+
+    # -- similarity ----------------------------------------------------------------------------------
+    def similar(self, voice, n: int = 5, encoder: str | None = None) -> list[dict[str, Any]]:
+        """The ``n`` voices closest in timbre (cosine similarity of voice embeddings), closest first."""
+        target = self._voice(voice)
+        me = self.voice_embedding(target, encoder)
+        out = []
+        for v in self.library.voices():
+            if v.id == target.id or not v.clips:
+                continue
+            out.append({"voice": v.name, "similarity": round(float(me @ self.voice_embedding(v, encoder)), 4)})
+        out.sort(key=lambda d: (-d["similarity"], d["voice"]))
+        return out[: max(0, n)]
+
+    def _duplicates_of(self, voices: list[Voice], enc) -> list[dict[str, Any]]:
+        if not voices:
+            return []
+        all_v = [v for v in self.library.voices() if v.clips]
+        emb = {v.id: self.voice_embedding(v, enc.id) for v in all_v}
+        seen, out = set(), []
+        for v in voices:
+            for o in all_v:
+                if o.id == v.id or (min(o.id, v.id), max(o.id, v.id)) in seen:
+                    continue
+                s = float(emb[v.id] @ emb[o.id])
+                if s >= enc.duplicate_similarity:
+                    seen.add((min(o.id, v.id), max(o.id, v.id)))
+                    out.append({"voice": v.name, "other": o.name, "similarity": round(s, 4)})
+        out.sort(key=lambda d: -d["similarity"])
+        return out
+
+    def near_duplicates(self, voice=None, encoder: str | None = None) -> list[dict[str, Any]]:
+        """Pairs of voices so close in timbre they are probably the same voice (one voice, or the whole library)."""
+        enc = self.encoder(encoder)
+        vs = [self._voice(voice)] if voice is not None else [v for v in self.library.voices() if v.clips]
+        return self._duplicates_of(vs, enc)
+
+    def check_new_voice(self, voice, encoder: str | None = None) -> dict[str, Any]:
+        """For the importer / desktop after importing ``voice``: near-duplicates, closest voices and the cluster
+        it would join (nothing is changed)."""
+        enc = self.encoder(encoder)
+        v = self._voice(voice)
+        me = self.voice_embedding(v, enc.id)
+        fit = self._nearest_cluster(me, enc, exclude_voice=v.id)
+        return {
+            "voice": v.name,
+            "duplicates": self._duplicates_of([v], enc),
+            "similar": self.similar(v, 5, enc.id),
+            "cluster": fit,
+        }
+
+    # -- clustering ----------------------------------------------------------------------------------
+    def _current_members(self) -> tuple[Any, list[Member]]:
+        cur = self.store.current_clustering()
+        return cur, (self.store.members(cur["id"]) if cur is not None else [])
+
+    def _centroids(self, members: list[Member], enc, exclude_voice: int | None = None) -> dict[int, tuple[np.ndarray, int]]:
+        groups: dict[int, list[np.ndarray]] = {}
+        for m in members:
+            if m.cluster_id is None or m.voice_id == exclude_voice:
+                continue
+            try:
+                groups.setdefault(m.cluster_id, []).append(self.voice_embedding(m.voice_id, enc.id))
+            except (NotFound, InvalidInput):
+                continue
+        return {cid: (cl.centroid(np.stack(vs)), len(vs)) for cid, vs in groups.items()}
+
+    def _nearest_cluster(self, emb: np.ndarray, enc, exclude_voice: int | None = None) -> dict[str, Any] | None:
+        cur, members = self._current_members()
+        if cur is None:
+            return None
+        cap = int(self._params(cur).get("max_per_cluster", DEFAULT_MAX_PER_CLUSTER))
+        cents = self._centroids(members, enc, exclude_voice)
+        best = None
+        for cid, (c, size) in sorted(cents.items()):
+            s = float(emb @ c)
+            if best is None or s > best["similarity"]:
+                best = {"cluster_id": cid, "similarity": round(s, 4), "size": size}
+        if best is None:
+            return None
+        best["fits"] = best["similarity"] >= enc.family_similarity
+        best["full"] = best["size"] >= cap
+        return best
+
+    @staticmethod
+    def _params(row) -> dict[str, Any]:
+        import json
+
+        return json.loads(row["params"]) if row is not None else {}
+
+    def assign_new(self, voices, encoder: str | None = None) -> list[dict[str, Any]]:
+        """Put voices that the current clustering does not contain into their nearest cluster, or flag them
+        as unassigned when none is close enough (or the close one is full). Recorded as a new version."""
+        enc = self.encoder(encoder)
+        cur, members = self._current_members()
+        if cur is None:
+            return []
+        known = {m.voice_id for m in members}
+        new = [self._voice(v) for v in voices]
+        new = [v for v in new if v.clips and v.id not in known]
+        if not new:
+            return []
+        cap = int(self._params(cur).get("max_per_cluster", DEFAULT_MAX_PER_CLUSTER))
+        pins = self.store.pins()
+        cents = self._centroids(members, enc)
+        sizes = {cid: size for cid, (_, size) in cents.items()}
+        out_members = list(members)
+        report = []
+        for v in new:
+            emb = self.voice_embedding(v, enc.id)
+            if v.id in pins:
+                cid, how = pins[v.id], "pinned"
+                sim = float(emb @ cents[cid][0]) if cid in cents else None
+            else:
+                ranked = sorted(((float(emb @ c), cid) for cid, (c, _) in cents.items()), key=lambda t: (-t[0], t[1]))
+                cid, how, sim = None, "unassigned", (ranked[0][0] if ranked else None)
+                for s, c in ranked:
+                    if s < enc.family_similarity:
+                        break
+                    if sizes.get(c, 0) < cap:
+                        cid, how, sim = c, "assigned", s
+                        break
+            if cid is not None:
+                sizes[cid] = sizes.get(cid, 0) + 1
+            out_members.append(Member(v.id, cid, how, None if sim is None else round(sim, 4)))
+            report.append({"voice": v.name, "cluster_id": cid, "how": how,
+                           "similarity": None if sim is None else round(sim, 4)})
+        params = self._params(cur) | {"assigned": [r["voice"] for r in report]}
+        cid_new, _ = self.store.save_clustering(encoder_id=enc.id, method="incremental", params=params,
+                                                members=out_members, new_clusters=0, parent_id=cur["id"], retire=[])
+        self._publish("cluster.changed", clustering_id=cid_new)
+        return report
+
+    def cluster(self, k: int | None = None, threshold: float | None = None,
+                max_per_cluster: int = DEFAULT_MAX_PER_CLUSTER, encoder: str | None = None) -> ClusterResult:
+        """Re-cluster every voice. Groups keep the ids of the clusters they overlap most; pins are kept."""
+        if max_per_cluster is None or max_per_cluster < 1:
+            raise InvalidInput("The number of voices per base must be at least 1.", hint="Try --max-per-cluster 50.")
+        enc = self.encoder(encoder)
+        vs, means, clips = self._all_voice_embeddings(enc.id)
+        if not vs:
+            raise InvalidInput("There are no voices with clips to cluster.", hint="Import some voices first.")
+        grouping = cl.group_voices(clips, k=k, threshold=threshold, family_similarity=enc.family_similarity)
+        labels = cl.enforce_cap(means, grouping.labels, max_per_cluster)
+        pins = {vid: cid for vid, cid in self.store.pins().items() if self.store.cluster_exists(cid)}
+        cur, old_members = self._current_members()
+        old = {m.voice_id: m.cluster_id for m in old_members
+               if m.cluster_id is not None and m.voice_id not in pins and m.how != "unassigned"}
+        groups: list[list[int]] = []
+        for g in sorted(set(labels.tolist())):
+            ids = [vs[i].id for i in np.flatnonzero(labels == g) if vs[i].id not in pins]
+            if ids:
+                groups.append(ids)
+        matched = cl.match_ids(old, groups)
+        by_id = {v.id: i for i, v in enumerate(vs)}
+        members: list[Member] = []
+        n_new = 0
+        final: dict[int, list[int]] = {}     # cluster key (real id or negative new) -> voice ids
+        for g, mid in zip(groups, matched):
+            if mid is None:
+                n_new += 1
+                mid = -n_new
+            final.setdefault(mid, []).extend(g)
+        for vid, cid in sorted(pins.items()):
+            if vid in by_id:
+                final.setdefault(cid, []).append(vid)
+        outliers, warnings = [], []
+        for key, vids in final.items():
+            vecs = np.stack([means[by_id[v]] for v in vids])
+            for j, vid in enumerate(vids):
+                others = np.delete(vecs, j, axis=0)
+                sim = float(vecs[j] @ cl.centroid(others)) if len(others) else None
+                how = "pinned" if vid in pins else "cluster"
+                if how == "cluster" and sim is not None and sim < enc.outlier_similarity:
+                    how = "outlier"
+                    outliers.append({"voice": vs[by_id[vid]].name, "similarity": round(sim, 4)})
+                members.append(Member(vid, key, how, None if sim is None else round(sim, 4)))
+            if len(vids) > max_per_cluster:
+                warnings.append(f"A cluster holds {len(vids)} voices (more than {max_per_cluster}) because of pins.")
+        old_ids = sorted({m.cluster_id for m in old_members if m.cluster_id is not None})
+        method = "auto" if k is None and threshold is None else ("k" if k is not None else "threshold")
+        params = {"k": k, "threshold": threshold, "max_per_cluster": max_per_cluster, "groups_found": grouping.k,
+                  "silhouette": {str(kk): s for kk, s in grouping.scores.items()}, "encoder_version": enc.version}
+        clustering_id, fresh = self.store.save_clustering(
+            encoder_id=enc.id, method=method, params=params, members=members, new_clusters=n_new,
+            parent_id=None if cur is None else cur["id"], retire=old_ids)
+        kept = sorted(c for c in final if c > 0)
+        result = ClusterResult(
+            clustering_id=clustering_id, method=method, encoder=enc.id, clusters=self._cluster_infos(clustering_id),
+            kept_ids=[c for c in kept if c in old_ids], new_ids=fresh,
+            retired_ids=[c for c in old_ids if c not in final], outliers=outliers, warnings=warnings, params=params)
+        self._publish("cluster.changed", clustering_id=clustering_id)
+        return result
+
+    def _cluster_infos(self, clustering_id: int) -> list[ClusterInfo]:
+        labels = self.store.cluster_labels()
+        names = {v.id: v.name for v in self.library.voices()}
+        groups: dict[int, list[Member]] = {}
+        for m in self.store.members(clustering_id):
+            if m.cluster_id is not None:
+                groups.setdefault(m.cluster_id, []).append(m)
+        out = []
+        for cid in sorted(groups):
+            ms = sorted(groups[cid], key=lambda m: names.get(m.voice_id, "").lower())
+            sims = [m.similarity for m in ms if m.similarity is not None]
+            out.append(ClusterInfo(
+                id=cid, label=labels.get(cid, ""), voices=tuple(names[m.voice_id] for m in ms),
+                pinned=tuple(names[m.voice_id] for m in ms if m.how == "pinned"),
+                outliers=tuple(names[m.voice_id] for m in ms if m.how == "outlier"),
+                cohesion=round(float(np.mean(sims)), 4) if sims else None))
+        return out
+
+    def clusters(self) -> list[ClusterInfo]:
+        """The clusters of the current clustering (empty before the first ``cluster()``)."""
+        cur = self.store.current_clustering()
+        return [] if cur is None else self._cluster_infos(cur["id"])
+
+    def unassigned(self) -> list[str]:
+        cur, members = self._current_members()
+        names = {v.id: v.name for v in self.library.voices()}
+        return sorted(names[m.voice_id] for m in members if m.cluster_id is None)
+
+    def cluster_of(self, voice) -> ClusterAssignment | None:
+        v = self._voice(voice)
+        cur, members = self._current_members()
+        pins = self.store.pins()
+        labels = self.store.cluster_labels()
+        for m in members:
+            if m.voice_id == v.id:
+                if m.cluster_id is None:
+                    return None
+                return ClusterAssignment(m.cluster_id, labels.get(m.cluster_id, ""), v.id in pins, m.how, m.similarity)
+        if v.id in pins:
+            return ClusterAssignment(pins[v.id], labels.get(pins[v.id], ""), True, "pinned", None)
+        return None
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every recorded clustering version, oldest first."""
+        return [{"id": r["id"], "parent_id": r["parent_id"], "created_at": r["created_at"], "method": r["method"],
+                 "encoder": r["encoder_id"], "clusters": r["n_clusters"], "current": bool(r["is_current"])}
+                for r in self.store.clusterings()]
+
+    def _record_move(self, voice_id: int, cluster_id: int | None, how: str, method: str) -> None:
+        cur, members = self._current_members()
+        if cur is None:
+            return
+        out = [m for m in members if m.voice_id != voice_id]
+        old = next((m for m in members if m.voice_id == voice_id), None)
+        if cluster_id is None and old is not None:
+            cluster_id = old.cluster_id
+        out.append(Member(voice_id, cluster_id, how, old.similarity if old is not None else None))
+        cid, _ = self.store.save_clustering(encoder_id=cur["encoder_id"], method=method, params=self._params(cur),
+                                           members=out, new_clusters=0, parent_id=cur["id"], retire=[])
+        self._publish("cluster.changed", clustering_id=cid)
+
+    def pin(self, voice, cluster_id: int) -> ClusterAssignment:
+        """Keep ``voice`` in ``cluster_id`` from now on, whatever re-clustering finds."""
+        v = self._voice(voice)
+        if not self.store.cluster_exists(int(cluster_id)):
+            raise NotFound(f"There is no cluster {cluster_id}.", hint="'timbrel cluster --show' lists the clusters.")
+        self.store.set_pin(v.id, int(cluster_id))
+        self._record_move(v.id, int(cluster_id), "pinned", "pin")
+        return self.cluster_of(v) or ClusterAssignment(int(cluster_id), "", True, "pinned")
+
+    def unpin(self, voice) -> None:
+        """Let re-clustering place ``voice`` again (it stays where it is until then)."""
+        v = self._voice(voice)
+        if v.id not in self.store.pins():
+            raise InvalidInput(f"Voice '{v.name}' is not pinned.")
+        self.store.set_pin(v.id, None)
+        self._record_move(v.id, None, "assigned", "unpin")
+
+    def label_cluster(self, cluster_id: int, label: str) -> None:
+        if not self.store.cluster_exists(int(cluster_id)):
+            raise NotFound(f"There is no cluster {cluster_id}.")
+        self.store.set_label(int(cluster_id), label.strip())
+        cur = self.store.current_clustering()
+        self._publish("cluster.changed", clustering_id=None if cur is None else cur["id"])
+
+    def projection_2d(self, encoder: str | None = None) -> dict[str, tuple[float, float]]:
+        """voice name → (x, y) for the cluster map: PCA of the voice embeddings (deterministic)."""
+        vs, means, _ = self._all_voice_embeddings(encoder)
+        if not vs:
+            return {}
+        if len(vs) == 1:
+            return {vs[0].name: (0.0, 0.0)}
+        centered = means - means.mean(axis=0)
+        _, _, vt = np.linalg.svd(centered, full_matrices=False)
+        comps = vt[:2]
+        for i in range(len(comps)):      # fix the sign: largest loading positive
+            if comps[i][np.argmax(np.abs(comps[i]))] < 0:
+                comps[i] = -comps[i]
+        xy = centered @ comps.T
+        if xy.shape[1] == 1:
+            xy = np.concatenate([xy, np.zeros((len(xy), 1))], axis=1)
+        return {v.name: (round(float(a), 5), round(float(b), 5)) for v, (a, b) in zip(vs, xy)}
+
+    # -- emotion ------------------------------------------------------------------------------------
+    def _prosody_matrix(self, clips: list[Clip]) -> np.ndarray:
+        from . import prosody as pr
+
+        shas = sorted({c.sha256 for c in clips})
+        have = self.store.prosody(shas, pr.VERSION)
+        for c in clips:
+            if c.sha256 not in have:
+                samples, sr = self._read(c)
+                have[c.sha256] = pr.extract(samples, sr)
+                self.store.put_prosody(c.sha256, pr.VERSION, list(pr.FEATURE_NAMES), have[c.sha256])
+        return np.stack([have[c.sha256] for c in clips]) if clips else np.zeros((0, len(pr.FEATURE_NAMES)))
+
+    def suggest_emotions(self, apply: bool = False, min_confidence: float = 0.5) -> dict[str, Any]:
+        """Suggest labels for clips without one (or with an earlier suggestion), learnt from the labels the
+        user and imports gave. ``apply`` writes them with emotion_source 'suggested'; user and import labels
+        are never changed."""
+        from .emotion import MODEL_ID, REPLACEABLE_SOURCES, TRAIN_SOURCES, ProsodySuggester, Suggestion, relative_features
+
+        voices = [v for v in self.library.voices() if v.clips]
+        clips = [c for v in voices for c in v.clips]
+        names = {v.id: v.name for v in voices}
+        x = relative_features(self._prosody_matrix(clips), np.array([c.voice_id for c in clips]))
+        train = [i for i, c in enumerate(clips) if c.emotion_source in TRAIN_SOURCES and c.emotion and c.emotion != "unknown"]
+        target = [i for i, c in enumerate(clips) if c.emotion_source in REPLACEABLE_SOURCES]
+        model = ProsodySuggester().fit(x[train], [clips[i].emotion for i in train])
+        preds = model.predict(x[target])
+        suggestions = [
+            Suggestion(clips[i].id, names[clips[i].voice_id], emo, conf, clips[i].emotion, clips[i].emotion_source)
+            for i, (emo, conf) in zip(target, preds)
+        ]
+        self.store.put_suggestions([(s.clip_id, s.emotion, s.confidence, MODEL_ID) for s in suggestions])
+        applied = 0
+        if apply:
+            by_voice: dict[str, list[Suggestion]] = {}
+            for s in suggestions:
+                if s.confidence >= min_confidence and s.emotion != s.current:
+                    by_voice.setdefault(s.voice, []).append(s)
+            for voice, items in sorted(by_voice.items()):
+                with self.library.edit(voice, action="emotions", summary=f"{len(items)} suggested emotion label(s)") as ed:
+                    for s in items:
+                        row = ed.conn.execute("SELECT emotion_source FROM clips WHERE id = ?", (s.clip_id,)).fetchone()
+                        if row is None or row[0] not in REPLACEABLE_SOURCES:
+                            continue  # the user labelled it meanwhile
+                        ed.update_clip(s.clip_id, emotion=s.emotion, emotion_source="suggested")
+                        applied += 1
+        return {"model": MODEL_ID, "trained_on": len(train), "classes": model.classes,
+                "suggestions": [s.to_dict() for s in suggestions], "applied": applied,
+                "min_confidence": min_confidence}
+
+    # -- grid ---------------------------------------------------------------------------------------
+    def grid(self) -> dict[str, Any]:
+        """Clusters × emotions: how many voices have a usable reference (3-10 s clip) of each emotion, and per
+        voice which emotions it has and which it lacks (compared with the emotions used in the library)."""
+        from ..library.emotions import EMOTIONS
+
+        voices = self.library.voices()
+        cur, members = self._current_members()
+        where = {m.voice_id: m.cluster_id for m in members}
+        labels = self.store.cluster_labels()
+        used = sorted({c.emotion for v in voices for c in v.clips if c.emotion and c.emotion not in GRID_SKIP},
+                      key=EMOTIONS.index)
+        targets = used or ["neutral"]
+        per_voice, rows = [], {}
+        for v in voices:
+            usable: dict[str, int] = {}
+            suggested: set[str] = set()
+            for c in v.clips:
+                if c.emotion and USABLE_MIN_S <= c.duration <= USABLE_MAX_S:
+                    usable[c.emotion] = usable.get(c.emotion, 0) + 1
+                    if c.emotion_source == "suggested":
+                        suggested.add(c.emotion)
+            cid = where.get(v.id)
+            key = "unclustered" if cid is None else str(cid)
+            row = rows.setdefault(key, {"cluster_id": cid, "label": labels.get(cid, "") if cid else "unclustered",
+                                        "voices": 0, "counts": {e: 0 for e in targets}})
+            row["voices"] += 1
+            for e in targets:
+                if usable.get(e):
+                    row["counts"][e] += 1
+            per_voice.append({"voice": v.name, "cluster_id": cid, "emotions": dict(sorted(usable.items())),
+                              "suggested_only": sorted(suggested), "missing": [e for e in targets if not usable.get(e)]})
+        ordered = sorted(rows.values(), key=lambda r: (r["cluster_id"] is None, r["cluster_id"] or 0))
+        return {"emotions": targets, "clusters": ordered, "voices": per_voice,
+                "gaps": sum(len(p["missing"]) for p in per_voice),
+                "clustering_id": None if cur is None else cur["id"]}
