@@ -1,0 +1,168 @@
+"""The runtime: device + VRAM budget, base pool, host staging/prefetch and the scheduler.
+
+``engine.runtime`` is a :class:`Runtime`. Parts (one job each):
+
+===============  ==============================================================
+``clock``        real and simulated clocks
+``budget``       byte accounting under the VRAM limit (never exceeded)
+``layout``       tensor layouts packed into one flat buffer (slots, staging)
+``device``       device interface + the simulated device; ``cuda``: the CUDA one
+``hoststage``    pre-allocated pinned host pool for prefetched bases
+``pool``         resident bases in pre-allocated slots, leases, eviction
+``policy``       the pure scheduling state machine (hold, priorities)
+``scheduler``    worker + loader threads carrying out the policy
+``metrics``      counters and ``runtime.*`` / ``request.done`` events
+``sim``/``trace``/``belady``  simulator, synthetic traces, lower bounds
+===============  ==============================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+from ..errors import InvalidInput
+
+MB = 2**20
+
+
+class Runtime:
+    """Owns the device, budget, pool, staging and scheduler threads for one engine.
+
+    ``Runtime(engine)`` reads ``runtime.device``, ``runtime.vram_limit_mb``,
+    ``runtime.pinned_pool_mb``, ``runtime.hold_s`` (and ``runtime.interactive_hold_s``)
+    from the engine's settings. Tests may pass ``device=`` (e.g. a simulated device).
+    """
+
+    def __init__(self, engine=None, *, device=None, vram_limit_mb: float | None = None,
+                 pinned_pool_mb: float | None = None, hold_s: float | None = None,
+                 interactive_hold_s: float | None = None, events=None, prefetch: bool = True) -> None:
+        from ..torchutil import configure_torch
+        from .budget import Budget
+        from .device import make_device
+        from .hoststage import HostStaging
+        from .metrics import Metrics
+        from .policy import SchedulerPolicy
+        from .pool import BasePool
+        from .scheduler import Scheduler
+
+        configure_torch()
+        self.engine = engine
+        settings = getattr(engine, "settings", None)
+
+        def setting(key: str, default: Any) -> Any:
+            value = settings.get(key, default) if settings is not None else default
+            return default if value is None else value
+
+        self.device = device or make_device(getattr(engine, "device_spec", None) or setting("runtime.device", "auto"))
+        if vram_limit_mb is None:
+            vram_limit_mb = engine.vram_limit_mb if engine is not None else setting("runtime.vram_limit_mb", 4096)
+        pinned_pool_mb = setting("runtime.pinned_pool_mb", 1024) if pinned_pool_mb is None else pinned_pool_mb
+        hold_s = float(setting("runtime.hold_s", 2.0) if hold_s is None else hold_s)
+        interactive_hold_s = float(setting("runtime.interactive_hold_s", min(0.5, hold_s))
+                                   if interactive_hold_s is None else interactive_hold_s)
+        self.events = events if events is not None else getattr(engine, "events", None)
+        self.budget = Budget(int(float(vram_limit_mb) * MB))
+        self.metrics = Metrics(self.events)
+        self.staging = HostStaging(self.device, int(float(pinned_pool_mb) * MB)) if float(pinned_pool_mb) > 0 else None
+        self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s)
+        self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
+        self.scheduler = Scheduler(device=self.device, budget=self.budget, pool=self.pool, staging=self.staging,
+                                   policy=self.policy, metrics=self.metrics, prefetch=prefetch)
+        self._specs: dict[str, tuple[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- bases ------------------------------------------------------------------------------------------
+    def base_spec(self, base) -> tuple[Any, Any, dict]:
+        """(BaseSpec, backend, manifest) for a stored base (a name, id or ``BaseRecord``)."""
+        from ..backends import get_backend
+        from .layout import layout_digest
+        from .pool import BaseSpec
+        from .sources import StoreSource
+
+        store = self.engine.bases
+        record = base if hasattr(base, "groups") and hasattr(base, "backend") else store.get(base)
+        fingerprint = hashlib.sha1(
+            (str(record.manifest_sha256) + "".join(f"{g}={s}" for g, s in sorted(record.groups.items()))).encode()
+        ).hexdigest()
+        key = record.name
+        with self._lock:
+            cached = self._specs.get(key)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+        manifest = store.manifest(record)
+        backend = get_backend(record.backend)
+        layout = backend.layout(manifest)
+        arch = f"{backend.name}:{backend.architecture_key(manifest)}:{layout_digest(layout)}"
+        device = self.device
+        spec = BaseSpec(key, arch, layout, StoreSource(store, record),
+                        build=lambda views, m=manifest, b=backend: b.build_skeleton(m, views, device), label=record.name)
+        with self._lock:
+            if cached is not None:  # the base changed under the same name: forget the old bytes
+                self.pool.discard(key)
+                if self.staging is not None:
+                    self.staging.discard(key)
+            self._specs[key] = (fingerprint, (spec, backend, manifest))
+        return spec, backend, manifest
+
+    # -- requests -----------------------------------------------------------------------------------------
+    def submit(self, base, request, references, *, priority: str = "interactive", timeout_s: float | None = None):
+        """Queue a synthesis request; returns a :class:`RequestHandle`."""
+        spec, backend, manifest = self.base_spec(base)
+        return self.scheduler.submit(spec, backend, manifest, request, references, priority=priority, timeout_s=timeout_s)
+
+    def submit_spec(self, spec, backend, manifest, request, references, *, priority: str = "interactive",
+                    timeout_s: float | None = None):
+        """Queue a request for a base that is not in the library (tests, benchmarks)."""
+        return self.scheduler.submit(spec, backend, manifest, request, references, priority=priority, timeout_s=timeout_s)
+
+    def hint_prefetch(self, base) -> None:
+        """A cue: ``base`` will probably be needed soon (hotkey focus, a voice selected in the GUI)."""
+        spec, _, _ = self.base_spec(base)
+        self.scheduler.hint(spec)
+
+    # -- budget -----------------------------------------------------------------------------------------
+    def set_vram_limit(self, mb: float) -> dict:
+        """Change the VRAM limit now. Idle bases are evicted to fit; memory held by a running
+        request is released when it finishes (``pending`` is then ``True`` until it does)."""
+        if mb is None or float(mb) <= 0:
+            raise InvalidInput("The VRAM limit must be a positive number of megabytes.", hint="For example: 4096.")
+        applied = self.budget.set_limit(int(float(mb) * MB))
+        with self.scheduler._cond:
+            dist = self.policy.distance_fn(self.device.clock.now())
+        self.pool.shrink(dist)
+        applied = self.budget.limit == self.budget.target
+        self.metrics.residency(self.pool.resident(), self.budget.used, self.budget.limit)
+        return {"limit_mb": self.budget.limit / MB, "target_mb": self.budget.target / MB, "pending": not applied}
+
+    # -- status -------------------------------------------------------------------------------------------
+    def status(self) -> dict:
+        b = self.budget.snapshot()
+        return {
+            "device": self.device.info(),
+            "budget": {k: v for k, v in b.items()},
+            "vram_limit_mb": b["limit_bytes"] / MB,
+            "used_mb": b["used_bytes"] / MB,
+            "resident": self.pool.resident(),
+            "slots": self.pool.snapshot(),
+            "shared_models": self.scheduler.shared.snapshot(),
+            "staging": self.staging.snapshot() if self.staging is not None else None,
+            "scheduler": {**self.scheduler.snapshot(), "hold_s": self.policy.hold_s,
+                          "interactive_hold_s": self.policy.interactive_hold_s},
+            "metrics": self.metrics.snapshot(),
+        }
+
+    def close(self) -> None:
+        """Cancel waiting requests, finish the running one, free the device."""
+        if self._closed:
+            return
+        self._closed = True
+        self.scheduler.close()
+        self.pool.clear()
+        self.scheduler.shared.clear()
+        self.device.synchronize()
+
+
+__all__ = ["Runtime"]

@@ -1,0 +1,253 @@
+"""The device abstraction: where base weights live and how bytes get there.
+
+Two implementations share one interface:
+
+* :class:`SimulatedDevice` (this module) — for CPU machines and tests. "Device" storage is
+  ordinary CPU memory, tensors are really copied into it (so slot carving, views and
+  skeleton binding are exercised), and host→device transfers are *modelled* on a clock:
+  ``latency + bytes / bandwidth`` with separate pinned, pageable and disk bandwidths and
+  one copy engine (copies queue behind each other). With :class:`SimClock` the model
+  runs in virtual time; with the real clock and the default instant link it is simply
+  the CPU backend of the engine.
+* :class:`engine.runtime.cuda.CudaDevice` — real CUDA memory, a dedicated copy stream,
+  events, pinned host buffers and a ``torch.cuda.mem_get_info`` cross-check.
+
+Budget accounting is not done here but in :class:`engine.runtime.budget.Budget`
+(the pool reserves before it allocates); ``scale`` lets the simulator account a small
+real buffer as a large one (e.g. 1 KiB stored = 1 MiB accounted) so full-size traces
+run in a few MB of RAM. Reports always print the link parameters, so modelled numbers
+are never mistaken for measured ones.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import torch
+
+from ..errors import InvalidInput, ResourceExhausted
+from .clock import MonotonicClock, SimClock
+
+
+@dataclass(frozen=True)
+class LinkModel:
+    """Modelled transfer costs (seconds = latency + bytes / bandwidth)."""
+
+    latency_s: float = 0.0
+    pinned_bw: float = math.inf      # bytes/s, pinned host → device (PCIe 4.0 x16 ≈ 24e9)
+    pageable_bw: float = math.inf    # bytes/s, pageable host → device (≈ 6e9)
+    disk_bw: float = math.inf        # bytes/s, disk/page cache → host (NVMe ≈ 3–7e9)
+
+    def h2d_seconds(self, nbytes: int, pinned: bool) -> float:
+        if nbytes <= 0:
+            return 0.0
+        bw = self.pinned_bw if pinned else self.pageable_bw
+        return self.latency_s + (nbytes / bw if math.isfinite(bw) else 0.0)
+
+    def disk_seconds(self, nbytes: int) -> float:
+        return nbytes / self.disk_bw if nbytes > 0 and math.isfinite(self.disk_bw) else 0.0
+
+    def to_dict(self) -> dict:
+        return {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def pcie4(cls) -> "LinkModel":
+        """A desktop with PCIe 4.0 x16 and an NVMe disk (numbers from the runtime notes)."""
+        return cls(latency_s=20e-6, pinned_bw=24e9, pageable_bw=6e9, disk_bw=3.5e9)
+
+
+class CopyHandle:
+    """One host→device transfer. ``wait()`` blocks (or, on a simulated clock, jumps) until it is done."""
+
+    def __init__(self, device: "Device", nbytes: int, pinned: bool, path: str, started_at: float, ready_at: float | None) -> None:
+        self.device = device
+        self.nbytes = nbytes
+        self.pinned = pinned
+        self.path = path
+        self.started_at = started_at
+        self.ready_at = ready_at
+        self.event = None  # a torch.cuda.Event on CUDA
+
+    def done(self) -> bool:
+        return self.device._handle_done(self)
+
+    def wait(self) -> None:
+        self.device._handle_wait(self)
+
+    @property
+    def seconds(self) -> float:
+        """Transfer time: modelled on the simulated device, measured with CUDA events after ``wait()``."""
+        if self.ready_at is None:
+            return 0.0
+        return max(0.0, self.ready_at - self.started_at)
+
+
+class Device:
+    kind = "abstract"
+    scale = 1  # accounted bytes per stored byte
+
+    def __init__(self, clock=None) -> None:
+        self.clock = clock or MonotonicClock()
+        self.storage = torch.device("cpu")
+
+    @property
+    def name(self) -> str:
+        return self.kind
+
+    def accounted(self, nbytes: int) -> int:
+        return int(nbytes) * self.scale
+
+    # allocation ------------------------------------------------------------------------------------
+    def alloc(self, nbytes: int) -> torch.Tensor:
+        raise NotImplementedError
+
+    def free(self, buffer: torch.Tensor) -> None:
+        del buffer
+
+    def host_buffer(self, nbytes: int, pinned: bool) -> tuple[torch.Tensor, bool]:
+        raise NotImplementedError
+
+    # copies ------------------------------------------------------------------------------------------
+    def copy_async(self, dst: torch.Tensor, src: torch.Tensor, *, pinned: bool) -> CopyHandle:
+        raise NotImplementedError
+
+    def copy_tensors(self, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], nbytes: int) -> CopyHandle:
+        raise NotImplementedError
+
+    def ready_for_compute(self, handle: CopyHandle | None) -> None:
+        """Make later compute see the copied bytes (CUDA: the compute stream waits on the copy event)."""
+        if handle is not None:
+            handle.wait()
+
+    def synchronize(self) -> None:
+        pass
+
+    def check_room(self, nbytes: int) -> None:
+        """Cross-check against the physical device before allocating (CUDA only)."""
+
+    def info(self) -> dict:
+        return {"kind": self.kind, "name": self.name}
+
+    def _handle_done(self, h: CopyHandle) -> bool:
+        return True
+
+    def _handle_wait(self, h: CopyHandle) -> None:
+        pass
+
+
+class SimulatedDevice(Device):
+    kind = "sim"
+
+    def __init__(
+        self,
+        clock=None,
+        link: LinkModel | None = None,
+        *,
+        scale: int = 1,
+        pin_limit_bytes: int | None = None,
+        physical_bytes: int | None = None,
+    ) -> None:
+        super().__init__(clock or SimClock())
+        self.link = link or LinkModel()
+        self.scale = int(scale)
+        self.pin_limit_bytes = pin_limit_bytes  # None: pinning always succeeds
+        self.physical_bytes = physical_bytes    # None: no physical cross-check
+        self._lock = threading.Lock()
+        self._pinned_bytes = 0
+        self._allocated = 0
+        self._engine_free_at = 0.0  # the single copy engine
+        self.copies: list[tuple[str, int, bool]] = []  # (path, accounted bytes, pinned), for tests and stats
+
+    @property
+    def name(self) -> str:
+        return "simulated device (CPU memory)"
+
+    def alloc(self, nbytes: int) -> torch.Tensor:
+        self.check_room(self.accounted(nbytes))
+        with self._lock:
+            self._allocated += self.accounted(nbytes)
+        return torch.empty(int(nbytes), dtype=torch.uint8)
+
+    def free(self, buffer: torch.Tensor) -> None:
+        with self._lock:
+            self._allocated -= self.accounted(buffer.numel())
+
+    def check_room(self, nbytes: int) -> None:
+        if self.physical_bytes is not None and self._allocated + nbytes > self.physical_bytes:
+            raise ResourceExhausted(
+                "The device has less free memory than the VRAM limit allows (other programs are using it).",
+                hint="Close other GPU programs or lower the VRAM limit.",
+            )
+
+    def host_buffer(self, nbytes: int, pinned: bool) -> tuple[torch.Tensor, bool]:
+        ok = False
+        if pinned:
+            with self._lock:
+                acc = self.accounted(nbytes)
+                if self.pin_limit_bytes is None or self._pinned_bytes + acc <= self.pin_limit_bytes:
+                    self._pinned_bytes += acc
+                    ok = True
+        return torch.empty(int(nbytes), dtype=torch.uint8), ok
+
+    def release_host(self, buffer: torch.Tensor, pinned: bool) -> None:
+        if pinned:
+            with self._lock:
+                self._pinned_bytes -= self.accounted(buffer.numel())
+
+    def _schedule(self, seconds: float) -> tuple[float, float]:
+        now = self.clock.now()
+        with self._lock:
+            start = max(now, self._engine_free_at)
+            ready = start + seconds
+            self._engine_free_at = ready
+        return now, ready
+
+    def copy_async(self, dst: torch.Tensor, src: torch.Tensor, *, pinned: bool) -> CopyHandle:
+        dst.copy_(src)
+        acc = self.accounted(src.numel() * src.element_size())
+        started, ready = self._schedule(self.link.h2d_seconds(acc, pinned))
+        self.copies.append(("warm", acc, pinned))
+        return CopyHandle(self, acc, pinned, "warm", started, ready)
+
+    def copy_tensors(self, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], nbytes: int) -> CopyHandle:
+        for dst, src in pairs:
+            dst.copy_(src)
+        acc = self.accounted(nbytes)
+        # mmap → device: the pages come from disk (or the page cache), then over the pageable path.
+        seconds = self.link.disk_seconds(acc) + self.link.h2d_seconds(acc, pinned=False)
+        started, ready = self._schedule(seconds)
+        self.copies.append(("cold", acc, False))
+        return CopyHandle(self, acc, False, "cold", started, ready)
+
+    def _handle_done(self, h: CopyHandle) -> bool:
+        return h.ready_at is None or self.clock.now() >= h.ready_at
+
+    def _handle_wait(self, h: CopyHandle) -> None:
+        if h.ready_at is not None:
+            self.clock.sleep_until(h.ready_at)
+
+    def info(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "link": self.link.to_dict(), "scale": self.scale,
+                "pinned_bytes": self._pinned_bytes, "pin_limit_bytes": self.pin_limit_bytes}
+
+
+def make_device(spec: str | None, clock=None) -> Device:
+    """``auto`` → CUDA when available, else the simulated (CPU) device; ``cpu``/``sim``; ``cuda``/``cuda:N``."""
+    spec = (spec or "auto").strip().lower()
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    if spec in ("cpu", "sim", "simulated"):
+        return SimulatedDevice(clock or MonotonicClock())
+    if spec.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ResourceExhausted(
+                f"The device '{spec}' was asked for, but this machine has no usable CUDA GPU.",
+                hint="Set 'runtime.device' to 'auto' or 'cpu', or install a CUDA build of PyTorch.",
+            )
+        from .cuda import CudaDevice
+
+        return CudaDevice(torch.device(spec), clock=clock)
+    raise InvalidInput(f"Unknown device '{spec}'.", hint="Use auto, cpu, cuda or cuda:N.")
