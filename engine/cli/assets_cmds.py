@@ -1,0 +1,114 @@
+"""Commands for the GPT-SoVITS pretrained assets and the text frontend:
+``assets link|status|download`` and ``frontend``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import InvalidInput
+from . import Context, add_json_flag
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("assets", help="GPT-SoVITS pretrained models: link, status, download")
+    asub = p.add_subparsers(dest="assets_command", metavar="ACTION")
+
+    q = asub.add_parser("link", help="use an existing GPT-SoVITS pretrained_models folder")
+    q.add_argument("path")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_link)
+
+    q = asub.add_parser("status", help="what is present and what each missing piece disables")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_status)
+
+    q = asub.add_parser("download", help="download the pretrained models (resumes; verifies sha256)")
+    q.add_argument("--dest", metavar="DIR", help="folder to download into (default: Timbrel's data folder)")
+    q.add_argument("--only", nargs="+", metavar="NAME", help="assets to fetch (hubert bert sv gpt_pretrained sovits_pretrained)")
+    q.add_argument("--base-url", help="mirror to download from (file paths are appended)")
+    q.add_argument("--manifest", metavar="FILE", help="JSON list of files with sha256 to fetch instead of the built-in list")
+    q.add_argument("--no-link", action="store_true", help="do not link the folder afterwards")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_download)
+
+    p.set_defaults(func=lambda args, ctx: cmd_status(args, ctx))
+
+    p = sub.add_parser("frontend", help="show the GPT-SoVITS phones and ids of a text (debug pronunciations)")
+    p.add_argument("text")
+    p.add_argument("--lang", default="auto", help="zh, en, ja or auto (default)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_frontend)
+
+
+def _status_text(st) -> str:
+    lines = [f"assets folder: {st.root or '(none linked)'}"]
+    for i in st.items:
+        mark = "ok     " if i.ok else ("BROKEN " if i.present else "missing")
+        lines.append(f"  {mark} {i.name:18} {i.detail}")
+        if not i.ok:
+            lines.append(f"          without it: {i.disables}")
+    if not st.ready:
+        lines.append("GPT-SoVITS synthesis is not available: run 'timbrel assets link PATH/GPT_SoVITS/pretrained_models' "
+                     "or 'timbrel assets download'.")
+    return "\n".join(lines)
+
+
+def cmd_link(args, ctx: Context) -> int:
+    st = ctx.engine.assets.link(args.path)
+    ctx.emit(st.to_dict(), lambda: "Linked.\n" + _status_text(st))
+    return 0
+
+
+def cmd_status(args, ctx: Context) -> int:
+    st = ctx.engine.assets.status()
+    ctx.emit(st.to_dict(), lambda: _status_text(st))
+    return 0
+
+
+def cmd_download(args, ctx: Context) -> int:
+    manifest = None
+    if args.manifest:
+        try:
+            manifest = json.loads(Path(args.manifest).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"Cannot read the manifest {args.manifest}: {exc}.",
+                               hint='It is JSON: {"base_url": "...", "files": [{"path": "...", "sha256": "..."}]}.') from exc
+    last = {}
+
+    def progress(path: str, done: int, total: int | None) -> None:
+        step = done >> 22  # print about every 4 MiB
+        if last.get(path) == step and (total is None or done < total):
+            return
+        last[path] = step
+        if not getattr(args, "json", False):
+            tot = f"/{total / 1e6:.1f}" if total else ""
+            print(f"\r{path}: {done / 1e6:.1f}{tot} MB", end="", file=sys.stderr, flush=True)
+
+    out = ctx.engine.assets.download(dest=args.dest, names=args.only, base_url=args.base_url, manifest=manifest,
+                                     progress=progress, link=not args.no_link)
+    if not getattr(args, "json", False):
+        print(file=sys.stderr)
+    ctx.emit(out, lambda: "\n".join(
+        [f"{p}: {'already there' if r['skipped'] else 'downloaded'} (sha256 {r['sha256'][:16]}…)" for p, r in out["files"].items()]
+        + [f"folder: {out['root']}" + (" (linked)" if out["linked"] else "")]))
+    return 0
+
+
+def cmd_frontend(args, ctx: Context) -> int:
+    from ..backends.gptsovits.text import text_to_phones
+
+    seq = text_to_phones(args.text, args.lang)
+
+    def text() -> str:
+        lines = []
+        for s in seq.segments:
+            lines.append(f"[{s.language}] {s.text}")
+            lines.append("  phones: " + " ".join(s.phones))
+        lines.append("ids: " + " ".join(str(i) for i in seq.ids))
+        return "\n".join(lines)
+
+    ctx.emit(seq.to_dict(), text)
+    return 0
