@@ -1,0 +1,226 @@
+"""Turn what engine subsystems return into the plain rows the views show.
+
+The desktop only reads public fields of the engine's data classes (or dicts);
+these helpers accept either form so a view does not depend on whether a part
+returns a dataclass, a dict or a tuple. All functions here are pure (no engine
+calls) and run on worker threads or the GUI thread alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+def pick(obj: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``names`` present on ``obj`` (attribute or mapping key)."""
+    for name in names:
+        if isinstance(obj, dict):
+            if name in obj and obj[name] is not None:
+                return obj[name]
+        else:
+            value = getattr(obj, name, None)
+            if value is not None:
+                return value
+    return default
+
+
+@dataclass
+class VoiceRow:
+    id: int
+    name: str
+    clips: int
+    seconds: float
+    tags: tuple[str, ...]
+    languages: tuple[str, ...]
+    emotions: tuple[str, ...]          # distinct emotion labels among its clips
+    cluster_id: int | None = None
+    cluster_label: str = ""
+    pinned: bool = False
+
+
+@dataclass
+class ClusterPoint:
+    voice: str
+    x: float
+    y: float
+    cluster_id: int | None
+    pinned: bool = False
+
+
+@dataclass
+class ClusterInfo:
+    id: int
+    label: str
+    size: int = 0
+
+
+@dataclass
+class GridData:
+    rows: list[tuple[int | None, str]]                   # (cluster id, label)
+    emotions: list[str]
+    counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
+
+    def count(self, cluster_id: int | None, emotion: str) -> int:
+        return self.counts.get((cluster_id, emotion), 0)
+
+    def gaps(self) -> list[tuple[int | None, str]]:
+        return [(c, e) for c, _ in self.rows for e in self.emotions if self.count(c, e) == 0]
+
+
+@dataclass
+class RuntimeState:
+    budget_mb: float = 0.0
+    used_mb: float = 0.0
+    resident: list[str] = field(default_factory=list)
+    prefetch: list[str] = field(default_factory=list)
+    queue: dict[str, int] = field(default_factory=dict)
+    device: str = ""
+
+
+MB = 1024 * 1024
+
+
+def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
+    clips = tuple(pick(voice, "clips", default=()) or ())
+    emotions = tuple(sorted({c.emotion for c in clips if getattr(c, "emotion", None)}))
+    row = VoiceRow(
+        id=int(pick(voice, "id", default=0)), name=str(pick(voice, "name", default="")), clips=len(clips),
+        seconds=float(sum(getattr(c, "duration", 0.0) for c in clips)), tags=tuple(pick(voice, "tags", default=()) or ()),
+        languages=tuple(sorted({c.language for c in clips if getattr(c, "language", None)})), emotions=emotions,
+    )
+    if assignment is not None:
+        row.cluster_id = pick(assignment, "cluster_id", "cluster", "id")
+        row.cluster_label = str(pick(assignment, "label", default="") or "")
+        row.pinned = bool(pick(assignment, "pinned", default=False))
+    return row
+
+
+def cluster_name(cluster_id: int | None, label: str = "") -> str:
+    if cluster_id is None:
+        return ""
+    return label or f"#{cluster_id}"
+
+
+def cluster_infos(clusters: Iterable[Any]) -> list[ClusterInfo]:
+    out = []
+    for c in clusters or ():
+        if isinstance(c, int):
+            out.append(ClusterInfo(c, ""))
+            continue
+        cid = pick(c, "id", "cluster_id")
+        if cid is None:
+            continue
+        members = pick(c, "voices", "members", default=None)
+        size = pick(c, "size", "n_voices", default=None)
+        if size is None:
+            size = len(members) if members is not None else 0
+        out.append(ClusterInfo(int(cid), str(pick(c, "label", default="") or ""), int(size)))
+    return out
+
+
+def cluster_points(projection: Any) -> list[ClusterPoint]:
+    """Accepts a list of points (dataclass/dict/tuple voice, x, y, cluster) or a dict voice → (x, y[, cluster])."""
+    items: list[Any]
+    if isinstance(projection, dict) and "points" in projection:
+        items = list(projection["points"])
+    elif isinstance(projection, dict):
+        items = [(k, *v) if isinstance(v, (tuple, list)) else {"voice": k, **v} for k, v in projection.items()]
+    else:
+        items = list(projection or ())
+    out = []
+    for p in items:
+        if isinstance(p, (tuple, list)):
+            voice, x, y = p[0], p[1], p[2]
+            cid = p[3] if len(p) > 3 else None
+            pinned = bool(p[4]) if len(p) > 4 else False
+        else:
+            voice = pick(p, "voice", "name", "voice_name")
+            xy = pick(p, "xy", "position", default=None)
+            x, y = (xy[0], xy[1]) if xy is not None else (pick(p, "x"), pick(p, "y"))
+            cid = pick(p, "cluster_id", "cluster")
+            pinned = bool(pick(p, "pinned", default=False))
+        if hasattr(voice, "name"):
+            voice = voice.name
+        if isinstance(cid, dict) or hasattr(cid, "cluster_id"):
+            cid = pick(cid, "cluster_id", "id")
+        out.append(ClusterPoint(str(voice), float(x), float(y), None if cid is None else int(cid), pinned))
+    return out
+
+
+def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
+    """Accepts ``{"rows"/"clusters": [...], "counts": {(cid, emo): n} | [[...]]}``, a nested dict
+    ``{cluster: {emotion: n}}``, or an object with those attributes."""
+    emotions = list(pick(grid, "emotions", default=None) or emotions)
+    counts: dict[tuple[int | None, str], int] = {}
+    rows: list[tuple[int | None, str]] = []
+    raw_rows = pick(grid, "rows", "clusters", default=None)
+    raw_counts = pick(grid, "counts", "cells", default=None)
+    if raw_rows is None and isinstance(grid, dict) and raw_counts is None:
+        raw_counts = grid  # nested dict form
+    if raw_rows is not None:
+        for r in raw_rows:
+            if isinstance(r, (int, type(None))):
+                rows.append((r, ""))
+            elif isinstance(r, (tuple, list)):
+                rows.append((r[0], str(r[1]) if len(r) > 1 else ""))
+            else:
+                cid = pick(r, "cluster_id", "id")
+                rows.append((cid, str(pick(r, "label", default="") or "")))
+    if isinstance(raw_counts, dict):
+        for key, value in raw_counts.items():
+            if isinstance(value, dict):   # {cluster: {emotion: n}}
+                cid = _cid(key)
+                if (cid, "") not in rows and all(r[0] != cid for r in rows):
+                    rows.append((cid, ""))
+                for emo, n in value.items():
+                    counts[(cid, str(emo))] = int(n)
+            elif isinstance(key, tuple):
+                counts[(_cid(key[0]), str(key[1]))] = int(value)
+    elif isinstance(raw_counts, (list, tuple)):
+        for (cid, _), row in zip(rows, raw_counts):
+            if isinstance(row, dict):
+                for emo, n in row.items():
+                    counts[(cid, str(emo))] = int(n)
+            else:
+                for emo, n in zip(emotions, row):
+                    counts[(cid, emo)] = int(n)
+    return GridData(rows=rows, emotions=emotions, counts=counts)
+
+
+def _cid(key: Any) -> int | None:
+    if key is None or key == "" or key == "none":
+        return None
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return key  # type: ignore[return-value]
+
+
+def runtime_state(status: Any) -> RuntimeState:
+    def mb(*names: str) -> float:
+        v = pick(status, *[n + "_mb" for n in names])
+        if v is not None:
+            return float(v)
+        v = pick(status, *[n + "_bytes" for n in names])
+        return float(v) / MB if v is not None else 0.0
+
+    resident = pick(status, "resident", "resident_bases", default=[]) or []
+    prefetch = pick(status, "prefetch", "prefetching", "staged", default=[]) or []
+    queue = pick(status, "queue", "queues", "queue_lengths", default={}) or {}
+    if isinstance(prefetch, (str, bytes)):
+        prefetch = [prefetch]
+    if isinstance(queue, int):
+        queue = {"requests": queue}
+    return RuntimeState(
+        budget_mb=mb("budget", "vram_limit", "limit"), used_mb=mb("used", "resident"),
+        resident=[_base_name(b) for b in resident], prefetch=[_base_name(b) for b in prefetch],
+        queue={str(k): int(v) for k, v in dict(queue).items()} if isinstance(queue, dict) else {},
+        device=str(pick(status, "device", default="") or ""),
+    )
+
+
+def _base_name(b: Any) -> str:
+    if isinstance(b, str):
+        return b
+    return str(pick(b, "name", "base", "id", default=b))

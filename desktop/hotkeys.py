@@ -1,0 +1,145 @@
+"""Global hotkeys (work while another app has the focus), where the platform allows them.
+
+Uses pynput: XRecord on X11, a low-level keyboard hook on Windows, Quartz on
+macOS (the app needs Accessibility / Input Monitoring permission there).
+Not possible on Wayland: compositors do not let apps watch the keyboard
+(pynput would only see XWayland windows). There, and wherever
+:func:`global_hotkey_support` says no, bind ``timbrel trigger CUE`` in the
+desktop's own keyboard-shortcut settings instead.
+
+Hotkeys are written in Qt's portable notation (``Ctrl+Alt+H``, ``F9``); they
+are converted to pynput's (``<ctrl>+<alt>+h``). The pynput callback runs on
+pynput's thread and only emits :attr:`GlobalHotkeys.activated`; since this
+object lives on the GUI thread, connected methods of GUI objects run there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+_MODIFIERS = {"ctrl": "<ctrl>", "control": "<ctrl>", "alt": "<alt>", "shift": "<shift>",
+              "meta": "<cmd>", "win": "<cmd>", "super": "<cmd>", "cmd": "<cmd>"}
+_NAMED = {
+    "space": "<space>", "tab": "<tab>", "return": "<enter>", "enter": "<enter>", "esc": "<esc>", "escape": "<esc>",
+    "backspace": "<backspace>", "del": "<delete>", "delete": "<delete>", "ins": "<insert>", "insert": "<insert>",
+    "home": "<home>", "end": "<end>", "pgup": "<page_up>", "pgdown": "<page_down>", "left": "<left>",
+    "right": "<right>", "up": "<up>", "down": "<down>", "pause": "<pause>", "print": "<print_screen>",
+    "menu": "<menu>",
+}
+
+
+def to_pynput(sequence: str) -> str:
+    """``Ctrl+Alt+H`` → ``<ctrl>+<alt>+h``. Raises ValueError for keys pynput cannot name or a missing main key."""
+    text = (sequence or "").strip()
+    if not text:
+        raise ValueError("empty hotkey")
+    if "," in text:
+        raise ValueError("a global hotkey is one key combination (no key sequences)")
+    parts = [p for p in text.replace("++", "+plus").split("+") if p]
+    out: list[str] = []
+    main = None
+    for raw in parts:
+        key = raw.strip().lower()
+        if key in _MODIFIERS:
+            out.append(_MODIFIERS[key])
+            continue
+        if main is not None:
+            raise ValueError(f"'{sequence}' has more than one main key")
+        if key == "plus":
+            main = "+"
+        elif len(key) == 1 and key.isprintable():
+            main = key
+        elif key.startswith("f") and key[1:].isdigit() and 1 <= int(key[1:]) <= 20:
+            main = f"<{key}>"
+        elif key in _NAMED:
+            main = _NAMED[key]
+        else:
+            raise ValueError(f"'{raw}' cannot be used in a global hotkey")
+    if main is None:
+        raise ValueError(f"'{sequence}' has no main key (only modifiers)")
+    return "+".join(out + [main])
+
+
+def global_hotkey_support() -> tuple[bool, str]:
+    """(supported, reason). Checks the session type and whether pynput can be loaded, without starting anything."""
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        session = os.environ.get("XDG_SESSION_TYPE", "").lower()
+        if session == "wayland" or (os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY")):
+            return False, ("Global hotkeys are not possible on Wayland. Bind 'timbrel trigger CUE' in your "
+                           "desktop's keyboard shortcut settings instead.")
+        if not os.environ.get("DISPLAY"):
+            return False, "Global hotkeys need an X11 display (DISPLAY is not set)."
+    try:
+        from pynput import keyboard  # noqa: F401,PLC0415 - heavy and platform specific: only on demand
+    except Exception as exc:  # ImportError, or Xlib failing to reach the display
+        return False, f"Global hotkeys are unavailable: pynput cannot be loaded ({exc})."
+    return True, ""
+
+
+class GlobalHotkeys(QObject):
+    """Binds hotkey → cue name with pynput; emits :attr:`activated` with the cue name."""
+
+    activated = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._listener = None
+        self.bindings: dict[str, str] = {}
+        self.reason = ""
+        self.rejected: dict[str, str] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._listener is not None
+
+    def set_bindings(self, bindings: dict[str, str]) -> bool:
+        """Replace every binding (Qt hotkey text → cue name). Returns False (see :attr:`reason`) when unsupported."""
+        self.stop()
+        self.rejected = {}
+        mapping: dict[str, str] = {}
+        for hotkey, cue in bindings.items():
+            try:
+                mapping[to_pynput(hotkey)] = cue
+            except ValueError as exc:
+                self.rejected[hotkey] = str(exc)
+        self.bindings = {h: c for h, c in bindings.items() if h not in self.rejected}
+        if not mapping:
+            return True
+        ok, reason = global_hotkey_support()
+        if not ok:
+            self.reason = reason
+            return False
+        from pynput import keyboard  # noqa: PLC0415
+
+        def make(cue_name: str):
+            return lambda: self.activated.emit(cue_name)   # pynput thread → queued to GUI receivers
+
+        try:
+            listener = keyboard.GlobalHotKeys({k: make(c) for k, c in mapping.items()})
+            listener.daemon = True
+            listener.start()
+            listener.wait()   # returns once the platform hook is installed: hotkeys work from here on
+        except Exception as exc:
+            self.reason = f"Global hotkeys could not be started: {exc}"
+            self.failed.emit(self.reason)
+            return False
+        if sys.platform == "darwin" and not getattr(listener, "IS_TRUSTED", True):
+            self.reason = ("macOS has not allowed Timbrel to watch the keyboard: allow it under System Settings → "
+                           "Privacy & Security → Accessibility / Input Monitoring.")
+        self._listener = listener
+        self.reason = self.reason or ""
+        return True
+
+    def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
+            if listener.is_alive():
+                listener.join()

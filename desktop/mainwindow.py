@@ -1,0 +1,197 @@
+"""The main window: library, cluster map, emotion grid, speak panel, soundboard, engine monitor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget
+
+from .bridge import EventBridge
+from .context import AppContext
+from .tasks import TaskRunner
+from .views.clustermap import ClusterMapView
+from .views.cues import CuesView
+from .views.grid import GridView
+from .views.library import LibraryView
+from .views.monitor import MonitorView
+from .views.speak import SpeakView
+
+
+class MainWindow(QMainWindow):
+    cueTriggered = Signal(str)
+
+    def __init__(self, engine, parent: QWidget | None = None, *, show_errors: bool = True) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.show_errors = show_errors
+        self.setWindowTitle(self.tr("Timbrel"))
+        self.resize(1100, 720)
+        self.runner = TaskRunner(self)
+        self.bridge = EventBridge(engine.events, parent=self)
+        self.ctx = AppContext(engine, self.runner, self.bridge, self)
+
+        self.library_view = LibraryView(self.ctx)
+        self.cluster_view = ClusterMapView(self.ctx)
+        self.grid_view = GridView(self.ctx)
+        self.speak_view = SpeakView(self.ctx)
+        self.cues_view = CuesView(self.ctx, shortcut_parent=self)
+        self.monitor_view = MonitorView(self.ctx)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.library_view, self.tr("Library"))
+        self.tabs.addTab(self.cluster_view, self.tr("Cluster map"))
+        self.tabs.addTab(self.grid_view, self.tr("Emotion grid"))
+        self.tabs.addTab(self.speak_view, self.tr("Speak"))
+        self.tabs.addTab(self.cues_view, self.tr("Soundboard"))
+        self.tabs.addTab(self.monitor_view, self.tr("Engine"))
+        self.setCentralWidget(self.tabs)
+
+        self.busy_label = QLabel()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.statusBar().addPermanentWidget(self.busy_bar)
+        self._build_menus()
+
+        self.ctx.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.ctx.problem.connect(self._show_problem)
+        self.runner.taskStarted.connect(self._tasks_changed)
+        self.runner.taskEnded.connect(self._tasks_changed)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.bridge.event.connect(self._on_event)
+        self._loaded: set[int] = set()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        act = QAction(self.tr("Import folder…"), self)
+        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        act.triggered.connect(self.library_view.choose_folder)
+        file_menu.addAction(act)
+        act = QAction(self.tr("Import files…"), self)
+        act.triggered.connect(self.library_view.choose_files)
+        file_menu.addAction(act)
+        file_menu.addSeparator()
+        act = QAction(self.tr("Settings…"), self)
+        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
+        act.triggered.connect(self.open_settings)
+        file_menu.addAction(act)
+        file_menu.addSeparator()
+        act = QAction(self.tr("Quit"), self)
+        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        act.triggered.connect(self.close)
+        file_menu.addAction(act)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        for i in range(self.tabs.count()):
+            act = QAction(self.tabs.tabText(i), self)
+            act.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            act.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
+            view_menu.addAction(act)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        act = QAction(self.tr("About Timbrel"), self)
+        act.triggered.connect(self.about)
+        help_menu.addAction(act)
+
+    # -- start / stop ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the first data (all on worker threads)."""
+        self.library_view.refresh()
+        self.speak_view.refresh_voices()
+        self.cues_view.refresh()
+        self._tab_changed(self.tabs.currentIndex())
+
+    def _tab_changed(self, index: int) -> None:
+        if index in self._loaded:
+            return
+        self._loaded.add(index)
+        widget = self.tabs.widget(index)
+        if widget is self.cluster_view:
+            self.cluster_view.refresh()
+        elif widget is self.grid_view:
+            self.grid_view.refresh()
+        elif widget is self.monitor_view:
+            self.monitor_view.refresh()
+
+    def _on_event(self, topic: str, data: dict) -> None:
+        if topic == "cluster.changed":
+            self._loaded.discard(self.tabs.indexOf(self.cluster_view))
+            self._loaded.discard(self.tabs.indexOf(self.grid_view))
+            self._tab_changed(self.tabs.currentIndex())
+        elif topic == "playback.state" and data.get("state") == "playing" and data.get("label"):
+            self.statusBar().showMessage(self.tr("Playing: %1").replace("%1", str(data["label"])), 3000)
+
+    def shutdown(self) -> None:
+        """Stop hotkeys, cancel tasks and wait for every worker (idempotent)."""
+        self.cues_view.shutdown()
+        playback = self.engine.__dict__.get("playback")
+        if playback is not None:
+            playback.stop()
+        self.runner.shutdown()
+        self.bridge.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- remote control ----------------------------------------------------------------------------
+    def handle_message(self, msg: dict) -> dict:
+        """Messages from ``timbrel trigger`` or a second instance (see desktop.ipc)."""
+        cmd = msg.get("cmd")
+        if cmd == "focus":
+            self.bring_to_front()
+            return {"ok": True, "message": "focused"}
+        if cmd == "trigger":
+            name = str(msg.get("cue") or "").strip()
+            if not self.cues_view.has_cue(name):
+                known = ", ".join(sorted(self.cues_view.cues)) or "-"
+                return {"ok": False, "message": f"There is no cue named '{name}'. Cues: {known}"}
+            self.cueTriggered.emit(name)
+            self.cues_view.play(name)
+            return {"ok": True, "message": f"playing '{name}'"}
+        return {"ok": False, "message": f"unknown command {cmd!r}"}
+
+    def bring_to_front(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # -- misc --------------------------------------------------------------------------------------
+    def _tasks_changed(self, _task=None) -> None:
+        running = self.runner.running()
+        self.busy_bar.setVisible(bool(running))
+        self.busy_label.setText(running[-1].label if running else "")
+
+    def _show_problem(self, title: str, text: str) -> None:
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 8000)
+        if self.show_errors:
+            box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+            box.open()
+
+    def open_settings(self) -> None:
+        from .dialogs import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.applied.connect(self._settings_applied)
+        dialog.open()
+
+    def _settings_applied(self, changed: dict) -> None:
+        if "ui.global_hotkeys" in changed:
+            self.cues_view.set_global_hotkeys(bool(changed["ui.global_hotkeys"]))
+        if "runtime.vram_limit_mb" in changed:
+            self.monitor_view.budget.setValue(int(changed["runtime.vram_limit_mb"]))
+            if self.ctx.available("runtime"):
+                self.monitor_view.apply_budget()
+        if "playback.device" in changed:
+            device = changed["playback.device"]
+            self.ctx.run(lambda t: self.ctx.part("playback").set_device(device), label=self.tr("Switching output"),
+                         pool="io", on_done=lambda reason: reason and self.ctx.status.emit(reason))
+
+    def about(self) -> None:
+        from engine import __version__
+
+        QMessageBox.about(self, self.tr("About Timbrel"),
+                          self.tr("Timbrel %1\nHundreds of cloned voices on one GPU.").replace("%1", __version__))

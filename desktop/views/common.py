@@ -1,0 +1,50 @@
+"""Small pieces shared by the views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+class CancelFlag:
+    """Handed to engine calls as ``cancel=``: callable (``cancel()`` → bool) and Event-like (``is_set()``)."""
+
+    def __init__(self, task) -> None:
+        self.task = task
+
+    def __call__(self) -> bool:
+        return self.task.is_cancelled()
+
+    def is_set(self) -> bool:
+        return self.task.is_cancelled()
+
+    def __bool__(self) -> bool:  # pragma: no cover - guard against `if cancel:` misuse
+        return True
+
+
+def progress_adapter(task):
+    """A ``progress=`` callback accepting the shapes engine parts use: (done, total[, text]), keywords, or an object."""
+    def report(*args: Any, **kw: Any) -> None:
+        if args and not isinstance(args[0], (int, float)):
+            obj = args[0]
+            get = obj.get if isinstance(obj, dict) else (lambda k, d=None: getattr(obj, k, d))
+            done, total = get("done", 0), get("total", 0)
+            text = get("path", None) or get("text", None) or get("message", "") or ""
+        else:
+            done = args[0] if len(args) > 0 else kw.get("done", 0)
+            total = args[1] if len(args) > 1 else kw.get("total", 0)
+            text = args[2] if len(args) > 2 else (kw.get("path") or kw.get("text") or kw.get("message") or "")
+        task.progress(int(done or 0), int(total or 0), str(text))
+    return report
+
+
+def unavailable_label(text: str, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setObjectName("unavailable")
+    return label
+
+

@@ -1,0 +1,75 @@
+"""The emotion × timbre grid: clips per (cluster, emotion), with the gaps highlighted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QHBoxLayout
+
+from engine.library.emotions import EMOTIONS
+
+from ..adapters import GridData, cluster_name, grid_data
+from .library import emotion_label
+
+GAP = QColor("#f4c7c3")
+SHOWN_EMOTIONS = [e for e in EMOTIONS if e not in ("other", "unknown")]
+
+
+class GridView(QWidget):
+    loaded = Signal(int)    # number of gaps
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.data: GridData | None = None
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        self.refresh_button.clicked.connect(self.refresh)
+        if not ctx.available("analysis"):
+            self.summary.setText(self.tr("Timbre analysis is not available in this build yet."))
+            self.refresh_button.setEnabled(False)
+
+    def refresh(self) -> None:
+        if not self.ctx.available("analysis"):
+            return
+        self.ctx.run(lambda t: grid_data(self.ctx.part("analysis").grid(), SHOWN_EMOTIONS),
+                     label=self.tr("Loading the grid"), on_done=self._show,
+                     on_error=self.ctx.report(self.tr("Could not load the emotion grid")))
+
+    def _show(self, data: GridData) -> None:
+        self.data = data
+        emotions = [e for e in data.emotions if e not in ("other", "unknown")] or SHOWN_EMOTIONS
+        self.table.clear()
+        self.table.setRowCount(len(data.rows))
+        self.table.setColumnCount(len(emotions))
+        self.table.setHorizontalHeaderLabels([emotion_label(e) for e in emotions])
+        self.table.setVerticalHeaderLabels(
+            [cluster_name(cid, label) if cid is not None else self.tr("unclustered") for cid, label in data.rows])
+        gaps = 0
+        for r, (cid, _label) in enumerate(data.rows):
+            for c, emo in enumerate(emotions):
+                n = data.count(cid, emo)
+                item = QTableWidgetItem(str(n) if n else "—")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if n == 0:
+                    gaps += 1
+                    item.setBackground(QBrush(GAP))
+                    item.setToolTip(self.tr("No %1 clip in this cluster: import or label one.").replace("%1", emotion_label(emo)))
+                item.setData(Qt.ItemDataRole.UserRole, n)
+                self.table.setItem(r, c, item)
+        if data.rows:
+            self.summary.setText(self.tr("%1 clusters × %2 emotions, %3 gaps (red).")
+                                 .replace("%1", str(len(data.rows))).replace("%2", str(len(emotions))).replace("%3", str(gaps)))
+        else:
+            self.summary.setText(self.tr("No clusters yet: analyse and cluster the library first (Cluster map)."))
+        self.loaded.emit(gaps)

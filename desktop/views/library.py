@@ -1,0 +1,494 @@
+"""Library view: voices (search, tags, cluster, emotion coverage), a voice's clips, drag-and-drop import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QRectF, QSortFilterProxyModel, Qt, QTimer, Signal,
+                            Slot)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyledItemDelegate,
+                               QTableView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+
+from engine.library.emotions import EMOTIONS
+
+from ..adapters import VoiceRow, cluster_name, voice_row
+from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
+from .common import CancelFlag, progress_adapter
+
+
+class VoiceModel(QAbstractTableModel):
+    COLUMNS = ("name", "clips", "length", "tags", "cluster", "emotions")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[VoiceRow] = []
+
+    def headers(self) -> list[str]:
+        return [self.tr("Voice"), self.tr("Clips"), self.tr("Length"), self.tr("Tags"), self.tr("Cluster"),
+                self.tr("Emotions")]
+
+    def set_rows(self, rows: list[VoiceRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers()[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "name":
+                return r.name
+            if col == "clips":
+                return r.clips
+            if col == "length":
+                return f"{r.seconds:.1f} s"
+            if col == "tags":
+                return ", ".join(r.tags)
+            if col == "cluster":
+                name = cluster_name(r.cluster_id, r.cluster_label)
+                return f"{name} 📌" if name and r.pinned else name
+            if col == "emotions":
+                return f"{len(r.emotions)}/{len(EMOTIONS) - 2}  " + " ".join(r.emotions)
+        if role == Qt.ItemDataRole.ToolTipRole and col == "emotions":
+            missing = [e for e in EMOTIONS if e not in r.emotions and e not in ("other", "unknown")]
+            return self.tr("Has: %1\nMissing: %2").replace("%1", ", ".join(r.emotions) or "-").replace(
+                "%2", ", ".join(missing) or "-")
+        if role == Qt.ItemDataRole.UserRole:
+            return r.name
+        if role == Qt.ItemDataRole.UserRole + 1:  # filter text: name + tags + cluster
+            return " ".join([r.name, *r.tags, cluster_name(r.cluster_id, r.cluster_label), *r.languages])
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("clips", "length"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class WaveformDelegate(QStyledItemDelegate):
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        paint_peaks(painter, QRectF(option.rect).adjusted(2, 3, -2, -3), index.data(WAVEFORM_ROLE),
+                    option.palette.highlight().color())
+
+
+class ClipTable(QTableWidget):
+    PLAY, WAVE, TRANSCRIPT, EMOTION, LANGUAGE, LENGTH = range(6)
+
+
+class LibraryView(QWidget):
+    """Voices on the left, the selected voice's clips on the right; drop files or folders anywhere to import."""
+
+    importFinished = Signal(object)     # the importer's result
+    clipsShown = Signal(str)            # voice name, after its clips are on screen
+    clipEdited = Signal(int)            # clip id, after the change is saved
+    voicesLoaded = Signal(int)          # number of voices shown
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAcceptDrops(True)
+        self.current_voice: str | None = None
+        self.clips: list = []
+        self.import_task = None
+        self._loading = False
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search voices, tags, clusters…"))
+        self.search.setClearButtonEnabled(True)
+        self.import_folder_button = QPushButton(self.tr("Import folder…"))
+        self.import_files_button = QPushButton(self.tr("Import files…"))
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.import_files_button)
+        top.addWidget(self.import_folder_button)
+
+        self.model = VoiceModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterRole(Qt.ItemDataRole.UserRole + 1)
+        self.proxy.setFilterKeyColumn(0)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.voices = QTableView()
+        self.voices.setModel(self.proxy)
+        self.voices.setSortingEnabled(True)
+        self.voices.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.voices.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.voices.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.voices.verticalHeader().hide()
+        self.voices.horizontalHeader().setStretchLastSection(True)
+        self.voices.setAlternatingRowColors(True)
+
+        # detail panel
+        self.voice_title = QLabel()
+        self.voice_title.setObjectName("voiceTitle")
+        font = self.voice_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.voice_title.setFont(font)
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setPlaceholderText(self.tr("tags, separated by commas"))
+        tags_row = QHBoxLayout()
+        tags_row.addWidget(QLabel(self.tr("Tags:")))
+        tags_row.addWidget(self.tags_edit, 1)
+        self.clip_table = ClipTable(0, 6)
+        self.clip_table.setHorizontalHeaderLabels(
+            ["", self.tr("Waveform"), self.tr("Transcript"), self.tr("Emotion"), self.tr("Language"), self.tr("Length")])
+        self.clip_table.setItemDelegateForColumn(ClipTable.WAVE, WaveformDelegate(self.clip_table))
+        self.clip_table.verticalHeader().hide()
+        header = self.clip_table.horizontalHeader()
+        header.setSectionResizeMode(ClipTable.TRANSCRIPT, QHeaderView.ResizeMode.Stretch)
+        self.clip_table.setColumnWidth(ClipTable.PLAY, 36)
+        self.clip_table.setColumnWidth(ClipTable.WAVE, 180)
+        self.clip_table.setColumnWidth(ClipTable.EMOTION, 120)
+        self.clip_table.verticalHeader().setDefaultSectionSize(40)
+        self.clip_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                        | QAbstractItemView.EditTrigger.EditKeyPressed)
+        detail = QWidget()
+        dl = QVBoxLayout(detail)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.voice_title)
+        dl.addLayout(tags_row)
+        dl.addWidget(self.clip_table, 1)
+        self.detail_stack = QStackedWidget()
+        self.no_voice = QLabel(self.tr("Select a voice to see its clips."))
+        self.no_voice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_stack.addWidget(self.no_voice)
+        self.detail_stack.addWidget(detail)
+
+        split = QSplitter()
+        split.addWidget(self.voices)
+        split.addWidget(self.detail_stack)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+
+        # empty library
+        self.empty = QWidget()
+        el = QVBoxLayout(self.empty)
+        el.addStretch(1)
+        msg = QLabel(self.tr("Your library is empty.\nDrop audio files or folders here, or import a folder "
+                             "(one sub-folder per voice; emotion names like happy/ or 开心/ become labels)."))
+        msg.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        msg.setWordWrap(True)
+        self.empty_import_button = QPushButton(self.tr("Import a folder…"))
+        el.addWidget(msg)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.empty_import_button)
+        row.addStretch(1)
+        el.addLayout(row)
+        el.addStretch(2)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(split)
+
+        # import progress
+        self.import_bar = QWidget()
+        bl = QHBoxLayout(self.import_bar)
+        bl.setContentsMargins(0, 0, 0, 0)
+        self.import_label = QLabel()
+        self.import_progress = QProgressBar()
+        self.import_cancel = QPushButton(self.tr("Cancel"))
+        bl.addWidget(self.import_label, 1)
+        bl.addWidget(self.import_progress, 2)
+        bl.addWidget(self.import_cancel)
+        self.import_bar.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.import_bar)
+
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.voices.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.import_folder_button.clicked.connect(self.choose_folder)
+        self.empty_import_button.clicked.connect(self.choose_folder)
+        self.import_files_button.clicked.connect(self.choose_files)
+        self.import_cancel.clicked.connect(self.cancel_import)
+        self.tags_edit.editingFinished.connect(self._save_tags)
+        self.clip_table.itemChanged.connect(self._on_item_changed)
+        ctx.voicesChanged.connect(self.schedule_refresh)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+    # -- loading voices ----------------------------------------------------------------------------
+    @Slot()
+    def schedule_refresh(self) -> None:
+        self._refresh_timer.start()
+
+    @Slot()
+    def refresh(self) -> None:
+        if self._loading:
+            self._refresh_timer.start()   # one more after the running load
+            return
+        self._loading = True
+        with_clusters = self.ctx.available("analysis")
+
+        def load(task):
+            lib = self.ctx.part("library")
+            voices = lib.voices()
+            assignments = {}
+            if with_clusters:
+                try:
+                    analysis = self.ctx.part("analysis")
+                    for v in voices:
+                        assignments[v.name] = analysis.cluster_of(v.name)
+                except Exception:  # analysis not usable yet: show voices without clusters
+                    assignments = {}
+            return [voice_row(v, assignments.get(v.name)) for v in voices]
+
+        self.ctx.run(load, label=self.tr("Loading voices"), pool="io", on_done=self._show_voices,
+                     on_error=self._load_failed)
+
+    def _load_failed(self, exc) -> None:
+        self._loading = False
+        self.ctx.report(self.tr("Could not read the library"))(exc)
+
+    def _show_voices(self, rows: list[VoiceRow]) -> None:
+        self._loading = False
+        keep = self.current_voice
+        self.model.set_rows(rows)
+        self.stack.setCurrentIndex(1 if rows else 0)
+        if keep is not None and not self.select_voice(keep):
+            self.current_voice = None
+            self.detail_stack.setCurrentIndex(0)
+        elif keep is not None:
+            self.load_clips(keep)
+        self.voicesLoaded.emit(len(rows))
+
+    def voice_names(self) -> list[str]:
+        return [self.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.proxy.rowCount())]
+
+    def select_voice(self, name: str) -> bool:
+        for r in range(self.proxy.rowCount()):
+            idx = self.proxy.index(r, 0)
+            if idx.data(Qt.ItemDataRole.UserRole) == name:
+                self.voices.selectionModel().blockSignals(True)
+                self.voices.setCurrentIndex(idx)
+                self.voices.selectionModel().blockSignals(False)
+                self.current_voice = name
+                return True
+        return False
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        name = current.data(Qt.ItemDataRole.UserRole) if current.isValid() else None
+        if name and name != self.current_voice:
+            self.current_voice = name
+            self.ctx.voiceSelected.emit(name)
+            self.load_clips(name)
+
+    # -- a voice's clips ---------------------------------------------------------------------------
+    def load_clips(self, name: str) -> None:
+        def load(task):
+            lib = self.ctx.part("library")
+            voice = lib.voice(name)
+            return voice, [str(lib.clip_path(c)) for c in voice.clips]
+
+        self.ctx.run(load, label=self.tr("Loading clips"), pool="io", on_done=self._show_clips,
+                     on_error=self.ctx.report(self.tr("Could not read the voice")))
+
+    def _show_clips(self, result) -> None:
+        voice, paths = result
+        if voice.name != self.current_voice:
+            return
+        self.clips = list(voice.clips)
+        self.voice_title.setText(voice.name)
+        self.tags_edit.setText(", ".join(voice.tags))
+        table = self.clip_table
+        table.blockSignals(True)
+        table.setRowCount(len(self.clips))
+        for row, clip in enumerate(self.clips):
+            play = QToolButton()
+            play.setText("▶")
+            play.setToolTip(self.tr("Play this clip"))
+            play.setObjectName(f"play-{clip.id}")
+            play.clicked.connect(lambda _=False, c=clip, p=paths[row]: self.play_clip(c, p))
+            table.setCellWidget(row, ClipTable.PLAY, play)
+            wave = QTableWidgetItem()
+            wave.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            table.setItem(row, ClipTable.WAVE, wave)
+            text = QTableWidgetItem(clip.transcript)
+            text.setData(Qt.ItemDataRole.UserRole, clip.id)
+            table.setItem(row, ClipTable.TRANSCRIPT, text)
+            combo = QComboBox()
+            combo.addItem(self.tr("(none)"), None)
+            for emo in EMOTIONS:
+                combo.addItem(emotion_label(emo), emo)
+            combo.setCurrentIndex(max(0, combo.findData(clip.emotion)) if clip.emotion else 0)
+            combo.setToolTip(self.tr("Emotion label (source: %1)").replace("%1", clip.emotion_source or "-"))
+            combo.currentIndexChanged.connect(lambda _i, c=clip, w=combo: self.set_emotion(c.id, w.currentData()))
+            table.setCellWidget(row, ClipTable.EMOTION, combo)
+            for col, value in ((ClipTable.LANGUAGE, clip.language or ""), (ClipTable.LENGTH, f"{clip.duration:.2f} s")):
+                item = QTableWidgetItem(value)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                table.setItem(row, col, item)
+        table.blockSignals(False)
+        self.detail_stack.setCurrentIndex(1)
+        self.clipsShown.emit(voice.name)
+        name = voice.name
+        self.ctx.run(lambda t: [read_peaks(p) for p in paths], label=self.tr("Drawing waveforms"), pool="io",
+                     on_done=lambda peaks: self._show_peaks(name, peaks))
+
+    def _show_peaks(self, name: str, peaks) -> None:
+        if name != self.current_voice or len(peaks) != self.clip_table.rowCount():
+            return
+        self.clip_table.blockSignals(True)
+        for row, pk in enumerate(peaks):
+            item = self.clip_table.item(row, ClipTable.WAVE)
+            if item is not None:
+                item.setData(WAVEFORM_ROLE, pk)
+        self.clip_table.blockSignals(False)
+
+    def emotion_combo(self, row: int) -> QComboBox:
+        return self.clip_table.cellWidget(row, ClipTable.EMOTION)
+
+    def play_button(self, row: int) -> QToolButton:
+        return self.clip_table.cellWidget(row, ClipTable.PLAY)
+
+    def set_emotion(self, clip_id: int, emotion: str | None) -> None:
+        voice = self.current_voice
+
+        def save(task):
+            with self.ctx.part("library").edit(voice, action="label", summary=f"clip {clip_id} emotion → {emotion}") as ed:
+                ed.update_clip(clip_id, emotion=emotion, emotion_source="user" if emotion else None)
+            return clip_id
+
+        self.ctx.run(save, label=self.tr("Saving label"), on_done=self.clipEdited.emit,
+                     on_error=self.ctx.report(self.tr("Could not change the label")))
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != ClipTable.TRANSCRIPT:
+            return
+        clip_id = item.data(Qt.ItemDataRole.UserRole)
+        text, voice = item.text(), self.current_voice
+
+        def save(task):
+            with self.ctx.part("library").edit(voice, action="edit", summary=f"clip {clip_id} transcript") as ed:
+                ed.update_clip(clip_id, transcript=text)
+            return clip_id
+
+        self.ctx.run(save, label=self.tr("Saving transcript"), on_done=self.clipEdited.emit,
+                     on_error=self.ctx.report(self.tr("Could not change the transcript")))
+
+    def _save_tags(self) -> None:
+        voice = self.current_voice
+        if not voice:
+            return
+        tags = [t.strip() for t in self.tags_edit.text().replace("，", ",").split(",") if t.strip()]
+
+        def save(task):
+            with self.ctx.part("library").edit(voice, action="tags", summary="tags") as ed:
+                ed.set_tags(tags)
+
+        self.ctx.run(save, label=self.tr("Saving tags"), on_error=self.ctx.report(self.tr("Could not save the tags")))
+
+    def play_clip(self, clip, path: str) -> None:
+        def play(task):
+            from engine.audio.io import read_audio
+
+            samples, rate = read_audio(path)
+            return self.ctx.part("playback").play(samples, rate, label=f"clip {clip.id}")
+
+        self.ctx.run(play, label=self.tr("Playing"), pool="io", on_error=self.ctx.report(self.tr("Could not play the clip")))
+
+    # -- importing ---------------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a folder of voices"))
+        if folder:
+            self.import_paths([folder])
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Import audio files"), "", self.tr("Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)"))
+        if files:
+            self.import_paths(files)
+
+    def import_paths(self, paths: list[str]) -> None:
+        if self.import_task is not None:
+            self.ctx.status.emit(self.tr("An import is already running."))
+            return
+        if not self.ctx.available("importer"):
+            self.ctx.problem.emit(self.tr("Import"), self.tr("Importing is not available in this build yet."))
+            return
+        self.import_label.setText(self.tr("Importing %n item(s)…", "", len(paths)))
+        self.import_progress.setRange(0, 0)
+        self.import_bar.show()
+
+        def work(task):
+            importer = self.ctx.part("importer")
+            return importer.import_paths(list(paths), progress=progress_adapter(task), cancel=CancelFlag(task))
+
+        self.import_task = self.ctx.run(work, label=self.tr("Importing"), on_progress=self._import_progress,
+                                        on_done=self._import_done, on_error=self._import_failed)
+
+    def _import_progress(self, done: int, total: int, text: str) -> None:
+        if total > 0:
+            self.import_progress.setRange(0, total)
+            self.import_progress.setValue(min(done, total))
+        if text:
+            self.import_label.setText(self.tr("Importing %1").replace("%1", Path(text).name))
+
+    def cancel_import(self) -> None:
+        if self.import_task is not None:
+            self.import_task.cancel()
+            self.import_label.setText(self.tr("Cancelling…"))
+
+    def _import_done(self, result) -> None:
+        self.import_task = None
+        self.import_bar.hide()
+        self.ctx.status.emit(self.tr("Import finished."))
+        self.schedule_refresh()
+        self.importFinished.emit(result)
+
+    def _import_failed(self, exc) -> None:
+        self.import_task = None
+        self.import_bar.hide()
+        self.ctx.report(self.tr("Import failed"))(exc)
+        self.schedule_refresh()
+        self.importFinished.emit(exc)
+
+    # -- drag and drop -----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+
+def emotion_label(emotion: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    names = {
+        "angry": QCoreApplication.translate("Emotion", "angry"),
+        "disgusted": QCoreApplication.translate("Emotion", "disgusted"),
+        "fearful": QCoreApplication.translate("Emotion", "fearful"),
+        "happy": QCoreApplication.translate("Emotion", "happy"),
+        "neutral": QCoreApplication.translate("Emotion", "neutral"),
+        "other": QCoreApplication.translate("Emotion", "other"),
+        "sad": QCoreApplication.translate("Emotion", "sad"),
+        "surprised": QCoreApplication.translate("Emotion", "surprised"),
+        "unknown": QCoreApplication.translate("Emotion", "unknown"),
+    }
+    return names.get(emotion, emotion)

@@ -1,0 +1,194 @@
+"""Speak panel: text, voice, emotion → speak (streamed to the output), stop, save as WAV."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from engine.library.emotions import EMOTIONS
+
+from .library import emotion_label
+
+
+class SpeakView(QWidget):
+    spoken = Signal(object)       # dict(state, frames, seconds, sample_rate) after playback ended
+    saved = Signal(str)           # path of the written WAV
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task = None
+        self.handle = None
+        self.last_audio: tuple[tuple[str, str, str | None], np.ndarray, int] | None = None
+
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(self.tr("Type what the voice should say…"))
+        self.voice = QComboBox()
+        self.voice.setMinimumContentsLength(18)
+        self.emotion = QComboBox()
+        self.emotion.addItem(self.tr("(voice default)"), None)
+        for emo in EMOTIONS:
+            if emo not in ("other", "unknown"):
+                self.emotion.addItem(emotion_label(emo), emo)
+        form = QFormLayout()
+        form.addRow(self.tr("Voice:"), self.voice)
+        form.addRow(self.tr("Emotion:"), self.emotion)
+        self.speak_button = QPushButton(self.tr("Speak"))
+        self.speak_button.setDefault(True)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setEnabled(False)
+        self.save_button = QPushButton(self.tr("Save as WAV…"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.speak_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.unavailable = QLabel(self.tr("Speech synthesis is not available in this build yet."))
+        self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.unavailable.setVisible(not ctx.available("speech"))
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.unavailable)
+        layout.addLayout(form)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.state)
+
+        self.speak_button.clicked.connect(self.speak)
+        self.stop_button.clicked.connect(self.stop)
+        self.save_button.clicked.connect(self.choose_save)
+        ctx.voicesChanged.connect(self.refresh_voices)
+        ctx.voiceSelected.connect(self._follow_voice)
+
+    def refresh_voices(self) -> None:
+        self.ctx.run(lambda t: self.ctx.part("library").voice_names(), label=self.tr("Loading voices"), pool="io",
+                     on_done=self._set_voices)
+
+    def _set_voices(self, names: list[str]) -> None:
+        keep = self.voice.currentText()
+        self.voice.clear()
+        self.voice.addItems(names)
+        if keep in names:
+            self.voice.setCurrentText(keep)
+
+    def _follow_voice(self, name: str) -> None:
+        if self.task is None and self.voice.findText(name) >= 0:
+            self.voice.setCurrentText(name)
+
+    def request(self) -> tuple[str, str, str | None]:
+        return self.text.toPlainText().strip(), self.voice.currentText(), self.emotion.currentData()
+
+    # -- speaking ----------------------------------------------------------------------------------
+    def speak(self) -> None:
+        text, voice, emotion = self.request()
+        if not text or not voice:
+            self.state.setText(self.tr("Choose a voice and type some text first."))
+            return
+        if self.task is not None:
+            self.stop()
+        self.speak_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.state.setText(self.tr("Speaking…"))
+        key = (text, voice, emotion)
+
+        def work(task):
+            handle = self.ctx.part("speech").say(text, voice, emotion=emotion)
+            self.handle = handle
+            collected: list[np.ndarray] = []
+            rates: list[int] = []
+
+            def tee():
+                for chunk in handle.chunks():
+                    collected.append(np.asarray(chunk.samples, dtype=np.float32))
+                    rates.append(int(chunk.sample_rate))
+                    yield chunk
+
+            job = self.ctx.part("playback").play_stream(tee(), cancel=handle.cancel, label=text[:40])
+            job.wait()
+            audio = np.concatenate(collected) if collected else np.zeros(0, np.float32)
+            rate = rates[0] if rates else 0
+            return {"state": job.state, "frames": job.frames, "sample_rate": rate, "audio": audio,
+                    "error": job.error, "key": key}
+
+        self.task = self.ctx.run(work, label=self.tr("Speaking"), pool="speech", on_done=self._spoken,
+                                 on_error=self._failed)
+
+    def _spoken(self, result: dict) -> None:
+        self.task = self.handle = None
+        self.speak_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        if result["error"] is not None:
+            self._failed(result["error"])
+            return
+        seconds = result["frames"] / result["sample_rate"] if result["sample_rate"] else 0.0
+        if result["state"] == "done" and result["audio"].size:
+            self.last_audio = (result["key"], result["audio"], result["sample_rate"])
+            self.state.setText(self.tr("Spoke %1 s.").replace("%1", f"{seconds:.1f}"))
+        else:
+            self.state.setText(self.tr("Stopped."))
+        self.spoken.emit({k: v for k, v in result.items() if k != "audio"} | {"seconds": seconds})
+
+    def _failed(self, exc) -> None:
+        self.task = self.handle = None
+        self.speak_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.state.setText("")
+        self.ctx.report(self.tr("Could not speak"))(exc)
+        self.spoken.emit({"state": "failed", "frames": 0, "sample_rate": 0, "seconds": 0.0, "error": exc})
+
+    def stop(self) -> None:
+        handle = self.handle
+        if handle is not None:
+            handle.cancel()
+        playback = self.ctx.engine.__dict__.get("playback")   # only flags are set: safe on the GUI thread
+        if playback is not None:
+            playback.stop()
+
+    # -- saving ------------------------------------------------------------------------------------
+    def choose_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save speech as WAV"), "speech.wav", self.tr("WAV audio (*.wav)"))
+        if path:
+            self.save_wav(path)
+
+    def save_wav(self, path: str) -> None:
+        text, voice, emotion = key = self.request()
+        if not text or not voice:
+            self.state.setText(self.tr("Choose a voice and type some text first."))
+            return
+        cached = self.last_audio if self.last_audio and self.last_audio[0] == key else None
+
+        def work(task):
+            from engine.audio.io import write_wav
+
+            if cached is not None:
+                audio, rate = cached[1], cached[2]
+            else:
+                handle = self.ctx.part("speech").say(text, voice, emotion=emotion)
+                parts, rate = [], 0
+                for chunk in handle.chunks():
+                    if task.is_cancelled():
+                        handle.cancel()
+                        from engine.errors import Cancelled
+
+                        raise Cancelled("Saving was cancelled.")
+                    parts.append(np.asarray(chunk.samples, dtype=np.float32))
+                    rate = rate or int(chunk.sample_rate)
+                audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            if not audio.size:
+                from engine.errors import TimbrelError
+
+                raise TimbrelError("The voice produced no audio for this text.")
+            write_wav(path, audio, rate)
+            return path
+
+        self.state.setText(self.tr("Saving…"))
+        self.ctx.run(work, label=self.tr("Saving WAV"), pool="speech", on_done=self._saved,
+                     on_error=self.ctx.report(self.tr("Could not save the WAV file")))
+
+    def _saved(self, path: str) -> None:
+        self.state.setText(self.tr("Saved %1").replace("%1", path))
+        self.saved.emit(path)

@@ -1,0 +1,69 @@
+"""Waveform thumbnails: peaks computed off the GUI thread, drawn by a small widget/delegate."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+PEAK_BUCKETS = 160
+
+
+def compute_peaks(samples: np.ndarray, buckets: int = PEAK_BUCKETS) -> np.ndarray:
+    """(buckets, 2) array of min/max per bucket, in [-1, 1]."""
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if x.size == 0:
+        return np.zeros((buckets, 2), dtype=np.float32)
+    n = min(buckets, x.size)
+    edges = np.linspace(0, x.size, n + 1).astype(int)
+    out = np.zeros((n, 2), dtype=np.float32)
+    for i in range(n):
+        seg = x[edges[i]:max(edges[i + 1], edges[i] + 1)]
+        out[i] = (seg.min(), seg.max())
+    return np.clip(out, -1.0, 1.0)
+
+
+def read_peaks(path: str, buckets: int = PEAK_BUCKETS) -> np.ndarray:
+    from engine.audio.io import read_audio
+
+    samples, _ = read_audio(path)
+    return compute_peaks(samples, buckets)
+
+
+def paint_peaks(painter: QPainter, rect: QRectF, peaks: np.ndarray | None, color: QColor) -> None:
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    mid = rect.center().y()
+    painter.setPen(QPen(color.darker(140), 1))
+    painter.drawLine(QPointF(rect.left(), mid), QPointF(rect.right(), mid))
+    if peaks is not None and len(peaks):
+        painter.setPen(QPen(color, 1))
+        half = rect.height() / 2 - 1
+        step = rect.width() / len(peaks)
+        for i, (lo, hi) in enumerate(peaks):
+            x = rect.left() + (i + 0.5) * step
+            painter.drawLine(QPointF(x, mid - hi * half), QPointF(x, mid - lo * half))
+    painter.restore()
+
+
+class WaveformWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.peaks: np.ndarray | None = None
+        self.setMinimumHeight(48)
+
+    def set_peaks(self, peaks: np.ndarray | None) -> None:
+        self.peaks = peaks
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().base())
+        paint_peaks(p, QRectF(self.rect()).adjusted(2, 2, -2, -2), self.peaks, self.palette().highlight().color())
+        p.setPen(self.palette().mid().color())
+        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        p.end()
+
+
+WAVEFORM_ROLE = Qt.ItemDataRole.UserRole + 10
