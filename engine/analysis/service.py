@@ -311,6 +311,13 @@ class AnalysisService:
             if ids:
                 groups.append(ids)
         matched = cl.match_ids(old, groups)
+        # Groups that match nothing current may be a cluster retired earlier coming back: reuse its id.
+        taken = {m for m in matched if m is not None} | set(pins.values())
+        loose = [i for i, m in enumerate(matched) if m is None]
+        if loose:
+            earlier = self.store.earlier_clusters([v for i in loose for v in groups[i]], taken)
+            for i, mid in zip(loose, cl.match_ids(earlier, [groups[i] for i in loose])):
+                matched[i] = mid
         by_id = {v.id: i for i, v in enumerate(vs)}
         members: list[Member] = []
         n_new = 0

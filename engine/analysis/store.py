@@ -96,6 +96,18 @@ class AnalysisStore:
                 (clustering_id,))
         ]
 
+    def earlier_clusters(self, voice_ids: list[int], exclude: set[int]) -> dict[int, int]:
+        """For each voice, the cluster it was last in (any recorded clustering) among clusters not in ``exclude``."""
+        out: dict[int, int] = {}
+        for vid in voice_ids:
+            for r in self.catalog.query(
+                "SELECT cluster_id FROM cluster_members WHERE voice_id = ? AND cluster_id IS NOT NULL"
+                " ORDER BY clustering_id DESC", (vid,)):
+                if int(r[0]) not in exclude:
+                    out[vid] = int(r[0])
+                    break
+        return out
+
     def pins(self) -> dict[int, int]:
         return {int(r[0]): int(r[1]) for r in self.catalog.query("SELECT voice_id, cluster_id FROM cluster_pins")}
 

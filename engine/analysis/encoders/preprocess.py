@@ -57,8 +57,7 @@ def prepare(samples: np.ndarray, sample_rate: int, target_sr: int = 16000, min_s
     wav = resample(wav, int(sample_rate), target_sr)
     wav = normalize_level(wav)
     mask = voiced_mask(wav, target_sr)
-    if mask.any():
-        wav = wav[mask]
+    wav = wav[mask]
     if len(wav) < min_seconds * target_sr:
         raise AudioError(
             f"The clip has less than {min_seconds:.1f} s of sound, too little to measure a voice.",
