@@ -167,6 +167,10 @@ def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
             else:
                 cid = pick(r, "cluster_id", "id")
                 rows.append((cid, str(pick(r, "label", default="") or "")))
+                inner = pick(r, "counts", default=None)
+                if isinstance(inner, dict):
+                    for emo, n in inner.items():
+                        counts[(cid, str(emo))] = int(n)
     if isinstance(raw_counts, dict):
         for key, value in raw_counts.items():
             if isinstance(value, dict):   # {cluster: {emotion: n}}
@@ -206,8 +210,19 @@ def runtime_state(status: Any) -> RuntimeState:
         return float(v) / MB if v is not None else 0.0
 
     resident = pick(status, "resident", "resident_bases", default=[]) or []
-    prefetch = pick(status, "prefetch", "prefetching", "staged", default=[]) or []
-    queue = pick(status, "queue", "queues", "queue_lengths", default={}) or {}
+    prefetch = pick(status, "prefetch", "prefetching", "staged", default=None)
+    staging = pick(status, "staging", default=None)
+    if prefetch is None and staging is not None:
+        prefetch = pick(staging, "staged", default=[])
+    prefetch = prefetch or []
+    queue = pick(status, "queue", "queues", "queue_lengths", default=None)
+    scheduler = pick(status, "scheduler", default=None)
+    if queue is None and scheduler is not None:
+        queue = pick(scheduler, "queue", default={})
+    queue = queue or {}
+    device = pick(status, "device", default="")
+    if isinstance(device, dict):
+        device = " ".join(str(device[k]) for k in ("kind", "name") if device.get(k))
     if isinstance(prefetch, (str, bytes)):
         prefetch = [prefetch]
     if isinstance(queue, int):
@@ -216,7 +231,7 @@ def runtime_state(status: Any) -> RuntimeState:
         budget_mb=mb("budget", "vram_limit", "limit"), used_mb=mb("used", "resident"),
         resident=[_base_name(b) for b in resident], prefetch=[_base_name(b) for b in prefetch],
         queue={str(k): int(v) for k, v in dict(queue).items()} if isinstance(queue, dict) else {},
-        device=str(pick(status, "device", default="") or ""),
+        device=str(device or ""),
     )
 
 

@@ -109,8 +109,16 @@ class ClusterMapView(QWidget):
 
         def load(task):
             analysis = self.ctx.part("analysis")
-            clusters = cluster_infos(analysis.clusters())
+            raw = list(analysis.clusters())
+            clusters = cluster_infos(raw)
             points = cluster_points(analysis.projection_2d())
+            where = {}
+            for c in raw:   # projection gives positions; clusters give membership and pins
+                for name in getattr(c, "voices", ()) or ():
+                    where[name] = (c.id, name in (getattr(c, "pinned", ()) or ()))
+            for p in points:
+                if p.cluster_id is None and p.voice in where:
+                    p.cluster_id, p.pinned = where[p.voice]
             return points, clusters
 
         self.ctx.run(load, label=self.tr("Loading the cluster map"), on_done=self._show,

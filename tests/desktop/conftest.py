@@ -61,3 +61,53 @@ def _no_thread_left_behind():
     left = [t.name for t in threading.enumerate()
             if t.ident not in before and t.is_alive() and t.name.startswith("timbrel")]
     assert not left, f"threads left running: {left}"
+
+
+SPEAKERS = ("en_flite_awb", "en_flite_rms", "cs_festival_dita")
+EMOTION_DIRS = ("happy", "sad", "neutral")
+
+
+@pytest.fixture
+def import_folder(corpus, tmp_path) -> Path:
+    """voices/<speaker>/<emotion>/<nn>.flac: 3 voices × 3 clips, one per emotion (copied from the shared corpus)."""
+    import shutil
+
+    root = tmp_path / "voices"
+    for speaker in SPEAKERS:
+        for i, emo in enumerate(EMOTION_DIRS):
+            dst = root / speaker / emo
+            dst.mkdir(parents=True)
+            shutil.copy(corpus / "clips" / speaker / f"0{i + 1}.flac", dst / f"0{i + 1}.flac")
+    return root
+
+
+@pytest.fixture
+def app_engine(tmp_path):
+    from engine.api import Engine
+
+    eng = Engine(library=tmp_path / "lib")
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def window(qtbot, app_engine):
+    """The main window on a fresh library. Problems shown to the user are collected in ``window.problems``."""
+    from desktop.mainwindow import MainWindow
+
+    win = MainWindow(app_engine, show_errors=False)
+    win.problems = []
+    win.ctx.problem.connect(lambda title, text: win.problems.append((title, text)))
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        yield win
+    finally:
+        win.shutdown()
+        win.close()
+        win.deleteLater()
+
+
+def wait_idle(qtbot, win, timeout=60_000):
+    """Wait until no background task is running (their GUI-side callbacks have run when this returns)."""
+    qtbot.waitUntil(lambda: not win.runner.busy(), timeout=timeout)

@@ -1,0 +1,142 @@
+"""Library view: drag-and-drop import with progress, cancel, search, in-place emotion edit, tags, clip playback."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from conftest import SPEAKERS, wait_idle
+
+
+def drop(widget, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)   # Qt delivers a drop only after an accepted drag-enter
+    assert enter.isAccepted()
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+    accepted = ev.isAccepted()
+    return accepted
+
+
+def import_by_drop(qtbot, window, folder):
+    lib = window.library_view
+    progress = []
+    with qtbot.waitSignal(lib.importFinished, timeout=120_000) as blocker:
+        accepted = drop(lib, [folder])
+        assert lib.import_task is not None, accepted
+        assert lib.import_bar.isVisible()
+        lib.import_task.progressed.connect(lambda d, t, p: progress.append((d, t, p)))
+    wait_idle(qtbot, window)
+    return blocker.args[0], progress
+
+
+def test_empty_library_offers_an_import(qtbot, window):
+    window.start()
+    wait_idle(qtbot, window)
+    lib = window.library_view
+    assert lib.stack.currentWidget() is lib.empty
+    assert lib.empty_import_button.isVisible()
+
+
+def test_drop_a_folder_imports_with_progress(qtbot, window, import_folder):
+    window.start()
+    wait_idle(qtbot, window)
+    report, progress = import_by_drop(qtbot, window, import_folder)
+    lib = window.library_view
+    assert not isinstance(report, Exception), window.problems
+    assert not lib.import_bar.isVisible()
+    # progress reached the GUI; the bar's range followed the importer's total
+    assert progress and progress[-1][0] == progress[-1][1] == 9
+    assert lib.import_progress.maximum() == 9
+    qtbot.waitUntil(lambda: sorted(lib.voice_names()) == sorted(SPEAKERS))
+    assert lib.stack.currentIndex() == 1
+    # emotion coverage comes from the folder names
+    row = next(r for r in lib.model.rows if r.name == "en_flite_awb")
+    assert row.emotions == ("happy", "neutral", "sad") and row.clips == 3
+    # search filters by name and tag
+    lib.search.setText("flite")
+    assert sorted(lib.voice_names()) == ["en_flite_awb", "en_flite_rms"]
+    lib.search.setText("")
+    assert window.problems == []
+
+
+def test_cancel_an_import(qtbot, window, import_folder):
+    window.start()
+    wait_idle(qtbot, window)
+    lib = window.library_view
+    gate = threading.Event()
+    window.runner.submit(lambda t: gate.wait(60), label="busy engine")   # the engine worker is busy...
+    with qtbot.waitSignal(lib.importFinished, timeout=60_000):
+        lib.import_paths([str(import_folder)])                          # ...so the import waits in line
+        assert lib.import_bar.isVisible()
+        qtbot.mouseClick(lib.import_cancel, Qt.MouseButton.LeftButton)
+        gate.set()
+    wait_idle(qtbot, window)
+    assert not lib.import_bar.isVisible()
+    assert window.engine.library.voice_names() == []
+    assert window.problems == []      # a cancel is not a problem
+
+
+def test_edit_emotion_label_in_place_and_tags(qtbot, window, import_folder):
+    window.start()
+    import_by_drop(qtbot, window, import_folder)
+    lib = window.library_view
+    with qtbot.waitSignal(lib.clipsShown, timeout=30_000):
+        assert lib.select_voice("en_flite_rms")
+        lib.current_voice = None
+        lib._on_current_changed(lib.voices.currentIndex(), lib.voices.currentIndex())
+    assert lib.clip_table.rowCount() == 3
+    combo = lib.emotion_combo(0)
+    clip = lib.clips[0]
+    assert combo.currentData() == clip.emotion
+    target = "angry" if clip.emotion != "angry" else "fearful"
+    with qtbot.waitSignal(lib.clipEdited, timeout=30_000) as blocker:
+        combo.setCurrentIndex(combo.findData(target))
+    assert blocker.args == [clip.id]
+    stored = window.engine.library.clip(clip.id)
+    assert (stored.emotion, stored.emotion_source) == (target, "user")
+    assert window.engine.library.history("en_flite_rms")[-1].action == "label"
+
+    lib.tags_edit.setText("narrator, 男声")
+    lib.tags_edit.editingFinished.emit()
+    wait_idle(qtbot, window)
+    assert window.engine.library.voice("en_flite_rms").tags == ("narrator", "男声")
+    qtbot.waitUntil(lambda: "男声" in next(r for r in lib.model.rows if r.name == "en_flite_rms").tags)
+    lib.search.setText("男声")
+    assert lib.voice_names() == ["en_flite_rms"]
+    assert window.problems == []
+
+
+def test_waveforms_and_clip_playback_through_the_null_output(qtbot, window, import_folder):
+    from engine.playback import NullOutput, Playback
+
+    played = []
+    window.engine.__dict__["playback"] = Playback(output=NullOutput(sink=lambda b, r: played.append((len(b), r))),
+                                                  events=window.engine.events)
+    window.start()
+    import_by_drop(qtbot, window, import_folder)
+    lib = window.library_view
+    with qtbot.waitSignal(lib.clipsShown, timeout=30_000):
+        lib.select_voice("en_flite_awb")
+        lib.current_voice = None
+        lib._on_current_changed(lib.voices.currentIndex(), lib.voices.currentIndex())
+    from desktop.waveform import WAVEFORM_ROLE
+
+    qtbot.waitUntil(lambda: lib.clip_table.item(0, 1).data(WAVEFORM_ROLE) is not None, timeout=30_000)
+    peaks = lib.clip_table.item(0, 1).data(WAVEFORM_ROLE)
+    assert peaks.shape[1] == 2 and peaks[:, 1].max() > 0.05
+    states = []
+    window.bridge.event.connect(lambda topic, data: topic == "playback.state" and states.append(data["state"]))
+    qtbot.mouseClick(lib.play_button(0), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "idle" in states, timeout=30_000)
+    clip = lib.clips[0]
+    assert sum(n for n, _ in played) == pytest.approx(clip.duration * clip.sample_rate, abs=2)
+    assert {r for _, r in played} == {clip.sample_rate}
