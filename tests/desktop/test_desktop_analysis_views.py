@@ -1,0 +1,121 @@
+"""Cluster map (analyse, re-cluster, pin), the emotion × timbre grid, and the engine monitor."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from conftest import SPEAKERS, wait_idle
+
+
+@pytest.fixture
+def imported(qtbot, window, import_folder):
+    report = window.engine.importer.import_paths([str(import_folder)])
+    assert len(window.engine.library.voice_names()) == len(SPEAKERS), report
+    window.start()
+    wait_idle(qtbot, window)
+    return window
+
+
+def test_cluster_map_analyse_recluster_and_pin(qtbot, imported):
+    win = imported
+    view = win.cluster_view
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        win.tabs.setCurrentWidget(view)
+    # before any clustering the voices are drawn grey (no cluster)
+    assert len(view.points) == 3 and {p.cluster_id for p in view.points} == {None}
+    with qtbot.waitSignal(view.loaded, timeout=180_000):
+        qtbot.mouseClick(view.analyze_button, Qt.MouseButton.LeftButton)
+    view.k.setValue(2)
+    with qtbot.waitSignal(view.changed, timeout=180_000) as changed:
+        qtbot.mouseClick(view.recluster_button, Qt.MouseButton.LeftButton)
+    assert changed.args == ["reclustered"]
+    qtbot.waitUntil(lambda: len(view.clusters) == 2 and len(view.points) == 3, timeout=60_000)
+    wait_idle(qtbot, win)
+    assert view.target.count() == 2
+    assert set(view.dots) == set(SPEAKERS)
+    colours = {p.voice: view.dots[p.voice].brush().color().name() for p in view.points}
+    by_cluster = {p.cluster_id for p in view.points}
+    assert len(by_cluster) == 2 and len(set(colours.values())) == 2
+
+    # pin a voice into the cluster it is not in
+    voice = "en_flite_awb"
+    current = win.engine.analysis.cluster_of(voice).cluster_id
+    other = next(c.id for c in view.clusters if c.id != current)
+    view.voice_box.setCurrentText(voice)
+    view.target.setCurrentIndex(view.target.findData(other))
+    with qtbot.waitSignal(view.changed, timeout=60_000) as changed:
+        qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
+    assert changed.args == ["pinned"]
+    a = win.engine.analysis.cluster_of(voice)
+    assert (a.cluster_id, a.pinned) == (other, True)
+    qtbot.waitUntil(lambda: any(p.voice == voice and p.pinned and p.cluster_id == other for p in view.points),
+                    timeout=60_000)
+    assert view.dots[voice].pen().widthF() > 1.0   # pinned voices are drawn with a thick outline
+    # the library view shows the cluster and the pin
+    qtbot.waitUntil(lambda: any(r.name == voice and r.pinned and r.cluster_id == other
+                                for r in win.library_view.model.rows), timeout=60_000)
+
+    # clicking a dot selects the voice
+    dot = view.dots["cs_festival_dita"]
+    dot.setSelected(True)
+    assert view.voice_box.currentText() == "cs_festival_dita"
+    wait_idle(qtbot, win)
+    assert win.problems == []
+
+    # the grid: one row per cluster, the imported emotions as columns; gaps highlighted
+    grid = win.grid_view
+    with qtbot.waitSignal(grid.loaded, timeout=60_000) as loaded:
+        win.tabs.setCurrentWidget(grid)
+    data = grid.data
+    assert {cid for cid, _ in data.rows} == {c.id for c in view.clusters}
+    assert set(data.emotions) == {"happy", "neutral", "sad"}
+    assert grid.table.rowCount() == 2 and grid.table.columnCount() == 3
+    total = sum(int(grid.table.item(r, c).data(Qt.ItemDataRole.UserRole))
+                for r in range(2) for c in range(3))
+    assert total == 9      # 3 voices × 3 emotions each
+    assert loaded.args == [0]
+
+
+def test_grid_highlights_gaps(qtbot, imported):
+    win = imported
+    # relabel every clip of one voice as neutral: its cluster loses happy and sad
+    lib = win.engine.library
+    v = lib.voice("cs_festival_dita")
+    with lib.edit(v.name) as ed:
+        for c in v.clips:
+            ed.update_clip(c.id, emotion="neutral")
+    grid = win.grid_view
+    with qtbot.waitSignal(grid.loaded, timeout=60_000) as loaded:
+        win.tabs.setCurrentWidget(grid)
+    # before any clustering every voice is in the "unclustered" row
+    assert [cid for cid, _ in grid.data.rows] == [None]
+    assert loaded.args == [0]   # the other two voices still cover happy and sad in that row
+    assert win.problems == []
+
+
+def test_monitor_budget_change_updates_the_view(qtbot, window):
+    window.start()
+    mon = window.monitor_view
+    with qtbot.waitSignal(mon.updated, timeout=60_000):
+        window.tabs.setCurrentWidget(mon)
+    assert mon.state.budget_mb == pytest.approx(4096)
+    assert mon.usage.maximum() == 4096
+    assert mon.device.text() != "-"
+    mon.budget.setValue(1536)
+    with qtbot.waitSignal(mon.updated, timeout=60_000,
+                          check_params_cb=lambda st: round(st.budget_mb) == 1536):
+        qtbot.mouseClick(mon.apply_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert mon.usage.maximum() == 1536
+    assert window.engine.runtime.status()["vram_limit_mb"] == pytest.approx(1536)
+    assert window.engine.settings.get("runtime.vram_limit_mb") == 1536
+    assert "1536" in mon.log.toPlainText()
+    # a residency event from the runtime reaches the view through the bridge
+    window.engine.events.publish("runtime.residency", resident=["base-a"], used_bytes=256 * 2**20,
+                                 budget_bytes=1536 * 2**20)
+    qtbot.waitUntil(lambda: mon.resident.count() == 1 and mon.usage.value() == 256)
+    window.engine.events.publish("runtime.swap", base="base-a", evicted=["base-b"], bytes=256 * 2**20, seconds=0.1,
+                                 cause="request")
+    qtbot.waitUntil(lambda: "base-b" in mon.log.toPlainText())
+    assert window.problems == []
