@@ -205,22 +205,26 @@ class SimulatedDevice(Device):
             self._engine_free_at = ready
         return now, ready
 
+    # With the real clock the time of the real copy counts too (then the modelled link time is added);
+    # with a simulated clock only the model counts.
     def copy_async(self, dst: torch.Tensor, src: torch.Tensor, *, pinned: bool) -> CopyHandle:
+        started = self.clock.now()
         dst.copy_(src)
         acc = self.accounted(src.numel() * src.element_size())
-        started, ready = self._schedule(self.link.h2d_seconds(acc, pinned))
+        _, ready = self._schedule(self.link.h2d_seconds(acc, pinned))
         self.copies.append(("warm", acc, pinned))
         return CopyHandle(self, acc, pinned, "warm", started, ready)
 
     def copy_tensors(self, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], nbytes: int) -> CopyHandle:
+        started = self.clock.now()
         for dst, src in pairs:
             dst.copy_(src)
         acc = self.accounted(nbytes)
         # mmap → device: the pages come from disk (or the page cache), then over the pageable path.
         seconds = self.link.disk_seconds(acc) + self.link.h2d_seconds(acc, pinned=False)
-        started, ready = self._schedule(seconds)
+        _, ready = self._schedule(seconds)
         self.copies.append(("cold", acc, False))
-        return CopyHandle(self, acc, False, "cold", started, ready)
+        return CopyHandle(self, acc, False, "cold", min(started, ready), ready)
 
     def _handle_done(self, h: CopyHandle) -> bool:
         return h.ready_at is None or self.clock.now() >= h.ready_at

@@ -1,0 +1,87 @@
+"""Runtime commands: ``timbrel engine status`` and ``timbrel base create-tone``."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import Context, add_json_flag
+
+MB = 2**20
+
+
+def _subparsers(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("engine", help="the synthesis runtime: device, VRAM budget, resident bases, queue")
+    esub = p.add_subparsers(dest="engine_command", metavar="ACTION", required=True)
+    q = esub.add_parser("status", help="device, VRAM budget, resident bases, queue and swap statistics")
+    q.add_argument("--vram-limit", type=float, metavar="MB", help="use this VRAM limit (default: the setting)")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_status)
+
+    # 'timbrel base create-tone NAME' joins the 'base' command when the bases module made one.
+    base = sub.choices.get("base")
+    bsub = _subparsers(base) if base is not None else None
+    if bsub is None:
+        base = sub.add_parser("base", help="stored bases")
+        bsub = base.add_subparsers(dest="base_command", metavar="ACTION")
+    t = bsub.add_parser("create-tone", help="make a small 'tone' test base (fast, synthetic voice; for tests and demos)")
+    t.add_argument("name")
+    t.add_argument("--seed", type=int, help="weights seed (default: from the name)")
+    t.add_argument("--cluster", type=int, help="also assign it to this cluster")
+    add_json_flag(t)
+    t.set_defaults(func=cmd_create_tone)
+
+
+def format_status(s: dict) -> str:
+    b = s["budget"]
+    dev = s["device"]
+    lines = [f"device      {dev.get('name', dev.get('kind'))} ({dev.get('kind')})"]
+    if "free_bytes" in dev:
+        lines.append(f"gpu memory  {dev['free_bytes'] / MB:.0f} MB free of {dev['total_bytes'] / MB:.0f} MB")
+    pending = "" if b["target_bytes"] == b["limit_bytes"] else f" (lowering to {b['target_bytes'] / MB:.0f} MB)"
+    kinds = ", ".join(f"{k} {v / MB:.1f}" for k, v in b["by_kind"].items() if v)
+    lines.append(f"vram limit  {b['limit_bytes'] / MB:.0f} MB{pending}; used {b['used_bytes'] / MB:.1f} MB"
+                 + (f" ({kinds})" if kinds else "") + f"; peak {b['peak_bytes'] / MB:.1f} MB")
+    lines.append("resident    " + (", ".join(s["resident"]) or "-"))
+    st = s.get("staging")
+    if st:
+        kind = "pinned" if st["pinned"] else ("pageable" if st["pinned"] is False else "not allocated yet")
+        lines.append(f"staging     {st['capacity_bytes'] / MB:.0f} MB {kind}; staged: {', '.join(st['staged']) or '-'}"
+                     + (f" ({st['fallback']})" if st.get("fallback") else ""))
+    sch = s["scheduler"]
+    queue = ", ".join(f"{k}: {v}" for k, v in sch["queue"].items()) or "empty"
+    lines.append(f"queue       {queue}; hold {sch['hold_s']:.1f} s (interactive {sch['interactive_hold_s']:.1f} s)")
+    m = s["metrics"]
+    lines.append(f"swaps       {m['swaps']} ({m['swap_bytes'] / MB:.1f} MB, {m['swap_seconds']:.3f} s); "
+                 f"prefetch hits {m['prefetch']['hits']}, misses {m['prefetch']['misses']}")
+    w = m["wait_s"]
+    if w["p50"] is not None:
+        lines.append(f"wait        p50 {w['p50']:.3f} s, p95 {w['p95']:.3f} s, max {w['max']:.3f} s")
+    reqs = ", ".join(f"{k} {v}" for k, v in m["requests"].items()) or "none yet"
+    lines.append(f"requests    {reqs}")
+    return "\n".join(lines)
+
+
+def cmd_status(args, ctx: Context) -> int:
+    eng = ctx.engine
+    rt = eng.runtime
+    if args.vram_limit is not None:
+        rt.set_vram_limit(args.vram_limit)
+    s = rt.status()
+    ctx.emit(s, lambda: format_status(s))
+    return 0
+
+
+def cmd_create_tone(args, ctx: Context) -> int:
+    from ..backends.tone import create_tone_base
+
+    rec = create_tone_base(ctx.engine, args.name, seed=args.seed, assign_cluster=args.cluster)
+    ctx.emit(rec.to_dict(), f"Created tone base '{rec.name}' ({rec.size_bytes / 1024:.0f} KB)"
+             + (f", serving cluster {args.cluster}" if args.cluster is not None else "") + ".")
+    return 0

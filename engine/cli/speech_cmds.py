@@ -1,0 +1,73 @@
+"""Speech commands: ``timbrel say``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import InvalidInput, MissingAsset
+from . import Context, add_json_flag
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("say", help="speak TEXT in a voice (write a WAV with --out, or --play it)")
+    p.add_argument("text", help="what to say ('-' reads standard input)")
+    p.add_argument("--voice", "-v", required=True, help="voice name")
+    p.add_argument("--emotion", "-e", help="emotion of the prompt clip (happy, sad, angry, ...)")
+    p.add_argument("--lang", dest="language", help="language of the text (default: the voice's)")
+    p.add_argument("--out", "-o", metavar="FILE.wav", help="write the audio to this WAV file")
+    p.add_argument("--play", action="store_true", help="play the audio as it is synthesized")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same audio)")
+    p.add_argument("--base", help="speak with this base instead of the voice's cluster base")
+    p.add_argument("--speed", type=float, default=1.0, help="speaking rate (1 = normal)")
+    p.add_argument("--priority", choices=("interactive", "batch"), default="interactive")
+    p.add_argument("--timeout", type=float, default=None, help="give up when it has not started after this many seconds")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_say)
+
+
+def cmd_say(args, ctx: Context) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not args.out and not args.play:
+        raise InvalidInput("Say where the audio goes.", hint="Add --out FILE.wav, --play, or both.")
+    eng = ctx.engine
+    handle = eng.speech.say(text, args.voice, emotion=args.emotion, language=args.language, seed=args.seed,
+                            base=args.base, priority=args.priority, speed=args.speed, timeout_s=args.timeout)
+    chunks: list = []
+    job = playback = None
+    if args.play:
+        try:
+            from ..playback import Playback
+        except ImportError as exc:
+            handle.cancel()
+            raise MissingAsset(f"Playback is not available in this installation ({exc}).",
+                               hint="Use --out FILE.wav instead.") from exc
+        playback = Playback(events=eng.events)
+        if not playback.available:
+            ctx.info(f"no sound output: {playback.reason}")
+
+        def tee():
+            for c in handle.chunks():
+                chunks.append(c)
+                yield c
+
+        job = playback.play_stream(tee(), cancel=handle.cancel, label=text[:40])
+    try:
+        if job is not None:
+            job.wait()
+            if job.error is not None:
+                raise job.error
+            audio = handle.result()
+        else:
+            audio = handle.result()
+    finally:
+        if playback is not None:
+            playback.close()
+    if args.out:
+        from ..audio.io import write_wav
+
+        write_wav(args.out, audio.samples, audio.sample_rate)
+    info = {**handle.info(), "seconds": audio.seconds, "sample_rate": audio.sample_rate, "out": args.out}
+    ctx.emit(info, f"{audio.seconds:.2f} s of audio" + (f" written to {args.out}" if args.out else " played")
+             + f" (waited {handle.wait_s or 0:.2f} s, synthesized in {handle.service_s or 0:.2f} s)")
+    return 0
