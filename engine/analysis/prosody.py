@@ -11,7 +11,7 @@ import numpy as np
 
 from ..audio.io import resample
 
-VERSION = "prosody-1"
+VERSION = "prosody-2"
 SR = 16000
 FRAME = 640      # 40 ms
 HOP = 160        # 10 ms
@@ -52,6 +52,9 @@ def f0_track(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
     spec = np.fft.rfft(fr, n=2 * FRAME, axis=1)
     ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :FRAME]
     ac = ac / np.maximum(ac[:, :1], 1e-12)
+    # divide by the window's own autocorrelation (Boersma 1993) so long lags are not penalised
+    win_ac = np.fft.irfft(np.abs(np.fft.rfft(np.hanning(FRAME), n=2 * FRAME)) ** 2)[:FRAME]
+    ac = ac / np.maximum(win_ac / win_ac[0], 1e-3)[None, :]
     lo, hi = int(sr / F0_MAX), int(sr / F0_MIN)
     seg = ac[:, lo:hi]
     lag = np.argmax(seg, axis=1)
