@@ -331,9 +331,12 @@ class Playback:
             try:
                 state = self._play(job, output)
             except Exception as exc:  # a device error must not kill the queue
-                log.exception("playback of %r failed", job.label)
-                job.error = exc
-                state = "failed"
+                if job._stop.is_set():   # the source ended with an error because it was cancelled
+                    state = job._reason
+                else:
+                    log.exception("playback of %r failed", job.label)
+                    job.error = exc
+                    state = "failed"
             with self._cv:
                 self._current = None
             job._finish(state)
