@@ -58,3 +58,100 @@ def encode(samples: np.ndarray, sample_rate: int, fmt: str = "FLAC", subtype: st
     buf = io.BytesIO()
     sf.write(buf, np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), sample_rate, format=fmt, subtype=subtype)
     return buf.getvalue()
+
+
+# -- bounded decoding and deterministic FLAC storage (used by the importer) -------------------------
+
+#: Longest source recording the importer decodes (longer ones are refused before they fill memory).
+MAX_SOURCE_SECONDS = 30 * 60
+#: FLAC compression level as libsndfile takes it (0..1; 1.0 = libFLAC level 8, the smallest files).
+FLAC_COMPRESSION = 1.0
+_BLOCK = 1 << 16
+
+
+def _display_name(source: str | os.PathLike | bytes) -> str:
+    return "audio data" if isinstance(source, (bytes, bytearray)) else Path(source).name
+
+
+def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_SOURCE_SECONDS) -> tuple[np.ndarray, int]:
+    """Decode a file (or bytes) to mono float32, reading block by block.
+
+    Unlike :func:`read_audio` this never trusts the header's length (a file that claims
+    to be hours long cannot make it allocate more than ``max_seconds`` of audio), and it
+    refuses NaN/infinite samples. Raises :class:`AudioError` with a plain message.
+    """
+    name = _display_name(source)
+    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    try:
+        if not isinstance(source, (bytes, bytearray)) and os.path.getsize(source) == 0:
+            raise AudioError(f"{name} is empty (0 bytes).", hint="Check that the file was copied completely.")
+    except OSError as exc:
+        raise AudioError(f"Cannot open {name}: {exc.strerror or exc}.") from exc
+    try:
+        f = sf.SoundFile(handle)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioError(
+            f"Cannot read {name}: it is not audio Timbrel can decode ({_short(exc)}).",
+            hint="Use WAV, FLAC, OGG or MP3 files.",
+        ) from exc
+    with f:
+        sr, channels = int(f.samplerate), int(f.channels)
+        if not 1000 <= sr <= 768_000 or not 1 <= channels <= 64:
+            raise AudioError(f"{name} has an implausible format ({sr} Hz, {channels} channels); the file is damaged.")
+        limit = int(max_seconds * sr)
+        parts: list[np.ndarray] = []
+        total = 0
+        try:
+            while True:
+                block = f.read(_BLOCK, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                total += len(block)
+                if total > limit:
+                    raise AudioError(
+                        f"{name} is longer than {max_seconds / 60:.0f} minutes.",
+                        hint="Cut the recording into shorter files first.",
+                    )
+                parts.append(block.mean(axis=1, dtype=np.float32) if channels > 1 else block[:, 0].copy())
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(
+                f"Cannot read {name}: the file is damaged or truncated ({_short(exc)}).",
+                hint="Export or copy the recording again.",
+            ) from exc
+        except MemoryError as exc:
+            raise AudioError(f"{name} is too large to decode.") from exc
+    if total == 0:
+        raise AudioError(f"{name} contains no audio samples.", hint="Check that the file was recorded and copied completely.")
+    samples = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if not np.isfinite(samples).all():
+        raise AudioError(f"{name} contains invalid samples (NaN or infinity).", hint="Re-export the recording from your audio editor.")
+    return np.ascontiguousarray(samples, dtype=np.float32), sr
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def to_pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float [-1, 1] → int16 by rounding (the inverse of soundfile's int16 → float /32768, so it is exact on re-import)."""
+    return np.clip(np.round(np.asarray(samples, dtype=np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def encode_flac(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Mono 16-bit FLAC at the smallest libFLAC setting. Same samples → same bytes."""
+    buf = io.BytesIO()
+    sf.write(buf, to_pcm16(samples), int(sample_rate), format="FLAC", subtype="PCM_16", compression_level=FLAC_COMPRESSION)
+    return buf.getvalue()
+
+
+def flac_audio_md5(data: bytes) -> str | None:
+    """The MD5 of the decoded samples that libFLAC stores in STREAMINFO (``None`` if absent/unset).
+
+    Two FLAC files with the same MD5 (and length) hold the same audio even when the encoder
+    settings or version made their bytes differ, so the importer dedups on it too.
+    """
+    if len(data) < 42 or data[:4] != b"fLaC" or (data[4] & 0x7F) != 0:
+        return None
+    md5 = data[26:42]
+    return None if md5 == bytes(16) else md5.hex()

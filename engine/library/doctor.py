@@ -1,0 +1,198 @@
+"""Integrity checks of a library (``timbrel doctor [--repair]``).
+
+Findings come in two kinds:
+
+* **problems** — the library is damaged: the catalog fails SQLite's integrity or
+  foreign-key checks, a blob something needs is missing, or its content no longer
+  hashes to its name. Nothing is guessed: these are reported with what they affect and
+  what to do. The only problem repaired is a wrong recorded blob size (when the content
+  still matches its hash).
+* **tidy-ups** — leftovers that are safe to remove and that ``--repair`` removes:
+  unreferenced blobs (after a voice was deleted, or written by an import that was rolled
+  back or killed), catalog rows of blobs whose file is gone and that nothing needs,
+  stray temp files of the blob store, journals of imports that died. Blobs that a
+  running import lists are never touched; other unreferenced blobs and temp files are
+  kept while younger than the grace period (10 minutes; another part of the engine may
+  be about to use them) unless a dead import's journal names them.
+
+``ok`` means no problems; ``clean`` means nothing at all to report.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .blobs import sha256_file
+from .gc import DEFAULT_GRACE_S, collect
+from .journal import read_journals
+
+if TYPE_CHECKING:
+    from .library import Library
+
+PROBLEM = "problem"
+TIDY = "tidy"
+
+
+@dataclass
+class Finding:
+    kind: str
+    severity: str
+    message: str
+    sha256: str | None = None
+    path: str | None = None
+    voices: list[str] = field(default_factory=list)
+    repairable: bool = False
+
+
+@dataclass
+class DoctorReport:
+    findings: list[Finding] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)
+    imports_running: int = 0
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == PROBLEM]
+
+    @property
+    def tidy(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == TIDY]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "clean": self.clean, "checked": self.checked, "imports_running": self.imports_running,
+            "problems": [asdict(f) for f in self.problems], "tidy": [asdict(f) for f in self.tidy],
+            "repaired": self.repaired,
+        }
+
+
+def _users(library: "Library") -> dict[str, list[str]]:
+    """sha256 → names of the voices whose current clips use it."""
+    out: dict[str, list[str]] = {}
+    for sha, name in library.catalog.query(
+        "SELECT DISTINCT c.sha256, v.name FROM clips c JOIN voices v ON v.id = c.voice_id ORDER BY v.name"
+    ):
+        out.setdefault(sha, []).append(name)
+    return out
+
+
+def check(library: "Library", *, verify_hashes: bool = True, grace_s: float = DEFAULT_GRACE_S) -> DoctorReport:
+    rep = DoctorReport()
+    add = rep.findings.append
+    for p in library.catalog.integrity_problems():
+        add(Finding("catalog", PROBLEM, f"catalog: {p}"))
+    blobs = library.blobs
+    registered = {r[0]: int(r[1]) for r in library.catalog.query("SELECT sha256, size FROM blobs")}
+    referenced = library.referenced_blobs()
+    users = _users(library)
+    on_disk = set(blobs.iter_shas())
+    journals = read_journals(library.root)
+    live = set().union(*(j.shas for j in journals if j.live)) if journals else set()
+    stale = set().union(*(j.shas for j in journals if not j.live)) if journals else set()
+    rep.imports_running = sum(j.live for j in journals)
+    now = time.time()
+
+    for sha in sorted(referenced - on_disk):
+        who = users.get(sha, [])
+        where = f"clips of {', '.join(who)}" if who else "an older version in the history (or another table)"
+        add(Finding("missing-blob", PROBLEM, f"blob {sha[:12]} used by {where} is missing", sha, voices=who))
+    for sha in sorted(set(registered) - on_disk - referenced):
+        add(Finding("stale-blob-row", TIDY, f"catalog row of blob {sha[:12]} whose file is gone (nothing needs it)", sha,
+                    repairable=True))
+    checked_bytes = 0
+    for sha in sorted(on_disk):
+        path = blobs.path(sha)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        checked_bytes += size
+        used = sha in referenced
+        if verify_hashes and sha256_file(path) != sha:
+            if used:
+                who = users.get(sha, [])
+                add(Finding("corrupt-blob", PROBLEM,
+                            f"blob {sha[:12]} is damaged (its content no longer matches its hash)"
+                            + (f"; used by {', '.join(who)}" if who else ""), sha, str(path), who))
+            else:
+                add(Finding("corrupt-blob", TIDY, f"unreferenced blob {sha[:12]} is damaged", sha, str(path), repairable=True))
+            continue
+        if sha in registered and registered[sha] != size:
+            add(Finding("size-mismatch", PROBLEM, f"blob {sha[:12]} is recorded as {registered[sha]} bytes but has {size}",
+                        sha, str(path), users.get(sha, []), repairable=True))
+        if not used and sha not in live:
+            recent = sha not in stale and now - path.stat().st_mtime < grace_s
+            origin = "left by an import that did not finish" if sha in stale else "not used by anything"
+            add(Finding("orphan-blob", TIDY, f"blob {sha[:12]} ({size} bytes) is {origin}"
+                        + (" — recent, kept until it is older than the grace period" if recent else ""),
+                        sha, str(path), repairable=not recent))
+    for p in blobs.stray_temp_files():
+        recent = now - _mtime(p) < grace_s
+        add(Finding("temp-file", TIDY, f"temporary file {p.name} of an unfinished write"
+                    + (" — recent, kept until it is older than the grace period" if recent else ""), path=str(p),
+                    repairable=not recent))
+    for j in journals:
+        if not j.live:
+            add(Finding("stale-journal", TIDY, f"journal of an import of '{j.label}' that did not finish"
+                        + (f" (started {j.started})" if j.started else ""), path=str(j.path), repairable=True))
+    rep.checked = {
+        "voices": int(library.catalog.scalar("SELECT COUNT(*) FROM voices") or 0),
+        "clips": int(library.catalog.scalar("SELECT COUNT(*) FROM clips") or 0),
+        "blobs": len(on_disk), "bytes": checked_bytes, "hashes_verified": int(verify_hashes),
+    }
+    return rep
+
+
+def _mtime(p) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def repair(library: "Library", *, grace_s: float = DEFAULT_GRACE_S) -> DoctorReport:
+    """Fix what is safe (see the module docstring), then check again. Returns the new report with ``repaired``."""
+    before = check(library, grace_s=grace_s)
+    done: list[str] = []
+    fixable_sizes = [f for f in before.findings if f.kind == "size-mismatch"]
+    if fixable_sizes:
+        with library.catalog.transaction() as conn:
+            for f in fixable_sizes:
+                size = library.blobs.size(f.sha256)
+                conn.execute("UPDATE blobs SET size = ? WHERE sha256 = ?", (size, f.sha256))
+                done.append(f"recorded the real size of blob {f.sha256[:12]} ({size} bytes)")
+    damaged_unused = [f.sha256 for f in before.findings if f.kind == "corrupt-blob" and f.severity == TIDY]
+    if damaged_unused:
+        res = collect(library, damaged_unused)
+        done += [f"removed damaged unreferenced blob {s[:12]}" for s in res.removed]
+    res = collect(library, grace_s=grace_s)  # orphans, stale rows, stale journals
+    if res.removed:
+        done.append(f"removed {len(res.removed)} unreferenced blob(s), {res.bytes} bytes")
+    if res.journals_removed:
+        done.append(f"removed {len(res.journals_removed)} journal(s) of unfinished imports")
+    now = time.time()
+    for p in library.blobs.stray_temp_files():
+        if now - _mtime(p) >= grace_s:
+            try:
+                os.unlink(p)
+                done.append(f"removed temporary file {p.name}")
+            except OSError:
+                pass
+    after = check(library, grace_s=grace_s)
+    after.repaired = done
+    return after
+
+
+__all__ = ["DoctorReport", "Finding", "check", "repair"]

@@ -1,0 +1,338 @@
+"""Importing voices: files, folders, GPT-SoVITS ``.list`` datasets and ``.timbrel`` packs.
+
+``Importer(engine).import_paths(paths, voice=None, language=None, emotion=None,
+progress=None, cancel=None) -> ImportReport``
+
+How a problem is handled (the unit of work is one voice):
+
+* **Per file** — a file that cannot be used (unreadable, not audio, NaN samples, silent,
+  clipped beyond repair, under 3 s of speech, a ``.list`` line whose audio is missing) is
+  *rejected* with its reason (and line number); the voice's other files still import.
+  A voice whose every file was rejected is not created.
+* **Per voice** — everything else (disk full, a damaged library, a crash, ``cancel``, an
+  exception from the progress callback) rolls the whole voice back: its catalog changes
+  are one transaction, and the blobs it wrote that nothing references are removed
+  (see :mod:`engine.library.journal` for a crash). Voices finished earlier in the same
+  import stay. ``cancel`` returns a report with ``cancelled=True``; storage errors raise
+  :class:`ImportFailed` carrying the report so far.
+* **Duplicates** — a clip whose audio the voice already has (same blob, or the same
+  decoded samples per the FLAC MD5) is *skipped-duplicate*; blobs are content-addressed,
+  so the same audio in another voice is stored once.
+
+Progress: ``import.progress`` events (``done``, ``total``, ``path``) on ``engine.events``
+after each file or list line, and ``progress(done, total, path)`` when given.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..errors import AlreadyExists, AudioError, ImportFailed, InvalidInput, TimbrelError, UnsafeFile
+from .blobs import sha256_bytes
+from .emotions import normalize_emotion
+from .languages import normalize_language
+from .sources import PackItem, SourceItem, discover
+from .staging import StagedBlobs
+
+IMPORTED = "imported"
+DUPLICATE = "skipped-duplicate"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class ClipResult:
+    sha256: str
+    status: str  # imported | skipped-duplicate
+    duration: float
+    sample_rate: int
+    transcript: str = ""
+    language: str | None = None
+    emotion: str | None = None
+    start: float = 0.0
+    end: float = 0.0
+    gain_db: float = 0.0
+    stored_bytes: int = 0  # bytes newly written to the blob store (0: the audio was already there)
+    clip_id: int | None = None
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # imported | skipped-duplicate | rejected | cancelled
+    voice: str | None = None
+    reason: str | None = None
+    line: int | None = None
+    clips: list[ClipResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VoiceResult:
+    name: str
+    status: str  # created | updated | unchanged | rolled-back | cancelled | rejected
+    clips_added: int = 0
+    version: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class ImportReport:
+    files: list[FileResult] = field(default_factory=list)
+    voices: list[VoiceResult] = field(default_factory=list)
+    cancelled: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def imported(self) -> int:
+        return self.count(IMPORTED)
+
+    @property
+    def duplicates(self) -> int:
+        return self.count(DUPLICATE)
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == REJECTED]
+
+    @property
+    def clips_added(self) -> int:
+        return sum(v.clips_added for v in self.voices)
+
+    @property
+    def stored_bytes(self) -> int:
+        return sum(c.stored_bytes for f in self.files for c in f.clips)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported, "skipped_duplicate": self.duplicates, "rejected": len(self.rejected),
+            "clips_added": self.clips_added, "stored_bytes": self.stored_bytes, "cancelled": self.cancelled,
+            "voices": [asdict(v) for v in self.voices], "files": [asdict(f) for f in self.files],
+        }
+
+
+class _Stop(Exception):
+    """Internal: cancel was requested."""
+
+
+class Importer:
+    """The engine's import/export subsystem (``engine.importer``)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    @property
+    def library(self):
+        return self.engine.library
+
+    # -- export ----------------------------------------------------------------------------------
+    def export(self, voice: str | int, path: str | Path, *, overwrite: bool = False) -> dict[str, Any]:
+        """Write a voice as a ``.timbrel`` pack (see :mod:`engine.library.packs`)."""
+        from .packs import export_pack
+
+        return export_pack(self.library, voice, Path(path), overwrite=overwrite)
+
+    # -- import ----------------------------------------------------------------------------------
+    def import_paths(
+        self,
+        paths: Iterable[str | Path],
+        voice: str | None = None,
+        language: str | None = None,
+        emotion: str | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ImportReport:
+        paths = [p for p in paths]
+        if not paths:
+            raise InvalidInput("Nothing to import.", hint="Give one or more files, folders, .list files or .timbrel packs.")
+        voice = voice.strip() if voice and voice.strip() else None
+        language = normalize_language(language)
+        emotion = normalize_emotion(emotion)
+        items = discover(paths, voice, language, emotion)
+        report = ImportReport()
+        total = len(items)
+        state = {"done": 0}
+
+        def advance(path: str) -> None:
+            state["done"] += 1
+            self.engine.events.publish("import.progress", done=state["done"], total=total, path=path)
+            if progress is not None:
+                progress(state["done"], total, path)
+
+        def check_cancel() -> None:
+            if cancel is not None and cancel.is_set():
+                raise _Stop()
+
+        # group source items by voice (names are case-insensitive), keeping first-seen order
+        groups: dict[str, list[SourceItem]] = {}
+        order: list[SourceItem | PackItem | tuple[str, list[SourceItem]]] = []
+        for item in items:
+            if isinstance(item, PackItem) or item.voice is None:
+                order.append(item)
+                continue
+            key = item.voice.casefold()
+            if key not in groups:
+                groups[key] = []
+                order.append((key, groups[key]))
+            groups[key].append(item)
+
+        for entry in order:
+            try:
+                check_cancel()
+                if isinstance(entry, PackItem):
+                    self._import_pack(entry, report, advance)
+                elif isinstance(entry, SourceItem):  # an item that already failed (no voice to join)
+                    report.files.append(FileResult(entry.display, REJECTED, reason=entry.error, line=entry.line))
+                    advance(entry.display)
+                else:
+                    self._import_voice(entry[1], report, advance, check_cancel)
+            except _Stop:
+                report.cancelled = True
+                break
+        if report.cancelled:
+            seen = {f.path for f in report.files}
+            for item in items:
+                if item.display not in seen:
+                    report.files.append(FileResult(item.display, CANCELLED, voice=getattr(item, "voice", None)))
+        return report
+
+    # -- one voice from recordings ---------------------------------------------------------------
+    def _import_voice(self, items: list[SourceItem], report: ImportReport, advance, check_cancel) -> None:
+        from ..audio.ingest import prepare
+
+        lib = self.library
+        name = items[0].voice
+        exists = lib.has_voice(name)
+        if exists:
+            name = lib.voice(name).name  # the stored spelling
+        known_shas, known_md5 = self._voice_audio(name) if exists else (set(), set())
+        files: list[FileResult] = []
+        pending: list[tuple[ClipResult, bytes, str | None]] = []  # new clips: result, flac, source path
+        staged = StagedBlobs(lib, name)
+        try:
+            for item in items:
+                check_cancel()
+                result = FileResult(item.display, REJECTED, voice=name, line=item.line)
+                files.append(result)
+                if item.error:
+                    result.reason = item.error
+                    advance(item.display)
+                    continue
+                try:
+                    prepared = prepare(item.path, split=item.split)
+                except AudioError as exc:
+                    result.reason = exc.message if item.line is None else f"line {item.line}: {exc.message}"
+                    advance(item.display)
+                    continue
+                result.warnings = list(prepared.warnings)
+                if item.transcript and prepared.split:
+                    result.warnings.append("the recording was split, so its transcript was not kept")
+                for clip in prepared.clips:
+                    sha = sha256_bytes(clip.flac)
+                    cr = ClipResult(
+                        sha256=sha, status=DUPLICATE, duration=round(clip.duration, 3), sample_rate=clip.sample_rate,
+                        transcript=item.transcript if not prepared.split else "", language=item.language,
+                        emotion=item.emotion, start=round(clip.start, 3), end=round(clip.end, 3), gain_db=clip.gain_db,
+                    )
+                    result.clips.append(cr)
+                    if sha in known_shas or (clip.audio_md5 and clip.audio_md5 in known_md5):
+                        continue
+                    known_shas.add(sha)
+                    if clip.audio_md5:
+                        known_md5.add(clip.audio_md5)
+                    _, cr.stored_bytes = staged.store(clip.flac, sha)
+                    cr.status = IMPORTED
+                    pending.append((cr, clip.flac, str(item.path)))
+                result.status = IMPORTED if any(c.status == IMPORTED for c in result.clips) else DUPLICATE
+                advance(item.display)
+            check_cancel()
+            outcome = self._commit(name, exists, pending, files, staged)
+        except BaseException as exc:
+            staged.rollback()
+            status = CANCELLED if isinstance(exc, _Stop) else "rolled-back"
+            reason = "cancelled" if isinstance(exc, _Stop) else (exc.message if isinstance(exc, TimbrelError) else repr(exc))
+            for f in files:
+                if f.status != REJECTED:
+                    f.status = CANCELLED if isinstance(exc, _Stop) else REJECTED
+                    f.reason = f"voice '{name}' was {'cancelled' if isinstance(exc, _Stop) else 'rolled back'}: {reason}"
+                    for c in f.clips:
+                        c.stored_bytes = 0
+            report.files.extend(files)
+            report.voices.append(VoiceResult(name, status, reason=reason))
+            if isinstance(exc, TimbrelError):
+                raise _failed(name, exc, report) from exc
+            raise
+        else:
+            staged.done()
+        report.files.extend(files)
+        report.voices.append(outcome)
+
+    def _voice_audio(self, name: str) -> tuple[set[str], set[str]]:
+        """Blob hashes and FLAC audio MD5s of a voice's current clips (to spot re-imports)."""
+        from ..audio.io import flac_audio_md5
+
+        shas, md5s = set(), set()
+        for clip in self.library.voice(name).clips:
+            shas.add(clip.sha256)
+            try:
+                with self.library.blobs.open(clip.sha256) as f:
+                    md5 = flac_audio_md5(f.read(42))
+            except TimbrelError:
+                md5 = None
+            if md5:
+                md5s.add(md5)
+        return shas, md5s
+
+    def _commit(self, name: str, exists: bool, pending, files: list[FileResult], staged: StagedBlobs) -> VoiceResult:
+        lib = self.library
+        if not pending:
+            if not exists:
+                return VoiceResult(name, "rejected" if all(f.status == REJECTED for f in files) else "unchanged",
+                                   reason="no usable clips" if all(f.status == REJECTED for f in files) else None)
+            return VoiceResult(name, "unchanged", version=lib.voice(name).version)
+        langs = Counter(cr.language for cr, _, _ in pending if cr.language)
+        n = len(pending)
+        summary = f"imported {n} clip{'s' if n != 1 else ''}"
+        if exists:
+            ctx = lib.edit(name, action="import", summary=summary)
+        else:
+            ctx = lib.edit_new(name, language=langs.most_common(1)[0][0] if langs else None, summary=summary, action="import")
+        with ctx as ed:
+            for cr, flac, source in pending:
+                staged.ensure(cr.sha256, flac)
+                cr.clip_id = ed.add_clip(
+                    cr.sha256, duration=cr.duration, sample_rate=cr.sample_rate, transcript=cr.transcript,
+                    language=cr.language, emotion=cr.emotion, emotion_source="import" if cr.emotion else None,
+                    source_path=source, size=len(flac),
+                )
+        voice = lib.voice(name)
+        return VoiceResult(voice.name, "updated" if exists else "created", clips_added=n, version=voice.version)
+
+    # -- packs -----------------------------------------------------------------------------------
+    def _import_pack(self, item: PackItem, report: ImportReport, advance) -> None:
+        from .packs import import_pack
+
+        try:
+            result = import_pack(self.library, item.path, name=item.voice)
+        except (InvalidInput, UnsafeFile, AlreadyExists) as exc:  # a bad or clashing pack: that file is rejected
+            reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            report.files.append(FileResult(item.display, REJECTED, voice=item.voice, reason=reason))
+            advance(item.display)
+            return
+        report.files.append(result.file)
+        report.voices.append(result.voice)
+        advance(item.display)
+
+
+def _failed(name: str, exc: TimbrelError, report: ImportReport) -> ImportFailed:
+    err = ImportFailed(f"Importing voice '{name}' failed and was rolled back: {exc.message}", hint=exc.hint)
+    err.report = report  # type: ignore[attr-defined]
+    return err
