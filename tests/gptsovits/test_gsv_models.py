@@ -169,3 +169,42 @@ def test_cuda_parity(sovits_plus, gsv_fixtures):
     with torch.no_grad():
         wav = m.decode(codes.cuda(), text.cuda(), **kw)
     assert rel_err(wav.cpu(), d["wav_2ref_ns0"]) < 1e-2
+
+
+def test_skeleton_bound_to_runtime_storage_views(plus_base, gsv_fixtures):
+    """The runtime's pattern: one flat buffer, typed views per tensor, modules bound to the views by assignment;
+    writing another base's bytes into the buffer switches the model without touching the modules."""
+    from engine.backends.gptsovits.models import build_group, fill, parameter_layout
+
+    store, rec = plus_base
+    man = store.manifest(rec)
+    layout = parameter_layout(man)
+    views, flat = {}, {}
+    for group, spec in layout.items():
+        total = sum(torch.Size(shape).numel() * torch.empty((), dtype=dt).element_size() for shape, dt in spec.values())
+        buf = torch.zeros(total, dtype=torch.uint8)
+        flat[group], views[group], off = buf, {}, 0
+        for name, (shape, dt) in spec.items():
+            n = torch.Size(shape).numel() * torch.empty((), dtype=dt).element_size()
+            views[group][name] = buf[off:off + n].view(dt).view(shape)
+            off += n
+    models = {g: fill(build_group(man, g, "meta"), views[g], "assign") for g in layout}
+    for g in layout:
+        with store.open_tensors(rec, g) as h:
+            for name in h.keys():
+                views[g][name].copy_(h.get_tensor(name))
+    d, (codes, text), kw = _inputs(gsv_fixtures)
+    sov = models["sovits"]
+    with torch.no_grad():
+        kw16 = {**kw, "refs": [r.half() for r in kw["refs"]], "sv": [s.half() for s in kw["sv"]]}
+        wav = sov.decode(codes, text, **kw16)
+    assert rel_err(wav.float(), d["wav_2ref_ns0"]) < 0.1  # fp16 storage, fp16 compute
+    assert all(p.data_ptr() == views["sovits"][n].data_ptr() for n, p in sov.state_dict().items())
+    views["sovits"]["dec.conv_post.weight"].zero_()  # write into the runtime's buffer only
+    with torch.no_grad():
+        silent = sov.decode(codes, text, **kw16)
+    assert torch.count_nonzero(silent) == 0 and flat["sovits"].numel() > 0  # the modules read that buffer
+    g = np.load(gsv_fixtures / "gpt_tiny.npz")
+    r = models["gpt"].generate(torch.from_numpy(g["phones"]), torch.from_numpy(g["bert_feature"]),
+                               torch.from_numpy(g["prompt_semantic"]), top_k=1, early_stop_num=5)
+    assert r.new_tokens.shape[1] == 6
