@@ -43,15 +43,50 @@ def _make_bert(folder: Path) -> None:
     BertForMaskedLM(cfg).eval().save_pretrained(str(folder))
 
 
-def build_fake_pretrained(root: Path, fixtures: Path) -> Path:
+def _make_sv(path: Path) -> None:
+    """A random ERes2NetV2 whose sv vectors are 20480-d like the real one (SoVITS Pro's ``sv_emb`` reads 20480):
+    m_channels 8 × 8 × expansion 32 × 10 frequency bins; one block per stage keeps it small (fp16 file, ~50 MB)."""
+    import torch
+
+    from engine.backends.gptsovits.eres2net import ERes2NetConfig, ERes2NetV2
+
+    torch.manual_seed(2)
+    net = ERes2NetV2(ERes2NetConfig(num_blocks=[1, 1, 1, 1], m_channels=8, expansion=32, base_width=16, scale=2,
+                                    embedding_size=8)).eval()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.half().state_dict(), path)
+
+
+def build_fake_pretrained(root: Path, fixtures: Path | None = None, *, sv: bool = True) -> Path:
+    """``fixtures`` given: the tiny shared ERes2NetV2 fixture (1280-d vectors) is used instead of a 20480-d net."""
     root.mkdir(parents=True, exist_ok=True)
     _make_hubert(root / "chinese-hubert-base")
     _make_bert(root / "chinese-roberta-wwm-ext-large")
-    (root / "sv").mkdir(exist_ok=True)
-    shutil.copyfile(fixtures / "eres2netv2_tiny.ckpt", root / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt")
+    if sv and fixtures is not None:
+        (root / "sv").mkdir(exist_ok=True)
+        shutil.copyfile(fixtures / "eres2netv2_tiny.ckpt", root / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt")
+    elif sv:
+        _make_sv(root / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt")
     return root
 
 
 @pytest.fixture(scope="session")
-def fake_pretrained(tmp_path_factory, gsv_fixtures) -> Path:
-    return build_fake_pretrained(tmp_path_factory.mktemp("gsv") / "pretrained_models", gsv_fixtures)
+def fake_pretrained(tmp_path_factory) -> Path:
+    """HuBERT + BERT + a 20480-d speaker-verification net (works with the tiny v2 and v2ProPlus bases)."""
+    return build_fake_pretrained(tmp_path_factory.mktemp("gsv") / "pretrained_models")
+
+
+EMOTION_OF_STYLE = {"neutral": "neutral", "excited": "happy", "sad": "sad"}
+
+
+def add_corpus_voice(library, corpus: Path, speaker: str, name: str | None = None):
+    """Import one corpus speaker's clips (transcript, language, emotion from its style) into ``library``."""
+    import json
+
+    truth = json.loads((corpus / "truth.json").read_text())["speakers"][speaker]
+    with library.edit_new(name or speaker, language=truth["lang"]) as ed:
+        for c in truth["clips"]:
+            sha = library.blobs.put_file(corpus / c["file"])
+            ed.add_clip(sha, duration=c["duration"], sample_rate=truth["sample_rate"], transcript=c["text"],
+                        language=c["lang"], emotion=EMOTION_OF_STYLE[c["style"]], source_path=c["file"])
+    return library.voice(name or speaker)

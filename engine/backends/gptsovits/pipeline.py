@@ -1,0 +1,371 @@
+"""GPT-SoVITS synthesis for one request: text + a voice's references → streamed audio chunks.
+
+Steps (as upstream ``TTS.run`` for v2/v2Pro/v2ProPlus, with a per-voice twist):
+
+1. **Prompt** (the emotion-matched clip chosen by ``engine.speech.choose_prompt_clip``): its transcript →
+   phones (+ BERT for Chinese); its 16 kHz audio (+ 0.3 s silence) → HuBERT → ``SoVITS.extract_latent`` →
+   prompt semantic tokens.
+2. **Timbre**: for each timbre clip (``choose_timbre_clips``; the prompt clip is always included, as upstream
+   always averages the main reference) → 32 kHz linear spectrogram (+ for Pro the ERes2NetV2 sv vector of the
+   16 kHz audio) → ``SoVITS.reference_embedding``; the per-clip vectors are averaged into one ``ge``.
+3. **Per sentence** (``split_sentences``): phones + BERT of the sentence → GPT continues the prompt
+   (top-k 15, top-p 1, temperature 1, repetition penalty 1.35, upstream's defaults) → semantic tokens →
+   ``SoVITS.decode`` with ``ge`` → 32 kHz audio, resampled to the output rate and **yielded at once**;
+   a 0.3 s pause separates sentences (upstream's ``fragment_interval``).
+
+Caching (:class:`ClipCache`): results that do not depend on the base — prompt phones, prompt BERT, sv
+vectors, 16/32 kHz audio — are keyed by the clip's sha256 (+ the model that made them); results that do —
+prompt semantic tokens and ``ge`` — are keyed by clip sha256 and the base key too. The cache is a
+content-addressed folder of ``.npy``/``.json`` files (atomic writes) plus a small in-memory LRU, so a voice's
+second request skips HuBERT/ERes2Net/ref_enc entirely.
+
+Determinism: one ``torch.Generator`` seeded from the request's seed drives both GPT sampling and the SoVITS
+noise, so a fixed seed gives the same audio on the same machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ...errors import InvalidInput
+from ...fsutil import atomic_write_bytes
+from ..base import AudioChunk, ReferenceClip, References
+from . import text as frontend
+
+NATIVE_RATE = 32000
+HUBERT_RATE = 16000
+FRAGMENT_PAUSE_S = 0.3
+FRONTEND_VERSION = "1"
+DEFAULTS = {"top_k": 15, "top_p": 1.0, "temperature": 1.0, "repetition_penalty": 1.35, "noise_scale": 0.5}
+
+
+def file_id(path: str | Path | None) -> str:
+    """A short identity for a model file/folder (name, size, mtime of its files): cache keys change when it does."""
+    if path is None:
+        return "none"
+    p = Path(path)
+    items = sorted(p.rglob("*")) if p.is_dir() else [p]
+    h = hashlib.sha256()
+    for f in items:
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.relative_to(p) if p.is_dir() else f.name}:{st.st_size}:{int(st.st_mtime)};".encode())
+    return h.hexdigest()[:16]
+
+
+def _text_key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------ cache
+class ClipCache:
+    """Content-addressed cache of per-clip (and per clip × base) synthesis inputs.
+
+    Layout: ``root/clips/<sha[:2]>/<sha>/<name>.npy|json`` and ``root/bases/<base_key>/<sha[:2]>/<sha>/<name>.npy``.
+    ``root=None`` keeps everything in memory only."""
+
+    def __init__(self, root: str | Path | None, memory_items: int = 512) -> None:
+        self.root = Path(root) if root else None
+        self._mem: OrderedDict[str, Any] = OrderedDict()
+        self._cap = memory_items
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, sha: str, name: str, base: str | None, ext: str) -> Path | None:
+        if self.root is None:
+            return None
+        folder = self.root / ("bases/" + base if base else "clips") / sha[:2] / sha
+        return folder / f"{name}.{ext}"
+
+    def _remember(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._mem[key] = value
+            self._mem.move_to_end(key)
+            while len(self._mem) > self._cap:
+                self._mem.popitem(last=False)
+
+    def get_array(self, sha: str, name: str, base: str | None = None) -> np.ndarray | None:
+        key = f"{base}/{sha}/{name}"
+        with self._lock:
+            if key in self._mem:
+                self._mem.move_to_end(key)
+                self.hits += 1
+                return self._mem[key]
+        p = self._path(sha, name, base, "npy")
+        if p is not None and p.is_file():
+            try:
+                arr = np.load(p, allow_pickle=False)
+            except (OSError, ValueError):
+                arr = None  # a damaged entry is recomputed
+            if arr is not None:
+                self._remember(key, arr)
+                with self._lock:
+                    self.hits += 1
+                return arr
+        with self._lock:
+            self.misses += 1
+        return None
+
+    def put_array(self, sha: str, name: str, value: np.ndarray, base: str | None = None) -> np.ndarray:
+        value = np.ascontiguousarray(value)
+        self._remember(f"{base}/{sha}/{name}", value)
+        p = self._path(sha, name, base, "npy")
+        if p is not None:
+            buf = io.BytesIO()
+            np.save(buf, value, allow_pickle=False)
+            atomic_write_bytes(p, buf.getvalue())
+        return value
+
+    def get_json(self, sha: str, name: str) -> Any | None:
+        key = f"None/{sha}/{name}.json"
+        with self._lock:
+            if key in self._mem:
+                self.hits += 1
+                return self._mem[key]
+        p = self._path(sha, name, None, "json")
+        if p is not None and p.is_file():
+            try:
+                value = json.loads(p.read_text("utf-8"))
+            except (OSError, ValueError):
+                value = None
+            if value is not None:
+                self._remember(key, value)
+                with self._lock:
+                    self.hits += 1
+                return value
+        with self._lock:
+            self.misses += 1
+        return None
+
+    def put_json(self, sha: str, name: str, value: Any) -> Any:
+        self._remember(f"None/{sha}/{name}.json", value)
+        p = self._path(sha, name, None, "json")
+        if p is not None:
+            atomic_write_bytes(p, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        return value
+
+
+# ------------------------------------------------------------------------------------------ models
+@dataclass
+class SharedModels:
+    """The models every base uses: HuBERT (required), the BERT featurizer (optional: zeros without it),
+    the ERes2NetV2 sv net (required by Pro bases). ``ids`` name their files for cache keys."""
+
+    hubert: Any
+    bert: Any = None
+    sv: Any = None
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PreparedVoice:
+    prompt_ids: list[int]
+    prompt_bert: Any  # torch (dim, n)
+    prompt_codes: Any  # torch (1, P) long
+    ge: Any  # torch (1, gin, 1)
+    prompt_clip: str
+    timbre_clips: tuple[str, ...]
+
+
+def _lenient_language(language: str | None) -> str:
+    """A language the frontend reads; others (a Czech voice's default, say) fall back to the script split."""
+    try:
+        return frontend.normalize_language(language)
+    except InvalidInput:
+        return frontend.AUTO
+
+
+def _punctuated(text: str) -> str:
+    text = text.strip()
+    if text and text[-1] not in "。.!！?？…,，":
+        text += "。" if any("\u4e00" <= c <= "\u9fff" for c in text) else "."
+    return text
+
+
+class Pipeline:
+    """One filled base (GPT + SoVITS) + shared models → synthesis. Thread-safe per instance (one request at a time)."""
+
+    def __init__(self, gpt, sovits, shared: SharedModels, *, base_key: str, cache: ClipCache | None = None,
+                 inference: Mapping[str, Any] | None = None) -> None:
+        self.gpt = gpt
+        self.sovits = sovits
+        self.shared = shared
+        self.base_key = base_key
+        self.cache = cache or ClipCache(None)
+        inf = dict(inference or {})
+        self.early_stop_num = int(inf.get("early_stop_num", 50 * 54))
+        self.is_pro = bool(getattr(sovits, "is_pro", False))
+        self._lock = threading.Lock()
+
+    # -- per-clip pieces ----------------------------------------------------------------------------
+    def _audio(self, clip: ReferenceClip, rate: int) -> np.ndarray:
+        name = f"wav{rate}"
+        arr = self.cache.get_array(clip.sha256, name)
+        if arr is None:
+            from ...audio.io import read_audio
+
+            samples, _ = read_audio(clip.path, rate)
+            arr = self.cache.put_array(clip.sha256, name, samples.astype(np.float32))
+        return arr
+
+    def _phones(self, clip: ReferenceClip, language: str | None):
+        lang = _lenient_language(clip.language or language)
+        name = "phones-" + _text_key(FRONTEND_VERSION, clip.transcript, lang)
+        data = self.cache.get_json(clip.sha256, name)
+        if data is None:
+            seq = frontend.text_to_phones(_punctuated(clip.transcript), lang)
+            data = self.cache.put_json(clip.sha256, name, seq.to_dict())
+        return frontend.PhoneSequence([frontend.Segment(s["language"], s["text"], s["phones"], s["word2ph"])
+                                       for s in data["segments"]])
+
+    def _bert(self, clip: ReferenceClip, seq):
+        import torch
+
+        if self.shared.bert is None or not any(s.language == "zh" for s in seq.segments):
+            return frontend.bert_features(seq, None, self._bert_dim())
+        name = "bert-" + _text_key(self.shared.ids.get("bert", "?"), *seq.phones, seq.text)
+        arr = self.cache.get_array(clip.sha256, name)
+        if arr is None:
+            arr = self.cache.put_array(clip.sha256, name, frontend.bert_features(seq, self.shared.bert).numpy())
+        return torch.from_numpy(np.array(arr))
+
+    def _bert_dim(self) -> int:
+        return int(self.gpt.bert_proj.weight.shape[1])
+
+    def _sv(self, clip: ReferenceClip):
+        import torch
+
+        from .eres2net import sv_embedding
+
+        name = "sv-" + self.shared.ids.get("sv", "?")
+        arr = self.cache.get_array(clip.sha256, name)
+        if arr is None:
+            if self.shared.sv is None:
+                from ...errors import MissingAsset
+
+                raise MissingAsset(
+                    "This base is a v2Pro/v2ProPlus model and needs the speaker-verification net, which is not linked.",
+                    hint="Link a GPT-SoVITS pretrained_models folder that has sv/pretrained_eres2netv2w24s4ep4.ckpt "
+                    "('timbrel assets link PATH') or run 'timbrel assets download'.")
+            wav = torch.from_numpy(np.array(self._audio(clip, HUBERT_RATE)))
+            arr = self.cache.put_array(clip.sha256, name, sv_embedding(self.shared.sv, wav[None])[0].numpy())
+        return torch.from_numpy(np.array(arr))[None]
+
+    def _codes(self, clip: ReferenceClip):
+        import torch
+
+        from .pretrained import prompt_ssl
+
+        name = "codes-" + self.shared.ids.get("hubert", "?")
+        arr = self.cache.get_array(clip.sha256, name, self.base_key)
+        if arr is None:
+            wav = torch.from_numpy(np.array(self._audio(clip, HUBERT_RATE)))
+            with torch.no_grad():
+                ssl = prompt_ssl(self.shared.hubert, wav)
+                codes = self.sovits.extract_latent(ssl.to(self._device()))
+            arr = self.cache.put_array(clip.sha256, name, codes[0, 0].cpu().numpy().astype(np.int64), self.base_key)
+        return torch.from_numpy(np.array(arr))[None]
+
+    def _ge(self, clip: ReferenceClip):
+        import torch
+
+        from .features import reference_spectrogram
+
+        name = "ge-" + (self.shared.ids.get("sv", "?") if self.is_pro else "nosv")
+        arr = self.cache.get_array(clip.sha256, name, self.base_key)
+        if arr is None:
+            wav = torch.from_numpy(np.array(self._audio(clip, NATIVE_RATE)))
+            spec = reference_spectrogram(wav).to(self._device())
+            sv = self._sv(clip).to(self._device()) if self.is_pro else None
+            with torch.no_grad():
+                ge = self.sovits.reference_embedding(spec, sv).float()
+            arr = self.cache.put_array(clip.sha256, name, ge.cpu().numpy(), self.base_key)
+        return torch.from_numpy(np.array(arr))
+
+    def _device(self):
+        return next(self.sovits.parameters()).device
+
+    # -- voice ----------------------------------------------------------------------------------------
+    def prepare(self, references: References, language: str | None = None) -> PreparedVoice:
+        """Everything a request needs from the voice (cached per clip / per clip × base)."""
+        import torch
+
+        prompt = references.prompt
+        seq = self._phones(prompt, language)
+        bert = self._bert(prompt, seq)
+        codes = self._codes(prompt)
+        timbre = [prompt] + [c for c in references.timbre if c.sha256 != prompt.sha256]
+        ge = self.sovits.combine_references([self._ge(c) for c in timbre]) if len(timbre) > 1 else self._ge(prompt)
+        return PreparedVoice(seq.ids, bert, codes.long(), ge.to(torch.float32), prompt.sha256,
+                             tuple(c.sha256 for c in timbre))
+
+    # -- synthesis --------------------------------------------------------------------------------------
+    def sentence_audio(self, voice: PreparedVoice, sentence: str, language: str | None, *, generator,
+                       speed: float = 1.0, options: Mapping[str, Any] | None = None) -> np.ndarray:
+        """One sentence → 32 kHz float32 samples (empty when the text has nothing to say)."""
+        import torch
+
+        opt = {**DEFAULTS, **(options or {})}
+        seq = frontend.text_to_phones(sentence, language)
+        if not seq.phones:
+            return np.zeros(0, dtype=np.float32)
+        bert = frontend.bert_features(seq, self.shared.bert, self._bert_dim())
+        dev = self._device()
+        ids = torch.tensor([voice.prompt_ids + seq.ids], dtype=torch.long, device=dev)
+        all_bert = torch.cat([voice.prompt_bert, bert], dim=1)[None].to(dev)
+        with torch.no_grad():
+            res = self.gpt.generate(ids, all_bert, voice.prompt_codes.to(dev), top_k=int(opt["top_k"]),
+                                    top_p=float(opt["top_p"]), temperature=float(opt["temperature"]),
+                                    repetition_penalty=float(opt["repetition_penalty"]),
+                                    early_stop_num=self.early_stop_num, generator=generator)
+            tokens = res.new_tokens
+            if tokens.numel() == 0:
+                return np.zeros(0, dtype=np.float32)
+            target = torch.tensor([seq.ids], dtype=torch.long, device=dev)
+            wav = self.sovits.decode(tokens.view(1, 1, -1).to(dev), target, ge=voice.ge.to(dev),
+                                     noise_scale=float(opt["noise_scale"]), speed=float(speed), generator=generator)
+        out = wav[0, 0].float().cpu().numpy()
+        peak = float(np.abs(out).max()) if out.size else 0.0
+        if peak > 1.0:  # upstream also rescales clipping fragments
+            out = out / peak
+        return out.astype(np.float32)
+
+    def stream(self, text: str, references: References, *, language: str | None = None, seed: int | None = None,
+               speed: float = 1.0, output_rate: int | None = None,
+               options: Mapping[str, Any] | None = None) -> Iterator[AudioChunk]:
+        """Yield one :class:`AudioChunk` per sentence as soon as it is synthesized."""
+        import torch
+
+        from ...audio.io import resample
+        from ...torchutil import configure_torch
+
+        configure_torch()
+        if not text or not text.strip():
+            raise InvalidInput("There is no text to say.", hint="Give the sentence to speak.")
+        if not 0.25 <= float(speed) <= 4.0:
+            raise InvalidInput(f"Speed {speed} is out of range.", hint="Use a speed between 0.25 and 4.")
+        rate = int(output_rate or NATIVE_RATE)
+        lang = _lenient_language(language)
+        with self._lock:
+            voice = self.prepare(references, language)
+            gen = torch.Generator(device=self._device())
+            gen.manual_seed(int(seed) if seed is not None else int(torch.seed() % (2 ** 63)))
+            sentences = frontend.split_sentences(text)
+            pause = np.zeros(int(FRAGMENT_PAUSE_S * NATIVE_RATE), dtype=np.float32)
+            for i, sentence in enumerate(sentences):
+                audio = self.sentence_audio(voice, sentence, lang, generator=gen, speed=speed, options=options)
+                if i + 1 < len(sentences):
+                    audio = np.concatenate([audio, pause])
+                if audio.size == 0:
+                    continue
+                yield AudioChunk(resample(audio, NATIVE_RATE, rate), rate)
