@@ -109,7 +109,7 @@ class Scheduler:
         self._headroom = 0
         self.loader_error: str | None = None
         self._worker = threading.Thread(target=self._worker_loop, name="timbrel-runtime-worker", daemon=True)
-        self._loader = threading.Thread(target=self._loader_loop, name="timbrel-runtime-loader", daemon=True)
+        self._loader = threading.Thread(target=self._loader_loop, name="timbrel-runtime-housekeeper", daemon=True)
         self._started = False
 
     # -- submitting --------------------------------------------------------------------------------------
@@ -117,8 +117,7 @@ class Scheduler:
         if not self._started:
             self._started = True
             self._worker.start()
-            if self.prefetch_enabled:
-                self._loader.start()
+            self._loader.start()
 
     def submit(self, spec: BaseSpec, backend, manifest, request, references, *, priority: str = "interactive",
                timeout_s: float | None = None) -> RequestHandle:
@@ -163,32 +162,39 @@ class Scheduler:
             self._cond.notify_all()
 
     # -- worker --------------------------------------------------------------------------------------------
+    def _expire_locked(self, now: float) -> list[Work]:
+        expired = [self._work.pop(j.id) for j in self.policy.expire(now) if j.id in self._work]
+        if expired:
+            self.metrics.queue(self.policy.lengths())
+        return expired
+
+    def _time_out(self, expired: list[Work], now: float) -> None:
+        for w in expired:
+            self._finish(w, "timeout", RequestTimedOut(
+                "The request timed out before the device was free.",
+                hint="Try again, raise the timeout, or raise the VRAM limit so more bases stay loaded."),
+                now - w.job.arrival, 0.0)
+
     def _next_work(self) -> Work | None:
-        with self._cond:
-            while True:
+        while True:
+            with self._cond:
                 now = self.clock.now()
-                expired = [self._work.pop(j.id) for j in self.policy.expire(now)]
-                for w in expired:
-                    self._finish(w, "timeout", RequestTimedOut(
-                        "The request timed out before the device was free.",
-                        hint="Try again, raise the timeout, or raise the VRAM limit so more bases stay loaded."),
-                        now - w.job.arrival, 0.0)
-                if expired:
-                    self.metrics.queue(self.policy.lengths())
-                d = self.policy.next(now)
+                expired = self._expire_locked(now)
+                d = None if expired else self.policy.next(now)
                 if d is not None:
                     work = self._work.pop(d.job.id)
                     self._running = work
                     self.metrics.queue(self.policy.lengths())
                     return work
-                if self._closing:
-                    return None
-                deadline = self.policy.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - now)
-                if self.clock.simulated and timeout is not None:
-                    self.clock.sleep_until(deadline)
-                    continue
-                self._cond.wait(timeout=timeout)
+                if not expired:
+                    if self._closing:
+                        return None
+                    deadline = self.policy.next_deadline()
+                    if self.clock.simulated and deadline is not None:
+                        self.clock.sleep_until(deadline)
+                    else:
+                        self._cond.wait(timeout=None if deadline is None else max(0.0, deadline - now))
+            self._time_out(expired, now)
 
     def _worker_loop(self) -> None:
         while True:
@@ -274,14 +280,23 @@ class Scheduler:
         return None
 
     def _loader_loop(self) -> None:
+        """Housekeeping thread: times out waiting requests while the worker is busy, and prefetches."""
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._loader_kick or self._closing)
+                deadline = self.policy.next_deadline()
+                now = self.clock.now()
+                if not (self._loader_kick or self._closing) and (deadline is None or deadline > now):
+                    self._cond.wait(timeout=None if deadline is None else deadline - now)
                 if self._closing:
                     return
-                self._loader_kick = False
-                spec = self._prefetch_target()
-                dist = self.policy.distance_fn(self.clock.now())
+                now = self.clock.now()
+                expired = self._expire_locked(now)
+                spec = dist = None
+                if self._loader_kick and self.prefetch_enabled:
+                    self._loader_kick = False
+                    spec = self._prefetch_target()
+                    dist = self.policy.distance_fn(now)
+            self._time_out(expired, now)
             if spec is None:
                 continue
             try:

@@ -1,0 +1,146 @@
+"""Property-based tests: random request streams, budgets and base sizes through the simulator.
+
+Invariants: the budget is never exceeded (also during swaps), no leased base is evicted
+(the pool raises if it ever tries), every request completes or fails clearly,
+interactive requests never wait while a batch request starts, and every request
+meets the documented latency bound.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.runtime.device import LinkModel
+from engine.runtime.policy import BATCH, INTERACTIVE, SchedulerPolicy
+from engine.runtime.sim import SimConfig, fcfs_lru, latency_bound, make_sim_bases, simulate
+from engine.runtime.trace import TraceRequest
+
+KB = 1024
+
+
+@st.composite
+def scenarios(draw):
+    n_arch = draw(st.integers(1, 3))
+    arch_sizes = [draw(st.integers(2, 24)) * KB for _ in range(n_arch)]
+    n_bases = draw(st.integers(1, 5))
+    arch_of = {f"b{i}": draw(st.integers(0, n_arch - 1)) for i in range(n_bases)}
+    sizes = {k: arch_sizes[a] for k, a in arch_of.items()}
+    shared = draw(st.integers(0, 8)) * KB
+    workspace = draw(st.integers(0, 4)) * KB
+    budget = shared + workspace + draw(st.integers(1, 60)) * KB
+    reqs = []
+    t = 0.0
+    for i in range(draw(st.integers(1, 30))):
+        t += draw(st.sampled_from([0.0, 0.0, 0.05, 0.3, 1.0, 4.0]))
+        timeout = draw(st.one_of(st.none(), st.sampled_from([0.5, 2.0, 10.0])))
+        reqs.append(TraceRequest(i, t, f"b{draw(st.integers(0, n_bases - 1))}",
+                                 draw(st.sampled_from([INTERACTIVE, BATCH])),
+                                 draw(st.sampled_from([0.05, 0.2, 0.7, 1.5])), 0, timeout))
+    link = LinkModel(latency_s=draw(st.sampled_from([0.0, 0.001])), pinned_bw=draw(st.sampled_from([1e5, 1e6])),
+                     pageable_bw=draw(st.sampled_from([2e4, 2e5])), disk_bw=draw(st.sampled_from([5e4, 1e6])))
+    hold = draw(st.sampled_from([0.0, 0.5, 2.0]))
+    ihold = draw(st.sampled_from([0.0, 0.3]))
+    cfg = SimConfig(budget, shared, workspace, link, 1, draw(st.sampled_from([0, 16 * KB, 64 * KB])),
+                    prefetch=draw(st.booleans()), lookahead=draw(st.booleans()),
+                    policy=SchedulerPolicy(hold, ihold))
+    return {k: (sizes[k], f"arch{arch_of[k]}") for k in sizes}, reqs, cfg
+
+
+def _run(scn):
+    sizes, reqs, cfg = scn
+    bases = make_sim_bases({k: s for k, (s, _) in sizes.items()}, {k: a for k, (_, a) in sizes.items()})
+    return bases, reqs, cfg, simulate(reqs, bases, cfg)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_budget_leases_and_clear_outcomes(scn):
+    bases, reqs, cfg, res = _run(scn)
+    assert res.over_budget_steps == 0
+    assert res.peak_bytes <= cfg.budget_bytes
+    by_id = {r.id: r for r in reqs}
+    for r in res.results:
+        assert r.status in ("done", "failed", "timeout"), r
+        if r.status == "done":
+            assert r.start is not None and r.end >= r.start >= r.arrival
+        elif r.status == "failed":
+            assert "VRAM limit" in r.error
+            # failing is allowed only when the base cannot fit beside the shared models and the workspace
+            need = bases[r.base].packed.nbytes + cfg.workspace_bytes
+            assert need > cfg.budget_bytes - cfg.shared_bytes
+        else:
+            assert by_id[r.id].timeout_s is not None and r.start is None
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_interactive_never_waits_while_batch_starts(scn):
+    _, reqs, _, res = _run(scn)
+    by_id = {r.id: r for r in reqs}
+    inter = [r for r in res.results if r.priority == INTERACTIVE]
+    for b in res.results:
+        if b.priority != BATCH or b.dispatch is None:
+            continue
+        t = b.dispatch
+        for r in inter:
+            if r.arrival > t:
+                continue
+            if r.dispatch is not None:
+                waiting = r.dispatch > t
+            else:
+                deadline = r.arrival + by_id[r.id].timeout_s if by_id[r.id].timeout_s is not None else float("inf")
+                waiting = r.status != "failed" and deadline > t
+            assert not waiting, (b, r)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_documented_latency_bound_holds(scn):
+    _, reqs, cfg, res = _run(scn)
+    bounds = latency_bound(res, reqs, cfg.policy.hold_s, cfg.policy.interactive_hold_s)
+    for r in res.done():
+        assert r.wait <= bounds[r.id] + 1e-9, (r, bounds[r.id])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_baseline_keeps_the_same_invariants(scn):
+    sizes, reqs, cfg = scn
+    bases = make_sim_bases({k: s for k, (s, _) in sizes.items()}, {k: a for k, (_, a) in sizes.items()})
+    res = simulate(reqs, bases, fcfs_lru(cfg))
+    assert res.over_budget_steps == 0 and res.peak_bytes <= cfg.budget_bytes
+    assert all(r.status in ("done", "failed", "timeout") for r in res.results)
+
+
+@st.composite
+def starvation(draw):
+    """One base gets a steady stream; another base's single request must not starve behind it."""
+    gap = draw(st.sampled_from([0.3, 0.6, 1.0]))
+    service = draw(st.sampled_from([0.1, 0.25]))
+    n = draw(st.integers(20, 60))
+    prio_a = draw(st.sampled_from([INTERACTIVE, BATCH]))
+    prio_b = draw(st.sampled_from([INTERACTIVE, BATCH]))
+    reqs = [TraceRequest(i, i * gap, "a", prio_a, service) for i in range(n)]
+    t_b = draw(st.integers(1, n - 5)) * gap + draw(st.sampled_from([0.0, 0.05]))
+    reqs.append(TraceRequest(n, t_b, "b", prio_b, service))
+    reqs.sort(key=lambda r: (r.arrival, r.id))
+    hold = draw(st.sampled_from([0.5, 1.0, 3.0]))
+    cfg = SimConfig(40 * KB, 0, 0, LinkModel(latency_s=0.001, pinned_bw=1e6, pageable_bw=1e5), 1, 0,
+                    prefetch=False, policy=SchedulerPolicy(hold, min(hold, 0.5)))
+    return reqs, cfg
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(starvation())
+def test_a_busy_base_cannot_starve_another(scn):
+    reqs, cfg = scn
+    bases = make_sim_bases({"a": 30 * KB, "b": 30 * KB})       # only one fits: every switch is a swap
+    res = simulate(reqs, bases, cfg)
+    bounds = latency_bound(res, reqs, cfg.policy.hold_s, cfg.policy.interactive_hold_s)
+    b = next(r for r in res.results if r.base == "b")
+    assert b.status == "done" and b.wait <= bounds[b.id] + 1e-9
+    if b.priority == INTERACTIVE or all(r.priority == BATCH for r in reqs):
+        # nothing with priority over b arrives later: b waits at most one hold, one running request, two swaps
+        t_swap = max(r.start - r.dispatch for r in res.done())
+        assert b.wait <= cfg.policy.hold_for(b.priority) + 2 * 0.25 + 2 * t_swap + 1e-9

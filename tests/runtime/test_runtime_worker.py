@@ -1,0 +1,204 @@
+"""The threaded runtime (worker + loader) on the simulated device with real threads.
+
+Ordering is controlled with gates (threading.Event), never with sleeps or timing thresholds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from engine.backends.base import AudioChunk, Backend, ReferenceClip, References, SynthesisRequest
+from engine.errors import Cancelled, ResourceExhausted
+from engine.events import EventBus, EventRecorder
+from engine.runtime import Runtime
+from engine.runtime.clock import MonotonicClock
+from engine.runtime.device import SimulatedDevice
+from engine.runtime.layout import TensorSpec
+from engine.runtime.pool import BaseSpec
+from engine.runtime.requests import RequestTimedOut
+from engine.runtime.sources import TensorSource
+
+MB = 2**20
+
+
+class GateBackend(Backend):
+    """Yields two chunks per request; waits on ``gate`` between them when the text says 'block'."""
+
+    name = "gate"
+
+    def __init__(self, size=1024, workspace=0):
+        self.size = size
+        self.workspace = workspace
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.models_seen = []
+
+    def architecture_key(self, manifest):
+        return f"gate-{self.size}"
+
+    def layout(self, manifest):
+        return {"g": {"w": TensorSpec((self.size,), "float32")}}
+
+    def build_skeleton(self, manifest, tensors, device):
+        return tensors["g"]
+
+    def workspace_bytes(self, manifest, request):
+        return self.workspace
+
+    def synthesize(self, model, shared, request, references):
+        self.models_seen.append(float(model["w"][0]))
+        if request.text == "boom":
+            raise ValueError("kaboom")
+        yield AudioChunk(np.full(10, float(model["w"][0]), dtype=np.float32), 8000)
+        if "block" in request.text:
+            self.entered.set()
+            assert self.gate.wait(30), "test gate never opened"
+        yield AudioChunk(np.zeros(5, dtype=np.float32), 8000)
+
+
+def _spec(backend, key, value):
+    w = torch.full((backend.size,), float(value))
+    return BaseSpec(key, backend.architecture_key({}), backend.layout({}), TensorSource({"g": {"w": w}}),
+                    build=lambda views: backend.build_skeleton({}, views, None), label=key)
+
+
+REFS = References("v", ReferenceClip("x.wav", "0" * 64, "", None, None, 1.0, 8000))
+
+
+@pytest.fixture
+def rt():
+    bus = EventBus()
+    runtime = Runtime(device=SimulatedDevice(MonotonicClock()), vram_limit_mb=1, pinned_pool_mb=1, events=bus,
+                      hold_s=2.0, interactive_hold_s=0.5)
+    runtime.bus = bus
+    yield runtime
+    runtime.close()
+
+
+def _submit(rt, be, spec, text, **kw):
+    return rt.submit_spec(spec, be, {}, SynthesisRequest(text), REFS, **kw)
+
+
+def test_requests_stream_chunks_and_swap_bases(rt):
+    be = GateBackend(size=64 * 1024)           # 256 KB per base
+    rec = EventRecorder(rt.bus)
+    specs = [_spec(be, f"b{i}", i + 1) for i in range(5)]
+    handles = [_submit(rt, be, s, "hi") for s in specs]
+    outs = [h.result(timeout=30) for h in handles]
+    assert [float(o.samples[0]) for o in outs] == [1.0, 2.0, 3.0, 4.0, 5.0]   # each ran with its own weights
+    assert rt.budget.peak <= rt.budget.limit == 1 * MB
+    assert len(rt.pool.resident()) == 4 and rt.pool.allocations == 4   # 4 × 256 KB fill 1 MB; the 5th reused a slot
+    topics = set(rec.topics())
+    assert {"runtime.swap", "runtime.residency", "runtime.queue", "request.done"} <= topics
+    done = rec.of("request.done")
+    assert len(done) == 5 and all(e.data["ok"] for e in done)
+
+
+def test_cancel_waiting_and_running_requests(rt):
+    be = GateBackend()
+    a, b = _spec(be, "a", 1), _spec(be, "b", 2)
+    first = _submit(rt, be, a, "block")
+    assert be.entered.wait(30)
+    second = _submit(rt, be, b, "hi")
+    second.cancel()
+    with pytest.raises(Cancelled):
+        second.result(timeout=30)
+    assert second.state == "cancelled"
+    first.cancel()                               # running: stops after the current chunk
+    be.gate.set()
+    with pytest.raises(Cancelled):
+        first.result(timeout=30)
+    chunks = []
+    with pytest.raises(Cancelled):
+        for c in first.chunks(timeout=30):
+            chunks.append(c)
+    assert len(chunks) == 1
+    assert _submit(rt, be, b, "hi").result(timeout=30).samples[0] == 2.0   # the worker carries on
+
+
+def test_timeout_before_start(rt):
+    be = GateBackend()
+    first = _submit(rt, be, _spec(be, "a", 1), "block")
+    assert be.entered.wait(30)
+    late = _submit(rt, be, _spec(be, "b", 2), "hi", timeout_s=0.05)
+    assert late.wait(30)
+    assert late.state == "timeout"
+    with pytest.raises(RequestTimedOut):
+        late.result(0)
+    be.gate.set()
+    first.result(timeout=30)
+
+
+def test_failures_are_clear_and_do_not_stop_the_worker(rt):
+    be = GateBackend()
+    bad = _submit(rt, be, _spec(be, "a", 1), "boom")
+    with pytest.raises(Exception) as exc:
+        bad.result(timeout=30)
+    assert "kaboom" in str(exc.value) and bad.state == "failed"
+    big = GateBackend(size=512 * 1024)           # 2 MB: larger than the 1 MB limit
+    too_big = _submit(rt, big, _spec(big, "huge", 1), "hi")
+    with pytest.raises(ResourceExhausted, match="VRAM limit"):
+        too_big.result(timeout=30)
+    assert _submit(rt, be, _spec(be, "a", 1), "hi").result(timeout=30).samples[0] == 1.0
+
+
+def test_workspace_is_reserved_and_released(rt):
+    be = GateBackend(size=1024, workspace=700 * 1024)
+    h = _submit(rt, be, _spec(be, "a", 1), "block")
+    assert be.entered.wait(30)
+    assert rt.budget.by_kind()["workspace"] == 700 * 1024
+    be.gate.set()
+    h.result(timeout=30)
+    assert rt.budget.by_kind()["workspace"] == 0
+
+
+def test_close_cancels_waiting_and_finishes_running(rt):
+    be = GateBackend()
+    running = _submit(rt, be, _spec(be, "a", 1), "block")
+    assert be.entered.wait(30)
+    waiting = [_submit(rt, be, _spec(be, "b", 2), "hi") for _ in range(3)]
+    closer = threading.Thread(target=rt.close)
+    closer.start()
+    for w in waiting:
+        assert w.wait(30) and w.state == "cancelled"
+    be.gate.set()
+    closer.join(30)
+    assert running.state == "done"
+    with pytest.raises(ResourceExhausted, match="shutting down"):
+        _submit(rt, be, _spec(be, "a", 1), "hi")
+    assert rt.budget.used == 0
+
+
+def test_set_vram_limit_while_running_is_applied_after(rt):
+    be = GateBackend(size=64 * 1024)
+    rt.submit_spec(_spec(be, "idle", 9), be, {}, SynthesisRequest("hi"), REFS).result(timeout=30)
+    h = _submit(rt, be, _spec(be, "a", 1), "block")
+    assert be.entered.wait(30)
+    out = rt.set_vram_limit(0.1)                  # 100 KB: below the running base
+    assert out["pending"] is True and "idle" not in rt.pool.resident()
+    be.gate.set()
+    h.result(timeout=30)
+    rt.pool.shrink()
+    assert rt.budget.limit == rt.budget.target and rt.budget.used <= rt.budget.limit
+    st = rt.status()
+    assert st["budget"]["limit_bytes"] == int(0.1 * MB)
+
+
+def test_hint_prefetch_stages_and_loads_ahead(rt):
+    be = GateBackend(size=16 * 1024)
+    rec = EventRecorder(rt.bus, "runtime.prefetch")
+    spec = _spec(be, "hinted", 7)
+    rt.scheduler.hint(spec)
+    deadline = time.monotonic() + 30
+    while "hinted" not in rt.pool.resident() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "hinted" in rt.pool.resident()
+    out = _submit(rt, be, spec, "hi").result(timeout=30)
+    assert out.samples[0] == 7.0
+    assert rec.of("runtime.prefetch")[-1].data == {"base": "hinted", "hit": True}
+    assert rt.metrics.snapshot()["swap_causes"].get("prefetch") == 1
