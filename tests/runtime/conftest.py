@@ -23,6 +23,11 @@ def add_voice(lib, name: str, clips: list[dict]) -> None:
 
 
 @pytest.fixture
+def make_voice():
+    return add_voice
+
+
+@pytest.fixture
 def tone_engine(tmp_path):
     """An engine with a 64 MB budget, one voice 'Alice' (150 Hz clips) and one tone base."""
     from engine.api import Engine
