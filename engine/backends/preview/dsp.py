@@ -129,13 +129,18 @@ def _pitch_marks(x: np.ndarray, sr: int, f0: np.ndarray, hop: int) -> tuple[np.n
     voiced: list[bool] = []
     unvoiced_step = int(round(0.01 * sr))
     t = 0
-    absx = np.abs(x)
+    # marks sit on the positive peaks of a zero-phase low-passed copy: the first harmonics make one clear
+    # peak per period, where the full-band waveform has several peaks of similar height
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(2, min(0.45 * sr, 900.0), btype="low", fs=sr, output="sos")
+    absx = sosfiltfilt(sos, x) if n > 15 else x
     while t < n:
         f = f0[frame_of(t)]
         if f > 0:
             period = sr / f
-            lo = int(max(0, t - 0.25 * period))
-            hi = int(min(n, t + 0.25 * period + 1))
+            lo = int(max(0, t - 0.2 * period))
+            hi = int(min(n, t + 0.2 * period + 1))
             if not marks or not voiced[-1]:  # first mark of a voiced run: the strongest peak in one period
                 hi = int(min(n, t + period))
                 lo = t
@@ -162,26 +167,33 @@ def psola(x: np.ndarray, sr: int, f0: np.ndarray, ratio: np.ndarray, hop_s: floa
     marks, voiced = _pitch_marks(x, sr, f0, hop)
     if len(marks) < 2:
         return x.astype(np.float32)
-    periods = np.diff(marks).astype(np.float64)
-    periods = np.append(periods, periods[-1])
-    y = np.zeros(n + 2 * int(sr / F0_MIN) + 2)
-    off = int(sr / F0_MIN) + 1
+    gaps = np.diff(marks).astype(np.float64)
+    left = np.concatenate([[gaps[0]], gaps])     # distance to the previous mark
+    right = np.concatenate([gaps, [gaps[-1]]])   # distance to the next mark
+    pad = int(sr / F0_MIN) + 2
+    y = np.zeros(n + 2 * pad)
     ts = float(marks[0])
     k = 0
     while ts < n:
         while k + 1 < len(marks) and abs(marks[k + 1] - ts) <= abs(marks[k] - ts):
             k += 1
         m = int(marks[k])
-        p = int(max(2, min(periods[k], periods[k - 1] if k > 0 else periods[k])))
-        lo, hi = max(0, m - p), min(n, m + p + 1)
-        win = np.hanning(2 * p + 3)[1:-1][lo - (m - p): (lo - (m - p)) + (hi - lo)]
+        pl = int(min(left[k], pad - 1))
+        pr = int(min(right[k], pad - 1))
+        # asymmetric grain: rising half-Hann over the previous gap, falling over the next one, so at
+        # ratio 1 neighbouring grains add up to exactly the input
+        lo, hi = max(0, m - pl), min(n, m + pr)
+        rise = 0.5 - 0.5 * np.cos(np.pi * np.arange(pl) / max(pl, 1))
+        fall = 0.5 + 0.5 * np.cos(np.pi * np.arange(pr) / max(pr, 1))
+        win = np.concatenate([rise, fall])[lo - (m - pl): (lo - (m - pl)) + (hi - lo)]
         grain = x[lo:hi] * win
-        start = int(round(ts)) - (m - lo)
-        y[off + start: off + start + len(grain)] += grain
+        start = int(round(ts)) - (m - lo) + pad
+        if 0 <= start and start + len(grain) <= len(y):
+            y[start: start + len(grain)] += grain
         fi = min(len(ratio) - 1, max(0, int(round(m / hop))))
         r = float(ratio[fi]) if voiced[k] else 1.0
-        step = periods[k] / r if voiced[k] else periods[k]
-        ts += max(1.0, step)
+        ts += max(1.0, right[k] / r)
+    off = pad
     return y[off: off + n].astype(np.float32)
 
 
@@ -228,7 +240,14 @@ def log_envelopes(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, int, 
     """(envelopes frames×bins, complex spectrum, n_fft, hop)."""
     n_fft, hop = _fft_params(sr)
     spec = stft(x, n_fft, hop)
-    log_mag = np.log(np.abs(spec) + 1e-6)
+    # fill the valleys between harmonics first (power smoothed over ~±100 Hz, as CheapTrick smooths over
+    # one F0), otherwise the log-domain cepstral smoothing is pulled toward the nearest harmonic
+    width = max(1, int(round(100.0 * n_fft / sr)))
+    power = np.abs(spec) ** 2
+    padded = np.pad(power, ((0, 0), (width + 1, width)), mode="reflect")
+    csum = np.cumsum(padded, axis=1)
+    smooth = (csum[:, 2 * width + 1:] - csum[:, : -2 * width - 1]) / (2 * width + 1)
+    log_mag = 0.5 * np.log(smooth + 1e-12)
     return cepstral_envelope(log_mag, sr, n_fft), spec, n_fft, hop
 
 

@@ -5,6 +5,11 @@ eSpeak NG is GPL-3.0-or-later. It is an *optional* component of Timbrel (the
 wheel ships at run time and never links against it; without the wheel the
 preview backend reports a :class:`~engine.errors.MissingAsset` with the install
 command. The library keeps global state, so every call is serialised by a lock.
+
+Output is repeatable but not bit-exact between calls: eSpeak's noise generator is seeded per call, yet its
+pitch "flutter" counter carries over from one utterance to the next (and survives re-initialisation), so
+two renderings of the same text differ by a fraction of a period in their jitter. Tests check pitch,
+duration and energy, not samples.
 """
 
 from __future__ import annotations
@@ -71,6 +76,10 @@ class Espeak:
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
         lib.espeak_Info.restype = ctypes.c_char_p
+        self._set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)  # espeak-ng >= 1.51: deterministic noise
+        if self._set_seed is not None:
+            self._set_seed.argtypes = [ctypes.c_long]
+            self._set_seed.restype = None
         sr = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, data_path.encode(), 0)
         if sr <= 0:
             raise MissingAsset(f"eSpeak NG failed to start with its data at {data_path}.", hint=_INSTALL_HINT)
@@ -104,8 +113,9 @@ class Espeak:
             hint="Use one of: " + ", ".join(sorted({k for k in LANGUAGE_VOICES if len(k) <= 3})) + ".",
         )
 
-    def synth(self, text: str, language: str | None = "en", rate_wpm: int = 165, pitch: int = 50, range_: int = 50) -> np.ndarray:
-        """Synthesize ``text``; returns mono float32 at :attr:`sample_rate`."""
+    def synth(self, text: str, language: str | None = "en", rate_wpm: int = 165, pitch: int = 50, range_: int = 50,
+              seed: int = 0) -> np.ndarray:
+        """Synthesize ``text``; returns mono float32 at :attr:`sample_rate` (same inputs and seed → same samples)."""
         text = (text or "").strip()
         if not text:
             raise InvalidInput("There is no text to speak.")
@@ -120,6 +130,8 @@ class Espeak:
             self._lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
             self._lib.espeak_SetParameter(PARAM_RANGE, int(range_), 0)
             self._lib.espeak_SetParameter(PARAM_VOLUME, 100, 0)
+            if self._set_seed is not None:
+                self._set_seed(int(seed) & 0x7FFFFFFF)
             self._chunks = []
             buf = ctypes.create_string_buffer(data)
             err = self._lib.espeak_Synth(buf, len(data), 0, POS_CHARACTER, 0, ESPEAK_CHARS_UTF8, None, None)
