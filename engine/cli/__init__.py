@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "runtime_cmds",
     "assets_cmds",
     "app_cmds",
+    "consolidation_cmds",
 ]
 
 

@@ -1,0 +1,202 @@
+"""Consolidation commands: ``import-gptsovits``, ``consolidate``, ``evaluate``, ``base-versions``, ``base-rollback``,
+``base-export``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import InvalidInput
+from . import Context, add_json_flag
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import-gptsovits", help="voices + per-voice models from an existing GPT-SoVITS folder")
+    p.add_argument("path", help="the GPT-SoVITS folder (GPT_weights*/, SoVITS_weights*/, logs/, .list files)")
+    p.add_argument("--dry-run", action="store_true", help="only show what was found")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("consolidate", help="one base per cluster: plan, apply, revert or purge (storage before/after)")
+    p.add_argument("--dry-run", action="store_true", help="show the plan and the storage report; change nothing")
+    p.add_argument("--choose", choices=("central", "evaluate"), default="central",
+                   help="how to pick a cluster's base among its voices' models (evaluate synthesizes; slower)")
+    p.add_argument("--pretrained", metavar="BASE", help="base to use zero-shot for clusters without a candidate model")
+    p.add_argument("--prefer-pretrained", action="store_true", help="use --pretrained for every planned cluster")
+    p.add_argument("--cluster", type=int, action="append", help="only this cluster (repeatable)")
+    p.add_argument("--revert", nargs="?", const=-1, type=int, metavar="ID",
+                   help="undo the last (or the given) applied consolidation")
+    p.add_argument("--purge", nargs="?", const=-1, type=int, metavar="ID",
+                   help="delete the archived models of the last (or the given) consolidation for good")
+    p.add_argument("--list", action="store_true", help="list the consolidations done so far")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("evaluate", help="how well each cluster's base serves its voices (speaker similarity, flags)")
+    p.add_argument("--cluster", type=int, help="only this cluster")
+    p.add_argument("--history", metavar="VOICE", nargs="?", const="", help="show past evaluations (of one voice)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("base-versions", help="the base versions of a cluster (or of all clusters) with provenance")
+    p.add_argument("cluster", type=int, nargs="?")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("base-rollback", help="serve a cluster with an earlier base version again")
+    p.add_argument("cluster", type=int)
+    p.add_argument("--to", type=int, metavar="VERSION", help="version number (default: the one before the current)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("base-export", help="write a GPT-SoVITS base as upstream .ckpt + .pth files")
+    p.add_argument("name", help="base name")
+    p.add_argument("folder", help="where to write the two files")
+    p.add_argument("--as", dest="as_name", metavar="NAME", help="experiment name used in the file names")
+    p.add_argument("--overwrite", action="store_true")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_export)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _progress(ctx: Context):
+    if getattr(ctx.args, "json", False):
+        return None
+    return lambda done, total, item: ctx.info(f"  [{done}/{total}] {item}") if item else None
+
+
+def cmd_import(args, ctx: Context) -> int:
+    from ..consolidation.scan import scan
+
+    if args.dry_run:
+        res = scan(args.path)
+
+        def text() -> str:
+            lines = [f"{len(res.lists)} list file(s), {len(res.speakers)} speaker(s), {len(res.experiments)} experiment(s)"]
+            for e in res.experiments:
+                state = "ok" if e.complete and e.speaker else "skipped"
+                lines.append(f"  {e.name}: speaker {e.speaker or '-'} ({e.matched_by or 'no match'}), "
+                             f"GPT e{e.gpt_epoch}, SoVITS e{e.sovits_epoch}, {_mb(e.source_bytes)} [{state}]")
+            lines += [f"  note: {p}" for p in res.problems]
+            return "\n".join(lines)
+
+        ctx.emit(res.to_dict(), text)
+        return 0
+    from ..consolidation.importer import import_gptsovits
+
+    rep = import_gptsovits(ctx.engine, args.path, progress=_progress(ctx))
+
+    def text() -> str:
+        lines = [f"voices created: {len(rep.voices_created)} ({rep.clips_added} clips added, {len(rep.clips_rejected)} rejected)",
+                 f"candidate bases: {len(rep.candidates)}"]
+        lines += [f"  {c['voice']} → {c['base']} ({c['variant']}, {_mb(c['bytes'])})" for c in rep.candidates]
+        lines += [f"  skipped {s['experiment']}: {s['reason']}" for s in rep.skipped]
+        lines += [f"  note: {p}" for p in rep.scan.problems]
+        lines.append("next: 'timbrel analyze', 'timbrel cluster', then 'timbrel consolidate --dry-run'")
+        return "\n".join(lines)
+
+    ctx.emit(rep.to_dict(), text)
+    return 0
+
+
+def _storage_text(s: dict) -> str:
+    return (f"storage: {s['bases_before']} bases, {_mb(s['bytes_before'])} → {s['bases_after']} bases, {_mb(s['bytes_after'])}"
+            f" ({100 * s['reduction']:.0f}% less active; {_mb(s['bytes_archived'])} archived, freed only by --purge)")
+
+
+def cmd_consolidate(args, ctx: Context) -> int:
+    from ..consolidation import archive
+
+    eng = ctx.engine
+    if args.list:
+        rows = [a.to_dict() for a in archive.archives(eng)]
+        ctx.emit(rows, lambda: "\n".join(f"#{a['id']} {a['created_at']} {a['state']}: {len(a['bases'])} base(s) archived"
+                                          for a in rows) or "no consolidations yet")
+        return 0
+    if args.revert is not None and args.purge is not None:
+        raise InvalidInput("Choose --revert or --purge, not both.")
+    if args.revert is not None:
+        a = archive.revert(eng, None if args.revert == -1 else args.revert)
+        ctx.emit(a.to_dict(), f"consolidation #{a.id} reverted: {len(a.previous)} cluster(s) have their previous bases, "
+                              f"the archived models are back")
+        return 0
+    if args.purge is not None:
+        r = archive.purge(eng, None if args.purge == -1 else args.purge)
+        ctx.emit(r, f"consolidation #{r['archive']} purged: {len(r['bases'])} base(s) deleted, {_mb(r['bytes_freed'])} freed")
+        return 0
+    from ..consolidation.consolidate import make_plan
+
+    plan = make_plan(eng, choose=args.choose, pretrained=args.pretrained, prefer_pretrained=args.prefer_pretrained,
+                     clusters=args.cluster, progress=_progress(ctx))
+    data = plan.to_dict()
+
+    def text(applied=None) -> str:
+        lines = []
+        for c in plan.clusters:
+            lines.append(f"cluster {c.cluster_id} ({len(c.voices)} voices): {c.kind} {c.base or '-'} — {c.reason}")
+        lines.append(f"retire (archive): {', '.join(plan.retire) or 'nothing'}")
+        lines.append(_storage_text(data["storage"]))
+        if applied is not None:
+            lines.append(f"applied as consolidation #{applied}; undo with 'timbrel consolidate --revert'")
+        else:
+            lines.append("dry run: nothing changed")
+        return "\n".join(lines)
+
+    if args.dry_run:
+        ctx.emit(data, text)
+        return 0
+    a = archive.apply_plan(eng, plan)
+    data["archive"] = a.id
+    ctx.emit(data, lambda: text(a.id))
+    return 0
+
+
+def cmd_evaluate(args, ctx: Context) -> int:
+    from ..consolidation import evaluate as ev
+
+    if args.history is not None:
+        rows = ev.history(ctx.engine, args.history or None)
+        ctx.emit(rows, lambda: "\n".join(f"run {r['run']} {r['created_at']} {r['voice']} cluster {r['cluster']} base {r['base']}: "
+                                          f"own {r['sim_own']:.3f} {r['verdict']}" for r in rows) or "no evaluations yet")
+        return 0
+    run = ev.Evaluator(ctx.engine).run(cluster=args.cluster, progress=_progress(ctx))
+
+    def text() -> str:
+        lines = [f"evaluation run {run.id} ({run.scope}, encoder {run.encoder}):"]
+        for v in run.voices:
+            other = "-" if v.sim_others is None else f"{v.sim_others:.3f}"
+            lines.append(f"  {'!' if v.flagged else ' '} {v.voice:24s} cluster {v.cluster_id:<3} base {v.base}: own {v.sim_own:.3f}"
+                         f" others {other} [{v.verdict}]")
+        for p in run.proposals:
+            lines.append(f"  proposal: {p}")
+        return "\n".join(lines)
+
+    ctx.emit(run.to_dict(), text)
+    return 0
+
+
+def cmd_versions(args, ctx: Context) -> int:
+    from ..consolidation import versions
+
+    rows = [v.to_dict() for v in versions.history(ctx.engine, args.cluster)]
+    ctx.emit(rows, lambda: "\n".join(f"cluster {v['cluster_id']} v{v['version']} {v['created_at']} {v['kind']}: {v['base_name']}"
+                                      for v in rows) or "no base versions yet")
+    return 0
+
+
+def cmd_rollback(args, ctx: Context) -> int:
+    from ..consolidation import versions
+
+    v = versions.rollback(ctx.engine, args.cluster, args.to)
+    ctx.emit(v.to_dict(), f"cluster {v.cluster_id} is served by {v.base_name} again (version {v.version})")
+    return 0
+
+
+def cmd_export(args, ctx: Context) -> int:
+    from ..consolidation.export import export_base
+
+    paths = export_base(ctx.engine, args.name, args.folder, name=args.as_name, overwrite=args.overwrite)
+    ctx.emit({k: str(p) for k, p in paths.items()}, "\n".join(f"{k}: {p}" for k, p in paths.items()))
+    return 0

@@ -1,0 +1,267 @@
+"""Evaluation: does a cluster's base serve each of its voices?
+
+``Evaluator(engine).run(cluster=None, progress=None, cancel=None) -> EvaluationRun``
+
+Per voice: a fixed set of test sentences is synthesized with the cluster's base and the voice's own
+references (through ``engine.speech``, batch priority), the speech is embedded with the timbre encoder
+(``engine.analysis.encoder()``), and compared (cosine) with the voice's own reference embedding
+(``sim_own``) and with the cluster's other voices (``sim_others`` mean, ``margin`` = own − best other).
+
+A voice is flagged when
+
+* **move** — its references are closer to another cluster's centre than to its own cluster's (both
+  centres leave the voice out): the proposal names that cluster;
+* **poorly-served** — the speech sounds more like another voice of the cluster than like the voice itself
+  (``margin < -MARGIN``), or ``sim_own`` is far below the cluster's typical value (median − ``drop``);
+* **split** — a cluster where at least two flagged voices are closer to each other than to the rest gets
+  a split proposal (the flagged group vs. the others).
+
+Every run is recorded (``evaluation_runs`` / ``evaluations``) with the base version it used, so the app can
+show drift over time. Runs are cancellable (``cancel``: a ``threading.Event``) and publish
+``consolidation.progress`` events (stage ``evaluate``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import Cancelled, InvalidInput, NotFound
+from ..library.catalog import utc_now
+
+SENTENCES: dict[str, tuple[str, ...]] = {
+    "en": ("The quick brown fox jumps over the lazy dog.",
+           "Please call me back when you have a moment this afternoon.",
+           "We walked along the river until the sun went down."),
+    "zh": ("今天天气很好，我们去公园散步吧。", "请在下午有空的时候给我回电话。", "我们沿着河边一直走到太阳下山。"),
+    "ja": ("きょうは とても いい てんきですね。", "ごごに じかんが あったら でんわして ください。", "わたしたちは かわぞいを あるきました。"),
+}
+DROP = 0.15          # "far below the cluster's typical similarity"
+MARGIN = 0.05        # "sounds more like another voice": by more than this (near-duplicates stay within it)
+SYNTH_TIMEOUT_S = 600.0
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class VoiceEvaluation:
+    voice: str
+    voice_id: int
+    cluster_id: int
+    base: str
+    base_version_id: int | None
+    sim_own: float
+    sim_others: float | None
+    margin: float | None
+    ref_fit: float | None            # the voice's references vs its cluster's centre (without it)
+    flagged: bool = False
+    verdict: str = "ok"
+    proposal: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class EvaluationRun:
+    id: int
+    created_at: str
+    scope: str
+    encoder: str
+    voices: list[VoiceEvaluation]
+    proposals: list[dict]
+
+    @property
+    def flagged(self) -> list[VoiceEvaluation]:
+        return [v for v in self.voices if v.flagged]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at, "scope": self.scope, "encoder": self.encoder,
+                "voices": [v.to_dict() for v in self.voices], "flagged": [v.voice for v in self.flagged],
+                "proposals": self.proposals}
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64)
+    return v / (np.linalg.norm(v) + 1e-12)
+
+
+class Evaluator:
+    def __init__(self, engine, sentences: dict[str, tuple[str, ...]] | None = None, seed: int = 0, drop: float = DROP,
+                 margin: float = MARGIN) -> None:
+        self.engine = engine
+        self.sentences = dict(sentences or SENTENCES)
+        self.seed = int(seed)
+        self.drop = float(drop)
+        self.margin = float(margin)
+
+    # -- pieces -------------------------------------------------------------------------------------------------
+    def _texts(self, voice) -> tuple[list[str], str]:
+        lang = (voice.language or next((c.language for c in voice.clips if c.language), None) or "en").lower()
+        if lang not in self.sentences:
+            lang = "en"
+        return list(self.sentences[lang]), lang
+
+    def speech_embedding(self, voice, base, cancel: threading.Event | None = None) -> np.ndarray:
+        """Mean timbre embedding of the test sentences spoken by ``voice`` with ``base``."""
+        enc = self.engine.analysis.encoder()
+        texts, lang = self._texts(voice)
+        vecs = []
+        for i, text in enumerate(texts):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Evaluation cancelled; the finished runs are kept.")
+            handle = self.engine.speech.say(text, voice, language=lang, seed=self.seed + i, base=base, priority="batch")
+            chunk = handle.result(SYNTH_TIMEOUT_S)
+            sr, audio = int(chunk.sample_rate), np.asarray(chunk.samples, dtype=np.float32)
+            if audio.size == 0:
+                raise InvalidInput(f"Base '{getattr(base, 'name', base)}' produced no audio for voice '{voice.name}'.")
+            vecs.append(np.asarray(enc.embed(audio, sr), dtype=np.float64))
+        return _unit(np.mean(np.stack(vecs), axis=0))
+
+    def score_base(self, base, voices, cancel: threading.Event | None = None) -> float:
+        """Mean similarity of ``voices`` synthesized with ``base`` to their own references (for choosing a base)."""
+        an = self.engine.analysis
+        sims = [float(self.speech_embedding(v, base, cancel) @ _unit(an.voice_embedding(v))) for v in voices]
+        if not sims:
+            raise InvalidInput("There are no voices to score the base with.")
+        return float(np.mean(sims))
+
+    # -- a run --------------------------------------------------------------------------------------------------
+    def run(self, cluster: int | None = None, progress: Progress | None = None, cancel: threading.Event | None = None) -> EvaluationRun:
+        from . import versions
+
+        an = self.engine.analysis
+        lib = self.engine.library
+        infos = an.clusters()
+        if not infos:
+            raise InvalidInput("There are no clusters to evaluate.", hint="Run 'timbrel analyze' and 'timbrel cluster' first.")
+        if cluster is not None and all(i.id != int(cluster) for i in infos):
+            raise NotFound(f"There is no cluster {cluster}.", hint="'timbrel clusters' lists them.")
+        members = {i.id: [lib.voice(n) for n in i.voices] for i in infos}
+        embs = {v.id: _unit(an.voice_embedding(v)) for vs in members.values() for v in vs}
+        sums = {cid: np.sum([embs[v.id] for v in vs], axis=0) for cid, vs in members.items()}
+        todo = [(i.id, v) for i in infos if cluster is None or i.id == int(cluster) for v in members[i.id]]
+        results: list[VoiceEvaluation] = []
+        bases = {}
+        for cid in {c for c, _ in todo}:
+            rec = self.engine.bases.base_for_cluster(cid)
+            bases[cid] = rec
+        for n, (cid, voice) in enumerate(todo):
+            self._progress(progress, n, len(todo), voice.name)
+            rec = bases[cid]
+            if rec is None:
+                continue
+            e_speech = self.speech_embedding(voice, rec.name, cancel)
+            own = float(e_speech @ embs[voice.id])
+            others = [u for u in members[cid] if u.id != voice.id]
+            o_sims = [float(e_speech @ embs[u.id]) for u in others]
+            ver = versions.current(self.engine, cid)
+            res = VoiceEvaluation(voice.name, voice.id, cid, rec.name, None if ver is None else ver.id, round(own, 4),
+                                  round(float(np.mean(o_sims)), 4) if o_sims else None,
+                                  round(own - max(o_sims), 4) if o_sims else None, None)
+            self._check_fit(res, embs[voice.id], members, sums)
+            results.append(res)
+        self._progress(progress, len(todo), len(todo), "")
+        self._judge(results)
+        proposals = self._proposals(results, embs)
+        return self._record(cluster, results, proposals)
+
+    @staticmethod
+    def _progress(progress, done, total, item) -> None:
+        if progress is not None:
+            progress(done, total, item)
+
+    def _check_fit(self, res: VoiceEvaluation, emb: np.ndarray, members, sums) -> None:
+        """Reference-level fit: the voice's cluster centre (without it) vs the other clusters' centres."""
+        own_n = len(members[res.cluster_id]) - 1
+        if own_n <= 0:
+            return
+        own_c = _unit(sums[res.cluster_id] - emb)
+        res.ref_fit = round(float(emb @ own_c), 4)
+        best, best_sim = None, res.ref_fit
+        for cid, vs in members.items():
+            if cid == res.cluster_id or not vs:
+                continue
+            s = float(emb @ _unit(sums[cid]))
+            if s > best_sim:
+                best, best_sim = cid, s
+        if best is not None:
+            res.flagged, res.verdict = True, "move"
+            res.proposal = {"action": "move", "to_cluster": best, "similarity_there": round(best_sim, 4),
+                            "similarity_here": res.ref_fit}
+
+    def _judge(self, results: list[VoiceEvaluation]) -> None:
+        by_cluster: dict[int, list[VoiceEvaluation]] = {}
+        for r in results:
+            by_cluster.setdefault(r.cluster_id, []).append(r)
+        for rs in by_cluster.values():
+            typical = float(np.median([r.sim_own for r in rs])) if len(rs) >= 3 else None
+            for r in rs:
+                if r.flagged:
+                    continue
+                low = typical is not None and r.sim_own < typical - self.drop
+                worse = r.margin is not None and r.margin < -self.margin
+                if worse or low:
+                    r.flagged, r.verdict = True, "poorly-served"
+                    why = "sounds more like another voice of the cluster" if worse \
+                        else f"similarity {r.sim_own:.3f} is far below the cluster's typical {typical:.3f}"
+                    r.proposal = {"action": "fine-tune or give the voice its own base", "why": why}
+
+    def _proposals(self, results: list[VoiceEvaluation], embs) -> list[dict]:
+        out = [{"voice": r.voice, "cluster": r.cluster_id, **r.proposal} for r in results if r.flagged]
+        by_cluster: dict[int, list[VoiceEvaluation]] = {}
+        for r in results:
+            by_cluster.setdefault(r.cluster_id, []).append(r)
+        for cid, rs in by_cluster.items():
+            bad = [r for r in rs if r.flagged]
+            good = [r for r in rs if not r.flagged]
+            if len(bad) < 2 or not good:
+                continue
+            within = np.mean([embs[a.voice_id] @ embs[b.voice_id] for i, a in enumerate(bad) for b in bad[i + 1:]])
+            across = np.mean([embs[a.voice_id] @ embs[b.voice_id] for a in bad for b in good])
+            if within > across:
+                out.append({"cluster": cid, "action": "split", "new_cluster": [r.voice for r in bad],
+                            "keep": [r.voice for r in good], "within": round(float(within), 4), "across": round(float(across), 4)})
+                for r in bad:
+                    if r.verdict == "poorly-served":
+                        r.verdict = "split"
+        return out
+
+    def _record(self, cluster, results: list[VoiceEvaluation], proposals: list[dict]) -> EvaluationRun:
+        enc = self.engine.analysis.encoder()
+        now = utc_now()
+        scope = "all" if cluster is None else f"cluster {int(cluster)}"
+        settings = {"sentences": self.sentences, "seed": self.seed, "drop": self.drop, "margin": self.margin, "encoder_version": enc.version,
+                    "proposals": proposals}
+        catalog = self.engine.library.catalog
+        with catalog.transaction() as conn:
+            cur = conn.execute("INSERT INTO evaluation_runs(created_at, scope, encoder_id, settings, n_voices, n_flagged)"
+                               " VALUES (?,?,?,?,?,?)", (now, scope, enc.id, json.dumps(settings, ensure_ascii=False),
+                                                         len(results), sum(r.flagged for r in results)))
+            run_id = int(cur.lastrowid)
+            for r in results:
+                conn.execute(
+                    "INSERT INTO evaluations(run_id, voice_id, voice_name, cluster_id, base_name, base_version_id, sim_own,"
+                    " sim_others, margin, flagged, verdict, proposal, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (run_id, r.voice_id, r.voice, r.cluster_id, r.base, r.base_version_id, r.sim_own, r.sim_others, r.margin,
+                     int(r.flagged), r.verdict, json.dumps(r.proposal, ensure_ascii=False), now))
+        self.engine.events.publish("consolidation.evaluated", run_id=run_id, flagged=[r.voice for r in results if r.flagged])
+        return EvaluationRun(run_id, now, scope, enc.id, results, proposals)
+
+
+def history(engine, voice=None, limit: int = 50) -> list[dict[str, Any]]:
+    """Past evaluations (newest first), for one voice or all: similarity over time shows drift."""
+    catalog = engine.library.catalog
+    if voice is None:
+        rows = catalog.query("SELECT * FROM evaluations ORDER BY id DESC LIMIT ?", (int(limit),))
+    else:
+        v = engine.library.voice(voice)
+        rows = catalog.query("SELECT * FROM evaluations WHERE voice_id = ? ORDER BY id DESC LIMIT ?", (v.id, int(limit)))
+    return [{"run": r["run_id"], "voice": r["voice_name"], "cluster": r["cluster_id"], "base": r["base_name"],
+             "base_version_id": r["base_version_id"], "sim_own": r["sim_own"], "sim_others": r["sim_others"],
+             "margin": r["margin"], "flagged": bool(r["flagged"]), "verdict": r["verdict"],
+             "proposal": json.loads(r["proposal"] or "{}"), "created_at": r["created_at"]} for r in rows]

@@ -1,0 +1,106 @@
+"""Base versions per cluster (table ``base_versions``): every base a cluster is given — adopted from a
+candidate, the pretrained base zero-shot, a fine-tune, a rollback — is a numbered version with its
+provenance (voices, data, settings, source hashes, scores). Rolling back assigns an earlier version's
+base again (restoring it from a consolidation archive when it was archived) and records that as a new version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..errors import InvalidInput, NotFound
+from ..library.catalog import utc_now
+
+KINDS = ("adopted", "pretrained", "trained", "assigned", "rollback")
+
+
+@dataclass(frozen=True)
+class BaseVersion:
+    id: int
+    cluster_id: int
+    version: int
+    base_name: str
+    kind: str
+    manifest_sha256: str | None
+    provenance: dict
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _row(r) -> BaseVersion:
+    return BaseVersion(int(r["id"]), int(r["cluster_id"]), int(r["version"]), r["base_name"], r["kind"],
+                       r["manifest_blob_sha256"], json.loads(r["provenance"] or "{}"), r["created_at"])
+
+
+def record(engine, cluster_id: int, base, kind: str, provenance: dict | None = None) -> BaseVersion:
+    """Append a version for ``cluster_id`` (inside the caller's transaction when there is one)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"Unknown base version kind '{kind}'.")
+    rec = engine.bases.get(base)
+    prov = dict(provenance or {})
+    prov.setdefault("base", {"name": rec.name, "backend": rec.backend, "variant": rec.variant, "groups": dict(rec.groups),
+                             "manifest_sha256": rec.manifest_sha256, "base_provenance": rec.provenance})
+    catalog = engine.library.catalog
+    with catalog.transaction() as conn:
+        n = conn.execute("SELECT COALESCE(MAX(version), 0) FROM base_versions WHERE cluster_id = ?", (int(cluster_id),)).fetchone()[0]
+        cur = conn.execute(
+            "INSERT INTO base_versions(cluster_id, version, base_name, kind, manifest_blob_sha256, provenance, created_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (int(cluster_id), int(n) + 1, rec.name, kind, rec.manifest_sha256,
+             json.dumps(prov, sort_keys=True, ensure_ascii=False, default=str), utc_now()))
+        vid = int(cur.lastrowid)
+        row = conn.execute("SELECT * FROM base_versions WHERE id = ?", (vid,)).fetchone()
+    return _row(row)
+
+
+def history(engine, cluster_id: int | None = None) -> list[BaseVersion]:
+    catalog = engine.library.catalog
+    if cluster_id is None:
+        rows = catalog.query("SELECT * FROM base_versions ORDER BY cluster_id, version")
+    else:
+        rows = catalog.query("SELECT * FROM base_versions WHERE cluster_id = ? ORDER BY version", (int(cluster_id),))
+    return [_row(r) for r in rows]
+
+
+def current(engine, cluster_id: int) -> BaseVersion | None:
+    """The newest version whose base is the one serving the cluster now (None when it was assigned elsewhere)."""
+    rec = engine.bases.base_for_cluster(int(cluster_id))
+    if rec is None:
+        return None
+    r = engine.library.catalog.query_one(
+        "SELECT * FROM base_versions WHERE cluster_id = ? ORDER BY version DESC LIMIT 1", (int(cluster_id),))
+    if r is None or r["base_name"].casefold() != rec.name.casefold():
+        return None
+    return _row(r)
+
+
+def rollback(engine, cluster_id: int, version: int | None = None) -> BaseVersion:
+    """Serve ``cluster_id`` with the base of an earlier ``version`` (default: the one before the current)."""
+    from .archive import restore_base
+
+    hist = history(engine, cluster_id)
+    if not hist:
+        raise NotFound(f"Cluster {cluster_id} has no base versions.", hint="'timbrel consolidate' makes the first one.")
+    if version is None:
+        cur = current(engine, cluster_id)
+        older = [v for v in hist if cur is None or (v.version < cur.version and v.base_name.casefold() != cur.base_name.casefold())]
+        if not older:
+            raise NotFound(f"Cluster {cluster_id} has no earlier base version to roll back to.")
+        target = older[-1]
+    else:
+        match = [v for v in hist if v.version == int(version)]
+        if not match:
+            raise NotFound(f"Cluster {cluster_id} has no base version {version}.",
+                           hint=f"Versions: {', '.join(str(v.version) for v in hist)}.")
+        target = match[0]
+    catalog = engine.library.catalog
+    with catalog.transaction():
+        if catalog.query_one("SELECT 1 FROM bases WHERE name = ?", (target.base_name,)) is None:
+            restore_base(engine, target.base_name)
+        engine.bases.assign(cluster_id, target.base_name, note=f"rollback to version {target.version}")
+        return record(engine, cluster_id, target.base_name, "rollback",
+                      {"rolled_back_to": target.version, "kind_then": target.kind})
