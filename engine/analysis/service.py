@@ -70,7 +70,7 @@ class AnalysisService:
         name = name or self.engine.settings.get("analysis.encoder") or DEFAULT_ENCODER
         with self._lock:
             if name not in self._encoders:
-                self._encoders[name] = get_encoder(name, device=self.engine.device_spec or "cpu")
+                self._encoders[name] = get_encoder(name, device=self.engine.device_spec or "cpu", engine=self.engine)
             return self._encoders[name]
 
     def close(self) -> None:

@@ -105,21 +105,43 @@ def test_registry(ge2e):
         get_encoder("broken")
 
 
-def test_eres2netv2_plugs_in_through_the_backends_module():
-    """Without the GPT-SoVITS SV module (or its assets) the encoder is reported as missing, not crashed."""
-    import importlib.util
-
-    from engine.analysis.encoders import get_encoder
-
-    if importlib.util.find_spec("engine.backends.gptsovits.sv") is not None:
-        pytest.skip("the backends work provides the SV module here; its own tests cover it")
-    with pytest.raises(MissingAsset):
-        get_encoder("eres2netv2")
-
-
 def test_mfcc_baseline_on_real_audio(corpus, truth):
     from engine.analysis.encoders import get_encoder
 
     enc = get_encoder("mfcc")
     v = enc.embed(*_clip(corpus, truth, "en_flite_awb"))
     assert v.shape == (enc.dim,) and abs(np.linalg.norm(v) - 1) < 1e-5
+
+
+def _tiny_sv_checkpoint(path):
+    import torch
+
+    from engine.backends.gptsovits.eres2net import ERes2NetConfig, ERes2NetV2
+
+    torch.manual_seed(0)
+    net = ERes2NetV2(ERes2NetConfig(num_blocks=[1, 1, 1, 1], m_channels=8, embedding_size=16))
+    torch.save(net.state_dict(), path)
+    return path
+
+
+def test_eres2netv2_adapter_runs_a_linked_checkpoint(tmp_path, corpus, truth):
+    """The ERes2NetV2 encoder plugs the backends' network into the encoder interface (tiny random weights here:
+    the real GPT-SoVITS checkpoint is a user asset)."""
+    from engine.analysis.encoders import get_encoder
+
+    ckpt = _tiny_sv_checkpoint(tmp_path / "sv.ckpt")
+    enc = get_encoder("eres2netv2", path=ckpt)
+    samples, sr = _clip(corpus, truth, "en_flite_awb")
+    v = enc.embed(samples, sr)
+    assert enc.id == "eres2netv2" and enc.dim == 16 and v.shape == (16,)
+    assert abs(np.linalg.norm(v) - 1) < 1e-5
+    assert np.array_equal(v, enc.embed(samples, sr))
+    from engine.analysis.encoders.ge2e import _file_hash
+
+    assert _file_hash(ckpt)[:12] in enc.version
+
+
+def test_eres2netv2_without_linked_assets_says_what_to_do(engine):
+    with pytest.raises(MissingAsset) as info:
+        engine.analysis.encoder("eres2netv2")
+    assert "assets" in (info.value.hint or "")

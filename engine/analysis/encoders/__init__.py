@@ -3,11 +3,11 @@
 ``get_encoder(name, device)`` returns a :class:`TimbreEncoder`; ``None`` means the default (``ge2e``, the
 GE2E d-vector whose weights ship in the Resemblyzer wheel). ``mfcc`` is a weight-free baseline.
 
-A second encoder plugs in with :func:`register_encoder` and a factory ``factory(device) -> TimbreEncoder``.
-The GPT-SoVITS v2Pro speaker-verification net (ERes2NetV2) is registered here as ``eres2netv2`` by a
-dotted path, so nothing is imported until a user asks for it: the backends work provides
-``engine.backends.gptsovits.sv.make_timbre_encoder(device)`` (it finds ``sv/pretrained_eres2netv2w24s4ep4.ckpt``
-through ``engine.assets``) returning a ``TimbreEncoder`` with ``id = "eres2netv2"``.
+A second encoder plugs in with :func:`register_encoder` and a factory ``factory(device=..., engine=...,
+**options) -> TimbreEncoder`` (or a ``"module:attr"`` path, imported only when asked for). The GPT-SoVITS
+v2Pro speaker-verification net (ERes2NetV2) is registered so as ``eres2netv2``: the network is the backends
+work's (``engine.backends.gptsovits.pretrained.load_sv``), :mod:`.eres2netv2` adapts it and finds
+``sv/pretrained_eres2netv2w24s4ep4.ckpt`` through ``engine.assets`` (``timbrel assets link``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ Factory = Callable[..., TimbreEncoder]
 _REGISTRY: dict[str, Union[str, Factory]] = {
     "ge2e": "engine.analysis.encoders.ge2e:GE2EEncoder",
     "mfcc": "engine.analysis.encoders.mfcc:MFCCStatsEncoder",
-    "eres2netv2": "engine.backends.gptsovits.sv:make_timbre_encoder",
+    "eres2netv2": "engine.analysis.encoders.eres2netv2:ERes2NetV2Encoder",
 }
 
 
@@ -51,11 +51,12 @@ def _resolve(factory: Union[str, Factory], name: str) -> Factory:
         ) from exc
 
 
-def get_encoder(name: str | None = None, device: str | None = "cpu") -> TimbreEncoder:
+def get_encoder(name: str | None = None, device: str | None = "cpu", **options) -> TimbreEncoder:
+    """Load encoder ``name``; ``options`` (e.g. ``engine=``, ``path=``) go to its factory."""
     name = name or DEFAULT_ENCODER
     if name not in _REGISTRY:
         raise InvalidInput(f"There is no timbre encoder called '{name}'.", hint="Choose one of: " + ", ".join(available_encoders()))
-    enc = _resolve(_REGISTRY[name], name)(device=device)
+    enc = _resolve(_REGISTRY[name], name)(device=device, **options)
     if not isinstance(enc, TimbreEncoder) or not enc.id or not enc.version:
         raise MissingAsset(f"The timbre encoder '{name}' did not load correctly (no id or version).")
     return enc

@@ -86,7 +86,7 @@ class GE2EEncoder(TimbreEncoder):
     duplicate_similarity = 0.92
     outlier_similarity = 0.80
 
-    def __init__(self, device: str | None = "cpu", weights: str | Path | None = None) -> None:
+    def __init__(self, device: str | None = "cpu", weights: str | Path | None = None, **_: object) -> None:
         import torch
 
         from ...torchutil import configure_torch, resolve_device

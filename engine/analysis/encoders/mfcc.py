@@ -28,7 +28,7 @@ class MFCCStatsEncoder(TimbreEncoder):
     duplicate_similarity = 0.96
     outlier_similarity = 0.80
 
-    def __init__(self, device: str | None = "cpu") -> None:
+    def __init__(self, device: str | None = "cpu", **_: object) -> None:
         import torch
 
         from ...audio.features import mel_filterbank
