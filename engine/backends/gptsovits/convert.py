@@ -17,7 +17,7 @@ import torch
 
 from ...errors import InvalidInput
 from .checkpoint import read_gpt_file, read_sovits_file
-from .models import build_gpt, build_sovits, dtype_name, module_layout
+from .models import build_gpt, build_sovits, dtype_name, layout_problems
 
 BACKEND = "gptsovits"
 FORMAT = 1
@@ -32,10 +32,7 @@ class ConvertedBase:
 
 def check_layout(module: torch.nn.Module, tensors: dict[str, torch.Tensor], what: str) -> None:
     """Every tensor our network expects is present with the right shape, and nothing else."""
-    want = module_layout(module)
-    missing = sorted(set(want) - set(tensors))
-    extra = sorted(set(tensors) - set(want))
-    bad = [k for k in want if k in tensors and tuple(tensors[k].shape) != want[k][0]]
+    missing, extra, bad = layout_problems(module, tensors)
     if missing or extra or bad:
         detail = "; ".join(x for x in (
             f"missing {', '.join(missing[:3])}" if missing else "",

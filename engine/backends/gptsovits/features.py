@@ -30,7 +30,10 @@ def normalize_reference(wav: torch.Tensor) -> torch.Tensor:
 
 
 def reference_spectrogram(wav32k: torch.Tensor, *, normalize: bool = True) -> torch.Tensor:
-    """(N,) or (B, N) float waveform at 32 kHz → (B, 1025, frames) float32."""
+    """(N,) or (B, N) float waveform at 32 kHz → (B, 1025, frames) float32.
+
+    Not ``engine.audio.features.stft_magnitude``: GPT-SoVITS pads by (n_fft - hop)/2 instead of centring and
+    floors the magnitude with ``+1e-8`` inside the square root; both change the reference encoder's input."""
     y = wav32k.float()
     if y.dim() == 1:
         y = y[None]

@@ -85,20 +85,27 @@ def parameter_layout(manifest: Mapping) -> dict[str, dict[str, tuple[tuple[int, 
     return {g: module_layout(build_group(manifest, g, "meta"), dt) for g in GROUPS}
 
 
+def layout_problems(module: nn.Module, tensors: Mapping[str, torch.Tensor]) -> tuple[list[str], list[str], list[str]]:
+    """(missing, unexpected, wrong-shape) tensor names of ``tensors`` against ``module``'s state dict."""
+    own = module.state_dict(keep_vars=True)
+    missing = sorted(set(own) - set(tensors))
+    extra = sorted(set(tensors) - set(own))
+    bad = [k for k, t in own.items() if k in tensors and tuple(tensors[k].shape) != tuple(t.shape)]
+    return missing, extra, bad
+
+
 def fill(module: nn.Module, tensors: Mapping[str, torch.Tensor], mode: str = "copy") -> nn.Module:
     """Strictly load ``tensors`` into ``module`` (every name present, no extras, shapes equal).
 
     ``mode="copy"``: copy into existing storage (module must not be on ``meta``); dtype/device converted.
     ``mode="assign"``: the module's parameters/buffers become the given tensors (use with a ``meta`` skeleton).
     """
-    own = module.state_dict(keep_vars=True)
-    missing = sorted(set(own) - set(tensors))
-    extra = sorted(set(tensors) - set(own))
+    missing, extra, bad = layout_problems(module, tensors)
     if missing or extra:
         raise KeyError(f"tensor names do not match the network: missing {missing[:5]}, unexpected {extra[:5]}")
-    for name, t in own.items():
-        if tuple(tensors[name].shape) != tuple(t.shape):
-            raise ValueError(f"{name}: shape {tuple(tensors[name].shape)} does not fit {tuple(t.shape)}")
+    if bad:
+        raise ValueError(f"tensor shapes do not fit the network: {', '.join(bad[:5])}")
+    own = module.state_dict(keep_vars=True)
     if mode == "assign":
         module.load_state_dict(dict(tensors), strict=True, assign=True)
         module.requires_grad_(False)
