@@ -2,7 +2,7 @@
 
 An import writes its clips' blobs before the one catalog transaction that makes them
 part of a voice. Before it stores (or reuses) a blob it appends the hash to its journal
-``journal/<id>.journal`` (fsynced) and it holds an OS lock on that file while it runs.
+``journal/<id>.journal`` and it holds an OS lock on that file while it runs.
 
 * Committed or rolled back: the importer removes what it wrote that nothing references,
   then deletes its journal.
@@ -83,8 +83,9 @@ class ImportJournal:
         self._write(json.dumps({"pid": os.getpid(), "started": utc_now(), "label": label}, ensure_ascii=False))
 
     def _write(self, line: str) -> None:
+        # Unbuffered, so other processes see the line at once. Not fsynced: after a power cut a
+        # lost line only means its blob is cleaned up as an ordinary orphan (after the grace period).
         os.write(self._fd, (line + "\n").encode("utf-8"))
-        os.fsync(self._fd)
 
     def record(self, sha: str) -> None:
         """Note a blob this import is about to store or reuse (call before writing it)."""
