@@ -214,11 +214,11 @@ def read_sovits_file(path: str | os.PathLike) -> tuple[LoadedFile, SoVITSConfig]
     if len(data) < 4:
         raise InvalidInput(f"{path.name} is too small to be a SoVITS model.")
     header = data[:2]
+    sha = hashlib.sha256(data).hexdigest()  # of the file as the user has it
     if header != b"PK":
         if header not in HEADER_VARIANTS:
             raise InvalidInput(f"{path.name} is not a SoVITS model file (unknown header {header!r}).")
         data = b"PK" + data[2:]
-    sha = hashlib.sha256(data if header == b"PK" else header + data[2:]).hexdigest()
     obj = safe_torch_load(data, path.name)
     weights, config, info = _unwrap(obj, path.name)
     weights = drop_enc_q(weights)
