@@ -130,3 +130,13 @@ def install_demo_library(engine, *, force: bool = False, with_preview_base: bool
         except MissingAsset as exc:
             result.base_note = f"no preview base registered: {exc.message}"
     return result
+
+
+def install_demo_if_empty(engine) -> DemoInstallResult | None:
+    """For a first run: install the demo library when the library has no voices (else do nothing, return None).
+
+    The desktop's first-run dialog can call this (or :func:`install_demo_library` after asking the user).
+    """
+    if not is_library_empty(engine):
+        return None
+    return install_demo_library(engine)

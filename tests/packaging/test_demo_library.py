@@ -89,3 +89,11 @@ def test_install_refuses_non_empty_library_unless_forced(engine):
     again = install_demo_library(engine, force=True, with_preview_base=False)
     assert again.voices == [] and len(again.skipped) == 4
     assert len(engine.library.voice_names()) == 5
+
+
+def test_install_if_empty_only_touches_an_empty_library(engine):
+    from engine.demo import install_demo_if_empty
+
+    first = install_demo_if_empty(engine)
+    assert first is not None and len(first.voices) == 4
+    assert install_demo_if_empty(engine) is None
