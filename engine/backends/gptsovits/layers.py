@@ -97,9 +97,9 @@ def module_dtype(module: nn.Module) -> torch.dtype:
     return torch.float32
 
 
-def sinusoid_table(n_pos: int, dim: int, device=None) -> torch.Tensor:
-    """(n_pos, dim) float32 sine/cosine table (sin on even, cos on odd columns)."""
-    pos = torch.arange(n_pos, dtype=torch.float32, device=device)[:, None]
+def sinusoid_table(n_pos: int, dim: int, device=None, start: int = 0) -> torch.Tensor:
+    """(n_pos, dim) float32 sine/cosine table for positions ``start .. start+n_pos-1`` (sin even, cos odd columns)."""
+    pos = torch.arange(start, start + n_pos, dtype=torch.float32, device=device)[:, None]
     div = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32, device=device) * -(math.log(10000.0) / dim))
     pe = torch.zeros(n_pos, dim, device=device)
     pe[:, 0::2] = torch.sin(pos * div)

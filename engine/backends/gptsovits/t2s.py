@@ -198,7 +198,7 @@ class Text2Semantic(nn.Module):
 
     def _audio_input(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
         y = self.ar_audio_embedding.word_embeddings(tokens)
-        pe = sinusoid_table(start + y.shape[1], y.shape[2], y.device)[start:]
+        pe = sinusoid_table(y.shape[1], y.shape[2], y.device, start=start)
         return y + self.ar_audio_position.alpha * pe.to(y.dtype)
 
     def _run(self, x: torch.Tensor, cache: KVCache, attn_mask: torch.Tensor | None) -> torch.Tensor:
