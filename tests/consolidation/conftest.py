@@ -90,3 +90,34 @@ def gsv_folder(tmp_path_factory, corpus, gsv_fixtures) -> Path:
     shutil.copyfile(gsv_fixtures / "sovits_v2ProPlus_tiny.pth", sov_dir / "cs_festival_dita_e8_s400.pth")
     shutil.copyfile(gpt, gpt_dir / "orphan-e2.ckpt")
     return root
+
+
+EVAL_SPEAKERS = ["en_flite_awb", "en_flite_awb_m125", "cs_festival_dita", "cs_festival_dita_p125", "en_piper_joe",
+                 "en_piper_joe_p100"]
+
+
+@pytest.fixture(scope="session")
+def analysed_library_template(tmp_path_factory, corpus) -> Path:
+    """A library with 6 corpus voices (3 families × base + near-duplicate), analysed and clustered."""
+    from engine.api import Engine
+
+    root = tmp_path_factory.mktemp("evlib")
+    lst = root / "voices.list"
+    lst.write_text("\n".join(f"{corpus / ln.split('|', 1)[0]}|{ln.split('|', 1)[1]}"
+                             for ln in corpus_lines(corpus, EVAL_SPEAKERS)) + "\n", encoding="utf-8")
+    with Engine(library=root / "lib") as eng:
+        eng.importer.import_paths([lst])
+        eng.analysis.analyze()
+        eng.analysis.cluster()
+    return root / "lib"
+
+
+@pytest.fixture
+def analysed_engine(analysed_library_template, tmp_path):
+    from engine.api import Engine
+
+    dst = tmp_path / "lib"
+    shutil.copytree(analysed_library_template, dst)
+    eng = Engine(library=dst)
+    yield eng
+    eng.close()

@@ -1,0 +1,80 @@
+"""Base versions and rollback (also out of an archive), and choosing a base by evaluation.
+
+Candidate models here are ``tone`` bases (tiny, deterministic) registered as per-voice candidates the way
+``import-gptsovits`` registers converted GPT-SoVITS pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.backends.tone import create_tone_base
+from engine.consolidation import archive, candidates, versions
+from engine.consolidation.consolidate import make_plan
+from engine.errors import NotFound
+
+
+def cluster_of(eng, voice: str) -> int:
+    return eng.analysis.cluster_of(voice).cluster_id
+
+
+def _candidates(eng):
+    for i, v in enumerate(eng.library.voices()):
+        rec = create_tone_base(eng, f"cand-{v.name}", seed=100 + i)
+        candidates.add(eng.library.catalog, v.id, rec.name, experiment=v.name)
+
+
+def test_rollback_restores_an_archived_base(analysed_engine):
+    eng = analysed_engine
+    _candidates(eng)
+    c = cluster_of(eng, "en_flite_awb")
+    first = next(p for p in make_plan(eng).clusters if p.cluster_id == c).base
+    loser = ({"cand-en_flite_awb", "cand-en_flite_awb_m125"} - {first}).pop()
+    eng.bases.assign(c, loser)                                   # the cluster was served by the other model
+    v1 = versions.record(eng, c, loser, "assigned")
+    plan = make_plan(eng)
+    chosen = next(p for p in plan.clusters if p.cluster_id == c)
+    # central choice among the two candidates; the other one is retired
+    assert chosen.kind == "adopted" and set(chosen.scores) == {"cand-en_flite_awb", "cand-en_flite_awb_m125"}
+    assert chosen.base == max(chosen.scores, key=chosen.scores.get)
+    assert chosen.base == first
+    assert loser in plan.retire
+    archive.apply_plan(eng, plan)
+    hist = versions.history(eng, c)
+    assert [h.version for h in hist] == [1, 2] and hist[1].kind == "adopted" and hist[1].base_name == chosen.base
+    assert hist[1].provenance["voices"] == ["en_flite_awb", "en_flite_awb_m125"]
+    assert hist[1].provenance["base"]["groups"] == eng.bases.get(chosen.base).groups
+    assert versions.current(eng, c).version == 2
+    with pytest.raises(NotFound):
+        eng.bases.get(loser)                                     # archived
+    back = versions.rollback(eng, c)                             # to version 1, out of the archive
+    assert back.kind == "rollback" and back.version == 3 and back.base_name == v1.base_name
+    assert eng.bases.base_for_cluster(c).name == v1.base_name
+    assert eng.bases.get(v1.base_name).groups == dict(hist[0].provenance["base"]["groups"])
+    again = versions.rollback(eng, c, version=2)
+    assert eng.bases.base_for_cluster(c).name == chosen.base and again.version == 4
+    with pytest.raises(NotFound):
+        versions.rollback(eng, c, version=99)
+
+
+def test_choose_by_evaluation_picks_the_best_scored_candidate(analysed_engine):
+    eng = analysed_engine
+    _candidates(eng)
+    c = cluster_of(eng, "en_piper_joe")
+    plan = make_plan(eng, choose="evaluate", clusters=[c])
+    (cp,) = plan.clusters
+    assert cp.cluster_id == c and set(cp.scores) == {"cand-en_piper_joe", "cand-en_piper_joe_p100"}
+    assert cp.base == max(cp.scores, key=cp.scores.get)
+    assert all(-1 <= s <= 1 for s in cp.scores.values())
+    # only the planned cluster's candidates can be retired
+    assert plan.retire == sorted({"cand-en_piper_joe", "cand-en_piper_joe_p100"} - {cp.base})
+
+
+def test_pretrained_base_for_clusters_without_candidates(analysed_engine):
+    eng = analysed_engine
+    pre = create_tone_base(eng, "pretrained-zero-shot", seed=7)
+    plan = make_plan(eng, pretrained=pre.name)
+    assert {p.kind for p in plan.clusters} == {"pretrained"} and plan.retire == []
+    archive.apply_plan(eng, plan)
+    for info in eng.analysis.clusters():
+        assert eng.bases.base_for_cluster(info.id).name == "pretrained-zero-shot"
+        assert versions.history(eng, info.id)[-1].kind == "pretrained"

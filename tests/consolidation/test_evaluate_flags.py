@@ -1,0 +1,79 @@
+"""Evaluation with the bundled GE2E encoder on speech from the deterministic ``tone`` backend.
+
+The tone backend is used for synthesis because it is a real function of the base weights and the voice's
+references (F0 from the prompt clip, colour from the timbre clips) and runs in milliseconds on CPU; the tiny
+GPT-SoVITS fixtures have random weights and need HuBERT/BERT assets that tests cannot download.
+"""
+
+from __future__ import annotations
+
+import json
+
+from engine.backends.tone import create_tone_base
+from engine.cli import main
+from engine.consolidation import evaluate as ev
+from engine.consolidation import versions
+
+
+
+def cluster_of(eng, voice: str) -> int:
+    return eng.analysis.cluster_of(voice).cluster_id
+
+
+def _serve_every_cluster(eng):
+    for info in eng.analysis.clusters():
+        rec = create_tone_base(eng, f"tone-c{info.id}", seed=info.id, assign_cluster=info.id)
+        versions.record(eng, info.id, rec, "assigned", {"test": True})
+
+
+def test_evaluate_flags_a_voice_put_in_the_wrong_cluster(analysed_engine):
+    eng = analysed_engine
+    awb, dita = cluster_of(eng, "en_flite_awb"), cluster_of(eng, "cs_festival_dita")
+    assert awb != dita and cluster_of(eng, "en_flite_awb_m125") == awb and cluster_of(eng, "cs_festival_dita_p125") == dita
+    eng.analysis.pin("cs_festival_dita_p125", awb)                    # deliberately misplaced
+    _serve_every_cluster(eng)
+    events = []
+    eng.events.subscribe("consolidation.*", events.append)
+    progress = []
+    run = ev.Evaluator(eng).run(progress=lambda d, t, item: progress.append((d, t)))
+    by = {v.voice: v for v in run.voices}
+    assert len(by) == 6 and progress[-1] == (6, 6)
+    bad = by["cs_festival_dita_p125"]
+    assert bad.flagged and bad.verdict == "move" and bad.proposal["to_cluster"] == dita
+    assert bad.cluster_id == awb and bad.base == f"tone-c{awb}" and bad.base_version_id is not None
+    for name in ("en_flite_awb", "en_flite_awb_m125", "en_piper_joe", "en_piper_joe_p100"):
+        assert by[name].verdict != "move", by[name]
+    for v in run.voices:
+        assert -1.0 <= v.sim_own <= 1.0
+    assert any(p.get("action") == "move" and p["voice"] == "cs_festival_dita_p125" for p in run.proposals)
+    assert any(e.topic == "consolidation.evaluated" for e in events)
+    # recorded, with history per voice
+    hist = ev.history(eng, "cs_festival_dita_p125")
+    assert hist[0]["run"] == run.id and hist[0]["verdict"] == "move" and hist[0]["sim_own"] == bad.sim_own
+
+
+def test_evaluation_is_deterministic_and_accumulates_history(analysed_engine):
+    eng = analysed_engine
+    _serve_every_cluster(eng)
+    c = cluster_of(eng, "en_piper_joe")
+    a = ev.Evaluator(eng).run(cluster=c)
+    b = ev.Evaluator(eng).run(cluster=c)
+    assert [v.voice for v in a.voices] == ["en_piper_joe", "en_piper_joe_p100"] or \
+        sorted(v.voice for v in a.voices) == ["en_piper_joe", "en_piper_joe_p100"]
+    assert [(v.voice, v.sim_own, v.margin) for v in a.voices] == [(v.voice, v.sim_own, v.margin) for v in b.voices]
+    assert not any(v.flagged for v in a.voices)
+    assert [h["run"] for h in ev.history(eng, "en_piper_joe")] == [b.id, a.id]
+
+
+def test_evaluate_cli_json(analysed_engine, capsys):
+    eng = analysed_engine
+    _serve_every_cluster(eng)
+    c = cluster_of(eng, "en_flite_awb")
+    lib = str(eng.library_path)
+    eng.close()
+    capsys.readouterr()
+    assert main(["--library", lib, "evaluate", "--cluster", str(c), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sorted(v["voice"] for v in data["voices"]) == ["en_flite_awb", "en_flite_awb_m125"]
+    assert main(["--library", lib, "evaluate", "--history", "en_flite_awb", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
