@@ -27,18 +27,13 @@ def process_age() -> float:
         return time.perf_counter() - _T0
 
 
-def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
-    from PySide6.QtCore import QTimer
+def create_application(argv: list[str] | None = None):
+    """The QApplication with names and the translation chosen by the ``ui.language`` setting."""
     from PySide6.QtWidgets import QApplication
 
     from engine.settings import Settings
 
-    from . import i18n, ipc
-
-    reply = ipc.send({"cmd": "focus"}, timeout_ms=1000)
-    if reply is not None:
-        print("Timbrel is already running; its window was brought to the front.")
-        return 0
+    from . import i18n
 
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("Timbrel")
@@ -46,23 +41,18 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
     app.setApplicationDisplayName("Timbrel")
     settings = Settings()
     i18n.install(app, settings.get("ui.language"))
+    return app, settings
 
-    if not settings.get("ui.first_run_done") and library is None and not os.environ.get("TIMBREL_LIBRARY"):
-        from engine.paths import default_library_dir
 
-        from .dialogs import FirstRunDialog
+def open_window(engine):
+    """Show the main window and start listening on the control socket. Returns (window, server)."""
+    import os as _os
 
-        dialog = FirstRunDialog(settings, default_library_dir())
-        if os.environ.get("TIMBREL_AUTOSTART"):   # tests / scripted starts accept the defaults
-            QTimer.singleShot(0, dialog.finish)
-        if not dialog.exec():
-            return 0
+    from PySide6.QtCore import QTimer
 
-    from engine.api import Engine
-
+    from . import ipc
     from .mainwindow import MainWindow
 
-    engine = Engine(library=library, settings=settings)
     window = MainWindow(engine)
     server = ipc.InstanceServer(window.handle_message, parent=window)
     if not server.listen():
@@ -70,11 +60,39 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
               "'timbrel trigger' will not reach this window.", file=sys.stderr)
     window.show()
     window.start()
-    if os.environ.get("TIMBREL_STARTUP_REPORT"):
+    if _os.environ.get("TIMBREL_STARTUP_REPORT"):
         QTimer.singleShot(0, lambda: print(f"TIMBREL_WINDOW_SHOWN {process_age():.3f}", flush=True))
-    if os.environ.get("TIMBREL_READY_FILE"):
-        path = os.environ["TIMBREL_READY_FILE"]
+    if _os.environ.get("TIMBREL_READY_FILE"):
+        path = _os.environ["TIMBREL_READY_FILE"]
         window.cues_view.cuesLoaded.connect(lambda _n: _write_ready(path, window))
+    return window, server
+
+
+def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
+
+    from . import ipc
+
+    if ipc.send({"cmd": "focus"}, timeout_ms=1000) is not None:
+        print("Timbrel is already running; its window was brought to the front.")
+        return 0
+    app, settings = create_application(argv)
+
+    if not settings.get("ui.first_run_done") and library is None and not os.environ.get("TIMBREL_LIBRARY"):
+        from engine.paths import default_library_dir
+
+        from .dialogs import FirstRunDialog
+
+        dialog = FirstRunDialog(settings, default_library_dir())
+        if os.environ.get("TIMBREL_AUTOSTART"):   # scripted starts accept the defaults
+            QTimer.singleShot(0, dialog.finish)
+        if not dialog.exec():
+            return 0
+
+    from engine.api import Engine
+
+    engine = Engine(library=library, settings=settings)
+    window, server = open_window(engine)
     try:
         return int(app.exec())
     finally:

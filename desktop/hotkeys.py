@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 from PySide6.QtCore import QObject, Signal
 
@@ -83,7 +84,13 @@ def global_hotkey_support() -> tuple[bool, str]:
 
 
 class GlobalHotkeys(QObject):
-    """Binds hotkey → cue name with pynput; emits :attr:`activated` with the cue name."""
+    """Binds hotkey → cue name with pynput; emits :attr:`activated` with the cue name.
+
+    One keyboard listener is started on the first binding and kept for the life of the app;
+    changing bindings swaps the matchers in place. (Stopping an X11 XRecord listener blocks
+    until the next key event arrives, so it is stopped once, at exit, without waiting for it:
+    its thread is a daemon.)
+    """
 
     activated = Signal(str)
     failed = Signal(str)
@@ -91,17 +98,18 @@ class GlobalHotkeys(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._listener = None
+        self._lock = threading.Lock()
+        self._matchers: list = []
         self.bindings: dict[str, str] = {}
         self.reason = ""
         self.rejected: dict[str, str] = {}
 
     @property
     def active(self) -> bool:
-        return self._listener is not None
+        return self._listener is not None and bool(self.bindings)
 
     def set_bindings(self, bindings: dict[str, str]) -> bool:
         """Replace every binding (Qt hotkey text → cue name). Returns False (see :attr:`reason`) when unsupported."""
-        self.stop()
         self.rejected = {}
         mapping: dict[str, str] = {}
         for hotkey, cue in bindings.items():
@@ -109,37 +117,75 @@ class GlobalHotkeys(QObject):
                 mapping[to_pynput(hotkey)] = cue
             except ValueError as exc:
                 self.rejected[hotkey] = str(exc)
-        self.bindings = {h: c for h, c in bindings.items() if h not in self.rejected}
         if not mapping:
+            with self._lock:
+                self._matchers = []
+            self.bindings = {}
             return True
         ok, reason = global_hotkey_support()
         if not ok:
             self.reason = reason
+            self.bindings = {}
             return False
         from pynput import keyboard  # noqa: PLC0415
 
         def make(cue_name: str):
             return lambda: self.activated.emit(cue_name)   # pynput thread → queued to GUI receivers
 
+        matchers = [keyboard.HotKey(keyboard.HotKey.parse(combo), make(cue)) for combo, cue in mapping.items()]
+        with self._lock:
+            self._matchers = matchers
+        if self._listener is None and not self._start(keyboard):
+            self.bindings = {}
+            return False
+        self.bindings = {h: c for h, c in bindings.items() if h not in self.rejected}
+        return True
+
+    def _start(self, keyboard) -> bool:
+        def on_press(key) -> None:
+            listener = self._listener
+            if listener is None:
+                return
+            canonical = listener.canonical(key)
+            with self._lock:
+                matchers = list(self._matchers)
+            for m in matchers:
+                m.press(canonical)
+
+        def on_release(key) -> None:
+            listener = self._listener
+            if listener is None:
+                return
+            canonical = listener.canonical(key)
+            with self._lock:
+                matchers = list(self._matchers)
+            for m in matchers:
+                m.release(canonical)
+
         try:
-            listener = keyboard.GlobalHotKeys({k: make(c) for k, c in mapping.items()})
+            listener = keyboard.Listener(on_press=on_press, on_release=on_release)
             listener.daemon = True
+            listener.name = "pynput-hotkeys"
+            self._listener = listener
             listener.start()
             listener.wait()   # returns once the platform hook is installed: hotkeys work from here on
         except Exception as exc:
+            self._listener = None
             self.reason = f"Global hotkeys could not be started: {exc}"
             self.failed.emit(self.reason)
             return False
         if sys.platform == "darwin" and not getattr(listener, "IS_TRUSTED", True):
             self.reason = ("macOS has not allowed Timbrel to watch the keyboard: allow it under System Settings → "
                            "Privacy & Security → Accessibility / Input Monitoring.")
-        self._listener = listener
-        self.reason = self.reason or ""
+        else:
+            self.reason = ""
         return True
 
     def stop(self) -> None:
+        """Stop listening (at exit). Does not wait for pynput's daemon thread (see the class docstring)."""
+        with self._lock:
+            self._matchers = []
+        self.bindings = {}
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
-            if listener.is_alive():
-                listener.join()

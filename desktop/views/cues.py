@@ -177,7 +177,7 @@ class CuesView(QWidget):
     def _bind_hotkeys(self, cues) -> None:
         bindings = {c.hotkey: c.name for c in cues if c.hotkey} if self.global_enabled else {}
         if not bindings:
-            self.hotkeys.stop()
+            self.hotkeys.set_bindings({})
             self.hotkey_state.setText(self.tr("Global hotkeys are off.") if not self.global_enabled else "")
             return
         if self.hotkeys.bindings == bindings and self.hotkeys.active:

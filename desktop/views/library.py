@@ -130,6 +130,7 @@ class LibraryView(QWidget):
         self.voices.verticalHeader().hide()
         self.voices.horizontalHeader().setStretchLastSection(True)
         self.voices.setAlternatingRowColors(True)
+        self.voices.setWordWrap(False)
 
         # detail panel
         self.voice_title = QLabel()
@@ -151,8 +152,11 @@ class LibraryView(QWidget):
         header = self.clip_table.horizontalHeader()
         header.setSectionResizeMode(ClipTable.TRANSCRIPT, QHeaderView.ResizeMode.Stretch)
         self.clip_table.setColumnWidth(ClipTable.PLAY, 36)
-        self.clip_table.setColumnWidth(ClipTable.WAVE, 180)
-        self.clip_table.setColumnWidth(ClipTable.EMOTION, 120)
+        self.clip_table.setColumnWidth(ClipTable.WAVE, 150)
+        self.clip_table.setColumnWidth(ClipTable.EMOTION, 110)
+        self.clip_table.setColumnWidth(ClipTable.LANGUAGE, 70)
+        self.clip_table.setColumnWidth(ClipTable.LENGTH, 64)
+        self.clip_table.setWordWrap(False)
         self.clip_table.verticalHeader().setDefaultSectionSize(40)
         self.clip_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                         | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -171,8 +175,11 @@ class LibraryView(QWidget):
         split = QSplitter()
         split.addWidget(self.voices)
         split.addWidget(self.detail_stack)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([500, 600])
+        self.voices.horizontalHeader().setDefaultSectionSize(64)
+        self.voices.setColumnWidth(0, 140)
 
         # empty library
         self.empty = QWidget()
