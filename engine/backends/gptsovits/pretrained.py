@@ -49,7 +49,8 @@ def hubert_features(model, wav16k: torch.Tensor) -> torch.Tensor:
 
 def prompt_ssl(model, wav16k: torch.Tensor) -> torch.Tensor:
     """HuBERT features of a prompt clip with upstream's trailing silence (feed to ``SoVITS.extract_latent``)."""
-    wav = torch.cat([wav16k.reshape(-1).float(), torch.zeros(PROMPT_PAD_SAMPLES)])
+    wav = wav16k.reshape(-1).float()
+    wav = torch.cat([wav, torch.zeros(PROMPT_PAD_SAMPLES, dtype=wav.dtype, device=wav.device)])
     return hubert_features(model, wav)
 
 
