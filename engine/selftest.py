@@ -8,7 +8,9 @@ Steps, each must pass:
 3. **voice** — stores a short synthetic reference clip as a voice.
 4. **synthesis** — a tiny request on the deterministic ``tone`` test backend through the speech service
    (base pool + scheduler), played through the null output; the audio must be non-silent.
-5. **resources** (optional, ``demo=True``) — the bundled demo library manifest and its clips are readable.
+5. **preview** (optional, ``preview=True``) — speaks with the preview backend (eSpeak NG from the optional
+   ``[preview]`` extra) through the same pool; checks the frozen app bundled eSpeak's library and data.
+6. **resources** (optional, ``demo=True``) — the bundled demo library manifest and its clips are readable.
 
 Prints one line: ``SELFTEST OK ...`` (exit 0) or ``SELFTEST FAILED at <step>: <reason>`` (exit 1).
 """
@@ -53,6 +55,8 @@ class SelftestResult:
         if syn:
             parts.append(f"{syn['backend']}: {syn['audio_s']:.2f} s audio in {syn['chunks']} chunk(s), "
                          f"{syn['frames_played']} frames to {syn['output']} output")
+        if "preview" in s:
+            parts.append(f"preview (eSpeak NG {s['preview']['espeak']}): {s['preview']['audio_s']:.2f} s audio")
         if "resources" in s:
             parts.append(f"demo: {s['resources']['voices']} voices/{s['resources']['clips']} clips")
         parts.append(f"{self.seconds:.1f} s")
@@ -112,7 +116,8 @@ def _reference_clip(seconds: float = 1.5, sr: int = 16000):
     return (y * fade).astype(np.float32), sr
 
 
-def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backend: str = "tone") -> SelftestResult:
+def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backend: str = "tone",
+                 preview: bool = False) -> SelftestResult:
     """Run every step; never raises (the result says what failed)."""
     result = SelftestResult(ok=False)
     t0 = time.perf_counter()
@@ -190,6 +195,26 @@ def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backe
 
         _step(result, "synthesis", synthesis)
 
+        if preview:
+            def preview_step() -> dict[str, Any]:
+                import numpy as np
+
+                from .backends.preview.bases import create_preview_base
+                from .backends.preview.espeak import get_espeak
+
+                base = create_preview_base(eng, "selftest-preview", ["Selftest"])
+                chunks = list(eng.speech.say(TEXT, "Selftest", base=base.name, seed=0).chunks())
+                if not chunks:
+                    raise SelftestFailure("preview", "the preview backend produced no audio")
+                audio = np.concatenate([np.asarray(c.samples, dtype=np.float64) for c in chunks])
+                rms = float(np.sqrt(np.mean(audio ** 2)))
+                if rms < 1e-3:
+                    raise SelftestFailure("preview", f"the preview speech is silent (rms {rms:.2e})")
+                return {"audio_s": round(len(audio) / chunks[0].sample_rate, 2), "rms": round(rms, 4),
+                        "espeak": get_espeak().info.version}
+
+            _step(result, "preview", preview_step)
+
         if demo:
             def resources() -> dict[str, Any]:
                 from .audio.io import read_audio
@@ -241,10 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--selftest", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--demo", action="store_true", help="also check the bundled demo library files")
     p.add_argument("--backend", default="tone", choices=["tone", "preview"], help="backend for the synthesis step")
+    p.add_argument("--preview", action="store_true", help="also speak with the preview backend (eSpeak NG)")
     p.add_argument("--workdir", help="folder for the temporary library (default: a new temp folder)")
     p.add_argument("--verbose", action="store_true", help="print each step's details")
     args = p.parse_args(argv)
-    res = run_selftest(workdir=args.workdir, demo=args.demo, backend=args.backend)
+    res = run_selftest(workdir=args.workdir, demo=args.demo, backend=args.backend, preview=args.preview)
     if args.verbose:
         for name, info in res.steps.items():
             print(f"  {name}: {info}", file=sys.stderr)

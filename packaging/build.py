@@ -3,7 +3,7 @@
 
     python packaging/build.py                    # one-folder app in dist/timbrel/
     python packaging/build.py --onefile          # one file: dist/timbrel (dist/timbrel.exe on Windows)
-    python packaging/build.py --onedir --selftest  # build, then run 'timbrel --selftest --demo' on the result
+    python packaging/build.py --onedir --selftest  # build, then run 'timbrel --selftest --demo --preview' on the result
 
 Needs the packaging extra (``pip install -e '.[package]'``, i.e. PyInstaller) and, on Linux, the system
 libraries PyInstaller copies into the bundle (libportaudio2 for sound, libxcb-icccm4/libxcb-keysyms1/
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exclude", default="", help="comma list of optional parts to leave out: gptsovits,preview,desktop")
     p.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default: dist/)")
     p.add_argument("--work", default=str(ROOT / "build" / "pyinstaller"), help="PyInstaller work folder")
+    p.add_argument("--no-preview-check", action="store_true", help="do not ask the self-test to speak with the preview backend")
     p.add_argument("--skip-build", action="store_true", help="only run the self-test on an existing build")
     args = p.parse_args(argv)
     args.mode = args.mode or "onedir"
@@ -103,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         rc, text, secs = run_built(exe, ["--version"], env, 300)
         report["startup_version_seconds"] = round(secs, 2)
         print(f"== '{exe.name} --version' took {secs:.2f} s: {text.strip()}", flush=True)
-        rc, text, secs = run_built(exe, ["--selftest", "--demo"], env, 600)
+        st_args = ["--selftest", "--demo"] + ([] if args.no_preview_check or "preview" in args.exclude else ["--preview"])
+        rc, text, secs = run_built(exe, st_args, env, 600)
         report["selftest_seconds"] = round(secs, 2)
         line = next((ln for ln in text.splitlines() if ln.startswith("SELFTEST")), text.strip()[-2000:])
         report["selftest"] = line

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("selftest", help="check that this installation works (prints one line)")
     p.add_argument("--demo", action="store_true", help="also check the bundled demo files")
     p.add_argument("--backend", default="tone", choices=["tone", "preview"], help="backend for the synthesis step")
+    p.add_argument("--preview", action="store_true", help="also speak with the preview backend")
     add_json_flag(p)
     p.set_defaults(func=cmd_selftest)
 
@@ -63,7 +64,7 @@ def cmd_demo_list(args, ctx: Context) -> int:
 def cmd_selftest(args, ctx: Context) -> int:
     from ..selftest import run_selftest
 
-    res = run_selftest(demo=args.demo, backend=args.backend)
+    res = run_selftest(demo=args.demo, backend=args.backend, preview=args.preview)
     ctx.emit({"ok": res.ok, "summary": res.summary(), "steps": res.steps, "failed_step": res.failed_step,
               "error": res.error}, res.summary())
     return 0 if res.ok else 1

@@ -22,6 +22,13 @@ def test_selftest_passes_and_prints_one_line(capsys, tmp_path):
     assert "tone:" in lines[0] and "null output" in lines[0] and "demo: 4 voices/16 clips" in lines[0]
 
 
+def test_selftest_preview_step_speaks(tmp_path):
+    pytest.importorskip("espeakng_loader")
+    res = run_selftest(workdir=tmp_path, preview=True)
+    assert res.ok, res.summary()
+    assert res.steps["preview"]["audio_s"] > 0.5 and "preview (eSpeak NG" in res.summary()
+
+
 def test_selftest_reports_each_step(tmp_path):
     res = run_selftest(workdir=tmp_path)
     assert res.ok, res.summary()
