@@ -11,7 +11,8 @@ of at least ``MIN_PAUSE_S``, choosing, among the pauses that leave a clip of
 ``MIN_CLIP_S``..``MAX_CLIP_S``, the longest pause (ties: the later one, so clips
 come out long), preferring cuts whose remainder is either empty or long enough
 to be a clip itself. Where the speaker never pauses for ``MAX_CLIP_S``, it cuts
-at the quietest 10 ms frame in the window and says so. A final remainder shorter
+at the quietest 10 ms frame in the window (leaving at least ``MIN_CLIP_S`` for
+what follows when it can) and says so. A final remainder shorter
 than ``MIN_CLIP_S`` joins the clip before it when that still fits, otherwise it
 is dropped (and reported).
 """
@@ -121,7 +122,10 @@ def plan_split(activity: Activity, n_samples: int) -> SegmentPlan:
             pieces.append((cur, g0, False))
             cur = g1
         else:
-            cut = activity.quietest_point(cur + min_len, cur + max_len)
+            hi = cur + max_len
+            if end_of_speech - min_len >= cur + min_len:  # leave enough speech for the next clip
+                hi = min(hi, end_of_speech - min_len)
+            cut = activity.quietest_point(cur + min_len, hi)
             pieces.append((cur, cut, True))
             later = [r for r in regions if r[1] > cut]
             cur = max(cut, later[0][0]) if later else end_of_speech

@@ -213,3 +213,12 @@ def test_flac_md5_reads_streaminfo():
 
     assert flac_audio_md5(data) == hashlib.md5(to_pcm16(x).astype("<i2").tobytes()).hexdigest()
     assert flac_audio_md5(b"RIFF....") is None
+
+
+def test_a_forced_cut_leaves_enough_for_the_next_clip(tmp_path):
+    # 12 s of unbroken speech: the cut must leave >= 3 s after it, so nothing is dropped
+    x = synth_speech(12.0, 16000, seed=7)
+    p = ingest.prepare(write(tmp_path / "twelve.wav", x, 16000))
+    assert len(p.clips) == 2
+    assert all(MIN_CLIP_S <= c.duration <= MAX_CLIP_S for c in p.clips)
+    assert not any("dropped" in w for w in p.warnings)
