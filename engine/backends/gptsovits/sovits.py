@@ -596,8 +596,9 @@ class SoVITS(nn.Module):
         ge_enc = self.ge_for_encoder(ge)
         m_p, logs_p, y_mask = self.enc_p(q, y_lengths, text, text_lengths, ge_enc, speed)
         if noise is None:
-            noise = torch.randn(m_p.shape, generator=generator, device=m_p.device, dtype=torch.float32).to(m_p.dtype)
-        z_p = m_p + noise.to(m_p.dtype) * torch.exp(logs_p) * noise_scale
+            dev = generator.device if generator is not None else m_p.device  # a CPU generator may drive a GPU run
+            noise = torch.randn(m_p.shape, generator=generator, device=dev, dtype=torch.float32)
+        z_p = m_p + noise.to(device=m_p.device, dtype=m_p.dtype) * torch.exp(logs_p) * noise_scale
         z = self.flow(z_p, y_mask, g=ge, reverse=True)
         wav = self.dec(z * y_mask, g=ge)
         return {"wav": wav, "ge": ge, "ge512": ge_enc, "m_p": m_p, "logs_p": logs_p, "z": z, "y_mask": y_mask}

@@ -164,8 +164,9 @@ def sampling_probs(logits: torch.Tensor, top_k: int | None, top_p: float | None,
 
 def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Sample one index per row (exponential-race trick, no device sync); (B, 1) long."""
-    q = torch.empty_like(probs).exponential_(1, generator=generator)
-    return torch.argmax(probs / q, dim=-1, keepdim=True)
+    dev = generator.device if generator is not None else probs.device  # a CPU generator may drive a GPU run
+    q = torch.empty(probs.shape, dtype=probs.dtype, device=dev).exponential_(1, generator=generator)
+    return torch.argmax(probs / q.to(probs.device), dim=-1, keepdim=True)
 
 
 class Text2Semantic(nn.Module):
