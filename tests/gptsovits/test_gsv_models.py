@@ -208,3 +208,17 @@ def test_skeleton_bound_to_runtime_storage_views(plus_base, gsv_fixtures):
     r = models["gpt"].generate(torch.from_numpy(g["phones"]), torch.from_numpy(g["bert_feature"]),
                                torch.from_numpy(g["prompt_semantic"]), top_k=1, early_stop_num=5)
     assert r.new_tokens.shape[1] == 6
+
+
+@pytest.mark.gpu
+def test_cuda_gpt_with_cpu_generator(gpt_tiny, gsv_fixtures):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from engine.backends.gptsovits.models import build_gpt, fill
+
+    glf, gref = gpt_tiny
+    m = fill(build_gpt(gref.config, "meta"), {k: v.float().cuda() for k, v in glf.weights.items()}, "assign")
+    g = np.load(gsv_fixtures / "gpt_tiny.npz")
+    args = [torch.from_numpy(g[k]).cuda() for k in ("phones", "bert_feature", "prompt_semantic")]
+    r = m.generate(*args, top_k=1, early_stop_num=int(g["early_stop_num"]), generator=torch.Generator().manual_seed(0))
+    assert r.tokens.shape == g["tokens_rp135"].shape
