@@ -40,7 +40,7 @@ class BertFeaturizer:
 
             configure_torch()
             self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder), local_files_only=True)
-            model = AutoModelForMaskedLM.from_pretrained(str(self.folder), local_files_only=True, torch_dtype=torch.float32)
+            model = AutoModelForMaskedLM.from_pretrained(str(self.folder), local_files_only=True).float()
             self._model = model.eval().to(self.device)
         return self._model, self._tokenizer
 
