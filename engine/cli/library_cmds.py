@@ -205,9 +205,7 @@ def _mb(n: int) -> str:
 
 
 def cmd_stats(args, ctx: Context) -> int:
-    from ..library.stats import library_stats
-
-    s = library_stats(ctx.engine.library)
+    s = ctx.engine.library.stats()
 
     def text() -> str:
         lines = [
@@ -228,10 +226,7 @@ def cmd_stats(args, ctx: Context) -> int:
 
 
 def cmd_doctor(args, ctx: Context) -> int:
-    from ..library import doctor
-
-    lib = ctx.engine.library
-    rep = doctor.repair(lib) if args.repair else doctor.check(lib, verify_hashes=not args.quick)
+    rep = ctx.engine.library.check(repair=args.repair, verify_hashes=not args.quick)
 
     def text() -> str:
         lines = [f"checked {rep.checked.get('voices', 0)} voices, {rep.checked.get('clips', 0)} clips, "
@@ -290,8 +285,6 @@ def cmd_untag(args, ctx: Context) -> int:
 
 
 def cmd_delete(args, ctx: Context) -> int:
-    from ..library.gc import delete_voice
-
     lib = ctx.engine.library
     v = lib.voice(args.voice)
     if not args.yes:
@@ -299,7 +292,7 @@ def cmd_delete(args, ctx: Context) -> int:
             f"Deleting '{v.name}' removes the voice, its {len(v.clips)} clips and its whole history for good.",
             hint=f"Add --yes to confirm (export it first to keep a copy: timbrel export '{v.name}' -o FILE).",
         )
-    res = delete_voice(lib, v.name)
+    res = lib.purge_voice(v.name)
     ctx.emit({"deleted": v.name, "blobs_removed": len(res.removed), "bytes_freed": res.bytes},
              f"Deleted '{v.name}' ({len(v.clips)} clips); freed {_mb(res.bytes)}.")
     return 0

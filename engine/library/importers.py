@@ -233,13 +233,11 @@ class Importer:
                     advance(item.display)
                     continue
                 result.warnings = list(prepared.warnings)
-                if item.transcript and prepared.split:
-                    result.warnings.append("the recording was split, so its transcript was not kept")
                 for clip in prepared.clips:
                     sha = sha256_bytes(clip.flac)
                     cr = ClipResult(
                         sha256=sha, status=DUPLICATE, duration=round(clip.duration, 3), sample_rate=clip.sample_rate,
-                        transcript=item.transcript if not prepared.split else "", language=item.language,
+                        transcript=item.transcript, language=item.language,
                         emotion=item.emotion, start=round(clip.start, 3), end=round(clip.end, 3), gain_db=clip.gain_db,
                     )
                     result.clips.append(cr)
@@ -257,16 +255,16 @@ class Importer:
             outcome = self._commit(name, exists, pending, files, staged)
         except BaseException as exc:
             staged.rollback()
-            status = CANCELLED if isinstance(exc, _Stop) else "rolled-back"
-            reason = "cancelled" if isinstance(exc, _Stop) else (exc.message if isinstance(exc, TimbrelError) else repr(exc))
+            cancelled = isinstance(exc, _Stop)
+            reason = "cancelled" if cancelled else (exc.message if isinstance(exc, TimbrelError) else repr(exc))
             for f in files:
                 if f.status != REJECTED:
-                    f.status = CANCELLED if isinstance(exc, _Stop) else REJECTED
-                    f.reason = f"voice '{name}' was {'cancelled' if isinstance(exc, _Stop) else 'rolled back'}: {reason}"
+                    f.status = CANCELLED if cancelled else REJECTED
+                    f.reason = f"voice '{name}' was {'cancelled' if cancelled else 'rolled back'}: {reason}"
                     for c in f.clips:
                         c.stored_bytes = 0
             report.files.extend(files)
-            report.voices.append(VoiceResult(name, status, reason=reason))
+            report.voices.append(VoiceResult(name, CANCELLED if cancelled else "rolled-back", reason=reason))
             if isinstance(exc, TimbrelError):
                 raise _failed(name, exc, report) from exc
             raise

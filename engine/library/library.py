@@ -400,6 +400,25 @@ class Library:
             ed.changed = True
         return self.voice(ed.voice_id)
 
+    # -- maintenance (stats.py, doctor.py, gc.py) ----------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Voices, clips and stored bytes, total and per voice (see :mod:`engine.library.stats`)."""
+        from .stats import library_stats
+
+        return library_stats(self)
+
+    def check(self, *, repair: bool = False, verify_hashes: bool = True):
+        """Integrity check (``repair=True``: also remove safe leftovers); a :class:`~engine.library.doctor.DoctorReport`."""
+        from . import doctor
+
+        return doctor.repair(self) if repair else doctor.check(self, verify_hashes=verify_hashes)
+
+    def purge_voice(self, voice: str | int):
+        """Delete a voice with its history and remove the audio no other voice or version uses."""
+        from .gc import delete_voice
+
+        return delete_voice(self, voice)
+
     # -- sizes ---------------------------------------------------------------------------------
     def voice_stored_bytes(self, voice: str | int) -> int:
         """Bytes of the distinct blobs the voice's current clips use."""
