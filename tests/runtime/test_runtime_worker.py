@@ -202,3 +202,51 @@ def test_hint_prefetch_stages_and_loads_ahead(rt):
     assert out.samples[0] == 7.0
     assert rec.of("runtime.prefetch")[-1].data == {"base": "hinted", "hit": True}
     assert rt.metrics.snapshot()["swap_causes"].get("prefetch") == 1
+
+
+class RecordingDevice(SimulatedDevice):
+    """Records copies and compute waits in order (the CUDA path's stream discipline, checked on CPU)."""
+
+    def __init__(self, log):
+        super().__init__(MonotonicClock())
+        self.log = log
+
+    def copy_tensors(self, pairs, nbytes):
+        h = super().copy_tensors(pairs, nbytes)
+        self.log.append(("copy", id(h)))
+        return h
+
+    def copy_async(self, dst, src, *, pinned):
+        h = super().copy_async(dst, src, pinned=pinned)
+        self.log.append(("copy", id(h)))
+        return h
+
+    def ready_for_compute(self, handle):
+        self.log.append(("ready", id(handle)))
+        super().ready_for_compute(handle)
+
+
+def test_compute_waits_for_every_copy_before_using_the_weights():
+    log = []
+
+    class LoggingBackend(GateBackend):
+        def synthesize(self, model, shared, request, references):
+            log.append(("synth", float(model["w"][0])))
+            yield from super().synthesize(model, shared, request, references)
+
+    rt = Runtime(device=RecordingDevice(log), vram_limit_mb=0.01, pinned_pool_mb=0, prefetch=False)
+    try:
+        be = LoggingBackend(size=1024)                       # 4 KB bases, room for two
+        for v in (1, 2, 3, 1, 3):
+            rt.submit_spec(_spec(be, f"b{v}", v), be, {}, SynthesisRequest("hi"), REFS).result(timeout=30)
+    finally:
+        rt.close()
+    pending = set()
+    for kind, ref in log:
+        if kind == "copy":
+            pending.add(ref)
+        elif kind == "ready":
+            pending.discard(ref)
+        else:
+            assert not pending, f"synthesis started before copy {pending} was waited for: {log}"
+    assert [v for k, v in log if k == "synth"] == [1.0, 2.0, 3.0, 1.0, 3.0]
