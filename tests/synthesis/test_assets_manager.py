@@ -175,3 +175,17 @@ def test_assets_download_with_manifest_records_hashes(engine, server, tmp_path):
     assert lock["chinese-hubert-base/pytorch_model.bin"] == hashlib.sha256(PAYLOAD).hexdigest()
     again = engine.assets.download(dest=tmp_path / "dl", manifest=manifest)
     assert again["files"]["chinese-hubert-base/pytorch_model.bin"]["skipped"] is True
+
+
+def test_cli_download_with_manifest_and_progress(server, tmp_path, capsys):
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"base_url": server.url + "/pm/", "files": [
+        {"path": "chinese-hubert-base/pytorch_model.bin", "sha256": hashlib.sha256(PAYLOAD).hexdigest()}]}))
+    dest = tmp_path / "dl"
+    rc = cli_main(["--library", str(tmp_path / "lib"), "assets", "download", "--manifest", str(manifest),
+                   "--dest", str(dest), "--no-link"])
+    out = capsys.readouterr()
+    assert rc == 0 and "downloaded" in out.out and "MB" in out.err
+    assert (dest / "chinese-hubert-base" / "pytorch_model.bin").read_bytes() == PAYLOAD
+    rc = cli_main(["--library", str(tmp_path / "lib"), "assets", "download", "--only", "nonsense"])
+    assert rc == 1 and "Unknown asset" in capsys.readouterr().err

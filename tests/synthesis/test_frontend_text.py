@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import torch
 
 from engine.backends.gptsovits.text import (
     SYMBOL_TO_ID,
@@ -187,3 +188,28 @@ def test_bert_zeros_for_non_chinese():
     feats = bert_features(seq, None)
     assert tuple(feats.shape) == (1024, len(seq.phones))
     assert float(feats.abs().sum()) == 0.0
+
+
+def test_bert_features_repeat_per_phone(fake_pretrained):
+    from engine.backends.gptsovits.text.bert import BertFeaturizer
+
+    feat = BertFeaturizer(fake_pretrained / "chinese-roberta-wwm-ext-large")
+    seq = text_to_phones("你好，我们去公园。Hi there.", "auto")
+    bert = bert_features(seq, feat)
+    assert tuple(bert.shape) == (1024, len(seq.phones))
+    zh_seg = seq.segments[0]
+    # 你 has two phones: both columns carry the same character vector; punctuation has one phone
+    assert zh_seg.word2ph[:3] == [2, 2, 1]
+    assert torch.equal(bert[:, 0], bert[:, 1]) and not torch.equal(bert[:, 1], bert[:, 2])
+    assert float(bert[:, 0].abs().sum()) > 0
+    n_zh = len(zh_seg.phones)
+    assert float(bert[:, n_zh:].abs().sum()) == 0.0  # English run: zeros
+
+
+def test_bert_folder_missing_is_plain_error(tmp_path):
+    from engine.backends.gptsovits.text.bert import BertFeaturizer
+    from engine.errors import MissingAsset
+
+    with pytest.raises(MissingAsset) as err:
+        BertFeaturizer(tmp_path / "nothing")
+    assert "assets link" in err.value.hint

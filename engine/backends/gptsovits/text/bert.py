@@ -7,12 +7,14 @@ repeated ``word2ph[i]`` times, giving ``(hidden, n_phones)``. Other languages ge
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from engine.errors import MissingAsset
 
 BERT_DIM = 1024
+log = logging.getLogger(__name__)
 
 
 class BertFeaturizer:
@@ -62,10 +64,10 @@ class BertFeaturizer:
                 out = model(**inputs, output_hidden_states=True)
                 hidden = out.hidden_states[-3][0, 1:-1].float().cpu()
         if hidden.shape[0] != len(text):
-            raise ValueError(
-                f"the BERT tokenizer made {hidden.shape[0]} tokens for {len(text)} characters; "
-                "is this the chinese-roberta-wwm-ext-large folder?"
-            )
+            # upstream asserts here; we keep speaking (zeros, as for other languages) and say why in the log
+            log.warning("BERT made %d tokens for %d characters of %r (is this chinese-roberta-wwm-ext-large?); "
+                        "using zero features", hidden.shape[0], len(text), text[:40])
+            return zeros(sum(word2ph), hidden.shape[1])
         reps = torch.tensor(word2ph, dtype=torch.long)
         return torch.repeat_interleave(hidden, reps, dim=0).T.contiguous()
 
