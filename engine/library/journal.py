@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import StorageError
+from ..fsutil import storage_error
 from .catalog import utc_now
 
 JOURNAL_DIR = "journal"
@@ -72,14 +74,17 @@ class ImportJournal:
 
     def __init__(self, root: Path, label: str) -> None:
         folder = journal_dir(root)
-        folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{uuid.uuid4().hex}{SUFFIX}"
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-        if not _try_lock(self._fd):  # a brand-new file: cannot happen unless locks are broken
-            os.close(self._fd)
-            raise OSError(f"cannot lock {self.path}")
         self.shas: list[str] = []
         self.new: set[str] = set()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        except OSError as exc:
+            raise storage_error(exc, self.path) from exc
+        if not _try_lock(self._fd):  # a brand-new file: cannot happen unless locks are broken
+            os.close(self._fd)
+            raise StorageError(f"Cannot lock {self.path}.", hint="Check that the library folder is on a local disk.")
         self._write(json.dumps({"pid": os.getpid(), "started": utc_now(), "label": label}, ensure_ascii=False))
 
     def _write(self, line: str) -> None:
@@ -98,17 +103,21 @@ class ImportJournal:
         self.new.add(sha)
 
     def close(self, keep: bool = False) -> None:
-        """Finish: delete the journal (``keep=True``: leave it for ``doctor --repair``, unlocked)."""
+        """Finish: delete the journal (``keep=True``: leave it for ``doctor --repair``, unlocked).
+
+        The lock goes first (Windows cannot delete an open file). In the moment between, the
+        journal looks stale, which is harmless: a committed import's blobs are referenced by
+        then, and a rolled-back import's have already been removed."""
         if self._fd < 0:
             return
+        _unlock(self._fd)
+        os.close(self._fd)
+        self._fd = -1
         if not keep:
             try:
                 os.unlink(self.path)
             except OSError:
                 pass
-        _unlock(self._fd)
-        os.close(self._fd)
-        self._fd = -1
 
     def __enter__(self) -> "ImportJournal":
         return self
