@@ -126,8 +126,9 @@ class HostStaging:
                 keys.append(self._oneoff.key)
             return keys
 
-    def reserve(self, key: str, packed: PackedLayout, now: float) -> StagedBase:
-        """A host buffer for ``key`` (not yet filled): a pool region, evicting idle staged bases LRU, or a one-off."""
+    def reserve(self, key: str, packed: PackedLayout, now: float) -> StagedBase | None:
+        """A host buffer for ``key`` (not yet filled): a pool region, evicting idle staged bases LRU, or a one-off.
+        ``None`` when every buffer that could hold it is still being read by a copy (prefetch is best effort)."""
         with self._lock:
             existing = self._lookup(key)
             if existing is not None:
@@ -148,18 +149,20 @@ class HostStaging:
                     return entry
             # The base is larger than the pool (or the pool is full of busy bases): one pageable buffer.
             if self._oneoff is not None and self._oneoff.in_use():
-                raise InvalidInput("The staging area is busy.", hint="Try again after the current swap.")
+                return None
             buf, _ = self.device.host_buffer(size, pinned=False)
             self._oneoff = StagedBase(key, packed, buf, False, None, now)
             return self._oneoff
 
-    def stage(self, key: str, packed: PackedLayout, source, now: float) -> StagedBase:
-        """Read ``source`` (mmap) into host staging. Idempotent."""
+    def stage(self, key: str, packed: PackedLayout, source, now: float) -> StagedBase | None:
+        """Read ``source`` (mmap) into host staging. Idempotent. ``None`` when no buffer is free right now."""
         with self._lock:
             existing = self.get(key, now)
             if existing is not None:
                 return existing
             entry = self.reserve(key, packed, now)
+            if entry is None:
+                return None
             entry.busy.append(_Filling())
         try:
             fill_from_source(packed, packed.views(entry.buffer), source)

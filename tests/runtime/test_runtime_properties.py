@@ -53,7 +53,7 @@ def _run(scn):
     return bases, reqs, cfg, simulate(reqs, bases, cfg)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_budget_leases_and_clear_outcomes(scn):
     bases, reqs, cfg, res = _run(scn)
@@ -73,7 +73,7 @@ def test_budget_leases_and_clear_outcomes(scn):
             assert by_id[r.id].timeout_s is not None and r.start is None
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_interactive_never_waits_while_batch_starts(scn):
     _, reqs, _, res = _run(scn)
@@ -94,7 +94,7 @@ def test_interactive_never_waits_while_batch_starts(scn):
             assert not waiting, (b, r)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_documented_latency_bound_holds(scn):
     _, reqs, cfg, res = _run(scn)
@@ -103,7 +103,7 @@ def test_documented_latency_bound_holds(scn):
         assert r.wait <= bounds[r.id] + 1e-9, (r, bounds[r.id])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_baseline_keeps_the_same_invariants(scn):
     sizes, reqs, cfg = scn
@@ -131,7 +131,7 @@ def starvation(draw):
     return reqs, cfg
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(starvation())
 def test_a_busy_base_cannot_starve_another(scn):
     reqs, cfg = scn
