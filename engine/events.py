@@ -13,10 +13,10 @@ Topics in use (``data`` keys in brackets):
 * ``cluster.changed`` [clustering_id]
 * ``bases.changed`` [base, action (register | remove | assign), cluster_id (assign)]
 * ``runtime.residency`` [resident: list, used_bytes, budget_bytes]
-* ``runtime.swap`` [base, evicted, bytes, seconds, cause]
+* ``runtime.swap`` [base, evicted, bytes, seconds, cause, path]
 * ``runtime.prefetch`` [base, hit]
 * ``runtime.queue`` [lengths: dict]
-* ``request.done`` [request_id, wait_s, service_s, ok]
+* ``request.done`` [request_id, wait_s, service_s, ok, status, base, priority]
 * ``playback.state`` [state]
 * ``cues.changed`` [cue, action]
 """
