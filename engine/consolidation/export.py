@@ -161,8 +161,15 @@ def export_base(engine, base: Any, folder: str | Path, *, name: str | None = Non
         for p in paths.values():
             if p.exists():
                 raise InvalidInput(f"{p} already exists.", hint="Pass --overwrite or pick another folder.")
-    gpt = load_file(str(store.weights_path(rec, "gpt")))
-    sov = load_file(str(store.weights_path(rec, "sovits")))
+    from ..backends.gptsovits.models import build_group
+
+    # safetensors keeps names sorted; upstream files list them in the network's order
+    def ordered(group: str) -> dict:
+        tensors = load_file(str(store.weights_path(rec, group)))
+        order = list(build_group(manifest, group, "meta").state_dict())
+        return {k: tensors[k] for k in order if k in tensors} | {k: v for k, v in tensors.items() if k not in order}
+
+    gpt, sov = ordered("gpt"), ordered("sovits")
     atomic_write_bytes(paths["gpt"], gpt_bytes(gpt, gpt_config(arch["gpt"], stem, epoch), f"GPT-e{epoch}"))
     atomic_write_bytes(paths["sovits"], sovits_bytes(sov, sovits_config({**arch["sovits"], "variant": manifest["variant"]}, stem, epoch),
                                                      manifest["variant"], f"{epoch}epoch_{step}iteration"))

@@ -121,3 +121,56 @@ def analysed_engine(analysed_library_template, tmp_path):
     eng = Engine(library=dst)
     yield eng
     eng.close()
+
+
+def tiny_hubert():
+    """A tiny random HuBERT (768-d output like chinese-hubert-base; no download), deterministic."""
+    import torch
+    from transformers import HubertConfig, HubertModel
+
+    torch.manual_seed(0)
+    cfg = HubertConfig(hidden_size=768, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64,
+                       conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=16)
+    return HubertModel(cfg).eval()
+
+
+@pytest.fixture(scope="session")
+def train_library_template(tmp_path_factory, corpus, gsv_fixtures) -> Path:
+    """Two English voices (2 clips each) and the tiny v2ProPlus fixture pair stored as base 'tiny'."""
+    from engine.api import Engine
+    from engine.backends.gptsovits.convert import import_base
+
+    root = tmp_path_factory.mktemp("trainlib")
+    lst = root / "voices.list"
+    lst.write_text("\n".join(f"{corpus / ln.split('|', 1)[0]}|{ln.split('|', 1)[1]}"
+                             for ln in corpus_lines(corpus, ["en_flite_awb", "en_flite_awb_m125"], 2)) + "\n", encoding="utf-8")
+    with Engine(library=root / "lib") as eng:
+        eng.importer.import_paths([lst])
+        import_base(eng.bases, "tiny", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2ProPlus_tiny.pth")
+        eng.analysis.analyze()
+        eng.analysis.cluster()
+    return root / "lib"
+
+
+@pytest.fixture
+def train_engine(train_library_template, tmp_path):
+    from engine.api import Engine
+
+    dst = tmp_path / "lib"
+    shutil.copytree(train_library_template, dst)
+    eng = Engine(library=dst)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def train_dataset(train_library_template):
+    """Features of the 4 clips (prepared once; the samples do not depend on the library copy)."""
+    from engine.api import Engine
+    from engine.backends.gptsovits.models import load_base
+    from engine.consolidation.train.data import prepare
+
+    with Engine(library=train_library_template) as eng:
+        rec = eng.bases.get("tiny")
+        _, sovits = load_base(eng.bases.manifest(rec), {g: eng.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
+        return prepare(eng, eng.library.voices(), hubert=tiny_hubert(), sovits=sovits)
