@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,15 @@ def global_hotkey_support() -> tuple[bool, str]:
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
         session = os.environ.get("XDG_SESSION_TYPE", "").lower()
         if session == "wayland" or (os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY")):
-            return False, ("Global hotkeys are not possible on Wayland. Bind 'timbrel trigger CUE' in your "
-                           "desktop's keyboard shortcut settings instead.")
+            return False, QCoreApplication.translate(
+                "GlobalHotkeys",
+                "Global hotkeys are not possible on Wayland. Bind 'timbrel trigger CUE' in your desktop's keyboard shortcut settings instead.")
         if not os.environ.get("DISPLAY"):
-            return False, "Global hotkeys need an X11 display (DISPLAY is not set)."
+            return False, QCoreApplication.translate("GlobalHotkeys", "Global hotkeys need an X11 display (DISPLAY is not set).")
     try:
         from pynput import keyboard  # noqa: F401,PLC0415 - heavy and platform specific: only on demand
     except Exception as exc:  # ImportError, or Xlib failing to reach the display
-        return False, f"Global hotkeys are unavailable: pynput cannot be loaded ({exc})."
+        return False, QCoreApplication.translate("GlobalHotkeys", "Global hotkeys are unavailable: pynput cannot be loaded (%1).").replace("%1", str(exc))
     return True, ""
 
 
@@ -171,12 +172,13 @@ class GlobalHotkeys(QObject):
             listener.wait()   # returns once the platform hook is installed: hotkeys work from here on
         except Exception as exc:
             self._listener = None
-            self.reason = f"Global hotkeys could not be started: {exc}"
+            self.reason = QCoreApplication.translate("GlobalHotkeys", "Global hotkeys could not be started: %1").replace("%1", str(exc))
             self.failed.emit(self.reason)
             return False
         if sys.platform == "darwin" and not getattr(listener, "IS_TRUSTED", True):
-            self.reason = ("macOS has not allowed Timbrel to watch the keyboard: allow it under System Settings → "
-                           "Privacy & Security → Accessibility / Input Monitoring.")
+            self.reason = QCoreApplication.translate(
+                "GlobalHotkeys",
+                "macOS has not allowed Timbrel to watch the keyboard: allow it under System Settings → Privacy & Security → Accessibility / Input Monitoring.")
         else:
             self.reason = ""
         return True

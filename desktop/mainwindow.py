@@ -171,12 +171,14 @@ class MainWindow(QMainWindow):
             box.setWindowModality(Qt.WindowModality.WindowModal)
             box.open()
 
-    def open_settings(self) -> None:
+    def open_settings(self):
         from .dialogs import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self._settings_applied)
         dialog.open()
+        return dialog
 
     def _settings_applied(self, changed: dict) -> None:
         if "ui.global_hotkeys" in changed:

@@ -114,9 +114,12 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> Task:
-        if self._closed:
-            raise RuntimeError("the task runner is shut down")
         task = Task(label, self)
+        if self._closed:   # the window is closing: late requests (a queued refresh) are dropped quietly
+            task.cancel()
+            task.state = "cancelled"
+            task._done.set()
+            return task
         if on_done is not None:
             task.finished.connect(on_done)
         if on_error is not None:

@@ -40,7 +40,7 @@ def main() -> int:
                 QTimer.singleShot(20, check)
         QTimer.singleShot(0, check)
 
-    names = ["library", "cluster-map", "emotion-grid", "speak", "soundboard", "engine"]
+    names = ["library", "cluster-map", "emotion-grid", "speak", "soundboard"]   # "engine" after the cue played
 
     def shoot(i: int) -> None:
         if i == 3:
@@ -63,6 +63,13 @@ def main() -> int:
 
     def played(name: str, outcome) -> None:
         result["played"] = {"cue": name, **(outcome if isinstance(outcome, dict) else {"error": str(outcome)})}
+        window.tabs.setCurrentWidget(window.monitor_view)   # the monitor now shows the base and its swap
+        settle(finish)
+
+    def finish() -> None:
+        path = shots / "06-engine.png"
+        window.grab().save(str(path))
+        result["shots"].append(str(path))
         result_path.write_text(json.dumps(result))
         app.quit()
 

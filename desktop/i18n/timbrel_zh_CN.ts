@@ -1,0 +1,1105 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AppContext</name>
+    <message>
+        <location filename="../context.py" line="44"/>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>ClusterMapView</name>
+    <message>
+        <location filename="../views/clustermap.py" line="59"/>
+        <source>Pin to cluster</source>
+        <translation>固定到簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="60"/>
+        <source>Unpin</source>
+        <translation>取消固定</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="64"/>
+        <source>groups: </source>
+        <translation>分组数：</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="65"/>
+        <source>Re-cluster</source>
+        <translation>重新聚类</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="66"/>
+        <source>Analyze new clips</source>
+        <translation>分析新片段</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="74"/>
+        <source>Voice:</source>
+        <translation>音色：</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="76"/>
+        <source>→</source>
+        <translation>→</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="101"/>
+        <source>Timbre analysis is not available in this build yet.</source>
+        <translation>此版本暂不支持音色分析。</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="124"/>
+        <source>Loading the cluster map</source>
+        <translation>正在加载聚类图</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="125"/>
+        <source>Could not load the cluster map</source>
+        <translation>无法加载聚类图</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="166"/>
+        <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
+        <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="168"/>
+        <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
+        <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="226"/>
+        <source>Pinning the voice</source>
+        <translation>正在固定音色</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="231"/>
+        <source>Unpinning the voice</source>
+        <translation>正在取消固定</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="235"/>
+        <source>Re-clustering</source>
+        <translation>正在重新聚类</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="238"/>
+        <source>Analysing clips</source>
+        <translation>正在分析片段</translation>
+    </message>
+</context>
+<context>
+    <name>CueEditor</name>
+    <message>
+        <location filename="../views/cues.py" line="24"/>
+        <source>Edit cue</source>
+        <translation>编辑快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="24"/>
+        <source>New cue</source>
+        <translation>新建快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="31"/>
+        <source>(voice default)</source>
+        <translation>（音色默认）</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="44"/>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="45"/>
+        <source>Voice:</source>
+        <translation>音色：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="46"/>
+        <source>Emotion:</source>
+        <translation>情绪：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="47"/>
+        <source>Text:</source>
+        <translation>文本：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="48"/>
+        <source>In-app shortcut:</source>
+        <translation>应用内快捷键：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="49"/>
+        <source>Global hotkey:</source>
+        <translation>全局热键：</translation>
+    </message>
+</context>
+<context>
+    <name>CuesView</name>
+    <message>
+        <location filename="../views/cues.py" line="100"/>
+        <source>New cue…</source>
+        <translation>新建快捷台词…</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="101"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="102"/>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="103"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="117"/>
+        <source>No cues yet. A cue is a saved line (voice, emotion, text) you can play with one click, a shortcut, a global hotkey, or &apos;timbrel trigger NAME&apos;.</source>
+        <translation>还没有快捷台词。快捷台词是保存好的一句话（音色、情绪、文本），可以一键、快捷键、全局热键或 &apos;timbrel trigger 名称&apos; 播放。</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="138"/>
+        <source>Loading cues</source>
+        <translation>正在加载快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="139"/>
+        <source>Could not load the cues</source>
+        <translation>无法加载快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="181"/>
+        <source>Global hotkeys are off.</source>
+        <translation>全局热键已关闭。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../views/cues.py" line="187"/>
+        <source>%n global hotkey(s) active.</source>
+        <translation>
+            <numerusform>%n 个全局热键已启用。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="189"/>
+        <source>Global hotkeys are unavailable here: %1</source>
+        <translation>此环境无法使用全局热键：%1</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="191"/>
+        <source>Not usable: %1</source>
+        <translation>无法使用：%1</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="192"/>
+        <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
+        <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="216"/>
+        <source>Prefetching</source>
+        <translation>正在预取</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="219"/>
+        <source>Playing cue “%1”</source>
+        <translation>正在播放快捷台词“%1”</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="235"/>
+        <source>Playing a cue</source>
+        <translation>正在播放快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="237"/>
+        <source>Could not play the cue</source>
+        <translation>无法播放快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="247"/>
+        <source>New cue</source>
+        <translation>新建快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="247"/>
+        <source>Import a voice first.</source>
+        <translation>请先导入一个音色。</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="256"/>
+        <location filename="../views/cues.py" line="275"/>
+        <source>Click a cue first.</source>
+        <translation>请先点击一个快捷台词。</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="270"/>
+        <source>Saving the cue</source>
+        <translation>正在保存快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="270"/>
+        <source>Could not save the cue</source>
+        <translation>无法保存快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="278"/>
+        <source>Removing the cue</source>
+        <translation>正在删除快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="279"/>
+        <source>Could not remove the cue</source>
+        <translation>无法删除快捷台词</translation>
+    </message>
+</context>
+<context>
+    <name>Emotion</name>
+    <message>
+        <location filename="../views/library.py" line="491"/>
+        <source>angry</source>
+        <translation>生气</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="492"/>
+        <source>disgusted</source>
+        <translation>厌恶</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="493"/>
+        <source>fearful</source>
+        <translation>害怕</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="494"/>
+        <source>happy</source>
+        <translation>开心</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="495"/>
+        <source>neutral</source>
+        <translation>平静</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="496"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="497"/>
+        <source>sad</source>
+        <translation>难过</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="498"/>
+        <source>surprised</source>
+        <translation>惊讶</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="499"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="129"/>
+        <source>Welcome to Timbrel</source>
+        <translation>欢迎使用 Timbrel</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="130"/>
+        <source>&lt;h3&gt;Welcome to Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel keeps your cloned voices in a library folder. Voices with a similar timbre share one GPT-SoVITS base, so hundreds of voices fit on one GPU.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;欢迎使用 Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel 把你克隆的音色保存在一个音色库文件夹中。音色相近的声音共享同一个 GPT-SoVITS 底模，所以一张显卡就能放下几百个音色。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="135"/>
+        <source>Library folder</source>
+        <translation>音色库文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="136"/>
+        <source>GPT-SoVITS pretrained models folder</source>
+        <translation>GPT-SoVITS 预训练模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="137"/>
+        <source>Optional: the GPT-SoVITS &apos;pretrained_models&apos; folder (HuBERT, BERT, base checkpoints). You can skip this and link it later in Settings.</source>
+        <translation>可选：GPT-SoVITS 的 &apos;pretrained_models&apos; 文件夹（HuBERT、BERT、底模）。可以先跳过，以后在设置中关联。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="141"/>
+        <source>Library folder:</source>
+        <translation>音色库文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="142"/>
+        <source>GPT-SoVITS assets:</source>
+        <translation>GPT-SoVITS 资源：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="145"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="146"/>
+        <source>Skip assets</source>
+        <translation>跳过资源</translation>
+    </message>
+</context>
+<context>
+    <name>FolderField</name>
+    <message>
+        <location filename="../dialogs.py" line="19"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+</context>
+<context>
+    <name>GlobalHotkeys</name>
+    <message>
+        <location filename="../hotkeys.py" line="75"/>
+        <source>Global hotkeys are not possible on Wayland. Bind &apos;timbrel trigger CUE&apos; in your desktop&apos;s keyboard shortcut settings instead.</source>
+        <translation>Wayland 下无法使用全局热键。请在桌面环境的键盘快捷键设置中绑定 &apos;timbrel trigger 台词名&apos;。</translation>
+    </message>
+    <message>
+        <location filename="../hotkeys.py" line="79"/>
+        <source>Global hotkeys need an X11 display (DISPLAY is not set).</source>
+        <translation>全局热键需要 X11 显示（未设置 DISPLAY）。</translation>
+    </message>
+    <message>
+        <location filename="../hotkeys.py" line="83"/>
+        <source>Global hotkeys are unavailable: pynput cannot be loaded (%1).</source>
+        <translation>无法使用全局热键：无法加载 pynput（%1）。</translation>
+    </message>
+    <message>
+        <location filename="../hotkeys.py" line="175"/>
+        <source>Global hotkeys could not be started: %1</source>
+        <translation>无法启动全局热键：%1</translation>
+    </message>
+    <message>
+        <location filename="../hotkeys.py" line="179"/>
+        <source>macOS has not allowed Timbrel to watch the keyboard: allow it under System Settings → Privacy &amp; Security → Accessibility / Input Monitoring.</source>
+        <translation>macOS 尚未允许 Timbrel 监听键盘：请在“系统设置 → 隐私与安全性 → 辅助功能 / 输入监控”中允许。</translation>
+    </message>
+</context>
+<context>
+    <name>GridView</name>
+    <message>
+        <location filename="../views/grid.py" line="30"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="39"/>
+        <source>Timbre analysis is not available in this build yet.</source>
+        <translation>此版本暂不支持音色分析。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="46"/>
+        <source>Loading the grid</source>
+        <translation>正在加载情绪网格</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="47"/>
+        <source>Could not load the emotion grid</source>
+        <translation>无法加载情绪网格</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="57"/>
+        <source>unclustered</source>
+        <translation>未聚类</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="67"/>
+        <source>No %1 clip in this cluster: import or label one.</source>
+        <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="71"/>
+        <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
+        <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="74"/>
+        <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
+        <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryView</name>
+    <message>
+        <location filename="../views/library.py" line="108"/>
+        <source>Search voices, tags, clusters…</source>
+        <translation>搜索音色、标签、簇…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="110"/>
+        <source>Import folder…</source>
+        <translation>导入文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="111"/>
+        <source>Import files…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="143"/>
+        <source>tags, separated by commas</source>
+        <translation>标签，用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="145"/>
+        <source>Tags:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="149"/>
+        <source>Waveform</source>
+        <translation>波形</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="149"/>
+        <source>Transcript</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="149"/>
+        <source>Emotion</source>
+        <translation>情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="149"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="149"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="170"/>
+        <source>Select a voice to see its clips.</source>
+        <translation>选择一个音色以查看它的片段。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="188"/>
+        <source>Your library is empty.
+Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
+        <translation>音色库是空的。
+把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="192"/>
+        <source>Import a folder…</source>
+        <translation>导入文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="210"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="261"/>
+        <source>Loading voices</source>
+        <translation>正在加载音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="266"/>
+        <source>Could not read the library</source>
+        <translation>无法读取音色库</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="308"/>
+        <source>Loading clips</source>
+        <translation>正在加载片段</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="309"/>
+        <source>Could not read the voice</source>
+        <translation>无法读取音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="324"/>
+        <source>Play this clip</source>
+        <translation>播放此片段</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="335"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="339"/>
+        <source>Emotion label (source: %1)</source>
+        <translation>情绪标签（来源：%1）</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="350"/>
+        <source>Drawing waveforms</source>
+        <translation>正在绘制波形</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="377"/>
+        <source>Saving label</source>
+        <translation>正在保存标签</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="378"/>
+        <source>Could not change the label</source>
+        <translation>无法修改标签</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="391"/>
+        <source>Saving transcript</source>
+        <translation>正在保存文本</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="392"/>
+        <source>Could not change the transcript</source>
+        <translation>无法修改文本</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="404"/>
+        <source>Saving tags</source>
+        <translation>正在保存标签</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="404"/>
+        <source>Could not save the tags</source>
+        <translation>无法保存标签</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="413"/>
+        <source>Playing</source>
+        <translation>正在播放</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="413"/>
+        <source>Could not play the clip</source>
+        <translation>无法播放片段</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="417"/>
+        <source>Import a folder of voices</source>
+        <translation>导入音色文件夹</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="423"/>
+        <source>Import audio files</source>
+        <translation>导入音频文件</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="423"/>
+        <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
+        <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="429"/>
+        <source>An import is already running.</source>
+        <translation>已有导入正在进行。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="432"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="432"/>
+        <source>Importing is not available in this build yet.</source>
+        <translation>此版本暂不支持导入。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../views/library.py" line="434"/>
+        <source>Importing %n item(s)…</source>
+        <translation>
+            <numerusform>正在导入 %n 项…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="442"/>
+        <source>Importing</source>
+        <translation>正在导入</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="450"/>
+        <source>Importing %1</source>
+        <translation>正在导入 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="455"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="460"/>
+        <source>Import finished.</source>
+        <translation>导入完成。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="467"/>
+        <source>Import failed</source>
+        <translation>导入失败</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../mainwindow.py" line="27"/>
+        <source>Timbrel</source>
+        <translation>Timbrel</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="41"/>
+        <source>Library</source>
+        <translation>音色库</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="42"/>
+        <source>Cluster map</source>
+        <translation>聚类图</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="43"/>
+        <source>Emotion grid</source>
+        <translation>情绪网格</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="44"/>
+        <source>Speak</source>
+        <translation>朗读</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="45"/>
+        <source>Soundboard</source>
+        <translation>音效板</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="46"/>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="67"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="68"/>
+        <source>Import folder…</source>
+        <translation>导入文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="72"/>
+        <source>Import files…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="76"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="81"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="85"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="91"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="92"/>
+        <location filename="../mainwindow.py" line="196"/>
+        <source>About Timbrel</source>
+        <translation>关于 Timbrel</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="122"/>
+        <source>Playing: %1</source>
+        <translation>正在播放：%1</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="190"/>
+        <source>Switching output</source>
+        <translation>正在切换输出</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="197"/>
+        <source>Timbrel %1
+Hundreds of cloned voices on one GPU.</source>
+        <translation>Timbrel %1
+一张显卡，几百个克隆音色。</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorView</name>
+    <message>
+        <location filename="../views/monitor.py" line="28"/>
+        <source>Apply budget</source>
+        <translation>应用预算</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="30"/>
+        <source>%v of %m MB</source>
+        <translation>%v / %m MB</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="38"/>
+        <source>The GPU runtime is not available in this build yet.</source>
+        <translation>此版本暂不支持 GPU 运行时。</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="43"/>
+        <source>VRAM budget:</source>
+        <translation>显存预算：</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="48"/>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="49"/>
+        <source>In use:</source>
+        <translation>已用：</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="50"/>
+        <source>Prefetch:</source>
+        <translation>预取：</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="51"/>
+        <source>Queue:</source>
+        <translation>队列：</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="52"/>
+        <source>Resident bases</source>
+        <translation>常驻底模</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="54"/>
+        <source>Swap log</source>
+        <translation>换入日志</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="74"/>
+        <source>Reading the runtime</source>
+        <translation>正在读取运行时</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="75"/>
+        <source>Could not read the runtime</source>
+        <translation>无法读取运行时</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="85"/>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="86"/>
+        <location filename="../views/monitor.py" line="133"/>
+        <source>empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="100"/>
+        <source>Changing the VRAM budget</source>
+        <translation>正在修改显存预算</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="101"/>
+        <source>Could not change the VRAM budget</source>
+        <translation>无法修改显存预算</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="104"/>
+        <source>budget set to %1 MB</source>
+        <translation>预算已设为 %1 MB</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="119"/>
+        <source>loaded %1 (%2 MB, %3 s, %4)%5</source>
+        <translation>已加载 %1（%2 MB，%3 秒，%4）%5</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="124"/>
+        <source>; evicted %1</source>
+        <translation>；已换出 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="127"/>
+        <source>hit</source>
+        <translation>命中</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="127"/>
+        <source>miss</source>
+        <translation>未命中</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="127"/>
+        <source>staging</source>
+        <translation>暂存中</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="129"/>
+        <source>prefetch %1: %2</source>
+        <translation>预取 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="44"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="45"/>
+        <source>Library folder</source>
+        <translation>音色库文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="46"/>
+        <source>GPT-SoVITS pretrained models folder</source>
+        <translation>GPT-SoVITS 预训练模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="53"/>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="57"/>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="61"/>
+        <source>Enable global hotkeys (X11, Windows, macOS)</source>
+        <translation>启用全局热键（X11、Windows、macOS）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="64"/>
+        <source>Library folder:</source>
+        <translation>音色库文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="65"/>
+        <source>GPT-SoVITS assets:</source>
+        <translation>GPT-SoVITS 资源：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="66"/>
+        <source>VRAM limit:</source>
+        <translation>显存上限：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="67"/>
+        <source>Audio output:</source>
+        <translation>音频输出：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="69"/>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="70"/>
+        <source>Hotkeys:</source>
+        <translation>热键：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="71"/>
+        <source>A new library folder or language takes effect the next time Timbrel starts.</source>
+        <translation>新的音色库文件夹或语言在下次启动 Timbrel 时生效。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="81"/>
+        <source>Listing audio outputs</source>
+        <translation>正在列出音频输出</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="99"/>
+        <source>%1 (not connected)</source>
+        <translation>%1（未连接）</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../dialogs.py" line="102"/>
+        <source>%n output device(s) found.</source>
+        <translation>
+            <numerusform>找到 %n 个输出设备。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SpeakView</name>
+    <message>
+        <location filename="../views/speak.py" line="27"/>
+        <source>Type what the voice should say…</source>
+        <translation>输入要朗读的文字…</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="31"/>
+        <source>(voice default)</source>
+        <translation>（音色默认）</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="36"/>
+        <source>Voice:</source>
+        <translation>音色：</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="37"/>
+        <source>Emotion:</source>
+        <translation>情绪：</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="38"/>
+        <source>Speak</source>
+        <translation>朗读</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="40"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="42"/>
+        <source>Save as WAV…</source>
+        <translation>另存为 WAV…</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="50"/>
+        <source>Speech synthesis is not available in this build yet.</source>
+        <translation>此版本暂不支持语音合成。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="68"/>
+        <source>Loading voices</source>
+        <translation>正在加载音色</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="89"/>
+        <location filename="../views/speak.py" line="160"/>
+        <source>Choose a voice and type some text first.</source>
+        <translation>请先选择音色并输入文字。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="95"/>
+        <source>Speaking…</source>
+        <translation>正在朗读…</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="117"/>
+        <source>Speaking</source>
+        <translation>正在朗读</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="130"/>
+        <source>Spoke %1 s.</source>
+        <translation>已朗读 %1 秒。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="132"/>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="140"/>
+        <source>Could not speak</source>
+        <translation>无法朗读</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="153"/>
+        <source>Save speech as WAV</source>
+        <translation>将语音保存为 WAV</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="153"/>
+        <source>WAV audio (*.wav)</source>
+        <translation>WAV 音频 (*.wav)</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="188"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="189"/>
+        <source>Saving WAV</source>
+        <translation>正在保存 WAV</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="190"/>
+        <source>Could not save the WAV file</source>
+        <translation>无法保存 WAV 文件</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="193"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceModel</name>
+    <message>
+        <location filename="../views/library.py" line="28"/>
+        <source>Voice</source>
+        <translation>音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="28"/>
+        <source>Clips</source>
+        <translation>片段</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="28"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="28"/>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="28"/>
+        <source>Cluster</source>
+        <translation>簇</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="29"/>
+        <source>Emotions</source>
+        <translation>情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="68"/>
+        <source>Has: %1
+Missing: %2</source>
+        <translation>已有：%1
+缺少：%2</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,225 @@
+"""App shell: lazy imports, start-up, translations, settings and first-run dialogs, plain `timbrel`, tasks, IPC."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+
+from conftest import wait_idle
+
+
+def test_importing_the_desktop_does_not_import_heavy_modules():
+    code = ("import sys, desktop.app, desktop.mainwindow; "
+            "heavy = [m for m in ('torch', 'sounddevice', 'pynput', 'sklearn', 'transformers') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_window_starts_without_importing_torch(tmp_path):
+    """Open the real main window offscreen (as `timbrel` does) and report when it is shown."""
+    code = f"""
+import os, sys
+from PySide6.QtCore import QTimer
+from desktop.app import create_application, open_window
+from engine.api import Engine
+app, settings = create_application()
+engine = Engine(library={str(tmp_path / 'lib')!r}, settings=settings)
+window, server = open_window(engine)
+def done():
+    print('torch' in sys.modules, window.isVisible(), flush=True)
+    app.quit()
+QTimer.singleShot(0, done)
+app.exec()
+server.close(); window.shutdown(); engine.close()
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TIMBREL_STARTUP_REPORT": "1",
+           "TIMBREL_SOCKET": f"timbrel-start-{os.getpid()}"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.split()
+    assert "TIMBREL_WINDOW_SHOWN" in lines
+    assert float(lines[lines.index("TIMBREL_WINDOW_SHOWN") + 1]) > 0
+    assert out.stdout.strip().endswith("False True")   # torch not imported, window visible
+
+
+def test_chinese_translation_is_used(qtbot, app_engine):
+    from desktop import i18n
+    from desktop.mainwindow import MainWindow
+
+    app = QCoreApplication.instance()
+    assert i18n.install(app, "zh_CN") == "zh_CN"
+    try:
+        win = MainWindow(app_engine, show_errors=False)
+        try:
+            tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+            assert tabs == ["音色库", "聚类图", "情绪网格", "朗读", "音效板", "引擎"]
+            assert win.library_view.search.placeholderText() == "搜索音色、标签、簇…"
+            from desktop.views.library import emotion_label
+
+            assert emotion_label("happy") == "开心"
+            shots = os.environ.get("TIMBREL_SCREENSHOTS")
+            if shots:
+                win.start()
+                wait_idle(qtbot, win)
+                os.makedirs(shots, exist_ok=True)
+                win.grab().save(os.path.join(shots, "07-library-zh_CN.png"))
+        finally:
+            win.shutdown()
+            win.deleteLater()
+    finally:
+        i18n.install(app, "en")
+    assert QCoreApplication.translate("MainWindow", "Library") == "Library"
+
+
+def test_every_string_is_translated_into_chinese():
+    from desktop.i18n.build import HERE, untranslated
+
+    assert untranslated(HERE / "timbrel_zh_CN.ts") == []
+    assert (HERE / "timbrel_zh_CN.qm").stat().st_size > 1000
+
+
+def test_settings_dialog_persists(qtbot, window, tmp_path):
+    d = window.open_settings()
+    wait_idle(qtbot, window)      # the output device list arrives from a worker
+    assert d.output.count() >= 1
+    d.assets.edit.setText(str(tmp_path / "pretrained"))
+    d.vram.setValue(3072)
+    d.language.setCurrentIndex(d.language.findData("zh_CN"))
+    d.global_hotkeys.setChecked(False)
+    with qtbot.waitSignal(d.applied) as blocker:
+        d.save_and_close()
+    changed = blocker.args[0]
+    assert changed["runtime.vram_limit_mb"] == 3072 and changed["ui.language"] == "zh_CN"
+    from engine.settings import Settings
+
+    s = Settings()           # a fresh read from disk
+    assert s.get("assets.gptsovits_path") == str(tmp_path / "pretrained")
+    assert s.get("runtime.vram_limit_mb") == 3072
+    assert s.get("ui.language") == "zh_CN" and s.get("ui.global_hotkeys") is False
+    assert "library.path" not in changed    # unchanged values are not written
+    wait_idle(qtbot, window)
+    assert window.cues_view.global_enabled is False
+    assert window.monitor_view.budget.value() == 3072
+
+
+def test_first_run_dialog_sets_library_and_skips_assets(qtbot, tmp_path):
+    from desktop.dialogs import FirstRunDialog
+    from engine.settings import Settings
+
+    s = Settings()
+    d = FirstRunDialog(s, tmp_path / "default-lib")
+    qtbot.addWidget(d)
+    assert d.library.value() == str(tmp_path / "default-lib")
+    d.library.edit.setText(str(tmp_path / "my-voices"))
+    d.assets.edit.setText("/somewhere")
+    qtbot.mouseClick(d.skip_button, Qt.MouseButton.LeftButton)
+    assert d.result() == 1
+    fresh = Settings()
+    assert fresh.get("library.path") == str(tmp_path / "my-voices")
+    assert fresh.get("assets.gptsovits_path") is None
+    assert fresh.get("ui.first_run_done") is True
+
+
+def test_plain_timbrel_without_a_display_prints_help_and_why():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-m", "engine"], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0
+    assert "usage: timbrel" in out.stdout and "trigger" in out.stdout
+    assert "no graphical display" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "engine", "app"], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 1 and "cannot open" in out.stderr
+
+
+def test_tasks_deliver_on_the_gui_thread_and_report_errors(qtbot):
+    from desktop.tasks import TaskRunner
+    from engine.errors import InvalidInput
+
+    runner = TaskRunner()
+    try:
+        seen = []
+        gui = threading.get_ident()
+
+        def work(task):
+            for i in range(5):
+                task.progress(i + 1, 5, f"step {i}")
+            return threading.get_ident()
+
+        t = runner.submit(work, pool="io", on_done=lambda r: seen.append(("done", r, threading.get_ident())),
+                          on_progress=lambda d, n, txt: seen.append(("progress", d, threading.get_ident())))
+        qtbot.waitUntil(lambda: t.state == "done")
+        assert [x[1] for x in seen if x[0] == "progress"] == [1, 2, 3, 4, 5]
+        assert all(x[2] == gui for x in seen)                 # callbacks ran on the GUI thread
+        assert seen[-1][0] == "done" and seen[-1][1] != gui    # the work did not
+        errors = []
+
+        def fail(task):
+            raise InvalidInput("bad", hint="do better")
+
+        t2 = runner.submit(fail, on_error=errors.append)
+        qtbot.waitUntil(lambda: t2.state == "failed")
+        from desktop.tasks import describe_error
+
+        assert describe_error(errors[0]) == "bad\ndo better"
+    finally:
+        runner.shutdown()
+
+
+def test_hotkey_notation_and_support_reasons(monkeypatch):
+    from desktop.hotkeys import global_hotkey_support, to_pynput
+
+    assert to_pynput("Ctrl+Alt+H") == "<ctrl>+<alt>+h"
+    assert to_pynput("Meta+Shift+F9") == "<cmd>+<shift>+<f9>"
+    assert to_pynput("Ctrl+PgUp") == "<ctrl>+<page_up>"
+    for bad in ("Ctrl+Alt", "Ctrl+K, Ctrl+L", "Ctrl+Foo", ""):
+        with pytest.raises(ValueError):
+            to_pynput(bad)
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+        monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+        ok, reason = global_hotkey_support()
+        assert not ok and "Wayland" in reason and "timbrel trigger" in reason
+        monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+        monkeypatch.delenv("WAYLAND_DISPLAY")
+        monkeypatch.delenv("DISPLAY", raising=False)
+        ok, reason = global_hotkey_support()
+        assert not ok and "DISPLAY" in reason
+
+
+def test_soundboard_says_why_global_hotkeys_are_unavailable(qtbot, window, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    window.engine.library.create_voice("Alice")
+    window.engine.cues.add("hi", "Alice", "Hello", hotkey="Ctrl+Alt+H")
+    with qtbot.waitSignal(window.cues_view.cuesLoaded, timeout=60_000):
+        window.start()
+    text = window.cues_view.hotkey_state.text()
+    assert "unavailable" in text and "timbrel trigger" in text
+    assert not window.cues_view.hotkeys.active
+
+
+def test_ipc_server_answers_ping_and_rejects_garbage(qtbot, monkeypatch):
+    from desktop.ipc import InstanceServer
+
+    name = f"timbrel-ipc-{os.getpid()}"
+    got = []
+    server = InstanceServer(lambda msg: (got.append(msg), {"ok": True, "message": "yes"})[1], name=name)
+    assert server.listen()
+    try:
+        code = (f"import json; from desktop import ipc; print(json.dumps([ipc.send({{'cmd': 'ping'}}, {name!r}), "
+                f"ipc.send({{'cmd': 'trigger', 'cue': '你好'}}, {name!r})]))")
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=60_000)
+        out, err = proc.communicate()
+        import json
+
+        ping, trig = json.loads(out)
+        assert ping["ok"] and ping["pid"] == os.getpid()
+        assert trig == {"ok": True, "message": "yes"}
+        assert got == [{"cmd": "trigger", "cue": "你好"}]
+    finally:
+        server.close()
