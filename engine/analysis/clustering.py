@@ -52,28 +52,6 @@ def _relabel(labels: np.ndarray) -> np.ndarray:
     return np.array([seen.setdefault(int(l), len(seen)) for l in labels], dtype=int)
 
 
-def clip_silhouette(clip_voice_dist: np.ndarray, clip_voice: np.ndarray, voice_counts: np.ndarray,
-                    voice_labels: np.ndarray) -> float:
-    """Mean silhouette of the clips when each voice's clips take ``voice_labels[voice]``.
-
-    ``clip_voice_dist[i, v]`` is the sum of cosine distances from clip i to the clips of voice v.
-    """
-    k = int(voice_labels.max()) + 1
-    onehot = np.zeros((len(voice_labels), k))
-    onehot[np.arange(len(voice_labels)), voice_labels] = 1.0
-    sums = clip_voice_dist @ onehot                 # (clips, groups)
-    counts = voice_counts @ onehot                  # (groups,)
-    own = voice_labels[clip_voice]
-    rows = np.arange(len(clip_voice))
-    own_n = counts[own] - 1
-    a = np.where(own_n > 0, sums[rows, own] / np.maximum(own_n, 1), 0.0)
-    means = sums / np.maximum(counts, 1)
-    means[rows, own] = np.inf
-    b = means.min(axis=1)
-    s = np.where(own_n > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
-    return float(s.mean())
-
-
 def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, threshold: float | None = None,
                  family_similarity: float = 0.85) -> Grouping:
     """Group voices given each voice's clip embeddings (list of (n_i, dim) arrays)."""
@@ -98,24 +76,56 @@ def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, thresho
     sims = means @ means.T
     if sims.min() >= family_similarity:
         return Grouping(np.zeros(n, dtype=int), "single")
-    clips = normalize_rows(np.concatenate(voice_clips))
+    labels, scores = _best_cut(z, voice_clips)
+    return Grouping(labels, "auto", scores)
+
+
+def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray]) -> tuple[np.ndarray, dict[int, float]]:
+    """Walk the dendrogram's merges from n groups down to 2 and keep the cut whose clips have the best
+    silhouette. Clip-to-group distance sums are merged column by column (active groups kept as the first
+    columns), so each step costs O(clips x groups) and no clips x clips matrix is ever built."""
+    n = len(voice_clips)
+    clips = normalize_rows(np.concatenate(voice_clips)).astype(np.float32)
     clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
-    voice_counts = np.array([len(c) for c in voice_clips], dtype=float)
-    dist = np.clip(1.0 - clips @ clips.T, 0.0, 2.0)
-    onehot = np.zeros((len(clips), n))
-    onehot[np.arange(len(clips)), clip_voice] = 1.0
-    clip_voice_dist = dist @ onehot
+    counts = np.array([len(c) for c in voice_clips], dtype=np.float32)
+    # sum over a voice's clips y of (1 - x.y) = n_v - x . (sum of y)
+    voice_sums = np.stack([normalize_rows(c).sum(axis=0) for c in voice_clips]).astype(np.float32)
+    sums = np.ascontiguousarray(counts[None, :] - clips @ voice_sums.T)   # (clips, groups)
+    col_of_voice = np.arange(n)          # voice -> column of its group
+    node_col = {i: i for i in range(n)}  # dendrogram node -> column
+    col_node = list(range(n))            # column -> dendrogram node
+    rows = np.arange(len(clips))
     scores: dict[int, float] = {}
-    best_k, best_s, best_labels = 1, -np.inf, np.zeros(n, dtype=int)
-    for cand in range(2, n + 1):
-        labels = _relabel(fcluster(z, cand, "maxclust") - 1)
-        if labels.max() + 1 != cand:
-            continue  # ties in the dendrogram: this k is not reachable
-        s = clip_silhouette(clip_voice_dist, clip_voice, voice_counts, labels)
-        scores[cand] = round(s, 4)
-        if s > best_s + 1e-9:
-            best_k, best_s, best_labels = cand, s, labels
-    return Grouping(best_labels, "auto", scores)
+    best = (-np.inf, col_of_voice.copy())
+    k = n
+    for step, (i, j, _, _) in enumerate(z):
+        own = col_of_voice[clip_voice]
+        own_n = counts[own] - 1
+        a = np.where(own_n > 0, sums[rows, own] / np.maximum(own_n, 1), 0.0)
+        means = sums[:, :k] / np.maximum(counts[:k], 1)
+        means[rows, own] = np.inf
+        b = means.min(axis=1)
+        s = float(np.where(own_n > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0).mean())
+        scores[k] = round(s, 4)
+        if s > best[0] + 1e-9:
+            best = (s, col_of_voice.copy())
+        # merge node j into node i, then move the last active column into j's place
+        ci, cj = node_col.pop(int(i)), node_col.pop(int(j))
+        sums[:, ci] += sums[:, cj]
+        counts[ci] += counts[cj]
+        col_of_voice[col_of_voice == cj] = ci
+        last = k - 1
+        if cj != last:
+            sums[:, cj] = sums[:, last]
+            counts[cj] = counts[last]
+            col_of_voice[col_of_voice == last] = cj
+            moved = col_node[last]
+            node_col[moved] = cj
+            col_node[cj] = moved
+        node_col[n + step] = ci if ci != last else cj
+        col_node[node_col[n + step]] = n + step
+        k -= 1
+    return _relabel(best[1]), scores
 
 
 def enforce_cap(means: np.ndarray, labels: np.ndarray, cap: int) -> np.ndarray:
