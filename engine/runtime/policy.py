@@ -17,18 +17,22 @@ Rules (``SchedulerPolicy``):
    ``hold`` is ``hold_s`` for batch and ``interactive_hold_s`` for interactive work.
 4. Otherwise the base whose head request is **oldest** goes next.
 
-Latency bound (checked by the property tests): a request ``r`` is overtaken by a later
-request of another base only inside a hold window, each base with a request older than
-``r`` gets at most one turn before ``r``'s base, and a turn outlasts its window by at most
-one request. So ``r`` waits at most
+Latency bound (checked by the property tests on random streams). Let ``O(r)`` be the requests
+older than ``r`` with the same or a higher priority that are still waiting when ``r`` arrives,
+``S_run`` what is left of the request running then (a running request is never preempted),
+``H`` the larger hold, ``S_max`` the longest service time and ``T_swap`` the longest swap.
+Every base *turn* (a stretch of requests of one base) that starts before ``r`` starts with a
+request from ``O(r)`` (the oldest head wins once a hold ends), so at most ``|O(r)| + 1`` turns
+precede ``r``'s; inside a turn, requests newer than ``r`` only start during the hold window, so
+each turn adds at most ``H + S_max`` of newer work and one swap. Hence
 
-    W(r) ≤ S_run + Σ_{q older than r, same or higher priority, still waiting} (S_q + T_swap)
-              + (G + 1) · (H + S_max + T_swap)
+    W(r) ≤ S_run + Σ_{q ∈ O(r)} S_q + (|O(r)| + 1) · (H + S_max + T_swap) + T_swap.
 
-where ``S_run`` is what is left of the request running when ``r`` arrives, ``G`` the
-number of other bases with requests older than ``r`` at that time, ``H`` the hold for
-``r``'s priority, ``S_max`` the longest service time and ``T_swap`` the longest swap.
-Interactive requests never count batch requests in the sum.
+Interactive requests never count batch requests in ``O(r)``. A batch request can also be
+overtaken by interactive requests arriving while it waits (strict priority); each of those adds
+its own service time and one more turn to the bound. In the common case (one or two requests
+per other base ahead of ``r``) this is ``S_run + (G + 1)·(H + S_max + T_swap)`` beyond the FCFS work
+ahead, with ``G`` the number of other bases that have older requests.
 
 ``FcfsPolicy`` is the baseline: one global first-come-first-served queue, no priorities.
 """

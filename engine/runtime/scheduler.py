@@ -255,6 +255,10 @@ class Scheduler:
                 self.budget.release(ws_reserved, "workspace")
             if lease is not None:
                 lease.release()
+            if self.budget.target < self.budget.limit:  # a lowered VRAM limit waited for this request
+                with self._cond:
+                    dist = self.policy.distance_fn(self.clock.now())
+                self.pool.shrink(dist)
 
     def _finish(self, work: Work, state: str, error, wait_s: float, service_s: float) -> None:
         work.handle._end(state, error, service_s)

@@ -183,10 +183,11 @@ def test_set_vram_limit_while_running_is_applied_after(rt):
     assert out["pending"] is True and "idle" not in rt.pool.resident()
     be.gate.set()
     h.result(timeout=30)
-    rt.pool.shrink()
-    assert rt.budget.limit == rt.budget.target and rt.budget.used <= rt.budget.limit
-    st = rt.status()
-    assert st["budget"]["limit_bytes"] == int(0.1 * MB)
+    deadline = time.monotonic() + 30              # the worker applies the limit right after the request
+    while rt.budget.limit != rt.budget.target and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert rt.budget.limit == rt.budget.target and rt.pool.resident() == [] and rt.budget.used <= rt.budget.limit
+    assert rt.status()["budget"]["limit_bytes"] == int(0.1 * MB)
 
 
 def test_hint_prefetch_stages_and_loads_ahead(rt):
