@@ -246,7 +246,8 @@ def cmd_doctor(args, ctx: Context) -> int:
     ctx.emit(rep.to_dict(), text)
     if not rep.ok:
         ctx.info(f"timbrel: the library has {len(rep.problems)} problem(s); see above. "
-                 "Missing or damaged clips need their voice re-imported or the library restored from a backup.")
+                 "Re-import the files (or pack) the damaged or missing clips came from: that replaces them; "
+                 "otherwise restore the library from a backup.")
         return 1
     return 0
 

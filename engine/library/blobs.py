@@ -89,6 +89,12 @@ class BlobStore:
                 pass
             raise storage_error(exc, Path(src)) from exc
 
+    def rewrite(self, sha: str, data: bytes) -> None:
+        """Replace a damaged blob with good bytes (they must hash to ``sha``)."""
+        if sha256_bytes(data) != sha:
+            raise StorageError(f"Refusing to store data under blob {sha[:12]}: it has another hash.")
+        self._write(sha, lambda f: f.write(data))
+
     def _write(self, sha: str, writer) -> None:
         self.ensure()
         dest = self.path(sha)

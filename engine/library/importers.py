@@ -17,7 +17,8 @@ How a problem is handled (the unit of work is one voice):
   :class:`ImportFailed` carrying the report so far.
 * **Duplicates** — a clip whose audio the voice already has (same blob, or the same
   decoded samples per the FLAC MD5) is *skipped-duplicate*; blobs are content-addressed,
-  so the same audio in another voice is stored once.
+  so the same audio in another voice is stored once. A stored copy found damaged on the
+  way is replaced (re-importing a file is how a ``doctor`` "damaged blob" is repaired).
 
 Progress: ``import.progress`` events (``done``, ``total``, ``path``) on ``engine.events``
 after each file or list line, and ``progress(done, total, path)`` when given.
@@ -242,6 +243,8 @@ class Importer:
                     )
                     result.clips.append(cr)
                     if sha in known_shas or (clip.audio_md5 and clip.audio_md5 in known_md5):
+                        if sha in known_shas and staged.heal(sha, clip.flac):
+                            result.warnings.append(f"the stored copy of clip {sha[:12]} was damaged and has been replaced")
                         continue
                     known_shas.add(sha)
                     if clip.audio_md5:

@@ -28,10 +28,19 @@ class StagedBlobs:
         sha = sha or sha256_bytes(data)
         self.journal.record(sha)
         if self.library.blobs.exists(sha):
+            self.heal(sha, data)
             return sha, 0
         self.library.blobs.put_bytes(data)
         self.journal.mark_new(sha)
         return sha, len(data)
+
+    def heal(self, sha: str, data: bytes) -> bool:
+        """If the stored copy of ``data`` is damaged, replace it (re-importing a file repairs its blob)."""
+        blobs = self.library.blobs
+        if blobs.exists(sha) and not blobs.verify(sha):
+            blobs.rewrite(sha, data)
+            return True
+        return False
 
     def ensure(self, sha: str, data: bytes) -> None:
         """Inside the commit transaction: store the blob again if a concurrent clean-up took it."""

@@ -222,3 +222,15 @@ def test_library_modules_do_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(REPO), env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def test_reimporting_the_source_repairs_a_damaged_blob(lib_engine, corpus):
+    lib = lib_engine.library
+    clip = lib.voice("Pc").clips[0]
+    path = lib.clip_path(clip)
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes()[:-100] + b"\0" * 100)
+    assert [f.kind for f in doctor.check(lib).problems] == ["corrupt-blob"]
+    report = lib_engine.importer.import_paths([corpus / "clips" / "it_festival_pc" / "01.flac"], voice="Pc")
+    assert report.duplicates == 1 and any("replaced" in w for w in report.files[0].warnings)
+    assert doctor.check(lib).clean
