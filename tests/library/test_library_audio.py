@@ -217,7 +217,7 @@ def test_flac_md5_reads_streaminfo():
 
 def test_a_forced_cut_leaves_enough_for_the_next_clip(tmp_path):
     # 12 s of unbroken speech: the cut must leave >= 3 s after it, so nothing is dropped
-    x = synth_speech(12.0, 16000, seed=7)
+    x = synth_speech(12.0, 16000, seed=6)  # its quietest point overall lies 2.4 s before the end
     p = ingest.prepare(write(tmp_path / "twelve.wav", x, 16000))
     assert len(p.clips) == 2
     assert all(MIN_CLIP_S <= c.duration <= MAX_CLIP_S for c in p.clips)
