@@ -87,8 +87,8 @@ def test_chinese_numbers_dates_units():
     assert zh_numbers.cardinal(100200) == "十万零二百"
     assert zh_numbers.cardinal(20000001) == "两千万零一".replace("两", "二")
     assert zh_numbers.decimal("-3.14") == "负三点一四"
-    assert zh_normalize.normalize("2024年3月5日14:30") == "二零二四年三月五日十四点三十分"
-    assert zh_normalize.normalize("涨了50%，气温-3.5℃") == "涨了百分之五十,气温零下三点五摄氏度"
+    assert zh_normalize.normalize("2024年3月5日14:30") == "二零二四年三月五日十四点半"
+    assert zh_normalize.normalize("涨了50%，气温-3.5℃") == "涨了百分之五十,气温零下三点五度"
     assert zh_normalize.normalize("3/4的人跑了5km") == "四分之三的人跑了五千米"
     assert zh_normalize.normalize("电话13812345678") == "电话幺三八幺二三四五六七八"
     assert zh_normalize.normalize("共１０２４元……") == "共一千零二十四元…"
@@ -213,3 +213,20 @@ def test_bert_folder_missing_is_plain_error(tmp_path):
     with pytest.raises(MissingAsset) as err:
         BertFeaturizer(tmp_path / "nothing")
     assert "assets link" in err.value.hint
+
+
+def test_chinese_matches_upstream_reference_outputs():
+    """43 sentences (polyphones, sandhi, erhua, numbers, dates, units) against upstream's own output."""
+    import json
+    from pathlib import Path
+
+    from engine.backends.gptsovits.text import zh_g2p
+
+    data = json.loads((Path(__file__).parent / "data" / "zh_upstream_parity.json").read_text("utf-8"))
+    assert len(data["cases"]) == 43
+    for case in data["cases"]:
+        norm = zh_normalize.normalize(case["text"])
+        assert norm == case["norm"], case["text"]
+        phones, word2ph = zh_g2p.g2p(norm)
+        assert phones == case["phones"], case["text"]
+        assert word2ph == case["word2ph"], case["text"]
