@@ -114,7 +114,8 @@ class SettingsDialog(QDialog):
         for key, value in self.values().items():
             current = str(self.ctx.engine.library_path) if key == "library.path" else s.get(key)
             if value != current:
-                s.set(key, value)
+                if key != "assets.gptsovits_path":   # the main window links (verifies) the assets folder
+                    s.set(key, value)
                 changed[key] = value
         self.applied.emit(changed)
         self.accept()

@@ -19,6 +19,7 @@ from .views.speak import SpeakView
 
 class MainWindow(QMainWindow):
     cueTriggered = Signal(str)
+    assetsChecked = Signal(object)     # engine.assets status (or None after unlinking)
 
     def __init__(self, engine, parent: QWidget | None = None, *, show_errors: bool = True) -> None:
         super().__init__(parent)
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.library_view.refresh()
         self.speak_view.refresh_voices()
         self.cues_view.refresh()
+        self.check_assets()
         self._tab_changed(self.tabs.currentIndex())
 
     def _tab_changed(self, index: int) -> None:
@@ -181,6 +183,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _settings_applied(self, changed: dict) -> None:
+        if "assets.gptsovits_path" in changed:
+            self.link_assets(changed["assets.gptsovits_path"])
         if "ui.global_hotkeys" in changed:
             self.cues_view.set_global_hotkeys(bool(changed["ui.global_hotkeys"]))
         if "runtime.vram_limit_mb" in changed:
@@ -191,6 +195,43 @@ class MainWindow(QMainWindow):
             device = changed["playback.device"]
             self.ctx.run(lambda t: self.ctx.part("playback").set_device(device), label=self.tr("Switching output"),
                          pool="io", on_done=lambda reason: reason and self.ctx.status.emit(reason))
+
+    def link_assets(self, path: str | None) -> None:
+        """Verify and link a GPT-SoVITS pretrained_models folder (or unlink with None), on a worker."""
+        if not self.ctx.available("assets"):
+            return
+
+        def work(task):
+            assets = self.ctx.part("assets")
+            if not path:
+                assets.unlink()
+                return None
+            return assets.link(path)
+
+        self.ctx.run(work, label=self.tr("Checking the GPT-SoVITS assets"), on_done=self._assets_linked,
+                     on_error=self.ctx.report(self.tr("The GPT-SoVITS assets folder was not linked")))
+
+    def _assets_linked(self, status) -> None:
+        if status is None:
+            self.ctx.status.emit(self.tr("GPT-SoVITS assets unlinked."))
+        else:
+            self.ctx.status.emit(self.tr("GPT-SoVITS assets linked: %1").replace("%1", str(status.root)))
+        self.assetsChecked.emit(status)
+
+    def check_assets(self) -> None:
+        """At start: say so when a linked assets folder is unusable (missing drive, moved folder)."""
+        if not (self.ctx.available("assets") and self.engine.settings.get("assets.gptsovits_path")):
+            return
+
+        def done(status) -> None:
+            if not status.ready:
+                bad = [i.name for i in status.items if i.required and not i.ok]
+                self.ctx.status.emit(self.tr("The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices "
+                                             "cannot speak until this is fixed in Settings.").replace("%1", ", ".join(bad)))
+            self.assetsChecked.emit(status)
+
+        self.ctx.run(lambda t: self.ctx.part("assets").status(), label=self.tr("Checking the GPT-SoVITS assets"),
+                     pool="io", on_done=done)
 
     def about(self) -> None:
         from engine import __version__

@@ -264,47 +264,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="491"/>
+        <location filename="../views/library.py" line="512"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="492"/>
+        <location filename="../views/library.py" line="513"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="493"/>
+        <location filename="../views/library.py" line="514"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="494"/>
+        <location filename="../views/library.py" line="515"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="495"/>
+        <location filename="../views/library.py" line="516"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="496"/>
+        <location filename="../views/library.py" line="517"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="497"/>
+        <location filename="../views/library.py" line="518"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="498"/>
+        <location filename="../views/library.py" line="519"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="499"/>
+        <location filename="../views/library.py" line="520"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -312,47 +312,47 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../dialogs.py" line="129"/>
+        <location filename="../dialogs.py" line="130"/>
         <source>Welcome to Timbrel</source>
         <translation>欢迎使用 Timbrel</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="130"/>
+        <location filename="../dialogs.py" line="131"/>
         <source>&lt;h3&gt;Welcome to Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel keeps your cloned voices in a library folder. Voices with a similar timbre share one GPT-SoVITS base, so hundreds of voices fit on one GPU.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;欢迎使用 Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel 把你克隆的音色保存在一个音色库文件夹中。音色相近的声音共享同一个 GPT-SoVITS 底模，所以一张显卡就能放下几百个音色。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="135"/>
+        <location filename="../dialogs.py" line="136"/>
         <source>Library folder</source>
         <translation>音色库文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="136"/>
+        <location filename="../dialogs.py" line="137"/>
         <source>GPT-SoVITS pretrained models folder</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="137"/>
+        <location filename="../dialogs.py" line="138"/>
         <source>Optional: the GPT-SoVITS &apos;pretrained_models&apos; folder (HuBERT, BERT, base checkpoints). You can skip this and link it later in Settings.</source>
         <translation>可选：GPT-SoVITS 的 &apos;pretrained_models&apos; 文件夹（HuBERT、BERT、底模）。可以先跳过，以后在设置中关联。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141"/>
+        <location filename="../dialogs.py" line="142"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142"/>
+        <location filename="../dialogs.py" line="143"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="145"/>
+        <location filename="../dialogs.py" line="146"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="146"/>
+        <location filename="../dialogs.py" line="147"/>
         <source>Skip assets</source>
         <translation>跳过资源</translation>
     </message>
@@ -506,243 +506,294 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="210"/>
+        <location filename="../views/library.py" line="193"/>
+        <source>Add the demo voices</source>
+        <translation>添加示例音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="194"/>
+        <source>Four small synthetic voices to try the app with.</source>
+        <translation>四个小型合成音色，用来试用本应用。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="213"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="261"/>
+        <location filename="../views/library.py" line="265"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="266"/>
+        <location filename="../views/library.py" line="270"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="308"/>
+        <location filename="../views/library.py" line="312"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="309"/>
+        <location filename="../views/library.py" line="313"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="324"/>
+        <location filename="../views/library.py" line="328"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="335"/>
+        <location filename="../views/library.py" line="339"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="339"/>
+        <location filename="../views/library.py" line="343"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="350"/>
+        <location filename="../views/library.py" line="354"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="377"/>
+        <location filename="../views/library.py" line="381"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="378"/>
+        <location filename="../views/library.py" line="382"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="391"/>
+        <location filename="../views/library.py" line="395"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="392"/>
+        <location filename="../views/library.py" line="396"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="404"/>
+        <location filename="../views/library.py" line="408"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="404"/>
+        <location filename="../views/library.py" line="408"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="413"/>
+        <location filename="../views/library.py" line="417"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="413"/>
+        <location filename="../views/library.py" line="417"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="417"/>
+        <location filename="../views/library.py" line="421"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="423"/>
+        <location filename="../views/library.py" line="427"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="423"/>
+        <location filename="../views/library.py" line="427"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="429"/>
+        <location filename="../views/library.py" line="433"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="432"/>
+        <location filename="../views/library.py" line="436"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="432"/>
+        <location filename="../views/library.py" line="436"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="434"/>
+        <location filename="../views/library.py" line="438"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="442"/>
+        <location filename="../views/library.py" line="446"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="450"/>
+        <location filename="../views/library.py" line="454"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="455"/>
+        <location filename="../views/library.py" line="459"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="460"/>
+        <location filename="../views/library.py" line="464"/>
         <source>Import finished.</source>
         <translation>导入完成。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="467"/>
+        <location filename="../views/library.py" line="471"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="482"/>
+        <source>Adding the demo voices</source>
+        <translation>正在添加示例音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="484"/>
+        <source>Could not add the demo voices</source>
+        <translation>无法添加示例音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="488"/>
+        <source>Demo voices added.</source>
+        <translation>示例音色已添加。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="27"/>
+        <location filename="../mainwindow.py" line="28"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="41"/>
+        <location filename="../mainwindow.py" line="42"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="42"/>
+        <location filename="../mainwindow.py" line="43"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="43"/>
+        <location filename="../mainwindow.py" line="44"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="44"/>
+        <location filename="../mainwindow.py" line="45"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="45"/>
+        <location filename="../mainwindow.py" line="46"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="46"/>
+        <location filename="../mainwindow.py" line="47"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="67"/>
+        <location filename="../mainwindow.py" line="68"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="68"/>
+        <location filename="../mainwindow.py" line="69"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="72"/>
+        <location filename="../mainwindow.py" line="73"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="76"/>
+        <location filename="../mainwindow.py" line="77"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="81"/>
+        <location filename="../mainwindow.py" line="82"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="85"/>
+        <location filename="../mainwindow.py" line="86"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="91"/>
+        <location filename="../mainwindow.py" line="92"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="92"/>
-        <location filename="../mainwindow.py" line="196"/>
+        <location filename="../mainwindow.py" line="93"/>
+        <location filename="../mainwindow.py" line="239"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="122"/>
+        <location filename="../mainwindow.py" line="124"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="190"/>
+        <location filename="../mainwindow.py" line="196"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="197"/>
+        <location filename="../mainwindow.py" line="211"/>
+        <location filename="../mainwindow.py" line="233"/>
+        <source>Checking the GPT-SoVITS assets</source>
+        <translation>正在检查 GPT-SoVITS 资源</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="212"/>
+        <source>The GPT-SoVITS assets folder was not linked</source>
+        <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="216"/>
+        <source>GPT-SoVITS assets unlinked.</source>
+        <translation>已取消关联 GPT-SoVITS 资源。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="218"/>
+        <source>GPT-SoVITS assets linked: %1</source>
+        <translation>已关联 GPT-SoVITS 资源：%1</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="229"/>
+        <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
+        <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="240"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1

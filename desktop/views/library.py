@@ -190,10 +190,13 @@ class LibraryView(QWidget):
         msg.setAlignment(Qt.AlignmentFlag.AlignCenter)
         msg.setWordWrap(True)
         self.empty_import_button = QPushButton(self.tr("Import a folder…"))
+        self.demo_button = QPushButton(self.tr("Add the demo voices"))
+        self.demo_button.setToolTip(self.tr("Four small synthetic voices to try the app with."))
         el.addWidget(msg)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.empty_import_button)
+        row.addWidget(self.demo_button)
         row.addStretch(1)
         el.addLayout(row)
         el.addStretch(2)
@@ -222,6 +225,7 @@ class LibraryView(QWidget):
         self.voices.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.import_folder_button.clicked.connect(self.choose_folder)
         self.empty_import_button.clicked.connect(self.choose_folder)
+        self.demo_button.clicked.connect(self.install_demo)
         self.import_files_button.clicked.connect(self.choose_files)
         self.import_cancel.clicked.connect(self.cancel_import)
         self.tags_edit.editingFinished.connect(self._save_tags)
@@ -467,6 +471,23 @@ class LibraryView(QWidget):
         self.ctx.report(self.tr("Import failed"))(exc)
         self.schedule_refresh()
         self.importFinished.emit(exc)
+
+    def install_demo(self) -> None:
+        def work(task):
+            from engine.demo import install_demo_library
+
+            return install_demo_library(self.ctx.engine)
+
+        self.demo_button.setEnabled(False)
+        self.ctx.run(work, label=self.tr("Adding the demo voices"), on_done=self._demo_done,
+                     on_error=lambda exc: (self.demo_button.setEnabled(True),
+                                           self.ctx.report(self.tr("Could not add the demo voices"))(exc)))
+
+    def _demo_done(self, result) -> None:
+        self.demo_button.setEnabled(True)
+        self.ctx.status.emit(self.tr("Demo voices added."))
+        self.schedule_refresh()
+        self.importFinished.emit(result)
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -96,16 +96,32 @@ def test_settings_dialog_persists(qtbot, window, tmp_path):
         d.save_and_close()
     changed = blocker.args[0]
     assert changed["runtime.vram_limit_mb"] == 3072 and changed["ui.language"] == "zh_CN"
+    wait_idle(qtbot, window)
     from engine.settings import Settings
 
     s = Settings()           # a fresh read from disk
-    assert s.get("assets.gptsovits_path") == str(tmp_path / "pretrained")
+    # the assets folder is verified before it is linked: a folder that is not there is refused, with a reason
+    assert s.get("assets.gptsovits_path") is None
+    assert window.problems and "not a folder" in window.problems[-1][1]
     assert s.get("runtime.vram_limit_mb") == 3072
     assert s.get("ui.language") == "zh_CN" and s.get("ui.global_hotkeys") is False
     assert "library.path" not in changed    # unchanged values are not written
     wait_idle(qtbot, window)
     assert window.cues_view.global_enabled is False
     assert window.monitor_view.budget.value() == 3072
+
+
+def test_empty_library_offers_the_demo_voices(qtbot, window):
+    from engine.demo import demo_voice_names
+
+    window.start()
+    wait_idle(qtbot, window)
+    lib = window.library_view
+    with qtbot.waitSignal(lib.importFinished, timeout=120_000):
+        qtbot.mouseClick(lib.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(lib.voice_names()) == sorted(demo_voice_names()), timeout=60_000)
+    assert lib.stack.currentIndex() == 1
+    assert window.problems == []
 
 
 def test_first_run_dialog_sets_library_and_skips_assets(qtbot, tmp_path):
