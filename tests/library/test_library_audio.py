@@ -222,3 +222,19 @@ def test_a_forced_cut_leaves_enough_for_the_next_clip(tmp_path):
     assert len(p.clips) == 2
     assert all(MIN_CLIP_S <= c.duration <= MAX_CLIP_S for c in p.clips)
     assert not any("dropped" in w for w in p.warnings)
+
+
+@pytest.mark.parametrize("fmt, subtype, ext", [
+    ("OGG", "VORBIS", ".ogg"), ("OGG", "OPUS", ".opus"), ("MP3", "MPEG_LAYER_III", ".mp3"),
+    ("WAV", "PCM_24", ".wav"), ("WAV", "FLOAT", ".wav"), ("AIFF", "PCM_16", ".aiff"),
+])
+def test_compressed_and_other_formats_import(tmp_path, fmt, subtype, ext):
+    if subtype not in sf.available_subtypes(fmt):
+        pytest.skip(f"this libsndfile cannot write {fmt}/{subtype}")
+    sr = 48000 if subtype == "OPUS" else 22050
+    p = tmp_path / f"speech{ext}"
+    sf.write(str(p), synth_speech(5, sr), sr, format=fmt, subtype=subtype)
+    prepared = ingest.prepare(p)
+    assert len(prepared.clips) == 1
+    assert prepared.clips[0].sample_rate == min(sr, ingest.MAX_STORED_RATE)
+    assert _decode(prepared.clips[0].flac)[0].size > 0
