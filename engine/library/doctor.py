@@ -133,7 +133,7 @@ def check(library: "Library", *, verify_hashes: bool = True, grace_s: float = DE
             add(Finding("size-mismatch", PROBLEM, f"blob {sha[:12]} is recorded as {registered[sha]} bytes but has {size}",
                         sha, str(path), users.get(sha, []), repairable=True))
         if not used and sha not in live:
-            recent = sha not in stale and now - path.stat().st_mtime < grace_s
+            recent = sha not in stale and now - _mtime(path) < grace_s
             origin = "left by an import that did not finish" if sha in stale else "not used by anything"
             add(Finding("orphan-blob", TIDY, f"blob {sha[:12]} ({size} bytes) is {origin}"
                         + (" — recent, kept until it is older than the grace period" if recent else ""),

@@ -217,7 +217,8 @@ def read_pack(path: Path) -> Pack:
         unlisted = [n for n in names if n.startswith(CLIP_DIR) and n != CLIP_DIR and n not in listed]
         if unlisted:
             raise _refuse(path, f"entry '{unlisted[0]}' is not listed in the manifest")
-        clips = [_read_clip(path, zf, entry, set(names)) for entry in manifest["clips"]]
+        present = set(names)
+        clips = [_read_clip(path, zf, entry, present) for entry in manifest["clips"]]
     v = manifest["voice"]
     return Pack(v["name"], v["language"], v["notes"], v["tags"], clips)
 
