@@ -230,3 +230,18 @@ def test_chinese_matches_upstream_reference_outputs():
         phones, word2ph = zh_g2p.g2p(norm)
         assert phones == case["phones"], case["text"]
         assert word2ph == case["word2ph"], case["text"]
+
+
+def test_japanese_matches_upstream_reference_outputs():
+    import importlib.metadata
+    import json
+    from pathlib import Path
+
+    ja = pytest.importorskip("engine.backends.gptsovits.text.ja_g2p")
+    if not ja.available():
+        pytest.skip("pyopenjtalk-plus is not installed")
+    data = json.loads((Path(__file__).parent / "data" / "ja_upstream_parity.json").read_text("utf-8"))
+    if importlib.metadata.version("pyopenjtalk-plus") != data["pyopenjtalk_plus"]:
+        pytest.skip("the reference was made with another OpenJTalk dictionary version")
+    for case in data["cases"]:
+        assert text_to_phones(case["text"], "ja").phones == case["phones"], case["text"]
