@@ -426,3 +426,32 @@ def test_sigkill_mid_import_leaves_a_consistent_library_that_doctor_tidies(engin
     # the same import now goes through
     report = engine.importer.import_paths([speaker_dir / "en_flite_awb"], voice="Doomed")
     assert report.imported == 8
+
+
+def test_doctor_repair_during_an_import_leaves_its_blobs_alone(engine, speaker_dir):
+    lib = engine.library
+    paused, resume = threading.Event(), threading.Event()
+    result = {}
+
+    def progress(done, total, path):
+        if done == 4:
+            paused.set()
+            resume.wait(30)
+
+    def worker():
+        result["report"] = engine.importer.import_paths([speaker_dir / "en_flite_awb"], voice="Busy", progress=progress)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    try:
+        assert paused.wait(60)
+        written = set(lib.blobs.iter_shas())
+        assert len(written) == 4  # stored, not yet committed
+        rep = doctor.repair(lib, grace_s=0)
+        assert rep.imports_running == 1 and set(lib.blobs.iter_shas()) == written
+    finally:
+        resume.set()
+        t.join(60)
+    assert result["report"].imported == 8
+    assert len(lib.voice("Busy").clips) == 8
+    assert doctor.check(lib).clean
