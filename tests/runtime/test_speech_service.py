@@ -150,3 +150,38 @@ def test_cli_create_tone_say_and_status(tmp_path, capsys, make_voice):
     assert "vram limit" in capsys.readouterr().out
     assert main(["--library", str(lib), "say", "Hi", "--voice", "Alice"]) == 1
     assert "--out" in capsys.readouterr().err
+
+
+def test_hint_prefetch_stages_a_library_base(tone_engine):
+    import time
+
+    from engine.backends.tone import create_tone_base
+
+    create_tone_base(tone_engine, "tone-h")
+    rt = tone_engine.runtime
+    rt.hint_prefetch(tone_engine.bases.get("tone-h"))       # a BaseRecord, as engine.cues passes it
+    deadline = time.monotonic() + 30
+    while "tone-h" not in rt.pool.resident() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "tone-h" in rt.pool.resident() and "tone-h" in rt.status()["staging"]["staged"]
+    h = tone_engine.speech.say("Hi there.", "Alice", base="tone-h", seed=1)
+    h.result(60)
+    assert rt.metrics.snapshot()["prefetch"]["hits"] == 1
+
+
+def test_runtime_reads_its_settings(tmp_path):
+    from engine.api import Engine
+    from engine.settings import Settings
+
+    s = Settings(tmp_path / "settings.json")
+    s.set("runtime.vram_limit_mb", 32)
+    s.set("runtime.pinned_pool_mb", 8)
+    s.set("runtime.hold_s", 3.5)
+    s.set("runtime.device", "cpu")
+    with Engine(library=tmp_path / "lib", settings=s) as eng:
+        st = eng.runtime.status()
+        assert st["vram_limit_mb"] == 32 and st["staging"]["capacity_bytes"] == 8 * 2**20
+        assert st["scheduler"]["hold_s"] == 3.5 and st["device"]["kind"] == "sim"
+        assert eng.runtime.set_vram_limit(16) == {"limit_mb": 16.0, "target_mb": 16.0, "pending": False}
+        with pytest.raises(InvalidInput):
+            eng.runtime.set_vram_limit(0)
