@@ -4,9 +4,10 @@ Findings come in two kinds:
 
 * **problems** — the library is damaged: the catalog fails SQLite's integrity or
   foreign-key checks, a blob something needs is missing, or its content no longer
-  hashes to its name. Nothing is guessed: these are reported with what they affect and
-  what to do. The only problem repaired is a wrong recorded blob size (when the content
-  still matches its hash).
+  hashes to its name, a clip's audio is unreadable. Nothing is guessed: these are reported
+  with what they affect and what to do. Repaired are only a wrong recorded blob size and a
+  clip row whose duration/rate disagrees with its audio (when the content still matches its
+  hash: the audio is right, the row is corrected in a new version of the voice).
 * **tidy-ups** — leftovers that are safe to remove and that ``--repair`` removes:
   unreferenced blobs (after a voice was deleted, or written by an import that was rolled
   back or killed), catalog rows of blobs whose file is gone and that nothing needs,
@@ -138,6 +139,8 @@ def check(library: "Library", *, verify_hashes: bool = True, grace_s: float = DE
             add(Finding("orphan-blob", TIDY, f"blob {sha[:12]} ({size} bytes) is {origin}"
                         + (" — recent, kept until it is older than the grace period" if recent else ""),
                         sha, str(path), repairable=not recent))
+    if verify_hashes:
+        _check_clip_audio(library, on_disk, add)
     for p in blobs.stray_temp_files():
         recent = now - _mtime(p) < grace_s
         add(Finding("temp-file", TIDY, f"temporary file {p.name} of an unfinished write"
@@ -153,6 +156,48 @@ def check(library: "Library", *, verify_hashes: bool = True, grace_s: float = DE
         "blobs": len(on_disk), "bytes": checked_bytes, "hashes_verified": int(verify_hashes),
     }
     return rep
+
+
+def _check_clip_audio(library: "Library", on_disk: set[str], add) -> None:
+    """Each clip row's sample rate and duration must be those of its FLAC."""
+    import soundfile as sf
+
+    rows = library.catalog.query(
+        "SELECT c.id, c.sha256, c.duration, c.sample_rate, v.name FROM clips c JOIN voices v ON v.id = c.voice_id")
+    for clip_id, sha, duration, rate, voice in rows:
+        if sha not in on_disk:
+            continue  # reported as missing
+        try:
+            info = sf.info(str(library.blobs.path(sha)))
+        except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+            add(Finding("unreadable-clip", PROBLEM, f"clip {clip_id} of {voice} is not readable audio ({exc})", sha,
+                        voices=[voice]))
+            continue
+        if info.samplerate != rate or abs(info.frames / info.samplerate - duration) > 0.01:
+            add(Finding("clip-metadata", PROBLEM,
+                        f"clip {clip_id} of {voice} is recorded as {duration:.2f} s at {rate} Hz but its audio is "
+                        f"{info.frames / info.samplerate:.2f} s at {info.samplerate} Hz", sha, voices=[voice],
+                        repairable=True))
+
+
+def _fix_clip_metadata(library: "Library", findings: list[Finding]) -> list[str]:
+    """Correct clip rows from their (hash-verified) audio, as one new version per voice."""
+    import soundfile as sf
+
+    done = []
+    by_voice: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_voice.setdefault(f.voices[0], []).append(f)
+    for voice, items in by_voice.items():
+        with library.edit(voice, action="repair", summary="doctor: clip durations/rates read from the audio") as ed:
+            for f in items:
+                info = sf.info(str(library.blobs.path(f.sha256)))
+                ed.conn.execute(
+                    "UPDATE clips SET duration = ?, sample_rate = ? WHERE voice_id = ? AND sha256 = ?",
+                    (round(info.frames / info.samplerate, 3), info.samplerate, ed.voice_id, f.sha256))
+                done.append(f"corrected the duration/rate of a clip of {voice}")
+            ed.changed = True
+    return done
 
 
 def _mtime(p) -> float:
@@ -173,6 +218,9 @@ def repair(library: "Library", *, grace_s: float = DEFAULT_GRACE_S) -> DoctorRep
                 size = library.blobs.size(f.sha256)
                 conn.execute("UPDATE blobs SET size = ? WHERE sha256 = ?", (size, f.sha256))
                 done.append(f"recorded the real size of blob {f.sha256[:12]} ({size} bytes)")
+    metadata = [f for f in before.findings if f.kind == "clip-metadata"]
+    if metadata:
+        done += _fix_clip_metadata(library, metadata)
     damaged_unused = [f.sha256 for f in before.findings if f.kind == "corrupt-blob" and f.severity == TIDY]
     if damaged_unused:
         res = collect(library, damaged_unused)

@@ -234,3 +234,17 @@ def test_reimporting_the_source_repairs_a_damaged_blob(lib_engine, corpus):
     report = lib_engine.importer.import_paths([corpus / "clips" / "it_festival_pc" / "01.flac"], voice="Pc")
     assert report.duplicates == 1 and any("replaced" in w for w in report.files[0].warnings)
     assert doctor.check(lib).clean
+
+
+def test_clip_rows_that_disagree_with_their_audio_are_corrected(lib_engine):
+    lib = lib_engine.library
+    clip = lib.voice("Awb").clips[1]
+    with lib.catalog.transaction() as c:
+        c.execute("UPDATE clips SET duration = 99.0, sample_rate = 44100 WHERE id = ?", (clip.id,))
+    problems = doctor.check(lib).problems
+    assert [f.kind for f in problems] == ["clip-metadata"] and problems[0].voices == ["Awb"]
+    rep = lib.check(repair=True)
+    assert rep.clean
+    fixed = lib.clip(clip.id)
+    assert fixed.sample_rate == 16000 and fixed.duration == pytest.approx(clip.duration, abs=1e-3)
+    assert lib.history("Awb")[-1].action == "repair"
