@@ -76,6 +76,13 @@ def test_output_rate_resample_and_speed(ready):
     chunks = list(eng.runtime.submit(record, req, refs).chunks())
     assert chunks and all(c.sample_rate == 24000 for c in chunks)
     assert get_backend("gptsovits").name == "gptsovits"
+    # speed: same seed → same semantic tokens; the decoder stretches them (one sentence, so the RNG stays in step)
+    slow = list(eng.runtime.submit(record, SynthesisRequest(text="你好，世界。", language="zh", seed=3), refs).chunks())
+    fast = list(eng.runtime.submit(record, SynthesisRequest(text="你好，世界。", language="zh", seed=3, speed=1.5),
+                                   refs).chunks())
+    assert len(slow) == len(fast) == 1
+    ratio = fast[0].samples.size / slow[0].samples.size
+    assert 0.55 < ratio < 0.8  # about 1 / 1.5
 
 
 def test_pro_base_uses_speaker_verification(engine, fake_pretrained, corpus, gsv_fixtures):
