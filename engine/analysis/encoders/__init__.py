@@ -51,12 +51,26 @@ def _resolve(factory: Union[str, Factory], name: str) -> Factory:
         ) from exc
 
 
+def _accepted(factory: Factory, options: dict) -> dict:
+    """The options a factory takes (a plain ``factory(device)`` still works when the service passes engine=...)."""
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return options
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return options
+    return {k: v for k, v in options.items() if k in params}
+
+
 def get_encoder(name: str | None = None, device: str | None = "cpu", **options) -> TimbreEncoder:
     """Load encoder ``name``; ``options`` (e.g. ``engine=``, ``path=``) go to its factory."""
     name = name or DEFAULT_ENCODER
     if name not in _REGISTRY:
         raise InvalidInput(f"There is no timbre encoder called '{name}'.", hint="Choose one of: " + ", ".join(available_encoders()))
-    enc = _resolve(_REGISTRY[name], name)(device=device, **options)
+    factory = _resolve(_REGISTRY[name], name)
+    enc = factory(device=device, **_accepted(factory, options))
     if not isinstance(enc, TimbreEncoder) or not enc.id or not enc.version:
         raise MissingAsset(f"The timbre encoder '{name}' did not load correctly (no id or version).")
     return enc
