@@ -258,7 +258,9 @@ class Pipeline:
                     hint="Link a GPT-SoVITS pretrained_models folder that has sv/pretrained_eres2netv2w24s4ep4.ckpt "
                     "('timbrel assets link PATH') or run 'timbrel assets download'.")
             wav = torch.from_numpy(np.array(self._audio(clip, HUBERT_RATE)))
-            arr = self.cache.put_array(clip.sha256, name, sv_embedding(self.shared.sv, wav[None])[0].numpy())
+            sv_device = next(self.shared.sv.parameters()).device
+            vec = sv_embedding(self.shared.sv, wav[None].to(sv_device))[0].float().cpu()
+            arr = self.cache.put_array(clip.sha256, name, vec.numpy())
         return torch.from_numpy(np.array(arr))[None]
 
     def _codes(self, clip: ReferenceClip):
