@@ -35,7 +35,6 @@ class BertFeaturizer:
 
     def _load(self):
         if self._model is None:
-            import torch
             from transformers import AutoModelForMaskedLM, AutoTokenizer
 
             from engine.torchutil import configure_torch
