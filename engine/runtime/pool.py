@@ -105,6 +105,7 @@ class BasePool:
         self.headroom = headroom or (lambda: 0)   # bytes prefetch must leave free (a request's workspace)
         self.clock = device.clock
         self._lock = threading.RLock()
+        self._ready = threading.Condition(self._lock)   # a slot finished loading
         self._ids = itertools.count(1)
         self.slots: list[Slot] = []
         self.evictions = 0
@@ -256,6 +257,9 @@ class BasePool:
         now = self.clock.now()
         with self._lock:
             slot = self.find(spec.key)
+            while slot is not None and slot.state == "loading":  # being prefetched: wait for its copy to be issued
+                self._ready.wait()
+                slot = self.find(spec.key)
             if slot is not None:
                 slot.leases += 1
                 slot.last_used = now
@@ -271,10 +275,12 @@ class BasePool:
             with self._lock:
                 slot.leases -= 1
                 self._evict(slot)
+                self._ready.notify_all()
             raise
         with self._lock:
             slot.handle = handle
             slot.state = "ready"
+            self._ready.notify_all()
         lease = Lease(self, slot, spec.key, True, path, staged is not None, handle, evicted)
         self._report_swap(spec.key, evicted, handle, cause, path)
         return lease
@@ -299,12 +305,17 @@ class BasePool:
             slot.base, slot.state, slot.leases, slot.last_used, slot.origin = spec.key, "loading", 1, now, "prefetch"
         try:
             handle, path = self._copy_in(slot, spec, staged)
-        finally:
+        except BaseException:
             with self._lock:
                 slot.leases -= 1
+                self._evict(slot)
+                self._ready.notify_all()
+            raise
         with self._lock:
+            slot.leases -= 1
             slot.handle = handle
             slot.state = "ready"
+            self._ready.notify_all()
         self._report_swap(spec.key, evicted, handle, "prefetch", path)
         return handle
 

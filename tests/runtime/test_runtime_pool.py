@@ -220,3 +220,33 @@ def test_tensor_source_checks_shapes():
     pool, _, _, _ = _pool(64 * KB)
     with pytest.raises(InvalidInput, match="expected float32"):
         pool.acquire(spec)
+
+
+def test_acquire_waits_for_a_prefetch_copy_in_progress():
+    import threading
+
+    gate, entered = threading.Event(), threading.Event()
+
+    class SlowDevice(SimulatedDevice):
+        def copy_async(self, dst, src, *, pinned):
+            entered.set()
+            assert gate.wait(30)
+            return super().copy_async(dst, src, pinned=pinned)
+
+    bases = make_sim_bases({"a": 10 * KB})
+    dev = SlowDevice(SimClock())
+    pool = BasePool(dev, Budget(64 * KB), staging=HostStaging(dev, 64 * KB))
+    pool.staging.stage("a", bases["a"].packed, bases["a"].source, 0.0)
+    pre = threading.Thread(target=pool.prefetch, args=(bases["a"],))
+    pre.start()
+    assert entered.wait(30)
+    got = {}
+    user = threading.Thread(target=lambda: got.setdefault("lease", pool.acquire(bases["a"])))
+    user.start()
+    user.join(0.2)
+    assert user.is_alive() and "lease" not in got      # it waits instead of reading half-copied weights
+    gate.set()
+    pre.join(30)
+    user.join(30)
+    lease = got["lease"]
+    assert lease.prefetched and _first_bytes(lease) == bases["a"].source.groups["w"]["data"][:8].tolist()
