@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
 
     from . import ipc
 
+    app, settings = create_application(argv)   # before any socket use: ipc.send would make a QCoreApplication
     if ipc.send({"cmd": "focus"}, timeout_ms=1000) is not None:
         print("Timbrel is already running; its window was brought to the front.")
         return 0
-    app, settings = create_application(argv)
 
     if not settings.get("ui.first_run_done") and library is None and not os.environ.get("TIMBREL_LIBRARY"):
         from engine.paths import default_library_dir

@@ -7,6 +7,7 @@ one JSON line:
 * ``{"cmd": "focus"}``              → raise the window (a second ``timbrel`` sends this and exits)
 * ``{"cmd": "trigger", "cue": N}``  → play cue N (``timbrel trigger N``; bind it in the desktop's shortcut settings)
 * ``{"cmd": "ping"}``               → ``{"ok": true, "pid": ...}``
+* ``{"cmd": "quit"}``               → close the window (scripts, tests)
 
 Replies: ``{"ok": bool, "message": str}``.
 """

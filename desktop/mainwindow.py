@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget
 
@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         if cmd == "focus":
             self.bring_to_front()
             return {"ok": True, "message": "focused"}
+        if cmd == "quit":
+            QTimer.singleShot(0, self.close)
+            return {"ok": True, "message": "closing"}
         if cmd == "trigger":
             name = str(msg.get("cue") or "").strip()
             if not self.cues_view.has_cue(name):

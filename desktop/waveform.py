@@ -1,17 +1,25 @@
-"""Waveform thumbnails: peaks computed off the GUI thread, drawn by a small widget/delegate."""
+"""Waveform thumbnails: peaks computed off the GUI thread, drawn by a small widget/delegate.
+
+numpy is imported inside the functions that compute (on workers), keeping it out of the window's start-up.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PEAK_BUCKETS = 160
 
 
 def compute_peaks(samples: np.ndarray, buckets: int = PEAK_BUCKETS) -> np.ndarray:
     """(buckets, 2) array of min/max per bucket, in [-1, 1]."""
+    import numpy as np
+
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     if x.size == 0:
         return np.zeros((buckets, 2), dtype=np.float32)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
@@ -10,6 +11,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
 from engine.library.emotions import EMOTIONS
 
 from .library import emotion_label
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class SpeakView(QWidget):
@@ -96,6 +100,8 @@ class SpeakView(QWidget):
         key = (text, voice, emotion)
 
         def work(task):
+            import numpy as np
+
             handle = self.ctx.part("speech").say(text, voice, emotion=emotion)
             self.handle = handle
             collected: list[np.ndarray] = []
@@ -162,6 +168,8 @@ class SpeakView(QWidget):
         cached = self.last_audio if self.last_audio and self.last_audio[0] == key else None
 
         def work(task):
+            import numpy as np
+
             from engine.audio.io import write_wav
 
             if cached is not None:

@@ -21,31 +21,38 @@ def test_importing_the_desktop_does_not_import_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
-def test_window_starts_without_importing_torch(tmp_path):
-    """Open the real main window offscreen (as `timbrel` does) and report when it is shown."""
-    code = f"""
-import os, sys
-from PySide6.QtCore import QTimer
-from desktop.app import create_application, open_window
-from engine.api import Engine
-app, settings = create_application()
-engine = Engine(library={str(tmp_path / 'lib')!r}, settings=settings)
-window, server = open_window(engine)
-def done():
-    print('torch' in sys.modules, window.isVisible(), flush=True)
-    app.quit()
-QTimer.singleShot(0, done)
-app.exec()
-server.close(); window.shutdown(); engine.close()
-"""
+def test_timbrel_app_starts_fast_path_and_answers_on_its_socket(tmp_path):
+    """`timbrel --library L app` offscreen: the window appears (start-up time reported), `timbrel trigger`
+    reaches it, torch was not imported for an empty library, and `quit` closes it cleanly."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TIMBREL_STARTUP_REPORT": "1",
            "TIMBREL_SOCKET": f"timbrel-start-{os.getpid()}"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.split()
-    assert "TIMBREL_WINDOW_SHOWN" in lines
-    assert float(lines[lines.index("TIMBREL_WINDOW_SHOWN") + 1]) > 0
-    assert out.stdout.strip().endswith("False True")   # torch not imported, window visible
+    code = ("import sys, runpy; sys.argv = ['timbrel', '--library', sys.argv[1], 'app']\n"
+            "from engine.cli import main\n"
+            "rc = main(sys.argv[1:])\n"
+            "print('TORCH', 'torch' in sys.modules, flush=True)\n"
+            "sys.exit(rc)")
+    app = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "lib")], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = ""
+        for line in app.stdout:
+            if line.startswith("TIMBREL_WINDOW_SHOWN"):
+                break
+        assert line.startswith("TIMBREL_WINDOW_SHOWN"), app.stderr.read()
+        assert float(line.split()[1]) > 0
+        r = subprocess.run([sys.executable, "-m", "engine", "trigger", "nope"], capture_output=True, text=True,
+                           timeout=120, env=env)
+        assert r.returncode == 1 and "no cue named 'nope'" in r.stderr
+        q = subprocess.run([sys.executable, "-c", "from desktop import ipc; print(ipc.send({'cmd': 'quit'})['ok'])"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert q.stdout.strip() == "True", q.stderr
+        out, err = app.communicate(timeout=120)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    assert app.returncode == 0, err
+    assert "TORCH False" in out
 
 
 def test_chinese_translation_is_used(qtbot, app_engine):
