@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--voice", metavar="NAME", help="put everything into this voice (or import a pack under this name)")
     p.add_argument("--lang", metavar="L", help="language of the clips (en, zh, ja, ko, yue, de...)")
     p.add_argument("--emotion", metavar="E", help="emotion label of the clips (otherwise guessed from folder/file names)")
+    p.add_argument("--dry-run", action="store_true", help="check and report everything, change nothing")
     add_json_flag(p)
     p.set_defaults(func=cmd_import)
 
@@ -161,7 +162,7 @@ def cmd_import(args, ctx: Context) -> int:
             print(f"\r[{done}/{total}] {path[-60:]:60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     report = ctx.engine.importer.import_paths(
-        args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress,
+        args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress, dry_run=args.dry_run,
     )
 
     def text() -> str:
@@ -169,13 +170,18 @@ def cmd_import(args, ctx: Context) -> int:
         for v in report.voices:
             if v.status in ("created", "updated"):
                 lines.append(f"{v.name}: {v.status}, {v.clips_added} clip(s) added (version {v.version})")
+            elif v.status in ("would-create", "would-update"):
+                done = "created" if v.status == "would-create" else "updated"
+                lines.append(f"{v.name}: would be {done} with {v.clips_added} clip(s)")
             elif v.status == "unchanged":
                 lines.append(f"{v.name}: unchanged (everything was already there)")
         dup = report.duplicates
+        verb = ("would be imported", "would be stored") if report.dry_run else ("imported", "stored")
         lines.append(
-            f"{report.clips_added} clip(s) imported, {report.stored_bytes / 1e6:.2f} MB stored"
+            f"{report.clips_added} clip(s) {verb[0]}, {report.stored_bytes / 1e6:.2f} MB {verb[1]}"
             + (f", {dup} file(s) already in the library" if dup else "")
             + (f", {len(report.rejected)} file(s) rejected" if report.rejected else "")
+            + (" (dry run: nothing was changed)" if report.dry_run else "")
         )
         return "\n".join(lines)
 

@@ -37,7 +37,7 @@ from .blobs import sha256_bytes
 from .emotions import normalize_emotion
 from .languages import normalize_language
 from .sources import PackItem, SourceItem, discover
-from .staging import StagedBlobs
+from .staging import DryRun, StagedBlobs
 
 IMPORTED = "imported"
 DUPLICATE = "skipped-duplicate"
@@ -77,7 +77,7 @@ class FileResult:
 @dataclass
 class VoiceResult:
     name: str
-    status: str  # created | updated | unchanged | rolled-back | cancelled | rejected
+    status: str  # created | updated | unchanged | rolled-back | cancelled | rejected | would-create | would-update
     clips_added: int = 0
     version: int | None = None
     reason: str | None = None
@@ -88,6 +88,7 @@ class ImportReport:
     files: list[FileResult] = field(default_factory=list)
     voices: list[VoiceResult] = field(default_factory=list)
     cancelled: bool = False
+    dry_run: bool = False
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -116,6 +117,7 @@ class ImportReport:
         return {
             "imported": self.imported, "skipped_duplicate": self.duplicates, "rejected": len(self.rejected),
             "clips_added": self.clips_added, "stored_bytes": self.stored_bytes, "cancelled": self.cancelled,
+            "dry_run": self.dry_run,
             "voices": [asdict(v) for v in self.voices], "files": [asdict(f) for f in self.files],
         }
 
@@ -150,7 +152,11 @@ class Importer:
         emotion: str | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        *,
+        dry_run: bool = False,
     ) -> ImportReport:
+        """Import ``paths`` (see the module docstring). ``dry_run``: decode, check and report everything
+        exactly as an import would (``stored_bytes`` = what it would write), but change nothing."""
         paths = [p for p in paths]
         if not paths:
             raise InvalidInput("Nothing to import.", hint="Give one or more files, folders, .list files or .timbrel packs.")
@@ -158,7 +164,7 @@ class Importer:
         language = normalize_language(language)
         emotion = normalize_emotion(emotion)
         items = discover(paths, voice, language, emotion)
-        report = ImportReport()
+        report = ImportReport(dry_run=dry_run)
         total = len(items)
         state = {"done": 0}
 
@@ -189,12 +195,12 @@ class Importer:
             try:
                 check_cancel()
                 if isinstance(entry, PackItem):
-                    self._import_pack(entry, report, advance)
+                    self._import_pack(entry, report, advance, dry_run)
                 elif isinstance(entry, SourceItem):  # an item that already failed (no voice to join)
                     report.files.append(FileResult(entry.display, REJECTED, reason=entry.error, line=entry.line))
                     advance(entry.display)
                 else:
-                    self._import_voice(entry[1], report, advance, check_cancel)
+                    self._import_voice(entry[1], report, advance, check_cancel, dry_run)
             except _Stop:
                 report.cancelled = True
                 break
@@ -206,7 +212,7 @@ class Importer:
         return report
 
     # -- one voice from recordings ---------------------------------------------------------------
-    def _import_voice(self, items: list[SourceItem], report: ImportReport, advance, check_cancel) -> None:
+    def _import_voice(self, items: list[SourceItem], report: ImportReport, advance, check_cancel, dry_run: bool) -> None:
         from ..audio.ingest import prepare
 
         lib = self.library
@@ -217,7 +223,7 @@ class Importer:
         known_shas, known_md5 = self._voice_audio(name) if exists else (set(), set())
         files: list[FileResult] = []
         pending: list[tuple[ClipResult, bytes, str | None]] = []  # new clips: result, flac, source path
-        staged = StagedBlobs(lib, name)
+        staged = DryRun(lib) if dry_run else StagedBlobs(lib, name)
         try:
             for item in items:
                 check_cancel()
@@ -255,7 +261,7 @@ class Importer:
                 result.status = IMPORTED if any(c.status == IMPORTED for c in result.clips) else DUPLICATE
                 advance(item.display)
             check_cancel()
-            outcome = self._commit(name, exists, pending, files, staged)
+            outcome = self._commit(name, exists, pending, files, staged, dry_run)
         except BaseException as exc:
             staged.rollback()
             cancelled = isinstance(exc, _Stop)
@@ -292,15 +298,17 @@ class Importer:
                 md5s.add(md5)
         return shas, md5s
 
-    def _commit(self, name: str, exists: bool, pending, files: list[FileResult], staged: StagedBlobs) -> VoiceResult:
+    def _commit(self, name: str, exists: bool, pending, files: list[FileResult], staged, dry_run: bool) -> VoiceResult:
         lib = self.library
         if not pending:
             if not exists:
                 return VoiceResult(name, "rejected" if all(f.status == REJECTED for f in files) else "unchanged",
                                    reason="no usable clips" if all(f.status == REJECTED for f in files) else None)
             return VoiceResult(name, "unchanged", version=lib.voice(name).version)
-        langs = Counter(cr.language for cr, _, _ in pending if cr.language)
         n = len(pending)
+        if dry_run:
+            return VoiceResult(name, "would-update" if exists else "would-create", clips_added=n)
+        langs = Counter(cr.language for cr, _, _ in pending if cr.language)
         summary = f"imported {n} clip{'s' if n != 1 else ''}"
         if exists:
             ctx = lib.edit(name, action="import", summary=summary)
@@ -318,11 +326,11 @@ class Importer:
         return VoiceResult(voice.name, "updated" if exists else "created", clips_added=n, version=voice.version)
 
     # -- packs -----------------------------------------------------------------------------------
-    def _import_pack(self, item: PackItem, report: ImportReport, advance) -> None:
+    def _import_pack(self, item: PackItem, report: ImportReport, advance, dry_run: bool) -> None:
         from .packs import import_pack
 
         try:
-            result = import_pack(self.library, item.path, name=item.voice)
+            result = import_pack(self.library, item.path, name=item.voice, dry_run=dry_run)
         except (InvalidInput, UnsafeFile, AlreadyExists) as exc:  # a bad or clashing pack: that file is rejected
             reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
             report.files.append(FileResult(item.display, REJECTED, voice=item.voice, reason=reason))

@@ -38,7 +38,7 @@ from .blobs import sha256_bytes
 from .catalog import utc_now
 from .emotions import EMOTION_SOURCES, normalize_emotion
 from .languages import normalize_language
-from .staging import StagedBlobs
+from .staging import DryRun, StagedBlobs
 
 if TYPE_CHECKING:
     from .importers import FileResult, VoiceResult
@@ -317,8 +317,9 @@ class PackImport:
     voice: "VoiceResult"
 
 
-def import_pack(library: "Library", path: Path, *, name: str | None = None) -> PackImport:
-    """Create a voice from a pack (all or nothing). ``name`` imports it under another name."""
+def import_pack(library: "Library", path: Path, *, name: str | None = None, dry_run: bool = False) -> PackImport:
+    """Create a voice from a pack (all or nothing). ``name`` imports it under another name;
+    ``dry_run`` validates everything and reports, changing nothing."""
     from .importers import IMPORTED, ClipResult, FileResult, VoiceResult
 
     pack = read_pack(path)
@@ -328,7 +329,7 @@ def import_pack(library: "Library", path: Path, *, name: str | None = None) -> P
             f"There is already a voice named '{target}'.",
             hint=f"Import the pack under another name: timbrel import '{path}' --voice NEWNAME",
         )
-    staged = StagedBlobs(library, target)
+    staged = DryRun(library) if dry_run else StagedBlobs(library, target)
     result = FileResult(str(path), IMPORTED, voice=target)
     try:
         for c in pack.clips:
@@ -337,6 +338,8 @@ def import_pack(library: "Library", path: Path, *, name: str | None = None) -> P
                 sha256=c.sha256, status=IMPORTED, duration=c.duration, sample_rate=c.sample_rate,
                 transcript=c.transcript, language=c.language, emotion=c.emotion, end=c.duration, stored_bytes=written,
             ))
+        if dry_run:
+            return PackImport(result, VoiceResult(target, "would-create", clips_added=len(pack.clips)))
         with library.edit_new(target, language=pack.language, summary=f"imported from {path.name}", action="import") as ed:
             if pack.tags:
                 ed.set_tags(pack.tags)

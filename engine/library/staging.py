@@ -61,3 +61,26 @@ class StagedBlobs:
             self.journal.close(keep=True)
         else:
             self.journal.close()
+
+
+class DryRun:
+    """Stands in for :class:`StagedBlobs` in a dry run: says what would be written, writes nothing."""
+
+    def __init__(self, library: "Library", label: str = "") -> None:
+        self.library = library
+
+    def store(self, data: bytes, sha: str | None = None) -> tuple[str, int]:
+        sha = sha or sha256_bytes(data)
+        return sha, 0 if self.library.blobs.exists(sha) else len(data)
+
+    def heal(self, sha: str, data: bytes) -> bool:
+        return False
+
+    def ensure(self, sha: str, data: bytes) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass

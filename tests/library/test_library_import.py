@@ -455,3 +455,27 @@ def test_doctor_repair_during_an_import_leaves_its_blobs_alone(engine, speaker_d
     assert result["report"].imported == 8
     assert len(lib.voice("Busy").clips) == 8
     assert doctor.check(lib).clean
+
+
+def test_dry_run_reports_like_an_import_and_changes_nothing(engine, tmp_path, corpus, capsys):
+    from engine.cli import main
+
+    lst = _list_with_problems(tmp_path, corpus)
+    pack_src = corpus / "clips" / "en_flite_kal16"
+    engine.importer.import_paths([pack_src / "01.flac", pack_src / "02.flac"], voice="Kal")
+    pack = tmp_path / "kal.timbrel"
+    engine.importer.export("Kal", pack)
+    lib = engine.library
+    before = fingerprint(lib)
+    dry = engine.importer.import_paths([lst, pack], voice=None, dry_run=True)
+    assert fingerprint(lib) == before
+    assert dry.dry_run and {v.name: v.status for v in dry.voices} == {"awb": "would-create", "steph": "would-create"}
+    assert len(dry.rejected) == 5  # the four bad lines and the pack's name clash
+    real = engine.importer.import_paths([lst, pack])
+    assert [(f.path, f.status) for f in dry.files] == [(f.path, f.status) for f in real.files]
+    assert dry.stored_bytes == real.stored_bytes > 0
+    assert dry.clips_added == real.clips_added == 4
+    rc = main(["--library", str(lib.root), "import", str(pack), "--voice", "Kal 2", "--dry-run"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "would be created with 2 clip(s)" in out and "nothing was changed" in out
+    assert "Kal 2" not in lib.voice_names()
