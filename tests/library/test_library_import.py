@@ -18,8 +18,7 @@ from library_helpers import corpus_speakers, fingerprint, synth_speech, write
 from engine.errors import ImportFailed, InvalidInput, StorageError
 from engine.events import EventRecorder
 from engine.library import doctor
-from engine.library.importers import DUPLICATE, IMPORTED, REJECTED
-from engine.library.stats import library_stats
+from engine.library.importers import DUPLICATE, IMPORTED
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,10 +97,10 @@ def _list_with_problems(tmp_path: Path, corpus: Path) -> Path:
         f"{files[1].name}|awb|en|Second line.",
         f"{files[2]}|steph|all_zh|第一句。",  # absolute path, all_zh
         "",
-        f"missing.wav|steph|zh|gone",  # line 5: missing audio
+        "missing.wav|steph|zh|gone",  # line 5: missing audio
         "only|three|fields",  # line 6: malformed
         f"{files[3].name}|steph|klingon|bad language",  # line 7
-        f"noise.wav|steph|zh|not audio",  # line 8
+        "noise.wav|steph|zh|not audio",  # line 8
         f"slicer_opt\\{files[3].name}|steph|ZH|第二句。",  # line 9: relative Windows path
     ]
     lst = d / "train.list"
