@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import Cancelled, InvalidInput, NotFound
+from ..errors import AudioError, Cancelled, InvalidInput, NotFound
 from ..library.models import Clip, Voice
 from . import clustering as cl
 from .results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResult
@@ -142,19 +142,39 @@ class AnalysisService:
             raise InvalidInput(f"Voice '{v.name}' has no clips to analyse.", hint="Import some reference clips first.")
         cached = self.store.embeddings([c.sha256 for c in v.clips], enc.id, enc.version)
         missing = [c for c in v.clips if c.sha256 not in cached]
+        problem = None
         for c in missing:
-            samples, sr = self._read(c)
-            cached[c.sha256] = enc.embed(samples, sr)
+            try:
+                samples, sr = self._read(c)
+                cached[c.sha256] = enc.embed(samples, sr)
+            except AudioError as exc:   # a silent or unreadable clip: leave it out, keep the others
+                problem = exc
+                continue
             self.store.put_embedding(c.sha256, enc.id, enc.version, cached[c.sha256])
-        return np.stack([cached[c.sha256] for c in v.clips])
+        usable = [cached[c.sha256] for c in v.clips if c.sha256 in cached]
+        if not usable:
+            raise InvalidInput(f"None of the clips of voice '{v.name}' can be analysed"
+                               + (f": {problem.message}" if problem else "."),
+                               hint="Replace its clips with 3-10 s of clear speech.")
+        return np.stack(usable)
 
     def voice_embedding(self, voice, encoder: str | None = None) -> np.ndarray:
         """The voice's timbre: robust mean of its clip embeddings, L2-normalised (float32)."""
         return robust_mean(self.clip_embeddings(voice, encoder)).astype(np.float32)
 
-    def _all_voice_embeddings(self, encoder: str | None = None) -> tuple[list[Voice], np.ndarray, list[np.ndarray]]:
-        vs = [v for v in self.library.voices() if v.clips]
-        clips = [self.clip_embeddings(v, encoder) for v in vs]
+    def _all_voice_embeddings(self, encoder: str | None = None, skipped: list[str] | None = None
+                              ) -> tuple[list[Voice], np.ndarray, list[np.ndarray]]:
+        vs, clips = [], []
+        for v in self.library.voices():
+            if not v.clips:
+                continue
+            try:
+                clips.append(self.clip_embeddings(v, encoder))
+            except InvalidInput:
+                if skipped is not None:
+                    skipped.append(v.name)
+                continue
+            vs.append(v)
         means = np.stack([robust_mean(c) for c in clips]) if clips else np.zeros((0, 1))
         return vs, means, clips
 
@@ -167,15 +187,26 @@ class AnalysisService:
         for v in self.library.voices():
             if v.id == target.id or not v.clips:
                 continue
-            out.append({"voice": v.name, "similarity": round(float(me @ self.voice_embedding(v, encoder)), 4)})
+            try:
+                other = self.voice_embedding(v, encoder)
+            except InvalidInput:
+                continue
+            out.append({"voice": v.name, "similarity": round(float(me @ other), 4)})
         out.sort(key=lambda d: (-d["similarity"], d["voice"]))
         return out[: max(0, n)]
 
     def _duplicates_of(self, voices: list[Voice], enc) -> list[dict[str, Any]]:
         if not voices:
             return []
-        all_v = [v for v in self.library.voices() if v.clips]
-        emb = {v.id: self.voice_embedding(v, enc.id) for v in all_v}
+        emb: dict[int, np.ndarray] = {}
+        for v in self.library.voices():
+            if v.clips:
+                try:
+                    emb[v.id] = self.voice_embedding(v, enc.id)
+                except InvalidInput:
+                    continue
+        all_v = [v for v in self.library.voices() if v.id in emb]
+        voices = [v for v in voices if v.id in emb]
         seen, out = set(), []
         for v in voices:
             for o in all_v:
@@ -266,7 +297,10 @@ class AnalysisService:
         out_members = list(members)
         report = []
         for v in new:
-            emb = self.voice_embedding(v, enc.id)
+            try:
+                emb = self.voice_embedding(v, enc.id)
+            except InvalidInput:   # no clip could be analysed: nothing to place
+                continue
             if v.id in pins:
                 cid, how = pins[v.id], "pinned"
                 sim = float(emb @ cents[cid][0]) if cid in cents else None
@@ -284,6 +318,8 @@ class AnalysisService:
             out_members.append(Member(v.id, cid, how, None if sim is None else round(sim, 4)))
             report.append({"voice": v.name, "cluster_id": cid, "how": how,
                            "similarity": None if sim is None else round(sim, 4)})
+        if not report:
+            return []
         params = self._params(cur) | {"assigned": [r["voice"] for r in report]}
         cid_new, _ = self.store.save_clustering(encoder_id=enc.id, method="incremental", params=params,
                                                 members=out_members, new_clusters=0, parent_id=cur["id"], retire=[])
@@ -296,7 +332,8 @@ class AnalysisService:
         if max_per_cluster is None or max_per_cluster < 1:
             raise InvalidInput("The number of voices per base must be at least 1.", hint="Try --max-per-cluster 50.")
         enc = self.encoder(encoder)
-        vs, means, clips = self._all_voice_embeddings(enc.id)
+        skipped: list[str] = []
+        vs, means, clips = self._all_voice_embeddings(enc.id, skipped)
         if not vs:
             raise InvalidInput("There are no voices with clips to cluster.", hint="Import some voices first.")
         grouping = cl.group_voices(clips, k=k, threshold=threshold, family_similarity=enc.family_similarity)
@@ -343,6 +380,8 @@ class AnalysisService:
                 members.append(Member(vid, key, how, None if sim is None else round(sim, 4)))
             if len(vids) > max_per_cluster:
                 warnings.append(f"A cluster holds {len(vids)} voices (more than {max_per_cluster}) because of pins.")
+        if skipped:
+            warnings.append("Left out (no clip could be analysed): " + ", ".join(skipped))
         old_ids = sorted({m.cluster_id for m in old_members if m.cluster_id is not None})
         method = "auto" if k is None and threshold is None else ("k" if k is not None else "threshold")
         params = {"k": k, "threshold": threshold, "max_per_cluster": max_per_cluster, "groups_found": grouping.k,

@@ -226,3 +226,23 @@ def test_similarity_duplicates_and_projection(corpus_engine):
     assert xy == eng.analysis.projection_2d()
     emb = eng.analysis.voice_embedding("en_flite_awb")
     assert emb.dtype == np.float32 and abs(np.linalg.norm(emb) - 1) < 1e-5
+
+
+def test_a_voice_whose_clips_cannot_be_analysed_is_left_out(corpus_engine, tmp_path):
+    import soundfile as sf
+
+    eng, helper = corpus_engine
+    _fill(helper, skip=(ALL_BUT,))
+    silent = tmp_path / "silent.flac"
+    sf.write(str(silent), np.zeros(16000 * 4, dtype=np.float32), 16000)
+    sha = eng.library.blobs.put_file(silent)
+    with eng.library.edit_new("mute") as ed:
+        ed.add_clip(sha, duration=4.0, sample_rate=16000)
+    report = eng.analysis.analyze()
+    assert [f["voice_id"] for f in report.failed] == [eng.library.voice("mute").id]
+    res = eng.analysis.cluster()
+    assert any("mute" in w for w in res.warnings)
+    assert eng.analysis.cluster_of("mute") is None
+    assert all(d["voice"] != "mute" for d in eng.analysis.similar("en_flite_awb", 20))
+    with pytest.raises(InvalidInput):
+        eng.analysis.voice_embedding("mute")
