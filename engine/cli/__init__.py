@@ -119,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("timbrel: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `timbrel voices | head`: the reader left; no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         ctx.close()
 
