@@ -6,6 +6,10 @@
   an event; ``ready_for_compute`` makes the current (compute) stream wait on that event, so
   compute overlaps copies but never reads half-copied weights. The source buffer must stay
   alive until the event completes (the staging cache holds it until ``done()``).
+* Releasing a lease records an event on the compute stream (``record_use``); the next copy into
+  that slot waits on it (``before_overwrite``), so a copy never overwrites weights still being read,
+  while prefetch copies into *other* slots keep overlapping compute. Slot buffers are marked as used
+  on the copy stream (``record_stream``) so the caching allocator never hands them out early.
 * ``host_buffer(pinned=True)`` tries ``pin_memory``; when pinning fails (WSL, locked-memory
   limits) it returns pageable memory and says so.
 """
@@ -79,8 +83,6 @@ class CudaDevice(Device):
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
         handle = CopyHandle(self, nbytes, pinned, path, self.clock.now(), None)
-        # The copy stream must not overtake compute that still reads the destination slot.
-        self.copy_stream.wait_stream(torch.cuda.current_stream(self.storage))
         with torch.cuda.stream(self.copy_stream):
             start.record(self.copy_stream)
             issue()
@@ -88,11 +90,26 @@ class CudaDevice(Device):
         handle.event = (start, end)
         return handle
 
+    def record_use(self):
+        ev = torch.cuda.Event()
+        ev.record(torch.cuda.current_stream(self.storage))
+        return ev
+
+    def before_overwrite(self, token) -> None:
+        # The copy stream must not overtake compute that still reads the destination slot; waiting on the
+        # slot's last-use event (not on the whole compute stream) keeps prefetch copies overlapping compute.
+        if token is not None:
+            self.copy_stream.wait_event(token)
+
     def copy_async(self, dst: torch.Tensor, src: torch.Tensor, *, pinned: bool) -> CopyHandle:
         nbytes = src.numel() * src.element_size()
+        dst.record_stream(self.copy_stream)
         return self._record(nbytes, pinned, "warm", lambda: dst.copy_(src, non_blocking=pinned))
 
     def copy_tensors(self, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], nbytes: int) -> CopyHandle:
+        if pairs:
+            pairs[0][0].record_stream(self.copy_stream)  # every view shares the slot's storage
+
         def issue() -> None:
             for dst, src in pairs:
                 dst.copy_(src, non_blocking=False)  # pageable mmap pages: synchronous staging by the driver

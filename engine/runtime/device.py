@@ -122,6 +122,13 @@ class Device:
         if handle is not None:
             handle.wait()
 
+    def record_use(self):
+        """A token marking the compute issued so far (CUDA: an event on the compute stream); see ``before_overwrite``."""
+        return None
+
+    def before_overwrite(self, token) -> None:
+        """Order the next copy into a slot after the compute that last read it (CUDA: the copy stream waits)."""
+
     def synchronize(self) -> None:
         pass
 

@@ -70,6 +70,7 @@ class Slot:
     last_used: float = 0.0
     handle: CopyHandle | None = None
     origin: str = "demand"        # demand | prefetch
+    last_use: Any = None          # device token of the compute that last read the slot
 
 
 @dataclass
@@ -231,6 +232,7 @@ class BasePool:
 
     # -- loading -------------------------------------------------------------------------------------
     def _copy_in(self, slot: Slot, spec: BaseSpec, staged: StagedBase | None) -> tuple[CopyHandle, str]:
+        self.device.before_overwrite(slot.last_use)
         if staged is not None and staged.packed.digest == slot.packed.digest:
             handle = self.device.copy_async(slot.buffer[: slot.packed.nbytes], staged.buffer[: slot.packed.nbytes],
                                             pinned=staged.pinned)
@@ -330,6 +332,7 @@ class BasePool:
             if lease.released:
                 return
             lease.released = True
+            lease.slot.last_use = self.device.record_use()
             lease.slot.leases -= 1
             lease.slot.last_used = self.clock.now()
 

@@ -59,6 +59,7 @@ def test_pool_warm_and_cold_paths_on_gpu(cuda_device):
     assert lease.path == "cold" and lease.slot.buffer.is_cuda
     assert torch.equal(lease.model["w"]["data"].cpu(), bases["a"].source.groups["w"]["data"])
     lease.release()
+    assert isinstance(lease.slot.last_use, torch.cuda.Event)   # the next copy into this slot waits on it
     staging.stage("b", bases["b"].packed, bases["b"].source, 0.0)
     assert staging.pinned is True
     lease = pool.acquire(bases["b"])

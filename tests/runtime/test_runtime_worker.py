@@ -226,6 +226,15 @@ class RecordingDevice(SimulatedDevice):
         self.log.append(("ready", id(handle)))
         super().ready_for_compute(handle)
 
+    def record_use(self):
+        token = object()
+        self.log.append(("use", id(token)))
+        self._keep = getattr(self, "_keep", []) + [token]
+        return token
+
+    def before_overwrite(self, token):
+        self.log.append(("overwrite-after", id(token) if token is not None else None))
+
 
 def test_compute_waits_for_every_copy_before_using_the_weights():
     log = []
@@ -240,14 +249,23 @@ def test_compute_waits_for_every_copy_before_using_the_weights():
         be = LoggingBackend(size=1024)                       # 4 KB bases, room for two
         for v in (1, 2, 3, 1, 3):
             rt.submit_spec(_spec(be, f"b{v}", v), be, {}, SynthesisRequest("hi"), REFS).result(timeout=30)
+        evictions = rt.pool.evictions
     finally:
         rt.close()
     pending = set()
+    uses = set()
     for kind, ref in log:
         if kind == "copy":
             pending.add(ref)
         elif kind == "ready":
             pending.discard(ref)
+        elif kind == "use":
+            uses.add(ref)
+        elif kind == "overwrite-after":
+            assert ref is None or ref in uses
         else:
             assert not pending, f"synthesis started before copy {pending} was waited for: {log}"
     assert [v for k, v in log if k == "synth"] == [1.0, 2.0, 3.0, 1.0, 3.0]
+    # every copy into a slot that was used before waits for that use
+    reused = sum(1 for k, r in log if k == "overwrite-after" and r is not None)
+    assert reused == evictions >= 1
