@@ -136,7 +136,9 @@ def tiny_hubert():
 
 @pytest.fixture(scope="session")
 def train_library_template(tmp_path_factory, corpus, gsv_fixtures) -> Path:
-    """Two English voices (2 clips each) and the tiny v2ProPlus fixture pair stored as base 'tiny'."""
+    """Two English voices (2 clips each), analysed and clustered; the tiny fixture pairs stored as bases 'tiny'
+    (v2ProPlus) and 'tiny-v2' (v2: SoVITS training needs no SV vectors, which the tiny SV net cannot give at
+    the 20480 width the tiny Pro SoVITS expects)."""
     from engine.api import Engine
     from engine.backends.gptsovits.convert import import_base
 
@@ -147,6 +149,7 @@ def train_library_template(tmp_path_factory, corpus, gsv_fixtures) -> Path:
     with Engine(library=root / "lib") as eng:
         eng.importer.import_paths([lst])
         import_base(eng.bases, "tiny", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2ProPlus_tiny.pth")
+        import_base(eng.bases, "tiny-v2", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth")
         eng.analysis.analyze()
         eng.analysis.cluster()
     return root / "lib"

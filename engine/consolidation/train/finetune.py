@@ -5,11 +5,11 @@
     rec = ft.register("cluster-3-ft1", cluster_id=3, assign=True)   # base version kind "trained"
 
 The GPT is trained with AdamW (linear warm-up, gradient clipping 1.0) on teacher-forced cross-entropy;
-upstream uses its ScaledAdam in Lightning — the objective is the same. The trained weights are stored in
-the base's dtype; groups not trained (the SoVITS here) are shared with the source base (same blob).
-
-Not done yet: the SoVITS adversarial fine-tune (posterior encoder, discriminator, mel/KL/feature-matching/
-LSGAN/commitment losses); see the consolidation README section.
+upstream uses its ScaledAdam in Lightning — the objective is the same. The SoVITS is trained adversarially
+(:mod:`.sovits`); its posterior encoder and discriminator are not part of a stored base (fine-tuned upstream
+files drop ``enc_q`` too), so they start from a seeded random initialisation unless weights are given
+(``enc_q`` / ``discriminator`` state dicts, e.g. from upstream's pretrained ``s2G``/``s2D``). The trained
+weights are stored in the base's dtype; groups not trained are shared with the source base (same blob).
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ class FineTuneSettings:
     weight_decay: float = 0.01
     seed: int = 1234
     save_every: int = 50
+    sovits_steps: int = 200
+    sovits_lr: float = 1e-4
+    segment_frames: int = 32          # upstream segment_size 20480 samples / hop 640
+    disc_width: float = 1.0           # discriminator channel scale (1.0 = upstream's sizes)
+    max_frames: int | None = None     # crop clips to this many 50 Hz frames for SoVITS (None: whole clips)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,7 +51,8 @@ def _warmup(step: int, warmup: int) -> float:
 
 
 class FineTune:
-    def __init__(self, engine, base, dataset, settings: FineTuneSettings | None = None, workdir: str | Path | None = None) -> None:
+    def __init__(self, engine, base, dataset, settings: FineTuneSettings | None = None, workdir: str | Path | None = None,
+                 *, enc_q: dict | None = None, discriminator: dict | None = None) -> None:
         from ...backends.gptsovits.models import build_gpt, fill
         from ...torchutil import configure_torch
 
@@ -72,10 +78,78 @@ class FineTune:
         self.gpt_loop = Loop(f"{self.base.name}:gpt", dataset.samples, self._gpt_step, {"gpt": self.gpt},
                              {"gpt": self.gpt_opt}, batch_size=s.batch_size, seed=s.seed, events=engine.events)
         self.trained: set[str] = set()
+        self._sovits_init = (enc_q, discriminator)
+        self.sovits_loop: Loop | None = None
 
     @property
     def gpt_checkpoint(self) -> Path:
         return self.workdir / "gpt.ckpt-train"
+
+    @property
+    def sovits_checkpoint(self) -> Path:
+        return self.workdir / "sovits.pth-train"
+
+    # -- SoVITS ------------------------------------------------------------------------------------------------
+    def _build_sovits(self) -> None:
+        from safetensors.torch import load_file
+
+        from ...backends.gptsovits.models import build_sovits, fill
+        from .sovits import param_groups
+        from .sovits_nets import Discriminator, PosteriorEncoder, init_weight_norm
+
+        s = self.settings
+        arch = self.manifest["architecture"]["sovits"]
+        model = build_sovits(self.manifest["variant"], arch, "cpu")
+        weights = load_file(str(self.engine.bases.weights_path(self.base, "sovits")))
+        fill(model, {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}, "copy")
+        cfg = model.config
+        g = torch.Generator().manual_seed(s.seed + 1)
+        enc_q = PosteriorEncoder(cfg.spec_channels, cfg.inter_channels, cfg.hidden_channels, cfg.gin_channels)
+        init_weight_norm(enc_q, g)
+        torch.manual_seed(s.seed + 2)
+        disc = Discriminator(s.disc_width)
+        enc_q_init, disc_init = self._sovits_init
+        if enc_q_init:
+            enc_q.load_state_dict({k.removeprefix("enc_q."): v.float() for k, v in enc_q_init.items()})
+        if disc_init:
+            disc.load_state_dict({k.removeprefix("net_d."): v.float() for k, v in disc_init.items()})
+        self.sovits, self.enc_q, self.disc = model, enc_q, disc
+        self.opt_g = torch.optim.AdamW(param_groups(model, enc_q, s.sovits_lr), betas=(0.8, 0.99), eps=1e-9,
+                                       weight_decay=s.weight_decay)
+        self.opt_d = torch.optim.AdamW(disc.parameters(), lr=s.sovits_lr, betas=(0.8, 0.99), eps=1e-9,
+                                       weight_decay=s.weight_decay)
+        self.sovits_loop = Loop(f"{self.base.name}:sovits", self.dataset.samples, self._sovits_step,
+                                {"sovits": model, "enc_q": enc_q, "disc": disc}, {"g": self.opt_g, "d": self.opt_d},
+                                batch_size=s.batch_size, seed=s.seed, events=self.engine.events)
+
+    def _sovits_step(self, samples) -> dict[str, float]:
+        from .sovits import train_step
+
+        step = self.sovits_loop.state.step
+        g = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + step)
+        return train_step(self.sovits, self.enc_q, self.disc, self.opt_g, self.opt_d, samples,
+                          segment_frames=self.settings.segment_frames, generator=g, grad_clip=None,
+                          max_frames=self.settings.max_frames)
+
+    def train_sovits(self, steps: int | None = None, *, resume: bool = False,
+                     progress: Callable[[int, int, dict], None] | None = None, cancel: threading.Event | None = None):
+        if self.sovits_loop is None:
+            self._build_sovits()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if resume and self.sovits_checkpoint.is_file():
+            self.sovits_loop.load(self.sovits_checkpoint)
+        state = self.sovits_loop.run(int(steps if steps is not None else self.settings.sovits_steps),
+                                     checkpoint=self.sovits_checkpoint, save_every=self.settings.save_every,
+                                     progress=progress, cancel=cancel)
+        self.trained.add("sovits")
+        return state
+
+    def sovits_weights(self) -> dict[str, torch.Tensor]:
+        dt = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(self.manifest.get("dtype"), torch.float32)
+        return {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous().clone()
+                for k, v in self.sovits.state_dict().items()}
+
+    # -- GPT ---------------------------------------------------------------------------------------------------
 
     def _gpt_step(self, samples) -> dict[str, float]:
         s = self.settings
@@ -110,16 +184,18 @@ class FineTune:
         if not self.trained:
             raise InvalidInput("Nothing has been trained yet.", hint="Run the training first.")
         store = self.engine.bases
-        groups: dict[str, Any] = {"gpt": self.gpt_weights() if "gpt" in self.trained else store.weights_path(self.base, "gpt"),
-                                  "sovits": store.weights_path(self.base, "sovits")}
+        groups: dict[str, Any] = {
+            "gpt": self.gpt_weights() if "gpt" in self.trained else store.weights_path(self.base, "gpt"),
+            "sovits": self.sovits_weights() if "sovits" in self.trained else store.weights_path(self.base, "sovits")}
         manifest = {k: v for k, v in self.manifest.items() if k not in ("groups", "backend", "variant")}
         hist = self.gpt_loop.state.history
         prov = {"made_by": "timbrel fine-tune", "source_base": {"name": self.base.name, "groups": dict(self.base.groups),
                                                                 "manifest_sha256": self.base.manifest_sha256},
                 "trained": sorted(self.trained), "settings": self.settings.to_dict(), "voices": self.dataset.voices,
                 "clips": self.dataset.fingerprint(), "gpt_steps": self.gpt_loop.state.step,
-                "gpt_loss_first": hist[0]["ce"] if hist else None, "gpt_loss_last": hist[-1]["ce"] if hist else None}
-        manifest["fine_tune"] = {k: prov[k] for k in ("source_base", "trained", "gpt_steps")}
+                "gpt_loss_first": hist[0]["ce"] if hist else None, "gpt_loss_last": hist[-1]["ce"] if hist else None,
+                "sovits_steps": self.sovits_loop.state.step if self.sovits_loop is not None else 0}
+        manifest["fine_tune"] = {k: prov[k] for k in ("source_base", "trained", "gpt_steps", "sovits_steps")}
         with self.engine.library.catalog.transaction():
             rec = store.register(name, "gptsovits", self.manifest["variant"], groups, manifest, provenance=prov)
             if cluster_id is not None:
