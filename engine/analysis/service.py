@@ -18,8 +18,6 @@ from .results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResul
 from .store import AnalysisStore, Member
 
 DEFAULT_MAX_PER_CLUSTER = 50
-USABLE_MIN_S, USABLE_MAX_S = 3.0, 10.0
-GRID_SKIP = ("unknown", "other")
 
 Progress = Callable[[int, int], Any]
 
@@ -554,35 +552,8 @@ class AnalysisService:
     def grid(self) -> dict[str, Any]:
         """Clusters × emotions: how many voices have a usable reference (3-10 s clip) of each emotion, and per
         voice which emotions it has and which it lacks (compared with the emotions used in the library)."""
-        from ..library.emotions import EMOTIONS
+        from .grid import build_grid
 
-        voices = self.library.voices()
         cur, members = self._current_members()
-        where = {m.voice_id: m.cluster_id for m in members}
-        labels = self.store.cluster_labels()
-        used = sorted({c.emotion for v in voices for c in v.clips if c.emotion and c.emotion not in GRID_SKIP},
-                      key=EMOTIONS.index)
-        targets = used or ["neutral"]
-        per_voice, rows = [], {}
-        for v in voices:
-            usable: dict[str, int] = {}
-            suggested: set[str] = set()
-            for c in v.clips:
-                if c.emotion and USABLE_MIN_S <= c.duration <= USABLE_MAX_S:
-                    usable[c.emotion] = usable.get(c.emotion, 0) + 1
-                    if c.emotion_source == "suggested":
-                        suggested.add(c.emotion)
-            cid = where.get(v.id)
-            key = "unclustered" if cid is None else str(cid)
-            row = rows.setdefault(key, {"cluster_id": cid, "label": labels.get(cid, "") if cid else "unclustered",
-                                        "voices": 0, "counts": {e: 0 for e in targets}})
-            row["voices"] += 1
-            for e in targets:
-                if usable.get(e):
-                    row["counts"][e] += 1
-            per_voice.append({"voice": v.name, "cluster_id": cid, "emotions": dict(sorted(usable.items())),
-                              "suggested_only": sorted(suggested), "missing": [e for e in targets if not usable.get(e)]})
-        ordered = sorted(rows.values(), key=lambda r: (r["cluster_id"] is None, r["cluster_id"] or 0))
-        return {"emotions": targets, "clusters": ordered, "voices": per_voice,
-                "gaps": sum(len(p["missing"]) for p in per_voice),
-                "clustering_id": None if cur is None else cur["id"]}
+        return build_grid(self.library.voices(), {m.voice_id: m.cluster_id for m in members},
+                          self.store.cluster_labels(), None if cur is None else cur["id"])
