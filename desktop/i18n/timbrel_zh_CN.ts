@@ -752,7 +752,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     </message>
     <message>
         <location filename="../mainwindow.py" line="93"/>
-        <location filename="../mainwindow.py" line="239"/>
+        <location filename="../mainwindow.py" line="242"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
@@ -762,38 +762,38 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="196"/>
+        <location filename="../mainwindow.py" line="199"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="211"/>
-        <location filename="../mainwindow.py" line="233"/>
+        <location filename="../mainwindow.py" line="214"/>
+        <location filename="../mainwindow.py" line="236"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="212"/>
+        <location filename="../mainwindow.py" line="215"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="216"/>
+        <location filename="../mainwindow.py" line="219"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="218"/>
+        <location filename="../mainwindow.py" line="221"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="229"/>
+        <location filename="../mainwindow.py" line="232"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="240"/>
+        <location filename="../mainwindow.py" line="243"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -808,59 +808,59 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>应用预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="30"/>
-        <source>%v of %m MB</source>
-        <translation>%v / %m MB</translation>
-    </message>
-    <message>
-        <location filename="../views/monitor.py" line="38"/>
+        <location filename="../views/monitor.py" line="37"/>
         <source>The GPU runtime is not available in this build yet.</source>
         <translation>此版本暂不支持 GPU 运行时。</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="43"/>
+        <location filename="../views/monitor.py" line="42"/>
         <source>VRAM budget:</source>
         <translation>显存预算：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="48"/>
+        <location filename="../views/monitor.py" line="47"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="49"/>
+        <location filename="../views/monitor.py" line="48"/>
         <source>In use:</source>
         <translation>已用：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="50"/>
+        <location filename="../views/monitor.py" line="49"/>
         <source>Prefetch:</source>
         <translation>预取：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="51"/>
+        <location filename="../views/monitor.py" line="50"/>
         <source>Queue:</source>
         <translation>队列：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="52"/>
+        <location filename="../views/monitor.py" line="51"/>
         <source>Resident bases</source>
         <translation>常驻底模</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="54"/>
+        <location filename="../views/monitor.py" line="53"/>
         <source>Swap log</source>
         <translation>换入日志</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="74"/>
+        <location filename="../views/monitor.py" line="73"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="75"/>
+        <location filename="../views/monitor.py" line="74"/>
         <source>Could not read the runtime</source>
         <translation>无法读取运行时</translation>
+    </message>
+    <message>
+        <location filename="../views/monitor.py" line="82"/>
+        <source>%1 of %2 MB</source>
+        <translation>%1 / %2 MB</translation>
     </message>
     <message>
         <location filename="../views/monitor.py" line="85"/>
@@ -869,7 +869,7 @@ Hundreds of cloned voices on one GPU.</source>
     </message>
     <message>
         <location filename="../views/monitor.py" line="86"/>
-        <location filename="../views/monitor.py" line="133"/>
+        <location filename="../views/monitor.py" line="134"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
@@ -914,7 +914,7 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>暂存中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="130"/>
         <source>prefetch %1: %2</source>
         <translation>预取 %1：%2</translation>
     </message>
@@ -1007,108 +1007,108 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="27"/>
+        <location filename="../views/speak.py" line="31"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="31"/>
+        <location filename="../views/speak.py" line="35"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="36"/>
+        <location filename="../views/speak.py" line="40"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="37"/>
+        <location filename="../views/speak.py" line="41"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="38"/>
+        <location filename="../views/speak.py" line="42"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="40"/>
+        <location filename="../views/speak.py" line="44"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="42"/>
+        <location filename="../views/speak.py" line="46"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="50"/>
+        <location filename="../views/speak.py" line="54"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="68"/>
+        <location filename="../views/speak.py" line="72"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="89"/>
-        <location filename="../views/speak.py" line="160"/>
+        <location filename="../views/speak.py" line="93"/>
+        <location filename="../views/speak.py" line="166"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="95"/>
+        <location filename="../views/speak.py" line="99"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="117"/>
+        <location filename="../views/speak.py" line="123"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="130"/>
+        <location filename="../views/speak.py" line="136"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="132"/>
+        <location filename="../views/speak.py" line="138"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="140"/>
+        <location filename="../views/speak.py" line="146"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="153"/>
+        <location filename="../views/speak.py" line="159"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="153"/>
+        <location filename="../views/speak.py" line="159"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="188"/>
+        <location filename="../views/speak.py" line="196"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="189"/>
+        <location filename="../views/speak.py" line="197"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="190"/>
+        <location filename="../views/speak.py" line="198"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="193"/>
+        <location filename="../views/speak.py" line="201"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>

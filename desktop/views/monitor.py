@@ -27,7 +27,6 @@ class MonitorView(QWidget):
         self.budget.setValue(int(ctx.engine.vram_limit_mb))
         self.apply_button = QPushButton(self.tr("Apply budget"))
         self.usage = QProgressBar()
-        self.usage.setFormat(self.tr("%v of %m MB"))
         self.device = QLabel("-")
         self.prefetch = QLabel("-")
         self.queue = QLabel("-")
@@ -80,6 +79,7 @@ class MonitorView(QWidget):
         budget = max(1, int(round(state.budget_mb)))
         self.usage.setRange(0, budget)
         self.usage.setValue(min(budget, int(round(state.used_mb))))
+        self.usage.setFormat(self.tr("%1 of %2 MB").replace("%1", f"{state.used_mb:.1f}").replace("%2", str(budget)))
         self.resident.clear()
         self.resident.addItems(state.resident)
         self.prefetch.setText(", ".join(state.prefetch) or self.tr("idle"))
@@ -125,7 +125,8 @@ class MonitorView(QWidget):
         elif topic == "runtime.prefetch":
             hit = data.get("hit")
             what = self.tr("hit") if hit else (self.tr("miss") if hit is not None else self.tr("staging"))
-            self.prefetch.setText(f"{data.get('base')} ({what})")
+            self.state.prefetch = [f"{data.get('base')} ({what})"]
+            self.prefetch.setText(self.state.prefetch[0])
             self._append(self.tr("prefetch %1: %2").replace("%1", str(data.get("base"))).replace("%2", what))
         elif topic == "runtime.queue":
             lengths = data.get("lengths") or {}
