@@ -123,7 +123,7 @@ class Scheduler:
                timeout_s: float | None = None) -> RequestHandle:
         prio = priority_value(priority)
         pname = priority if isinstance(priority, str) else {v: k for k, v in PRIORITY_NAMES.items()}[prio]
-        workspace = int(backend.workspace_bytes(manifest, request)) * 1
+        workspace = int(backend.workspace_bytes(manifest, request))
         with self._cond:
             if self._closing:
                 raise ResourceExhausted("The engine is shutting down and takes no new requests.",
