@@ -195,12 +195,12 @@ class BasePool:
         try:
             buffer = self.device.alloc(packed.nbytes)
             views = packed.views(buffer)
-            model = spec.build(views) if spec.build is not None else None
         except BaseException:
             self.budget.release(acc, "base")
             raise
         self.allocations += 1
-        slot = Slot(next(self._ids), spec.arch, packed, buffer, views, model, acc)
+        # the skeleton is built by the caller outside the pool lock (it can take seconds for big models)
+        slot = Slot(next(self._ids), spec.arch, packed, buffer, views, None, acc)
         self.slots.append(slot)
         return slot
 
@@ -232,6 +232,9 @@ class BasePool:
 
     # -- loading -------------------------------------------------------------------------------------
     def _copy_in(self, slot: Slot, spec: BaseSpec, staged: StagedBase | None) -> tuple[CopyHandle, str]:
+        """Fill a leased, loading slot (pool lock NOT held): build its skeleton once, then copy the bytes."""
+        if slot.model is None and spec.build is not None:
+            slot.model = spec.build(slot.views)
         self.device.before_overwrite(slot.last_use)
         if staged is not None and staged.packed.digest == slot.packed.digest:
             handle = self.device.copy_async(slot.buffer[: slot.packed.nbytes], staged.buffer[: slot.packed.nbytes],
