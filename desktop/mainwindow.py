@@ -20,6 +20,7 @@ from .views.speak import SpeakView
 class MainWindow(QMainWindow):
     cueTriggered = Signal(str)
     assetsChecked = Signal(object)     # engine.assets status (or None after unlinking)
+    audioChecked = Signal(str)         # why there is no sound ("" when the output works)
 
     def __init__(self, engine, parent: QWidget | None = None, *, show_errors: bool = True) -> None:
         super().__init__(parent)
@@ -52,6 +53,10 @@ class MainWindow(QMainWindow):
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)
         self.busy_bar.hide()
+        self.audio_label = QLabel()
+        self.audio_label.setObjectName("audioState")
+        self.audio_label.hide()
+        self.statusBar().addPermanentWidget(self.audio_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self._build_menus()
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.speak_view.refresh_voices()
         self.cues_view.refresh()
         self.check_assets()
+        self.check_audio()
         self._tab_changed(self.tabs.currentIndex())
 
     def _tab_changed(self, index: int) -> None:
@@ -197,7 +203,7 @@ class MainWindow(QMainWindow):
         if "playback.device" in changed:
             device = changed["playback.device"]
             self.ctx.run(lambda t: self.ctx.part("playback").set_device(device), label=self.tr("Switching output"),
-                         pool="io", on_done=lambda reason: reason and self.ctx.status.emit(reason))
+                         pool="io", on_done=self._show_audio_state)
 
     def link_assets(self, path: str | None) -> None:
         """Verify and link a GPT-SoVITS pretrained_models folder (or unlink with None), on a worker."""
@@ -220,6 +226,19 @@ class MainWindow(QMainWindow):
         else:
             self.ctx.status.emit(self.tr("GPT-SoVITS assets linked: %1").replace("%1", str(status.root)))
         self.assetsChecked.emit(status)
+
+    def check_audio(self) -> None:
+        """Open the audio output on a worker (imports sounddevice there) and say when there is no sound."""
+        self.ctx.run(lambda t: self.ctx.part("playback").reason, label=self.tr("Opening the audio output"), pool="io",
+                     on_done=self._show_audio_state)
+
+    def _show_audio_state(self, reason: str | None) -> None:
+        self.audio_label.setVisible(bool(reason))
+        if reason:
+            self.audio_label.setText(self.tr("🔇 No sound"))
+            self.audio_label.setToolTip(self.tr("Audio goes to a silent output: %1").replace("%1", reason))
+            self.ctx.status.emit(self.tr("No sound: %1").replace("%1", reason))
+        self.audioChecked.emit(reason or "")
 
     def check_assets(self) -> None:
         """At start: say so when a linked assets folder is unusable (missing drive, moved folder)."""

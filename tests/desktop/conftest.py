@@ -58,8 +58,7 @@ def alsa_capture(tmp_path_factory):
 def _no_thread_left_behind():
     before = {t.ident for t in threading.enumerate()}
     yield
-    left = [t.name for t in threading.enumerate()
-            if t.ident not in before and t.is_alive() and t.name.startswith("timbrel")]
+    left = [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]
     assert not left, f"threads left running: {left}"
 
 

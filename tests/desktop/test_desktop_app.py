@@ -246,3 +246,23 @@ def test_ipc_server_answers_ping_and_rejects_garbage(qtbot, monkeypatch):
         assert got == [{"cmd": "trigger", "cue": "你好"}]
     finally:
         server.close()
+
+
+def test_missing_audio_device_is_reported_and_sound_goes_to_the_null_output(qtbot, window, alsa_capture):
+    window.engine.settings.set("playback.device", "no such card 42")
+    with qtbot.waitSignal(window.audioChecked, timeout=60_000) as blocker:
+        window.start()
+    assert "no such card 42" in blocker.args[0]
+    assert window.audio_label.isVisible() and "no such card 42" in window.audio_label.toolTip()
+    from engine.playback import NullOutput
+
+    assert isinstance(window.engine.playback.output, NullOutput)
+    # choosing a working device in Settings switches the output and clears the warning
+    d = window.open_settings()
+    wait_idle(qtbot, window)
+    d.output.setCurrentIndex(d.output.findData("default"))
+    with qtbot.waitSignal(window.audioChecked, timeout=60_000) as blocker:
+        d.save_and_close()
+    assert blocker.args[0] == ""
+    assert not window.audio_label.isVisible()
+    assert window.engine.playback.available
