@@ -102,6 +102,7 @@ class LibraryView(QWidget):
         self.current_voice: str | None = None
         self.clips: list = []
         self.import_task = None
+        self.last_summary = ""
         self._loading = False
 
         self.search = QLineEdit()
@@ -461,9 +462,31 @@ class LibraryView(QWidget):
     def _import_done(self, result) -> None:
         self.import_task = None
         self.import_bar.hide()
-        self.ctx.status.emit(self.tr("Import finished."))
+        self.last_summary = self.summarize(result)
+        self.ctx.status.emit(self.last_summary)
+        rejected = list(getattr(result, "rejected", []) or [])
+        if rejected:
+            lines = [f"{Path(f.path).name}: {f.reason or '-'}" for f in rejected[:12]]
+            if len(rejected) > 12:
+                lines.append(self.tr("… and %1 more").replace("%1", str(len(rejected) - 12)))
+            self.ctx.problem.emit(self.tr("Some files were not imported"), "\n".join([self.last_summary, "", *lines]))
         self.schedule_refresh()
         self.importFinished.emit(result)
+
+    def summarize(self, report) -> str:
+        """One sentence about an import (the importer's report)."""
+        clips = int(getattr(report, "clips_added", 0) or 0)
+        voices = len([v for v in getattr(report, "voices", []) or [] if getattr(v, "clips_added", 0)])
+        dups = int(getattr(report, "duplicates", 0) or 0)
+        bad = len(getattr(report, "rejected", []) or [])
+        text = self.tr("Imported %1 clip(s) into %2 voice(s).").replace("%1", str(clips)).replace("%2", str(voices))
+        if dups:
+            text += " " + self.tr("%1 duplicate(s) skipped.").replace("%1", str(dups))
+        if bad:
+            text += " " + self.tr("%1 file(s) rejected.").replace("%1", str(bad))
+        if getattr(report, "cancelled", False):
+            text += " " + self.tr("Cancelled: voices finished before the cancel were kept.")
+        return text
 
     def _import_failed(self, exc) -> None:
         self.import_task = None

@@ -65,7 +65,21 @@ def test_drop_a_folder_imports_with_progress(qtbot, window, import_folder):
     lib.search.setText("flite")
     assert sorted(lib.voice_names()) == ["en_flite_awb", "en_flite_rms"]
     lib.search.setText("")
+    assert lib.last_summary == "Imported 9 clip(s) into 3 voice(s)."
     assert window.problems == []
+
+
+def test_rejected_files_are_listed(qtbot, window, import_folder):
+    (import_folder / "en_flite_awb" / "broken.wav").write_bytes(b"this is not audio")
+    window.start()
+    wait_idle(qtbot, window)
+    report, _ = import_by_drop(qtbot, window, import_folder)
+    assert len(report.rejected) == 1
+    lib = window.library_view
+    assert lib.last_summary.endswith("1 file(s) rejected.")
+    ((title, text),) = window.problems
+    assert title == "Some files were not imported" and "broken.wav" in text
+    qtbot.waitUntil(lambda: sorted(lib.voice_names()) == sorted(SPEAKERS))
 
 
 def test_cancel_an_import(qtbot, window, import_folder):
