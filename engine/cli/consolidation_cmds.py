@@ -48,6 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_rollback)
 
+    p = sub.add_parser("finetune", help="fine-tune a base on a cluster's pooled references → a new base version")
+    p.add_argument("cluster", type=int)
+    p.add_argument("--base", required=True, help="the base to start from (e.g. the cluster's current or a pretrained base)")
+    p.add_argument("--name", required=True, help="name of the new base")
+    p.add_argument("--gpt-steps", type=int, default=200)
+    p.add_argument("--sovits-steps", type=int, default=200)
+    p.add_argument("--only", choices=("gpt", "sovits"), help="train only this part")
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoints of an interrupted run")
+    p.add_argument("--no-assign", action="store_true", help="store the version without serving the cluster with it")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_finetune)
+
     p = sub.add_parser("base-export", help="write a GPT-SoVITS base as upstream .ckpt + .pth files")
     p.add_argument("name", help="base name")
     p.add_argument("folder", help="where to write the two files")
@@ -199,4 +212,21 @@ def cmd_export(args, ctx: Context) -> int:
 
     paths = export_base(ctx.engine, args.name, args.folder, name=args.as_name, overwrite=args.overwrite)
     ctx.emit({k: str(p) for k, p in paths.items()}, "\n".join(f"{k}: {p}" for k, p in paths.items()))
+    return 0
+
+
+def cmd_finetune(args, ctx: Context) -> int:
+    from ..consolidation.train.finetune import FineTuneSettings, finetune_cluster
+
+    settings = FineTuneSettings(gpt_steps=args.gpt_steps, sovits_steps=args.sovits_steps, batch_size=args.batch_size)
+    parts = (args.only,) if args.only else ("gpt", "sovits")
+    quiet = getattr(args, "json", False)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not quiet and total and (done == total or done % 10 == 0):
+            ctx.info(f"  {stage}: {done}/{total}")
+
+    rec = finetune_cluster(ctx.engine, args.cluster, args.base, args.name, settings=settings, parts=parts,
+                           resume=args.resume, assign=not args.no_assign, progress=progress)
+    ctx.emit(rec.to_dict(), f"base {rec.name} stored ({_mb(rec.size_bytes)}) as a trained version of cluster {args.cluster}")
     return 0

@@ -177,3 +177,8 @@ def train_dataset(train_library_template):
         rec = eng.bases.get("tiny")
         _, sovits = load_base(eng.bases.manifest(rec), {g: eng.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
         return prepare(eng, eng.library.voices(), hubert=tiny_hubert(), sovits=sovits)
+
+
+@pytest.fixture(scope="session")
+def tiny_models():
+    return {"hubert": tiny_hubert()}

@@ -70,3 +70,28 @@ def test_sovits_checkpoint_resumes_bit_exactly_and_exports(train_engine, train_d
     assert f.variant == "v2" and paths["sovits"].read_bytes()[:2] == b"PK" and not any("enc_q" in k for k in f.weights)
     with train_engine.bases.open_tensors(rec, "sovits") as h:
         assert all(torch.equal(h.get_tensor(k), f.weights[k]) for k in h.keys())
+
+
+
+def test_finetune_cluster_end_to_end_and_cli_without_assets(train_engine, tiny_models, capsys):
+    from engine.cli import main
+    from engine.consolidation import versions
+    from engine.consolidation.train.finetune import finetune_cluster
+
+    eng = train_engine
+    cid = eng.analysis.cluster_of("en_flite_awb").cluster_id
+    seen = []
+    rec = finetune_cluster(eng, cid, "tiny-v2", "cluster-ft", models=tiny_models,
+                           settings=FineTuneSettings(gpt_steps=1, sovits_steps=1, **SETTINGS),
+                           progress=lambda stage, done, total: seen.append(stage))
+    assert {"prepare", "gpt", "sovits"} <= set(seen)
+    v = versions.history(eng, cid)[-1]
+    assert v.kind == "trained" and v.base_name == rec.name == "cluster-ft" and eng.bases.base_for_cluster(cid).name == "cluster-ft"
+    assert v.provenance["gpt_steps"] == 1 and v.provenance["sovits_steps"] == 1 and sorted(v.provenance["trained"]) == ["gpt", "sovits"]
+    assert (eng.library.root / "training" / "cluster-ft" / "sovits.pth-train").is_file()
+    lib = str(eng.library_path)
+    eng.close()
+    capsys.readouterr()
+    assert main(["--library", lib, "finetune", str(cid), "--base", "tiny-v2", "--name", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "pretrained models" in err and "timbrel assets link" in err

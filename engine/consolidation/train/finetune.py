@@ -203,3 +203,55 @@ class FineTune:
                     store.assign(cluster_id, rec, note="fine-tune")
                 versions.record(self.engine, cluster_id, rec, "trained", prov)
         return rec
+
+
+def shared_models(engine, variant: str) -> dict[str, Any]:
+    """The pretrained models data preparation needs, from the linked GPT-SoVITS assets: HuBERT (always),
+    the Chinese BERT (when linked; otherwise Chinese clips get zero BERT features) and the SV net (Pro bases)."""
+    from ...backends.gptsovits.pretrained import load_hubert, load_sv
+
+    assets = engine.assets
+    models: dict[str, Any] = {"hubert": load_hubert(assets.path("hubert", purpose="fine-tuning"))}
+    bert = assets.optional_path("bert")
+    if bert is not None:
+        from ...backends.gptsovits.text.bert import BertFeaturizer
+
+        models["bert"] = BertFeaturizer(bert)
+    if variant in ("v2Pro", "v2ProPlus"):
+        models["sv"] = load_sv(assets.path("sv", purpose=f"fine-tuning a {variant} base"))
+    return models
+
+
+def finetune_cluster(engine, cluster_id: int, base, name: str, *, settings: FineTuneSettings | None = None,
+                     parts: tuple[str, ...] = ("gpt", "sovits"), resume: bool = False, assign: bool = True,
+                     models: dict[str, Any] | None = None, progress: Callable[[str, int, int], None] | None = None,
+                     cancel: threading.Event | None = None):
+    """Fine-tune ``base`` on the pooled clips of cluster ``cluster_id`` and store it as base ``name`` (a
+    ``trained`` version of the cluster, assigned to it when ``assign``). Checkpoints live in the library's
+    ``training/<name>/`` folder; ``resume=True`` continues from them."""
+    from ...backends.gptsovits.models import load_base
+    from .data import prepare
+
+    settings = settings or FineTuneSettings()
+    rec = engine.bases.get(base)
+    info = next((c for c in engine.analysis.clusters() if c.id == int(cluster_id)), None)
+    if info is None:
+        raise InvalidInput(f"There is no cluster {cluster_id}.", hint="'timbrel clusters' lists them.")
+    if not set(parts) <= {"gpt", "sovits"} or not parts:
+        raise InvalidInput("Train 'gpt', 'sovits' or both.")
+    manifest = engine.bases.manifest(rec)
+    models = models if models is not None else shared_models(engine, manifest["variant"])
+    _, sovits = load_base(manifest, {g: engine.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
+
+    def stage(what):
+        return None if progress is None else (lambda done, total, *_: progress(what, done, total))
+
+    dataset = prepare(engine, list(info.voices), hubert=models["hubert"], sovits=sovits, bert_featurizer=models.get("bert"),
+                      sv_model=models.get("sv"), progress=stage("prepare"), cancel=cancel)
+    ft = FineTune(engine, rec, dataset, settings, workdir=engine.library.root / "training" / name,
+                  enc_q=models.get("enc_q"), discriminator=models.get("discriminator"))
+    if "gpt" in parts:
+        ft.train_gpt(resume=resume, progress=stage("gpt"), cancel=cancel)
+    if "sovits" in parts:
+        ft.train_sovits(resume=resume, progress=stage("sovits"), cancel=cancel)
+    return ft.register(name, cluster_id=int(cluster_id), assign=assign)
