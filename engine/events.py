@@ -19,6 +19,9 @@ Topics in use (``data`` keys in brackets):
 * ``request.done`` [request_id, wait_s, service_s, ok, status, base, priority]
 * ``playback.state`` [state]
 * ``cues.changed`` [cue, action]
+* ``consolidation.progress`` [stage, done, total, item]
+* ``consolidation.evaluated`` [run_id, flagged]
+* ``training.progress`` [run, step, total, losses]
 """
 
 from __future__ import annotations
