@@ -511,25 +511,49 @@ class AnalysisService:
                 self.store.put_prosody(c.sha256, pr.VERSION, list(pr.FEATURE_NAMES), have[c.sha256])
         return np.stack([have[c.sha256] for c in clips]) if clips else np.zeros((0, len(pr.FEATURE_NAMES)))
 
+    def emotion_model(self):
+        """The user's own neural emotion model (setting ``analysis.emotion_model`` = {"kind", "path"}), or None."""
+        from .emotion_models import load_emotion_model
+
+        conf = self.engine.settings.get("analysis.emotion_model")
+        if not conf:
+            return None
+        with self._lock:
+            key = f"emotion:{conf.get('kind')}:{conf.get('path')}"
+            if key not in self._encoders:
+                self._encoders[key] = load_emotion_model(str(conf.get("kind", "emotion2vec")), str(conf.get("path", "")))
+            return self._encoders[key]
+
     def suggest_emotions(self, apply: bool = False, min_confidence: float = 0.5) -> dict[str, Any]:
-        """Suggest labels for clips without one (or with an earlier suggestion), learnt from the labels the
-        user and imports gave. ``apply`` writes them with emotion_source 'suggested'; user and import labels
-        are never changed."""
+        """Suggest labels for clips without one (or with an earlier suggestion). With a neural emotion model
+        configured (see :meth:`emotion_model`) it labels them; otherwise a prosody classifier learns from the
+        labels the user and imports gave. ``apply`` writes them with emotion_source 'suggested'; user and import
+        labels are never changed."""
         from .emotion import MODEL_ID, REPLACEABLE_SOURCES, TRAIN_SOURCES, ProsodySuggester, Suggestion, relative_features
 
         voices = [v for v in self.library.voices() if v.clips]
         clips = [c for v in voices for c in v.clips]
         names = {v.id: v.name for v in voices}
-        x = relative_features(self._prosody_matrix(clips), np.array([c.voice_id for c in clips]))
         train = [i for i, c in enumerate(clips) if c.emotion_source in TRAIN_SOURCES and c.emotion and c.emotion != "unknown"]
         target = [i for i, c in enumerate(clips) if c.emotion_source in REPLACEABLE_SOURCES]
-        model = ProsodySuggester().fit(x[train], [clips[i].emotion for i in train])
-        preds = model.predict(x[target])
+        neural = self.emotion_model()
+        if neural is not None:
+            model_id, classes = neural.id, None
+            preds = []
+            for i in target:
+                probs = neural.predict(*self._read(clips[i]))
+                label = max(sorted(probs), key=lambda e: probs[e])
+                preds.append((label, float(probs[label])))
+        else:
+            x = relative_features(self._prosody_matrix(clips), np.array([c.voice_id for c in clips]))
+            model = ProsodySuggester().fit(x[train], [clips[i].emotion for i in train])
+            model_id, classes = MODEL_ID, model.classes
+            preds = model.predict(x[target])
         suggestions = [
             Suggestion(clips[i].id, names[clips[i].voice_id], emo, conf, clips[i].emotion, clips[i].emotion_source)
             for i, (emo, conf) in zip(target, preds)
         ]
-        self.store.put_suggestions([(s.clip_id, s.emotion, s.confidence, MODEL_ID) for s in suggestions])
+        self.store.put_suggestions([(s.clip_id, s.emotion, s.confidence, model_id) for s in suggestions])
         applied = 0
         if apply:
             by_voice: dict[str, list[Suggestion]] = {}
@@ -544,7 +568,8 @@ class AnalysisService:
                             continue  # the user labelled it meanwhile
                         ed.update_clip(s.clip_id, emotion=s.emotion, emotion_source="suggested")
                         applied += 1
-        return {"model": MODEL_ID, "trained_on": len(train), "classes": model.classes,
+        return {"model": model_id, "trained_on": 0 if neural is not None else len(train),
+                "classes": classes if classes is not None else sorted({s.emotion for s in suggestions}),
                 "suggestions": [s.to_dict() for s in suggestions], "applied": applied,
                 "min_confidence": min_confidence}
 

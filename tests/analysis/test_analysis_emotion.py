@@ -118,3 +118,32 @@ def test_emotion2vec_plugin_point(tmp_path):
         load_emotion_model("emotion2vec", str(tmp_path))
     with pytest.raises(InvalidInput):
         load_emotion_model("nope", str(tmp_path))
+
+
+def test_a_configured_emotion_model_labels_clips_but_not_user_labels(corpus_engine):
+    """The plug-in point: a registered model kind configured in the settings replaces the prosody classifier."""
+    from engine.analysis.emotion_models import EmotionModel, register_emotion_model
+    from engine.library.emotions import EMOTIONS
+
+    class LoudnessModel(EmotionModel):
+        """Stands in for emotion2vec+: 'happy' for loud clips, 'sad' for quiet ones."""
+
+        def __init__(self, path):
+            self.id = f"loudness:{path}"
+
+        def predict(self, samples, sample_rate):
+            peak = float(np.max(np.abs(samples)))
+            probs = {e: 0.0 for e in EMOTIONS}
+            probs["happy" if peak > 0.8 else "sad" if peak < 0.5 else "neutral"] = 0.9
+            return probs
+
+    eng, helper = corpus_engine
+    register_emotion_model("loudness", LoudnessModel)
+    helper.add("en_flite_awb", emotions={"neutral": "angry"}, source="user")   # user labels, deliberately odd
+    eng.settings.set("analysis.emotion_model", {"kind": "loudness", "path": "/models/x"})
+    out = eng.analysis.suggest_emotions(apply=True)
+    assert out["model"] == "loudness:/models/x" and out["trained_on"] == 0
+    assert len(out["suggestions"]) == 4 and out["applied"] == 4
+    clips = eng.library.voice("en_flite_awb").clips
+    assert sorted(c.emotion for c in clips if c.emotion_source == "user") == ["angry"] * 4
+    assert sorted(c.emotion for c in clips if c.emotion_source == "suggested") == ["happy", "happy", "sad", "sad"]
