@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.runtime.budget import Budget  # noqa: E402
 from engine.runtime.clock import MonotonicClock  # noqa: E402
-from engine.runtime.device import SimulatedDevice, make_device  # noqa: E402
+from engine.runtime.device import make_device  # noqa: E402
 from engine.runtime.hoststage import HostStaging  # noqa: E402
 from engine.runtime.layout import TensorSpec, dtype_of  # noqa: E402
 from engine.runtime.pool import BasePool, BaseSpec  # noqa: E402

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import Cancelled, ResourceExhausted, TimbrelError
 from .budget import Budget

@@ -14,7 +14,6 @@ MB = 2**20
 
 
 def test_belady_is_optimal_on_small_sequences():
-    import itertools
 
     seq = list("abcadbeacbdae")
     assert compulsory_loads(seq) == 5

@@ -107,7 +107,6 @@ def test_base_resolution_errors_are_clear(tmp_path, make_voice):
 
 
 def test_base_follows_the_voice_cluster(tone_engine):
-    from engine.analysis.results import ClusterAssignment  # noqa: F401 - the analysis contract type
     from engine.backends.tone import create_tone_base
 
     other = create_tone_base(tone_engine, "tone-c")
