@@ -27,6 +27,15 @@ from ..errors import InvalidInput
 MB = 2**20
 
 
+def _total_ram_mb() -> float | None:
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / MB
+    except (ValueError, OSError, AttributeError):  # not available on this platform (Windows)
+        return None
+
+
 class Runtime:
     """Owns the device, budget, pool, staging and scheduler threads for one engine.
 
@@ -59,6 +68,9 @@ class Runtime:
         if vram_limit_mb is None:
             vram_limit_mb = engine.vram_limit_mb if engine is not None else setting("runtime.vram_limit_mb", 4096)
         pinned_pool_mb = setting("runtime.pinned_pool_mb", 1024) if pinned_pool_mb is None else pinned_pool_mb
+        ram_mb = _total_ram_mb()
+        if ram_mb is not None:  # pinned memory cannot be swapped out: never take more than a quarter of RAM
+            pinned_pool_mb = min(float(pinned_pool_mb), ram_mb / 4)
         hold_s = float(setting("runtime.hold_s", 2.0) if hold_s is None else hold_s)
         interactive_hold_s = float(setting("runtime.interactive_hold_s", min(0.5, hold_s))
                                    if interactive_hold_s is None else interactive_hold_s)
