@@ -60,6 +60,7 @@ class GridData:
     rows: list[tuple[int | None, str]]                   # (cluster id, label)
     emotions: list[str]
     counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
+    missing: dict[tuple[int | None, str], list[str]] = field(default_factory=dict)   # voices lacking the emotion
 
     def count(self, cluster_id: int | None, emotion: str) -> int:
         return self.counts.get((cluster_id, emotion), 0)
@@ -189,7 +190,14 @@ def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
             else:
                 for emo, n in zip(emotions, row):
                     counts[(cid, emo)] = int(n)
-    return GridData(rows=rows, emotions=emotions, counts=counts)
+    missing: dict[tuple[int | None, str], list[str]] = {}
+    for v in pick(grid, "voices", default=None) or []:
+        if not isinstance(v, dict) and not hasattr(v, "missing"):
+            continue
+        cid = _cid(pick(v, "cluster_id", default=None))
+        for emo in pick(v, "missing", default=[]) or []:
+            missing.setdefault((cid, str(emo)), []).append(str(pick(v, "voice", "name", default="?")))
+    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing)
 
 
 def _cid(key: Any) -> int | None:

@@ -22,72 +22,92 @@
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="64"/>
+        <location filename="../views/clustermap.py" line="61"/>
+        <source>Rename cluster…</source>
+        <translation>重命名簇…</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="65"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="65"/>
+        <location filename="../views/clustermap.py" line="66"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="66"/>
+        <location filename="../views/clustermap.py" line="67"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="74"/>
+        <location filename="../views/clustermap.py" line="75"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="76"/>
+        <location filename="../views/clustermap.py" line="77"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="101"/>
+        <location filename="../views/clustermap.py" line="104"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="124"/>
+        <location filename="../views/clustermap.py" line="127"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="125"/>
+        <location filename="../views/clustermap.py" line="128"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="166"/>
+        <location filename="../views/clustermap.py" line="169"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="168"/>
+        <location filename="../views/clustermap.py" line="171"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="226"/>
+        <location filename="../views/clustermap.py" line="229"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="231"/>
+        <location filename="../views/clustermap.py" line="234"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="235"/>
+        <location filename="../views/clustermap.py" line="243"/>
+        <source>Rename cluster</source>
+        <translation>重命名簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="243"/>
+        <source>Name for cluster #%1:</source>
+        <translation>簇 #%1 的名称：</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="250"/>
+        <source>Renaming the cluster</source>
+        <translation>正在重命名簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="254"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="238"/>
+        <location filename="../views/clustermap.py" line="257"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
@@ -163,100 +183,115 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="117"/>
+        <location filename="../views/cues.py" line="104"/>
+        <source>Stop the sound and drop the queued cues</source>
+        <translation>停止声音并清空排队的快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="105"/>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="106"/>
+        <source>End the sound playing now; queued cues go on</source>
+        <translation>结束当前声音；排队的快捷台词继续播放</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="121"/>
         <source>No cues yet. A cue is a saved line (voice, emotion, text) you can play with one click, a shortcut, a global hotkey, or &apos;timbrel trigger NAME&apos;.</source>
         <translation>还没有快捷台词。快捷台词是保存好的一句话（音色、情绪、文本），可以一键、快捷键、全局热键或 &apos;timbrel trigger 名称&apos; 播放。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="138"/>
+        <location filename="../views/cues.py" line="143"/>
         <source>Loading cues</source>
         <translation>正在加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="139"/>
+        <location filename="../views/cues.py" line="144"/>
         <source>Could not load the cues</source>
         <translation>无法加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="181"/>
+        <location filename="../views/cues.py" line="186"/>
         <source>Global hotkeys are off.</source>
         <translation>全局热键已关闭。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/cues.py" line="187"/>
+        <location filename="../views/cues.py" line="192"/>
         <source>%n global hotkey(s) active.</source>
         <translation>
             <numerusform>%n 个全局热键已启用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="189"/>
+        <location filename="../views/cues.py" line="194"/>
         <source>Global hotkeys are unavailable here: %1</source>
         <translation>此环境无法使用全局热键：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="191"/>
+        <location filename="../views/cues.py" line="196"/>
         <source>Not usable: %1</source>
         <translation>无法使用：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="192"/>
+        <location filename="../views/cues.py" line="197"/>
         <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
         <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="216"/>
+        <location filename="../views/cues.py" line="221"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="219"/>
+        <location filename="../views/cues.py" line="224"/>
         <source>Playing cue “%1”</source>
         <translation>正在播放快捷台词“%1”</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="235"/>
+        <location filename="../views/cues.py" line="240"/>
         <source>Playing a cue</source>
         <translation>正在播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="237"/>
+        <location filename="../views/cues.py" line="242"/>
         <source>Could not play the cue</source>
         <translation>无法播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="247"/>
+        <location filename="../views/cues.py" line="257"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="247"/>
+        <location filename="../views/cues.py" line="257"/>
         <source>Import a voice first.</source>
         <translation>请先导入一个音色。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="256"/>
-        <location filename="../views/cues.py" line="275"/>
+        <location filename="../views/cues.py" line="266"/>
+        <location filename="../views/cues.py" line="285"/>
         <source>Click a cue first.</source>
         <translation>请先点击一个快捷台词。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="270"/>
+        <location filename="../views/cues.py" line="280"/>
         <source>Saving the cue</source>
         <translation>正在保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="270"/>
+        <location filename="../views/cues.py" line="280"/>
         <source>Could not save the cue</source>
         <translation>无法保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="278"/>
+        <location filename="../views/cues.py" line="288"/>
         <source>Removing the cue</source>
         <translation>正在删除快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="279"/>
+        <location filename="../views/cues.py" line="289"/>
         <source>Could not remove the cue</source>
         <translation>无法删除快捷台词</translation>
     </message>
@@ -426,12 +461,17 @@
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="71"/>
+        <location filename="../views/grid.py" line="70"/>
+        <source>Without a %1 clip: %2</source>
+        <translation>缺少“%1”片段的音色：%2</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="75"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="74"/>
+        <location filename="../views/grid.py" line="78"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -1052,108 +1092,113 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="31"/>
+        <location filename="../views/speak.py" line="32"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="35"/>
+        <location filename="../views/speak.py" line="36"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="40"/>
+        <location filename="../views/speak.py" line="41"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="41"/>
+        <location filename="../views/speak.py" line="42"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="42"/>
+        <location filename="../views/speak.py" line="43"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="44"/>
+        <location filename="../views/speak.py" line="45"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="46"/>
+        <location filename="../views/speak.py" line="47"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="54"/>
+        <location filename="../views/speak.py" line="55"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="72"/>
+        <location filename="../views/speak.py" line="74"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="93"/>
-        <location filename="../views/speak.py" line="166"/>
+        <location filename="../views/speak.py" line="102"/>
+        <source>Prefetching</source>
+        <translation>正在预取</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="111"/>
+        <location filename="../views/speak.py" line="184"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="99"/>
+        <location filename="../views/speak.py" line="117"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="123"/>
+        <location filename="../views/speak.py" line="141"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="136"/>
+        <location filename="../views/speak.py" line="154"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="138"/>
+        <location filename="../views/speak.py" line="156"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="146"/>
+        <location filename="../views/speak.py" line="164"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="159"/>
+        <location filename="../views/speak.py" line="177"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="159"/>
+        <location filename="../views/speak.py" line="177"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="196"/>
+        <location filename="../views/speak.py" line="214"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="197"/>
+        <location filename="../views/speak.py" line="215"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="198"/>
+        <location filename="../views/speak.py" line="216"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="201"/>
+        <location filename="../views/speak.py" line="219"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>

@@ -58,6 +58,7 @@ class ClusterMapView(QWidget):
         self.target = QComboBox()
         self.pin_button = QPushButton(self.tr("Pin to cluster"))
         self.unpin_button = QPushButton(self.tr("Unpin"))
+        self.rename_button = QPushButton(self.tr("Rename cluster…"))
         self.k = QSpinBox()
         self.k.setRange(1, 200)
         self.k.setValue(4)
@@ -77,6 +78,7 @@ class ClusterMapView(QWidget):
         row1.addWidget(self.target)
         row1.addWidget(self.pin_button)
         row1.addWidget(self.unpin_button)
+        row1.addWidget(self.rename_button)
         row1.addStretch(1)
         row2 = QHBoxLayout()
         row2.addWidget(self.analyze_button)
@@ -94,12 +96,13 @@ class ClusterMapView(QWidget):
         self.voice_box.currentTextChanged.connect(self._highlight)
         self.pin_button.clicked.connect(self.pin_selected)
         self.unpin_button.clicked.connect(self.unpin_selected)
+        self.rename_button.clicked.connect(self.ask_cluster_label)
         self.recluster_button.clicked.connect(self.recluster)
         self.analyze_button.clicked.connect(self.analyze)
         ctx.voiceSelected.connect(self._follow_voice)
         if not ctx.available("analysis"):
             self.info.setText(self.tr("Timbre analysis is not available in this build yet."))
-            for w in (self.pin_button, self.unpin_button, self.recluster_button, self.analyze_button):
+            for w in (self.pin_button, self.unpin_button, self.rename_button, self.recluster_button, self.analyze_button):
                 w.setEnabled(False)
 
     # -- loading -----------------------------------------------------------------------------------
@@ -229,6 +232,22 @@ class ClusterMapView(QWidget):
         voice = self.voice_box.currentText()
         if voice:
             self._run("unpinned", lambda t: self.ctx.part("analysis").unpin(voice), self.tr("Unpinning the voice"))
+
+    def ask_cluster_label(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        cluster_id = self.target.currentData()
+        if cluster_id is None:
+            return
+        current = next((c.label for c in self.clusters if c.id == cluster_id), "")
+        label, ok = QInputDialog.getText(self, self.tr("Rename cluster"), self.tr("Name for cluster #%1:")
+                                         .replace("%1", str(cluster_id)), text=current)
+        if ok:
+            self.label_cluster(cluster_id, label)
+
+    def label_cluster(self, cluster_id: int, label: str) -> None:
+        self._run("labelled", lambda t: self.ctx.part("analysis").label_cluster(cluster_id, label),
+                  self.tr("Renaming the cluster"))
 
     def recluster(self) -> None:
         k = self.k.value()

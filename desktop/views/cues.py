@@ -101,10 +101,14 @@ class CuesView(QWidget):
         self.edit_button = QPushButton(self.tr("Edit…"))
         self.remove_button = QPushButton(self.tr("Remove"))
         self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the sound and drop the queued cues"))
+        self.skip_button = QPushButton(self.tr("Skip"))
+        self.skip_button.setToolTip(self.tr("End the sound playing now; queued cues go on"))
         top = QHBoxLayout()
         for b in (self.add_button, self.edit_button, self.remove_button):
             top.addWidget(b)
         top.addStretch(1)
+        top.addWidget(self.skip_button)
         top.addWidget(self.stop_button)
         self.board = QWidget()
         self.grid = QGridLayout(self.board)
@@ -127,6 +131,7 @@ class CuesView(QWidget):
         self.edit_button.clicked.connect(self.edit_cue)
         self.remove_button.clicked.connect(self.remove_cue)
         self.stop_button.clicked.connect(self.stop)
+        self.skip_button.clicked.connect(self.skip)
         ctx.bridge.event.connect(self._on_event)
         ctx.voicesChanged.connect(self.refresh)
 
@@ -237,9 +242,14 @@ class CuesView(QWidget):
                      on_error=lambda e: (self.ctx.report(self.tr("Could not play the cue"))(e), self.played.emit(name, e)))
 
     def stop(self) -> None:
-        playback = self.ctx.engine.__dict__.get("playback")
+        playback = self.ctx.engine.__dict__.get("playback")   # only flags are set: safe on the GUI thread
         if playback is not None:
             playback.stop()
+
+    def skip(self) -> None:
+        playback = self.ctx.engine.__dict__.get("playback")
+        if playback is not None:
+            playback.skip()
 
     # -- editing -----------------------------------------------------------------------------------
     def add_cue(self) -> None:

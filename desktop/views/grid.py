@@ -65,6 +65,10 @@ class GridView(QWidget):
                     gaps += 1
                     item.setBackground(QBrush(GAP))
                     item.setToolTip(self.tr("No %1 clip in this cluster: import or label one.").replace("%1", emotion_label(emo)))
+                lacking = data.missing.get((cid, emo), [])
+                if lacking and n:
+                    item.setToolTip(self.tr("Without a %1 clip: %2").replace("%1", emotion_label(emo))
+                                    .replace("%2", ", ".join(lacking)))
                 item.setData(Qt.ItemDataRole.UserRole, n)
                 self.table.setItem(r, c, item)
         if data.rows:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 class SpeakView(QWidget):
     spoken = Signal(object)       # dict(state, frames, seconds, sample_rate) after playback ended
     saved = Signal(str)           # path of the written WAV
+    prefetched = Signal(object)   # base name hinted to the runtime (None when there was none)
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +68,7 @@ class SpeakView(QWidget):
         self.save_button.clicked.connect(self.choose_save)
         ctx.voicesChanged.connect(self.refresh_voices)
         ctx.voiceSelected.connect(self._follow_voice)
+        self.voice.activated.connect(self._hint_prefetch)   # user picks only (not programmatic changes)
 
     def refresh_voices(self) -> None:
         self.ctx.run(lambda t: self.ctx.part("library").voice_names(), label=self.tr("Loading voices"), pool="io",
@@ -82,6 +84,22 @@ class SpeakView(QWidget):
     def _follow_voice(self, name: str) -> None:
         if self.task is None and self.voice.findText(name) >= 0:
             self.voice.setCurrentText(name)
+
+    def _hint_prefetch(self, _index: int = 0) -> None:
+        """The user picked a voice: its base will probably be needed soon (runtime prefetch hint)."""
+        voice = self.voice.currentText()
+        if not voice or not (self.ctx.available("speech") and self.ctx.available("runtime")):
+            return
+
+        def hint(task):
+            try:
+                base = self.ctx.part("speech").resolve_base(self.ctx.part("library").voice(voice))
+                self.ctx.part("runtime").hint_prefetch(base)
+                return getattr(base, "name", None)
+            except Exception:   # best effort: no base yet is fine
+                return None
+
+        self.ctx.run(hint, label=self.tr("Prefetching"), pool="io", on_done=self.prefetched.emit)
 
     def request(self) -> tuple[str, str, str | None]:
         return self.text.toPlainText().strip(), self.voice.currentText(), self.emotion.currentData()

@@ -56,6 +56,13 @@ def test_cluster_map_analyse_recluster_and_pin(qtbot, imported):
     qtbot.waitUntil(lambda: any(r.name == voice and r.pinned and r.cluster_id == other
                                 for r in win.library_view.model.rows), timeout=60_000)
 
+    # name a cluster: the legend and the library's cluster column follow
+    with qtbot.waitSignal(view.changed, timeout=60_000):
+        view.label_cluster(other, "低沉男声")
+    qtbot.waitUntil(lambda: "低沉男声" in view.legend.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: any(r.name == voice and r.cluster_label == "低沉男声"
+                                for r in win.library_view.model.rows), timeout=60_000)
+
     # clicking a dot selects the voice
     dot = view.dots["cs_festival_dita"]
     dot.setSelected(True)
@@ -91,6 +98,10 @@ def test_grid_highlights_gaps(qtbot, imported):
     # before any clustering every voice is in the "unclustered" row
     assert [cid for cid, _ in grid.data.rows] == [None]
     assert loaded.args == [0]   # the other two voices still cover happy and sad in that row
+    col = grid.data.emotions.index("happy")
+    item = grid.table.item(0, col)
+    assert item.data(Qt.ItemDataRole.UserRole) == 2
+    assert "cs_festival_dita" in item.toolTip()      # the voice that lacks a happy clip is named
     assert win.problems == []
 
 

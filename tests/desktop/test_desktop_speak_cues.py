@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
 
-from conftest import wait_idle
+from conftest import set_playback, wait_idle
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_speak_streams_to_the_sound_card_and_saves_a_wav(qtbot, voiced, alsa_cap
     from engine.playback import Playback
 
     win = voiced
-    win.engine.__dict__["playback"] = Playback(device="default", events=win.engine.events)
+    set_playback(win, Playback(device="default", events=win.engine.events))
     assert win.engine.playback.available, win.engine.playback.reason
     view = win.speak_view
     win.tabs.setCurrentWidget(view)
@@ -84,7 +84,7 @@ def test_stop_ends_speech(qtbot, voiced):
         first_block.set()
         release.wait(60)
 
-    win.engine.__dict__["playback"] = Playback(output=NullOutput(sink=sink), events=win.engine.events)
+    set_playback(win, Playback(output=NullOutput(sink=sink), events=win.engine.events))
     view = win.speak_view
     qtbot.waitUntil(lambda: view.voice.findText("Alice") >= 0)
     view.voice.setCurrentText("Alice")
@@ -99,6 +99,49 @@ def test_stop_ends_speech(qtbot, voiced):
     assert result["frames"] <= 1024          # nothing after the first block was played
     assert view.state.text() == "Stopped."
     assert view.speak_button.isEnabled() and not view.stop_button.isEnabled()
+    assert win.problems == []
+
+
+def test_picking_a_voice_hints_its_base_to_the_runtime(qtbot, voiced):
+    from engine.events import EventRecorder
+
+    win = voiced
+    view = win.speak_view
+    qtbot.waitUntil(lambda: view.voice.findText("Alice") >= 0)
+    with qtbot.waitSignal(view.prefetched, timeout=120_000) as blocker:
+        view.voice.activated.emit(view.voice.findText("Alice"))
+    assert blocker.args == ["tone-test"]
+    assert win.problems == []
+
+
+def test_skip_ends_the_playing_cue_and_the_next_one_plays(qtbot, voiced):
+    import threading
+
+    from engine.playback import NullOutput, Playback
+
+    win = voiced
+    first_block, release = threading.Event(), threading.Event()
+
+    def sink(block, rate):
+        if not first_block.is_set():
+            first_block.set()
+            release.wait(60)
+
+    set_playback(win, Playback(output=NullOutput(sink=sink), events=win.engine.events))
+    win.engine.cues.add("one", "Alice", "First line. It is long. Very long indeed.")
+    win.engine.cues.add("two", "Alice", "Second line.")
+    view = win.cues_view
+    qtbot.waitUntil(lambda: view.has_cue("one") and view.has_cue("two"), timeout=60_000)
+    results = {}
+    view.played.connect(lambda name, r: results.__setitem__(name, r))
+    view.play("one")
+    qtbot.waitUntil(first_block.is_set, timeout=120_000)
+    view.play("two")
+    qtbot.mouseClick(view.skip_button, Qt.MouseButton.LeftButton)
+    release.set()
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=120_000)
+    assert results["one"]["state"] == "skipped"
+    assert results["two"]["state"] == "done" and results["two"]["frames"] > 0
     assert win.problems == []
 
 
@@ -125,8 +168,8 @@ def test_soundboard_button_and_shortcut_play_a_cue(qtbot, voiced):
 
     win = voiced
     played_frames = []
-    win.engine.__dict__["playback"] = Playback(output=NullOutput(sink=lambda b, r: played_frames.append(len(b))),
-                                               events=win.engine.events)
+    set_playback(win, Playback(output=NullOutput(sink=lambda b, r: played_frames.append(len(b))),
+                               events=win.engine.events))
     view = win.cues_view
     win.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: "Alice" in view.voices)
@@ -166,7 +209,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
     from engine.playback import NullOutput, Playback
 
     win = voiced
-    win.engine.__dict__["playback"] = Playback(output=NullOutput(), events=win.engine.events)
+    set_playback(win, Playback(output=NullOutput(), events=win.engine.events))
     win.engine.cues.add("greet", "Alice", "Hi there!", emotion="happy")
     server = InstanceServer(win.handle_message, parent=win)
     assert server.listen()
