@@ -51,7 +51,7 @@ def test_emotion_matched_prompt_and_cache_layout(ready):
     # base-independent per-clip entries
     clip_dir = cache / "clips" / sad[:2] / sad
     names = {p.name for p in clip_dir.iterdir()}
-    assert "wav16000.npy" in names and "wav32000.npy" in names
+    assert not any(n.startswith("wav") for n in names)  # decoded audio stays in memory only
     assert any(n.startswith("phones-") for n in names) and any(n.startswith("bert-") for n in names)
     # base-dependent entries: semantic tokens only for the prompt clip; ge for every timbre clip
     base_dirs = list((cache / "bases").iterdir())

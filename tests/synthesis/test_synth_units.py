@@ -29,6 +29,12 @@ def test_clip_cache_roundtrip_memory_and_disk(tmp_path):
     assert fresh.get_json(sha, "phones") == {"phones": ["a"]}
     assert (tmp_path / "clips" / sha[:2] / sha / "x.npy").is_file()
     assert (tmp_path / "bases" / "b1" / sha[:2] / sha / "ge.npy").is_file()
+    # memory-only entries never reach the disk; the memory LRU is bounded in bytes
+    small = ClipCache(tmp_path / "small", memory_bytes=100)
+    small.put_array(sha, "audio", np.zeros(20, np.float32), persist=False)
+    assert small.get_array(sha, "audio") is not None and not (tmp_path / "small").exists()
+    small.put_array(sha, "audio2", np.zeros(20, np.float32), persist=False)  # 80 + 80 bytes > 100: oldest goes
+    assert small.get_array(sha, "audio") is None and small.get_array(sha, "audio2") is not None
     # a damaged entry is treated as missing (recomputed), never a crash
     (tmp_path / "clips" / sha[:2] / sha / "x.npy").write_bytes(b"garbage")
     assert ClipCache(tmp_path).get_array(sha, "x") is None

@@ -13,11 +13,12 @@ Steps (as upstream ``TTS.run`` for v2/v2Pro/v2ProPlus, with a per-voice twist):
    ``SoVITS.decode`` with ``ge`` → 32 kHz audio, resampled to the output rate and **yielded at once**;
    a 0.3 s pause separates sentences (upstream's ``fragment_interval``).
 
-Caching (:class:`ClipCache`): results that do not depend on the base — prompt phones, prompt BERT, sv
-vectors, 16/32 kHz audio — are keyed by the clip's sha256 (+ the model that made them); results that do —
-prompt semantic tokens and ``ge`` — are keyed by clip sha256 and the base key too. The cache is a
-content-addressed folder of ``.npy``/``.json`` files (atomic writes) plus a small in-memory LRU, so a voice's
-second request skips HuBERT/ERes2Net/ref_enc entirely.
+Caching (:class:`ClipCache`): results that do not depend on the base — prompt phones, prompt BERT (float16),
+sv vectors, 16/32 kHz audio (memory only: decoding a clip again is cheap, storing it is not) — are keyed by
+the clip's sha256 (+ the model that made them); results that do — prompt semantic tokens and ``ge`` — are
+keyed by clip sha256 and the base key too. The cache is a content-addressed folder of ``.npy``/``.json`` files
+(atomic writes) plus an in-memory LRU bounded in bytes, so a voice's second request skips
+HuBERT/ERes2Net/ref_enc entirely.
 
 Determinism: one ``torch.Generator`` seeded from the request's seed drives both GPT sampling and the SoVITS
 noise, so a fixed seed gives the same audio on the same machine.
@@ -73,10 +74,12 @@ class ClipCache:
     Layout: ``root/clips/<sha[:2]>/<sha>/<name>.npy|json`` and ``root/bases/<base_key>/<sha[:2]>/<sha>/<name>.npy``.
     ``root=None`` keeps everything in memory only."""
 
-    def __init__(self, root: str | Path | None, memory_items: int = 512) -> None:
+    def __init__(self, root: str | Path | None, memory_bytes: int = 256 << 20) -> None:
         self.root = Path(root) if root else None
         self._mem: OrderedDict[str, Any] = OrderedDict()
-        self._cap = memory_items
+        self._sizes: dict[str, int] = {}
+        self._cap = int(memory_bytes)
+        self._used = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -88,11 +91,16 @@ class ClipCache:
         return folder / f"{name}.{ext}"
 
     def _remember(self, key: str, value: Any) -> None:
+        size = int(value.nbytes) if isinstance(value, np.ndarray) else 1024
         with self._lock:
+            self._used -= self._sizes.pop(key, 0)
             self._mem[key] = value
             self._mem.move_to_end(key)
-            while len(self._mem) > self._cap:
-                self._mem.popitem(last=False)
+            self._sizes[key] = size
+            self._used += size
+            while self._used > self._cap and len(self._mem) > 1:
+                old, _ = self._mem.popitem(last=False)
+                self._used -= self._sizes.pop(old, 0)
 
     def get_array(self, sha: str, name: str, base: str | None = None) -> np.ndarray | None:
         key = f"{base}/{sha}/{name}"
@@ -116,10 +124,12 @@ class ClipCache:
             self.misses += 1
         return None
 
-    def put_array(self, sha: str, name: str, value: np.ndarray, base: str | None = None) -> np.ndarray:
+    def put_array(self, sha: str, name: str, value: np.ndarray, base: str | None = None, *,
+                  persist: bool = True) -> np.ndarray:
+        """Remember ``value``; ``persist=False`` keeps it in memory only (decoded audio: cheap to redo, large on disk)."""
         value = np.ascontiguousarray(value)
         self._remember(f"{base}/{sha}/{name}", value)
-        p = self._path(sha, name, base, "npy")
+        p = self._path(sha, name, base, "npy") if persist else None
         if p is not None:
             buf = io.BytesIO()
             np.save(buf, value, allow_pickle=False)
@@ -215,7 +225,7 @@ class Pipeline:
             from ...audio.io import read_audio
 
             samples, _ = read_audio(clip.path, rate)
-            arr = self.cache.put_array(clip.sha256, name, samples.astype(np.float32))
+            arr = self.cache.put_array(clip.sha256, name, samples.astype(np.float32), persist=False)
         return arr
 
     def _phones(self, clip: ReferenceClip, language: str | None):
@@ -236,8 +246,10 @@ class Pipeline:
         name = "bert-" + _text_key(self.shared.ids.get("bert", "?"), *seq.phones, seq.text)
         arr = self.cache.get_array(clip.sha256, name)
         if arr is None:
-            arr = self.cache.put_array(clip.sha256, name, frontend.bert_features(seq, self.shared.bert).numpy())
-        return torch.from_numpy(np.array(arr))
+            # stored as float16 (a third of a megabyte per clip in float32); the GPT reads it as float32
+            arr = self.cache.put_array(clip.sha256, name,
+                                       frontend.bert_features(seq, self.shared.bert).numpy().astype(np.float16))
+        return torch.from_numpy(np.array(arr, dtype=np.float32))
 
     def _bert_dim(self) -> int:
         return int(self.gpt.bert_proj.weight.shape[1])
