@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from conftest import SPEAKERS, wait_idle
+from conftest import SPEAKERS, set_playback, wait_idle
 
 
 def drop(widget, paths):
@@ -97,6 +97,42 @@ def test_cancel_an_import(qtbot, window, import_folder):
     assert not lib.import_bar.isVisible()
     assert window.engine.library.voice_names() == []
     assert window.problems == []      # a cancel is not a problem
+
+
+def test_cancel_in_the_middle_of_an_import_keeps_finished_voices(qtbot, window, import_folder, monkeypatch):
+    """The importer is held after its first file until Cancel was clicked: it stops there and keeps what it
+    finished (whole voices only)."""
+    import desktop.views.library as library_view
+
+    first, release = threading.Event(), threading.Event()
+    real = library_view.progress_adapter
+
+    def held_adapter(task):
+        report = real(task)
+
+        def progress(*args, **kw):
+            report(*args, **kw)
+            if args and args[0] == 1:
+                first.set()
+                release.wait(60)
+        return progress
+
+    monkeypatch.setattr(library_view, "progress_adapter", held_adapter)
+    window.start()
+    wait_idle(qtbot, window)
+    lib = window.library_view
+    with qtbot.waitSignal(lib.importFinished, timeout=120_000) as blocker:
+        lib.import_paths([str(import_folder)])
+        qtbot.waitUntil(first.is_set, timeout=60_000)
+        qtbot.mouseClick(lib.import_cancel, Qt.MouseButton.LeftButton)
+        assert lib.import_label.text() == "Cancelling…"
+        release.set()
+    report = blocker.args[0]
+    assert report.cancelled
+    assert len(window.engine.library.voice_names()) < len(SPEAKERS)
+    assert "Cancelled" in lib.last_summary
+    assert not lib.import_bar.isVisible()
+    assert window.problems == []
 
 
 def test_edit_emotion_label_in_place_and_tags(qtbot, window, import_folder):
