@@ -132,6 +132,18 @@ class AnalysisService:
             report.assigned = self.assign_new(analysed, encoder=enc.id)
         return report
 
+    def pending(self, voices=None, encoder: str | None = None) -> dict[str, int]:
+        """How many clips still need analysing (no embedding for this encoder version, or no prosody yet)."""
+        from . import prosody as pr
+
+        enc = self.encoder(encoder)
+        vs = self.library.voices() if voices is None else [self._voice(v) for v in voices]
+        shas = sorted({c.sha256 for v in vs for c in v.clips})
+        have = self.store.embeddings(shas, enc.id, enc.version)
+        have_p = self.store.prosody(shas, pr.VERSION)
+        return {"clips": len(shas), "embeddings_pending": sum(s not in have for s in shas),
+                "prosody_pending": sum(s not in have_p for s in shas)}
+
     def clip_embeddings(self, voice, encoder: str | None = None) -> np.ndarray:
         """(clips, dim) embeddings of a voice's clips, computing the missing ones."""
         enc = self.encoder(encoder)

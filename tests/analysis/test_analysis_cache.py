@@ -36,8 +36,10 @@ def test_second_run_does_no_work(corpus_engine):
     with eng.library.catalog.transaction() as c:
         c.executemany("DELETE FROM embeddings WHERE clip_sha256 = ?", [(s,) for s in shas])
         c.executemany("DELETE FROM prosody_features WHERE clip_sha256 = ?", [(s,) for s in shas])
+    assert eng.analysis.pending() == {"clips": 16, "embeddings_pending": 8, "prosody_pending": 8}
     seen = []
     first = eng.analysis.analyze(progress=lambda d, t: seen.append((d, t)))
+    assert eng.analysis.pending() == {"clips": 16, "embeddings_pending": 0, "prosody_pending": 0}
     assert first.embedded == 8 and first.prosody_computed == 8 and first.embeddings_cached == 8
     assert seen[-1] == (8, 8)
     store = AnalysisStore(eng.library.catalog)
