@@ -251,3 +251,19 @@ def test_japanese_matches_upstream_reference_outputs():
         pytest.skip("the reference was made with another OpenJTalk dictionary version")
     for case in data["cases"]:
         assert text_to_phones(case["text"], "ja").phones == case["phones"], case["text"]
+
+
+def test_edge_inputs_never_crash():
+    # punctuation only, empty, digits only, other scripts, Czech with diacritics read by script
+    for text, lang in [("……", "zh"), ("", "auto"), ("123", "auto"), ("123", "zh"), ("안녕하세요 hello", "auto"),
+                       ("Dobrý den, jak se máte?", "auto"), ("!!!", "en")]:
+        seq = text_to_phones(text, lang)
+        assert seq.phones and all(p in SYMBOL_TO_ID for p in seq.phones), (text, seq.phones)
+    assert "y i4" in " ".join(text_to_phones("123", "zh").phones)  # 一百二十三
+    assert "W AH1 N" in " ".join(text_to_phones("123", "auto").phones)  # one hundred twenty three
+
+
+def test_pipeline_language_fallback():
+    from engine.backends.gptsovits.pipeline import _lenient_language
+
+    assert _lenient_language("cs") == "auto" and _lenient_language("zh") == "zh" and _lenient_language(None) == "auto"
