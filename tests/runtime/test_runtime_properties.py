@@ -8,6 +8,7 @@ meets the documented latency bound.
 
 from __future__ import annotations
 
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +145,33 @@ def test_a_busy_base_cannot_starve_another(scn):
         # nothing with priority over b arrives later: b waits at most one hold, one running request, two swaps
         t_swap = max(r.start - r.dispatch for r in res.done())
         assert b.wait <= cfg.policy.hold_for(b.priority) + 2 * 0.25 + 2 * t_swap + 1e-9
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["stage", "discard"]), st.integers(0, 7)), min_size=1, max_size=40),
+       st.integers(8, 40))
+def test_staging_pool_regions_never_overlap_and_keep_their_bytes(ops, capacity_kb):
+    from engine.runtime.clock import SimClock
+    from engine.runtime.device import SimulatedDevice
+    from engine.runtime.hoststage import HostStaging
+
+    sizes = {f"s{i}": (1 + (i * 5) % 12) * KB for i in range(8)}
+    bases = make_sim_bases(sizes)
+    staging = HostStaging(SimulatedDevice(SimClock()), capacity_kb * KB)
+    for t, (op, i) in enumerate(ops):
+        key = f"s{i}"
+        if op == "stage":
+            entry = staging.stage(key, bases[key].packed, bases[key].source, float(t))
+            assert entry is not None and entry.ready
+        else:
+            staging.discard(key)
+        regions = sorted((e.offset, e.offset + e.packed.nbytes) for e in staging._entries.values())
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(regions, regions[1:]))
+        assert all(end <= staging._stored_capacity for _, end in regions)
+        if staging._pool is not None:  # allocated on first use
+            free = sum(sz for _, sz in staging._free)
+            assert free + sum(end - start for start, end in regions) == staging._stored_capacity
+        for k in staging.keys():
+            e = staging.get(k)
+            data = bases[k].packed.views(e.buffer)["w"]["data"]
+            assert torch.equal(data, bases[k].source.groups["w"]["data"])
