@@ -255,10 +255,11 @@ class LibraryView(QWidget):
             voices = lib.voices()
             assignments = {}
             if with_clusters:
-                try:
-                    analysis = self.ctx.part("analysis")
-                    for v in voices:
-                        assignments[v.name] = analysis.cluster_of(v.name)
+                try:   # one read of the current clustering instead of a query per voice
+                    for c in self.ctx.part("analysis").clusters():
+                        pinned = set(getattr(c, "pinned", ()) or ())
+                        for name in getattr(c, "voices", ()) or ():
+                            assignments[name] = {"cluster_id": c.id, "label": c.label, "pinned": name in pinned}
                 except Exception:  # analysis not usable yet: show voices without clusters
                     assignments = {}
             return [voice_row(v, assignments.get(v.name)) for v in voices]
