@@ -2,7 +2,7 @@
 """Build the packaged Timbrel app with PyInstaller and (optionally) run its self-test.
 
     python packaging/build.py                    # one-folder app in dist/timbrel/
-    python packaging/build.py --onefile          # one file: dist/timbrel (dist/timbrel.exe on Windows)
+    python packaging/build.py --onefile          # one file: dist/onefile/timbrel (timbrel.exe on Windows)
     python packaging/build.py --onedir --selftest  # build, then run 'timbrel --selftest --demo --preview' on the result
 
 Needs the packaging extra (``pip install -e '.[package]'``, i.e. PyInstaller) and, on Linux, the system
@@ -35,8 +35,9 @@ def tree_size(path: Path) -> int:
 
 
 def executable(dist: Path, mode: str) -> Path:
+    """dist/timbrel/timbrel for the one-folder app; dist/onefile/timbrel for the single file (so both can exist)."""
     exe = NAME + (".exe" if os.name == "nt" else "")
-    return dist / exe if mode == "onefile" else dist / NAME / exe
+    return dist / "onefile" / exe if mode == "onefile" else dist / NAME / exe
 
 
 def run_built(exe: Path, args: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, float]:
@@ -69,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
             print("build.py: PyInstaller is not installed.\n  hint: pip install -e '.[package]'", file=sys.stderr)
             return 1
         env = dict(os.environ, TIMBREL_BUILD_MODE=args.mode, TIMBREL_BUILD_EXCLUDE=args.exclude)
+        target = executable(dist, args.mode)
+        distpath = target.parent if args.mode == "onefile" else dist
         cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-               "--distpath", str(dist), "--workpath", str(Path(args.work).resolve() / args.mode), str(SPEC)]
+               "--distpath", str(distpath), "--workpath", str(Path(args.work).resolve() / args.mode), str(SPEC)]
         if args.clean:
             cmd.insert(3, "--clean")
-        target = executable(dist, args.mode)
-        old = dist / NAME
+        old = distpath / NAME
         if old.exists():  # PyInstaller refuses to replace a folder with a file and vice versa
             shutil.rmtree(old) if old.is_dir() else old.unlink()
         print(f"== building the {args.mode} app (PyInstaller; several minutes on 2 cores)", flush=True)
