@@ -90,3 +90,9 @@ def add_corpus_voice(library, corpus: Path, speaker: str, name: str | None = Non
             ed.add_clip(sha, duration=c["duration"], sample_rate=truth["sample_rate"], transcript=c["text"],
                         language=c["lang"], emotion=EMOTION_OF_STYLE[c["style"]], source_path=c["file"])
     return library.voice(name or speaker)
+
+
+@pytest.fixture
+def add_voice(corpus):
+    """``add_voice(library, speaker, name)``: import a corpus speaker as a voice (see :func:`add_corpus_voice`)."""
+    return lambda library, speaker, name=None: add_corpus_voice(library, corpus, speaker, name)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import add_corpus_voice  # tests/synthesis/conftest.py
 from engine.backends.gptsovits.convert import import_base
 from engine.cli import main as cli_main
 
@@ -14,10 +13,10 @@ TEXT = "你好，世界。今天天气很好，我们去公园散步吧！Timbre
 
 
 @pytest.fixture
-def ready(engine, fake_pretrained, corpus, gsv_fixtures):
+def ready(engine, fake_pretrained, add_voice, gsv_fixtures):
     """An engine with linked assets, the Mandarin corpus voice and one tiny v2 base."""
     engine.assets.link(fake_pretrained)
-    voice = add_corpus_voice(engine.library, corpus, "zh_espeak_steph", "steph")
+    voice = add_voice(engine.library, "zh_espeak_steph", "steph")
     import_base(engine.bases, "tiny-v2", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth")
     return engine, voice
 
@@ -85,9 +84,9 @@ def test_output_rate_resample_and_speed(ready):
     assert 0.55 < ratio < 0.8  # about 1 / 1.5
 
 
-def test_pro_base_uses_speaker_verification(engine, fake_pretrained, corpus, gsv_fixtures):
+def test_pro_base_uses_speaker_verification(engine, fake_pretrained, add_voice, gsv_fixtures):
     engine.assets.link(fake_pretrained)
-    add_corpus_voice(engine.library, corpus, "zh_espeak_steph", "steph")
+    add_voice(engine.library, "zh_espeak_steph", "steph")
     import_base(engine.bases, "tiny-pro", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2ProPlus_tiny.pth")
     chunks = list(engine.speech.say("你好，世界。我们明天再见吧！", "steph", seed=2).chunks())
     assert len(chunks) == 2
@@ -95,22 +94,22 @@ def test_pro_base_uses_speaker_verification(engine, fake_pretrained, corpus, gsv
     assert svs and np.load(svs[0]).shape == (20480,)
 
 
-def test_missing_assets_say_what_to_link(engine, corpus, gsv_fixtures):
+def test_missing_assets_say_what_to_link(engine, add_voice, gsv_fixtures):
     from engine.errors import MissingAsset
 
-    add_corpus_voice(engine.library, corpus, "zh_espeak_steph", "steph")
+    add_voice(engine.library, "zh_espeak_steph", "steph")
     import_base(engine.bases, "tiny-v2", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth")
     with pytest.raises(MissingAsset) as err:
         list(engine.speech.say("你好。", "steph").chunks())
     assert "assets link" in err.value.hint and "assets download" in err.value.hint
 
 
-def test_cli_say_end_to_end(tmp_path, fake_pretrained, corpus, gsv_fixtures, capsys):
+def test_cli_say_end_to_end(tmp_path, fake_pretrained, add_voice, gsv_fixtures, capsys):
     from engine.api import Engine
 
     lib = tmp_path / "lib"
     with Engine(library=lib) as eng:
-        add_corpus_voice(eng.library, corpus, "zh_espeak_steph", "steph")
+        add_voice(eng.library, "zh_espeak_steph", "steph")
         import_base(eng.bases, "tiny-v2", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth")
     out = tmp_path / "out.wav"
     rc = cli_main(["--library", str(lib), "say", "你好。", "--voice", "steph", "--out", str(out), "--seed", "1"])
