@@ -99,3 +99,20 @@ def test_fine_tune_registers_a_version_and_exports_upstream_files(train_engine, 
         return {k: (shape(v) if isinstance(v, dict) else None) for k, v in d.items()}
 
     assert shape(f.config) == shape(sov_keys["config"])                                      # HParams structure
+
+
+@pytest.mark.gpu
+def test_fine_tune_on_cuda_matches_cpu(train_engine, train_dataset, tmp_path):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    losses = {}
+    for dev in ("cpu", "cuda"):
+        ft = FineTune(train_engine, "tiny-v2", train_dataset, FineTuneSettings(**SETTINGS, device=dev, segment_frames=8,
+                                                                              disc_width=0.125, max_frames=40),
+                      workdir=tmp_path / dev)
+        g = ft.train_gpt(2)
+        s = ft.train_sovits(1)
+        losses[dev] = (g.history[0]["ce"], s.history[0]["mel"])
+        assert next(ft.gpt.parameters()).device.type == dev and next(ft.sovits.parameters()).device.type == dev
+    assert losses["cuda"][0] == pytest.approx(losses["cpu"][0], rel=1e-3)
+    assert losses["cuda"][1] == pytest.approx(losses["cpu"][1], rel=1e-2)

@@ -41,6 +41,7 @@ class FineTuneSettings:
     segment_frames: int = 32          # upstream segment_size 20480 samples / hop 640
     disc_width: float = 1.0           # discriminator channel scale (1.0 = upstream's sizes)
     max_frames: int | None = None     # crop clips to this many 50 Hz frames for SoVITS (None: whole clips)
+    device: str | None = None         # None: the engine's device (auto → CUDA when available)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,11 +68,14 @@ class FineTune:
         self.workdir = Path(workdir) if workdir is not None else engine.library.root / "training" / self.base.name
         from safetensors.torch import load_file
 
+        from ...torchutil import resolve_device
+
+        self.device = resolve_device(self.settings.device or getattr(engine, "device_spec", None) or "cpu")
         torch.manual_seed(self.settings.seed)
         gpt = build_gpt(self.manifest["architecture"]["gpt"], "cpu")
         weights = load_file(str(engine.bases.weights_path(self.base, "gpt")))
         fill(gpt, {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}, "copy")
-        self.gpt = gpt.requires_grad_(True)
+        self.gpt = gpt.to(self.device).requires_grad_(True)
         s = self.settings
         self.gpt_opt = torch.optim.AdamW(self.gpt.parameters(), lr=s.gpt_lr, betas=(0.9, 0.98), eps=1e-9,
                                          weight_decay=s.weight_decay)
@@ -113,6 +117,7 @@ class FineTune:
             enc_q.load_state_dict({k.removeprefix("enc_q."): v.float() for k, v in enc_q_init.items()})
         if disc_init:
             disc.load_state_dict({k.removeprefix("net_d."): v.float() for k, v in disc_init.items()})
+        model, enc_q, disc = model.to(self.device), enc_q.to(self.device), disc.to(self.device)
         self.sovits, self.enc_q, self.disc = model, enc_q, disc
         self.opt_g = torch.optim.AdamW(param_groups(model, enc_q, s.sovits_lr), betas=(0.8, 0.99), eps=1e-9,
                                        weight_decay=s.weight_decay)
@@ -129,7 +134,7 @@ class FineTune:
         g = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + step)
         return train_step(self.sovits, self.enc_q, self.disc, self.opt_g, self.opt_d, samples,
                           segment_frames=self.settings.segment_frames, generator=g, grad_clip=None,
-                          max_frames=self.settings.max_frames)
+                          max_frames=self.settings.max_frames, device=self.device)
 
     def train_sovits(self, steps: int | None = None, *, resume: bool = False,
                      progress: Callable[[int, int, dict], None] | None = None, cancel: threading.Event | None = None):
@@ -146,7 +151,7 @@ class FineTune:
 
     def sovits_weights(self) -> dict[str, torch.Tensor]:
         dt = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(self.manifest.get("dtype"), torch.float32)
-        return {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous().clone()
+        return {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).cpu().contiguous().clone()
                 for k, v in self.sovits.state_dict().items()}
 
     # -- GPT ---------------------------------------------------------------------------------------------------
@@ -156,7 +161,7 @@ class FineTune:
         for g in self.gpt_opt.param_groups:
             g["lr"] = s.gpt_lr * _warmup(self.gpt_loop.state.step, s.gpt_warmup)
         self.gpt_opt.zero_grad(set_to_none=True)
-        loss = gpt_loss(self.gpt, collate(samples))
+        loss = gpt_loss(self.gpt, collate(samples, self.device))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.gpt.parameters(), s.grad_clip)
         self.gpt_opt.step()
@@ -174,7 +179,7 @@ class FineTune:
 
     def gpt_weights(self) -> dict[str, torch.Tensor]:
         dt = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(self.manifest.get("dtype"), torch.float32)
-        return {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous().clone()
+        return {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).cpu().contiguous().clone()
                 for k, v in self.gpt.state_dict().items()}
 
     def register(self, name: str, *, cluster_id: int | None = None, assign: bool = False):

@@ -29,7 +29,7 @@ def _block(blk, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return F.layer_norm(x, (d,), blk.norm2.weight, blk.norm2.bias, blk.norm2.eps)
 
 
-def collate(samples) -> dict[str, torch.Tensor]:
+def collate(samples, device="cpu") -> dict[str, torch.Tensor]:
     """Pad a list of :class:`.data.Sample` into a batch (phones 0-padded, tokens EOS-padded later)."""
     n_t = max(s.phones.numel() for s in samples)
     n_a = max(s.semantic.numel() for s in samples)
@@ -43,7 +43,8 @@ def collate(samples) -> dict[str, torch.Tensor]:
         n, m = s.phones.numel(), s.semantic.numel()
         phones[i, :n], bert[i, :, :n], tokens[i, :m] = s.phones, s.bert, s.semantic
         t_len[i], a_len[i] = n, m
-    return {"phones": phones, "bert": bert, "tokens": tokens, "phone_lengths": t_len, "token_lengths": a_len}
+    batch = {"phones": phones, "bert": bert, "tokens": tokens, "phone_lengths": t_len, "token_lengths": a_len}
+    return {k: v.to(device) for k, v in batch.items()}
 
 
 def _targets(model, batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -51,10 +52,10 @@ def _targets(model, batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     tokens, a_len = batch["tokens"], batch["token_lengths"]
     b, n_a = tokens.shape
     eos = model.config.eos
-    ar = torch.arange(n_a)[None]
+    ar = torch.arange(n_a, device=tokens.device)[None]
     valid = ar < a_len[:, None]
     padded = torch.where(valid, tokens, torch.full_like(tokens, eos))
-    targets = torch.cat([padded[:, 1:], torch.full((b, 1), eos, dtype=torch.long)], dim=1)
+    targets = torch.cat([padded[:, 1:], torch.full((b, 1), eos, dtype=torch.long, device=tokens.device)], dim=1)
     return padded, targets, valid
 
 
@@ -70,9 +71,9 @@ def logits(model, batch) -> torch.Tensor:
     y = y + model.ar_audio_position.alpha * sinusoid_table(n_a, y.shape[2], y.device)
     xy = torch.cat([x, y], dim=1)
     allow = model.prompt_mask(n_t, n_a, xy.device)[None].expand(b, -1, -1).clone()
-    keys_ok = torch.cat([torch.arange(n_t)[None] < batch["phone_lengths"][:, None], valid], dim=1)
+    keys_ok = torch.cat([torch.arange(n_t, device=xy.device)[None] < batch["phone_lengths"][:, None], valid], dim=1)
     allow &= keys_ok[:, None, :]                                   # padding is never attended to
-    allow |= torch.eye(n_t + n_a, dtype=torch.bool)[None]          # (padded rows keep one key)
+    allow |= torch.eye(n_t + n_a, dtype=torch.bool, device=xy.device)[None]   # (padded rows keep one key)
     for blk in model.h.layers:
         xy = _block(blk, xy, allow[:, None])
     return model.ar_predict_layer(xy[:, n_t:]).float()

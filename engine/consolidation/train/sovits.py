@@ -45,7 +45,7 @@ class SoVITSBatch:
     sv: torch.Tensor | None  # (B, 20480)
 
 
-def collate(samples, max_frames: int | None = None) -> SoVITSBatch:
+def collate(samples, max_frames: int | None = None, device="cpu") -> SoVITSBatch:
     """Pad clips into a batch; ``max_frames`` (50 Hz frames) keeps only the start of long clips."""
     items = []
     for s in samples:
@@ -64,8 +64,9 @@ def collate(samples, max_frames: int | None = None) -> SoVITSBatch:
     text_lengths = torch.tensor([i[4].numel() for i in items])
     for k, (sp, ss, w, t, ph, _) in enumerate(items):
         spec[k, :, :t], ssl[k, :, :t], wav[k, 0, : w.numel()], text[k, : ph.numel()] = sp, ss, w, ph
-    sv = None if items[0][5] is None else torch.stack([i[5] for i in items])
-    return SoVITSBatch(spec, ssl, wav, lengths, text, text_lengths, sv)
+    sv = None if items[0][5] is None else torch.stack([i[5] for i in items]).to(device)
+    return SoVITSBatch(spec.to(device), ssl.to(device), wav.to(device), lengths.to(device), text.to(device),
+                       text_lengths.to(device), sv)
 
 
 def log_mel(wav: torch.Tensor, sample_rate: int = 32000) -> torch.Tensor:
@@ -91,7 +92,7 @@ def generator_forward(model, enc_q, batch: SoVITSBatch, segment_frames: int, gen
     z, m_q, logs_q, _ = enc_q(batch.spec, batch.lengths, g=ge, generator=generator)
     z_p = model.flow(z, y_mask, g=ge, reverse=False)
     seg = min(segment_frames, int(batch.lengths.min()))
-    starts = [int(torch.randint(0, int(n) - seg + 1, (1,), generator=generator)) for n in batch.lengths]
+    starts = [int(torch.randint(0, int(n) - seg + 1, (1,), generator=generator)) for n in batch.lengths.tolist()]
     z_slice = torch.stack([z[i, :, s: s + seg] for i, s in enumerate(starts)])
     y = torch.stack([batch.wav[i, :, s * SPEC_HOP: (s + seg) * SPEC_HOP] for i, s in enumerate(starts)])
     y_hat = model.dec(z_slice, g=ge)
@@ -121,8 +122,8 @@ def param_groups(model, enc_q, lr: float) -> list[dict]:
 
 
 def train_step(model, enc_q, disc, opt_g, opt_d, samples, *, segment_frames: int, generator: torch.Generator,
-               grad_clip: float | None = None, max_frames: int | None = None) -> dict[str, float]:
-    batch = collate(samples, max_frames)
+               grad_clip: float | None = None, max_frames: int | None = None, device="cpu") -> dict[str, float]:
+    batch = collate(samples, max_frames, device)
     out = generator_forward(model, enc_q, batch, segment_frames, generator)
     # discriminator
     real, fake, _, _ = disc(out["y"], out["y_hat"].detach())

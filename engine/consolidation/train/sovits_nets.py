@@ -54,7 +54,7 @@ class PosteriorEncoder(nn.Module):
         x = self.pre(spec) * mask
         x = self.enc(x, mask, g=g)
         m, logs = torch.split(self.proj(x) * mask, self.out_channels, dim=1)
-        noise = torch.randn(m.shape, generator=generator, dtype=m.dtype)
+        noise = torch.randn(m.shape, generator=generator, dtype=m.dtype).to(m.device)  # CPU generator: same draws anywhere
         z = (m + noise * torch.exp(logs)) * mask
         return z, m, logs, mask
 
