@@ -76,11 +76,25 @@ def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, thresho
     sims = means @ means.T
     if sims.min() >= family_similarity:
         return Grouping(np.zeros(n, dtype=int), "single")
-    labels, scores = _best_cut(z, voice_clips)
+    labels, scores = _best_cut(z, voice_clips, lone_clip_distance(voice_clips, family_similarity))
     return Grouping(labels, "auto", scores)
 
 
-def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray]) -> tuple[np.ndarray, dict[int, float]]:
+def lone_clip_distance(voice_clips: list[np.ndarray], family_similarity: float) -> float:
+    """The distance a clip is expected to have to other clips of its own voice: the median within-voice
+    distance of the voices that have several clips, or (none) the encoder's family threshold. Used as the
+    silhouette's "a" for a clip that is alone in its group, which the textbook silhouette scores 0 and so
+    wrongly pushes single-clip voices together."""
+    spreads = []
+    for c in voice_clips:
+        if len(c) >= 2:
+            x = normalize_rows(c)
+            d = 1.0 - x @ x.T
+            spreads.append(d[np.triu_indices(len(x), 1)].mean())
+    return float(np.median(spreads)) if spreads else float(1.0 - family_similarity)
+
+
+def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray], lone_a: float) -> tuple[np.ndarray, dict[int, float]]:
     """Walk the dendrogram's merges from n groups down to 2 and keep the cut whose clips have the best
     silhouette. Clip-to-group distance sums are merged column by column (active groups kept as the first
     columns), so each step costs O(clips x groups) and no clips x clips matrix is ever built."""
@@ -101,11 +115,11 @@ def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray]) -> tuple[np.ndarray,
     for step, (i, j, _, _) in enumerate(z):
         own = col_of_voice[clip_voice]
         own_n = counts[own] - 1
-        a = np.where(own_n > 0, sums[rows, own] / np.maximum(own_n, 1), 0.0)
+        a = np.where(own_n > 0, sums[rows, own] / np.maximum(own_n, 1), lone_a)
         means = sums[:, :k] / np.maximum(counts[:k], 1)
         means[rows, own] = np.inf
         b = means.min(axis=1)
-        s = float(np.where(own_n > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0).mean())
+        s = float(((b - a) / np.maximum(np.maximum(a, b), 1e-12)).mean())
         scores[k] = round(s, 4)
         if s > best[0] + 1e-9:
             best = (s, col_of_voice.copy())
