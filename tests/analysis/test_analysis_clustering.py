@@ -246,3 +246,16 @@ def test_a_voice_whose_clips_cannot_be_analysed_is_left_out(corpus_engine, tmp_p
     assert all(d["voice"] != "mute" for d in eng.analysis.similar("en_flite_awb", 20))
     with pytest.raises(InvalidInput):
         eng.analysis.voice_embedding("mute")
+
+
+def test_single_clip_voices_are_not_pushed_together():
+    """With one clip per voice the textbook silhouette scores every lone clip 0 and prefers few groups."""
+    from engine.analysis.clustering import group_voices
+
+    rng = np.random.default_rng(4)
+    centers = np.eye(16)[:6] * 3
+    vc, truth = _blobs(rng, centers, per_voice=1, voices_per_center=1, spread=0.1)
+    g = group_voices(vc)
+    assert g.k == 6 and _ari(truth, g.labels) == 1.0
+    vc, truth = _blobs(rng, centers, per_voice=1, voices_per_center=3, spread=0.1)
+    assert _ari(truth, group_voices(vc).labels) == 1.0
