@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--budget-mb", type=int, default=2000)
     ap.add_argument("--hold", type=float, default=2.0)
     ap.add_argument("--interactive-hold", type=float, default=0.5)
+    ap.add_argument("--sweep", type=int, nargs="*", default=[2400, 3000], help="more VRAM limits (MB) to compare")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scheduler.json"))
     args = ap.parse_args(argv)
 
@@ -134,6 +135,21 @@ def main(argv=None) -> int:
         for r in rows.values():
             r.pop("service_order")
         out["links"][link_name] = {"link": link.to_dict(), "rows": rows, "bounds": bounds, "ratios": ratios}
+    # budget sweep on the desktop link: how the comparison moves with room for more bases
+    link = LINKS["desktop (PCIe 4 x16, NVMe)"]
+    print(f"\nbudget sweep (desktop link): {'limit MB':>8} {'policy':>8} {'swaps':>6} {'demand':>6} {'prefetch':>8} "
+          f"{'stall s':>7} {'int p99':>7} {'all p99':>7}")
+    out["budget_sweep"] = []
+    for budget_mb in args.sweep:
+        base = dict(budget_bytes=budget_mb * MB, shared_bytes=shared, workspace_bytes=workspace, link=link,
+                    scale=SCALE, pinned_pool_bytes=1024 * MB)
+        for name, cfg in (("fcfs+lru", fcfs_lru(SimConfig(**base))),
+                          ("ours", SimConfig(**base, policy=SchedulerPolicy(args.hold, args.interactive_hold)))):
+            r = summarize(simulate(trace, bases, cfg), trace)
+            r.pop("service_order")
+            print(f"{'':29}{budget_mb:8d} {name:>8} {r['swaps']:6d} {r['demand_swaps']:6d} {r['prefetch_swaps']:8d} "
+                  f"{r['swap_stall_s']:7.1f} {r['wait']['interactive']['p99']:7.2f} {r['wait']['all']['p99']:7.2f}")
+            out["budget_sweep"].append({"budget_mb": budget_mb, "policy": name, **r})
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
     return 0
