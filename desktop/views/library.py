@@ -64,16 +64,50 @@ class VoiceModel(QAbstractTableModel):
             if col == "emotions":
                 return f"{len(r.emotions)}/{len(EMOTIONS) - 2}  " + " ".join(r.emotions)
         if role == Qt.ItemDataRole.ToolTipRole and col == "emotions":
-            missing = [e for e in EMOTIONS if e not in r.emotions and e not in ("other", "unknown")]
-            return self.tr("Has: %1\nMissing: %2").replace("%1", ", ".join(r.emotions) or "-").replace(
-                "%2", ", ".join(missing) or "-")
+            missing = [emotion_label(e) for e in COVERAGE_EMOTIONS if e not in r.emotions]
+            return self.tr("Has: %1\nMissing: %2").replace(
+                "%1", ", ".join(emotion_label(e) for e in r.emotions) or "-").replace("%2", ", ".join(missing) or "-")
         if role == Qt.ItemDataRole.UserRole:
             return r.name
+        if role == COVERAGE_ROLE and col == "emotions":
+            return set(r.emotions)
         if role == Qt.ItemDataRole.UserRole + 1:  # filter text: name + tags + cluster
             return " ".join([r.name, *r.tags, cluster_name(r.cluster_id, r.cluster_label), *r.languages])
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("clips", "length"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+COVERAGE_EMOTIONS = tuple(e for e in EMOTIONS if e not in ("other", "unknown"))
+EMOTION_COLORS = {"angry": "#d62728", "disgusted": "#8c564b", "fearful": "#9467bd", "happy": "#f2b600",
+                  "neutral": "#7f7f7f", "sad": "#1f77b4", "surprised": "#17becf"}
+COVERAGE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class CoverageDelegate(QStyledItemDelegate):
+    """Emotion coverage as one dot per emotion: filled when the voice has a clip with it, hollow when not."""
+
+    def paint(self, painter, option, index) -> None:
+        from PySide6.QtGui import QBrush, QColor, QPen
+        from PySide6.QtWidgets import QStyle
+
+        have = index.data(COVERAGE_ROLE)
+        if have is None:
+            return super().paint(painter, option, index)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        d = min(10.0, option.rect.height() - 8.0)
+        y = option.rect.center().y() - d / 2
+        x = option.rect.left() + 6.0
+        for emo in COVERAGE_EMOTIONS:
+            color = QColor(EMOTION_COLORS[emo])
+            painter.setPen(QPen(color, 1.5))
+            painter.setBrush(QBrush(color) if emo in have else QBrush())
+            painter.drawEllipse(QRectF(x, y, d, d))
+            x += d + 4.0
+        painter.restore()
 
 
 class WaveformDelegate(QStyledItemDelegate):
@@ -180,7 +214,10 @@ class LibraryView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([500, 600])
         self.voices.horizontalHeader().setDefaultSectionSize(64)
-        self.voices.setColumnWidth(0, 140)
+        self.voices.setColumnWidth(0, 130)
+        self.voices.setColumnWidth(1, 48)
+        self.voices.setColumnWidth(VoiceModel.COLUMNS.index("emotions"), 112)
+        self.voices.setItemDelegateForColumn(VoiceModel.COLUMNS.index("emotions"), CoverageDelegate(self.voices))
 
         # empty library
         self.empty = QWidget()

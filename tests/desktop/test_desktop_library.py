@@ -61,6 +61,12 @@ def test_drop_a_folder_imports_with_progress(qtbot, window, import_folder):
     # emotion coverage comes from the folder names
     row = next(r for r in lib.model.rows if r.name == "en_flite_awb")
     assert row.emotions == ("happy", "neutral", "sad") and row.clips == 3
+    r = lib.model.rows.index(row)
+    cov = lib.model.index(r, lib.model.COLUMNS.index("emotions"))
+    from desktop.views.library import COVERAGE_ROLE
+
+    assert cov.data(COVERAGE_ROLE) == {"happy", "neutral", "sad"}       # drawn as filled dots
+    assert cov.data(Qt.ItemDataRole.ToolTipRole).endswith("Missing: angry, disgusted, fearful, surprised")
     # search filters by name and tag
     lib.search.setText("flite")
     assert sorted(lib.voice_names()) == ["en_flite_awb", "en_flite_rms"]
