@@ -95,3 +95,46 @@ def test_finetune_cluster_end_to_end_and_cli_without_assets(train_engine, tiny_m
     assert main(["--library", lib, "finetune", str(cid), "--base", "tiny-v2", "--name", "x"]) == 1
     err = capsys.readouterr().err
     assert "pretrained models" in err and "timbrel assets link" in err
+
+
+def test_pro_path_sv_vectors_and_training(train_engine, train_dataset, tiny_models, gsv_fixtures, tmp_path):
+    """v2Pro family: SV vectors are prepared per clip (tiny ERes2NetV2 fixture: 1280-d) and the Pro SoVITS trains
+    through ``sv_emb``. The tiny Pro SoVITS expects 20480-d vectors (the real SV width), which the tiny SV net
+    cannot produce, so the training half uses fixed random 20480-d vectors."""
+    import dataclasses
+
+    from engine.backends.gptsovits.features import kaldi_fbank
+    from engine.backends.gptsovits.models import load_base
+    from engine.backends.gptsovits.pretrained import load_sv
+    from engine.consolidation.train.data import prepare
+
+    eng = train_engine
+    sv_model = load_sv(gsv_fixtures / "eres2netv2_tiny.ckpt")
+    rec = eng.bases.get("tiny")
+    _, sovits = load_base(eng.bases.manifest(rec), {g: eng.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
+    ds = prepare(eng, ["en_flite_awb"], hubert=tiny_models["hubert"], sovits=sovits, sv_model=sv_model)
+    assert len(ds.samples) == 2 and all(s.sv is not None and s.sv.shape == (1280,) for s in ds.samples)
+    import numpy as np
+
+    from engine.audio.io import read_audio, resample
+
+    clip = eng.library.voice("en_flite_awb").clips[0]
+    audio, sr = read_audio(eng.library.clip_path(clip))
+    wav16 = torch.from_numpy(np.ascontiguousarray(resample(audio, sr, 16000), dtype=np.float32))
+    with torch.no_grad():
+        want = sv_model.forward3(kaldi_fbank(wav16)[None])[0]
+    assert torch.allclose(next(s.sv for s in ds.samples if s.clip_sha256 == clip.sha256), want)
+
+    g = torch.Generator().manual_seed(0)
+    pro = [dataclasses.replace(s, sv=torch.rand(20480, generator=g)) for s in train_dataset.samples[:2]]
+    ds.samples = pro
+    ft = FineTune(eng, "tiny", ds, FineTuneSettings(**SETTINGS), workdir=tmp_path / "pro")
+    ft._build_sovits()
+    before = ft.sovits.sv_emb.weight.detach().clone()
+    state = ft.train_sovits(1)
+    assert all(np.isfinite(v) for v in state.history[0].values())
+    assert not torch.equal(before, ft.sovits.sv_emb.weight.detach())              # gradients reach sv_emb
+    missing = [dataclasses.replace(s, sv=None) for s in pro]
+    ft.sovits_loop.samples = missing
+    with pytest.raises(ValueError, match="speaker-verification"):
+        ft.train_sovits(2)
