@@ -36,18 +36,26 @@ _hash_cache: dict[str, str] = {}
 
 
 def weights_path() -> Path:
-    """Where the Resemblyzer wheel put ``pretrained.pt`` (found without importing the package)."""
-    spec = importlib.util.find_spec("resemblyzer")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingAsset(
-            "The default timbre encoder's weights (the Resemblyzer package) are not installed.",
-            hint="Install them with: pip install --no-deps 'resemblyzer==0.1.4'",
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / "pretrained.pt"
-    if not path.is_file():
-        raise MissingAsset(f"{path} is missing; the Resemblyzer install is incomplete.",
-                           hint="Reinstall it: pip install --no-deps --force-reinstall 'resemblyzer==0.1.4'")
-    return path
+    """Where the Resemblyzer wheel put ``pretrained.pt``, found without importing the package (in a frozen
+    app: ``resemblyzer/pretrained.pt`` collected next to the bundle's other data files)."""
+    import sys
+
+    candidates: list[Path] = []
+    try:
+        spec = importlib.util.find_spec("resemblyzer")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(p) / "pretrained.pt" for p in spec.submodule_search_locations]
+    roots = [getattr(sys, "_MEIPASS", None), *sys.path]
+    candidates += [Path(r) / "resemblyzer" / "pretrained.pt" for r in roots if r]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise MissingAsset(
+        "The default timbre encoder's weights (the Resemblyzer package) are not installed.",
+        hint="Install them with: pip install --no-deps 'Resemblyzer==0.1.4'",
+    )
 
 
 def _file_hash(path: Path) -> str:
