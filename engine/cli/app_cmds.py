@@ -44,9 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_cue_remove)
 
 
-def display_problem() -> str | None:
-    """Why no window can be opened here, or None when one can."""
-    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
+def display_problem(allow_headless: bool = True) -> str | None:
+    """Why no window can be opened here, or None when one can.
+
+    ``allow_headless``: a headless Qt platform (``QT_QPA_PLATFORM=offscreen``...) counts as a display. Plain
+    ``timbrel`` passes False, so scripts and tests that inherit ``offscreen`` get the help, not a hidden window.
+    """
+    if allow_headless and os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in (
+            "offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
         return None
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -59,7 +64,7 @@ def display_problem() -> str | None:
 
 
 def open_app_or_help(args, parser: argparse.ArgumentParser) -> int:
-    problem = display_problem()
+    problem = display_problem(allow_headless=False)
     if problem is not None:
         parser.print_help()
         print(f"\nThe desktop app was not opened: {problem}. Use the commands above, or run 'timbrel' on a desktop.",

@@ -157,6 +157,10 @@ def test_plain_timbrel_without_a_display_prints_help_and_why():
     assert "no graphical display" in out.stderr
     out = subprocess.run([sys.executable, "-m", "engine", "app"], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 1 and "cannot open" in out.stderr
+    # a headless Qt platform inherited from a script or test gives the help too (never a hidden window)
+    out = subprocess.run([sys.executable, "-m", "engine"], capture_output=True, text=True, timeout=120,
+                         env={**env, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0 and "usage: timbrel" in out.stdout
 
 
 def test_tasks_deliver_on_the_gui_thread_and_report_errors(qtbot):
