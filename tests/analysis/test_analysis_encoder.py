@@ -145,3 +145,16 @@ def test_eres2netv2_without_linked_assets_says_what_to_do(engine):
     with pytest.raises(MissingAsset) as info:
         engine.analysis.encoder("eres2netv2")
     assert "assets" in (info.value.hint or "")
+
+
+def test_missing_weights_say_how_to_install(monkeypatch):
+    import importlib.util
+    import sys
+
+    from engine.analysis.encoders import ge2e
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(sys, "path", [])
+    with pytest.raises(MissingAsset) as info:
+        ge2e.weights_path()
+    assert "Resemblyzer" in info.value.hint
