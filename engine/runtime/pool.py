@@ -143,6 +143,7 @@ class BasePool:
     def _free_slot(self, slot: Slot) -> None:
         self.slots.remove(slot)
         self.device.free(slot.buffer)
+        slot.buffer = None            # drop every reference so the memory really goes (a stale Lease may hold the Slot)
         slot.views = {}
         slot.model = None
         self.budget.release(slot.accounted, "base")
