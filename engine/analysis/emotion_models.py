@@ -34,7 +34,7 @@ class Emotion2VecModel(EmotionModel):
         if not (self.path / "model.pt").is_file() and not (self.path / "config.yaml").is_file():
             raise MissingAsset(
                 f"{self.path} does not look like an emotion2vec+ model folder (no model.pt / config.yaml).",
-                hint="Download emotion2vec_plus_base (or large) yourself and point the setting analysis.emotion2vec_path at it.",
+                hint="Download emotion2vec_plus_base (or large) yourself and set analysis.emotion_model to {\"kind\": \"emotion2vec\", \"path\": FOLDER}.",
             )
         try:
             from funasr import AutoModel  # type: ignore[import-not-found]
