@@ -1,4 +1,4 @@
-"""The GPT-SoVITS pretrained models Timbrel uses (HuBERT, BERT, speaker verification, pretrained GPT/SoVITS; G2PW is detected but not used yet).
+"""The GPT-SoVITS pretrained models Timbrel uses (HuBERT, BERT, speaker verification, pretrained GPT/SoVITS, G2PW).
 
 Timbrel never downloads anything by itself. Users either **link** an existing GPT-SoVITS
 ``pretrained_models`` folder (``timbrel assets link PATH``; the path is stored in the setting
@@ -65,8 +65,8 @@ SPECS: tuple[AssetSpec, ...] = (
               "importing a stock pretrained SoVITS as a base (bases you import yourself still work)", required=False,
               files=("v2Pro/s2Gv2ProPlus.pth",)),
     AssetSpec("g2pw", "folder", ("G2PWModel", "../text/G2PWModel"),
-              "nothing yet: this Timbrel version does not run G2PW (Chinese polyphones come from pypinyin's "
-              "phrase dictionary either way)", required=False),
+              "G2PW polyphone prediction for Chinese (pypinyin's phrase dictionary is used instead; "
+              "G2PW also needs onnxruntime and the BERT folder)", required=False),
 )
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 

@@ -100,7 +100,14 @@ def cmd_download(args, ctx: Context) -> int:
 def cmd_frontend(args, ctx: Context) -> int:
     from ..backends.gptsovits.text import text_to_phones
 
-    seq = text_to_phones(args.text, args.lang)
+    predictor = None
+    g2pw_dir = ctx.engine.assets.optional_path("g2pw")
+    bert_dir = ctx.engine.assets.optional_path("bert")
+    if g2pw_dir is not None and bert_dir is not None:
+        from ..backends.gptsovits.text.g2pw import G2PW
+
+        predictor = G2PW(g2pw_dir, bert_dir)
+    seq = text_to_phones(args.text, args.lang, zh_predictor=predictor)
 
     def text() -> str:
         lines = []

@@ -5,7 +5,8 @@
   copies bytes (``models.fill``).
 * **Shared models** (resident once for every base): ``gptsovits.hubert`` (required), ``gptsovits.bert``
   (only when the linked assets have it; otherwise Chinese gets zero BERT features, as upstream does for other
-  languages) and ``gptsovits.sv`` (Pro bases only). They come from the folder linked with
+  languages), ``gptsovits.g2pw`` (only with BERT, ``G2PWModel/`` and onnxruntime present) and ``gptsovits.sv``
+  (Pro bases only). They come from the folder linked with
   ``timbrel assets link`` (setting ``assets.gptsovits_path``); a missing piece raises ``MissingAsset`` saying
   what to link or download.
 * **Synthesis** (:mod:`.pipeline`): one audio chunk per sentence, resampled to ``request.options["sample_rate"]``
@@ -30,7 +31,7 @@ from typing import Any, Iterator, Mapping
 from ...errors import InvalidInput, MissingAsset
 from ..base import AudioChunk, Backend, References, SharedModel, SynthesisRequest
 
-HUBERT, BERT, SV = "gptsovits.hubert", "gptsovits.bert", "gptsovits.sv"
+HUBERT, BERT, SV, G2PW_MODEL = "gptsovits.hubert", "gptsovits.bert", "gptsovits.sv", "gptsovits.g2pw"
 SUPPORTED = ("v2", "v2Pro", "v2ProPlus")
 
 
@@ -57,6 +58,12 @@ def _fingerprint(module, prefixes: tuple[str, ...]) -> str:
         h.update(str(tuple(t.shape)).encode())
         h.update(sample.numpy().tobytes())
     return h.hexdigest()[:20]
+
+
+def _has_onnxruntime() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def _torch_device(device):
@@ -159,16 +166,19 @@ class GptSovitsBackend(Backend):
         bert = check(self._assets(), next(s for s in SPECS if s.name == "bert"))
         if bert.ok:
             out.append(SharedModel(BERT, self._model_bytes(Path(bert.path))))
+            g2pw = check(self._assets(), next(s for s in SPECS if s.name == "g2pw"))
+            if g2pw.ok and _has_onnxruntime():
+                out.append(SharedModel(G2PW_MODEL, self._model_bytes(Path(g2pw.path), (".onnx",), 1)))
         if manifest["variant"] in ("v2Pro", "v2ProPlus"):
             out.append(SharedModel(SV, self._model_bytes(self._asset("sv", f"A {manifest['variant']} base"))))
         return out
 
     @staticmethod
-    def _model_bytes(path: Path) -> int:
-        """Resident size estimate: the weight files' size, doubled (files are fp16; CPU inference runs fp32)."""
-        files = [f for f in (path.rglob("*") if path.is_dir() else [path])
-                 if f.is_file() and f.suffix in {".bin", ".safetensors", ".ckpt", ".pth", ".pt"}]
-        return 2 * sum(f.stat().st_size for f in files)
+    def _model_bytes(path: Path, suffixes=(".bin", ".safetensors", ".ckpt", ".pth", ".pt"), factor: int = 2) -> int:
+        """Resident size estimate: the weight files' size, doubled (files are fp16; CPU inference runs fp32).
+        G2PW runs in onnxruntime (host memory, fp32 file): counted once."""
+        files = [f for f in (path.rglob("*") if path.is_dir() else [path]) if f.is_file() and f.suffix in suffixes]
+        return factor * sum(f.stat().st_size for f in files)
 
     def load_shared(self, name: str, device) -> Any:
         import torch
@@ -189,6 +199,11 @@ class GptSovitsBackend(Backend):
 
             p = self._asset("bert", "Chinese BERT features")
             return {"model": BertFeaturizer(p, device=str(device)), "id": file_id(p)}
+        if name == G2PW_MODEL:
+            from .text.g2pw import G2PW
+
+            p = self._asset("g2pw", "G2PW polyphone prediction")
+            return {"model": G2PW(p, self._asset("bert", "G2PW's tokenizer")), "id": file_id(p)}
         if name == SV:
             from .pretrained import load_sv
 
@@ -250,7 +265,11 @@ class GptSovitsBackend(Backend):
                     f"The linked speaker-verification net makes {sv['model'].config.forward3_dim}-d vectors, "
                     f"but this base expects {want}-d ones.",
                     hint="Link the GPT-SoVITS folder with sv/pretrained_eres2netv2w24s4ep4.ckpt (ERes2NetV2 w24s4ep4).")
-        models = SharedModels(shared[HUBERT]["model"], bert["model"] if bert else None, sv["model"] if sv else None, ids)
+        g2pw = shared.get(G2PW_MODEL)
+        if g2pw is not None:
+            ids["g2pw"] = g2pw["id"]
+        models = SharedModels(shared[HUBERT]["model"], bert["model"] if bert else None, sv["model"] if sv else None, ids,
+                              g2pw["model"] if g2pw else None)
         opts = request.options or {}
         sovits_key = opts.get("base_key") or _fingerprint(model.sovits, ("ssl_proj.", "quantizer.", "ref_enc.", "sv_emb.", "prelu."))
         return Pipeline(model.gpt, model.sovits, models, base_key=sovits_key, cache=self._cache_for(references, request),

@@ -175,6 +175,7 @@ class SharedModels:
     bert: Any = None
     sv: Any = None
     ids: dict[str, str] = field(default_factory=dict)
+    g2pw: Any = None  # optional Chinese polyphone predictor (text.g2pw.G2PW)
 
 
 @dataclass
@@ -230,10 +231,10 @@ class Pipeline:
 
     def _phones(self, clip: ReferenceClip, language: str | None):
         lang = _lenient_language(clip.language or language)
-        name = "phones-" + _text_key(FRONTEND_VERSION, clip.transcript, lang)
+        name = "phones-" + _text_key(FRONTEND_VERSION, clip.transcript, lang, self.shared.ids.get("g2pw", "none"))
         data = self.cache.get_json(clip.sha256, name)
         if data is None:
-            seq = frontend.text_to_phones(_punctuated(clip.transcript), lang)
+            seq = frontend.text_to_phones(_punctuated(clip.transcript), lang, zh_predictor=self.shared.g2pw)
             data = self.cache.put_json(clip.sha256, name, seq.to_dict())
         return frontend.PhoneSequence([frontend.Segment(s["language"], s["text"], s["phones"], s["word2ph"])
                                        for s in data["segments"]])
@@ -330,7 +331,7 @@ class Pipeline:
         import torch
 
         opt = {**DEFAULTS, **(options or {})}
-        seq = frontend.text_to_phones(sentence, language)
+        seq = frontend.text_to_phones(sentence, language, zh_predictor=self.shared.g2pw)
         if not seq.phones:
             return np.zeros(0, dtype=np.float32)
         bert = frontend.bert_features(seq, self.shared.bert, self._bert_dim())

@@ -1,0 +1,212 @@
+"""Optional G2PW polyphone prediction for Chinese (only when the user has ``G2PWModel/`` on disk).
+
+G2PW is a BERT-based classifier (an ONNX file, ~635 MB) that picks the reading of each polyphonic character
+from its sentence; upstream GPT-SoVITS uses it for every Chinese sentence. Timbrel runs the same model with
+``onnxruntime`` when the linked assets folder has it, and otherwise keeps pypinyin's dictionary readings.
+
+Per sentence (as upstream's ``G2PWOnnxConverter`` in pinyin style):
+
+* characters listed in ``POLYPHONIC_CHARS.txt`` (minus upstream's short exclusion list) are predicted: the text
+  (a window of 16 characters around the polyphonic ones) is tokenised with the chinese-roberta tokenizer, one
+  query per character (``input_ids``, ``token_type_ids``, ``attention_mask``, ``phoneme_mask`` restricting the
+  labels to that character's readings, ``char_ids``, ``position_ids``); the arg-max label (bopomofo + tone) is
+  converted to pinyin with ``bopomofo_to_pinyin_wo_tune_dict.json``;
+* characters in ``MONOPHONIC_CHARS.txt`` take their single reading;
+* everything else comes from pypinyin (``TONE3``, neutral tone 5); punctuation passes through.
+
+The model folder's ``config.py`` is read as data (literal assignments only) — never executed. Not reproduced:
+upstream's ``polyphonic.rep`` phrase corrections (a table that ships with upstream's source, not with the model).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import MissingAsset
+
+_NON_POLYPHONIC = set("一不和咋嗲剖差攢倒難奔勁拗肖瘙誒泊听噢")
+_NON_MONOPHONIC = set("似攢")
+CONTEXT_CHARS = 16
+MAX_LEN = 512
+
+
+def _read_pairs(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for line in path.read_text("utf-8").strip().split("\n"):
+        parts = line.split("\t")
+        if len(parts) == 2:
+            out.append((parts[0], parts[1].strip()))
+    return out
+
+
+def _config(path: Path) -> dict:
+    """Literal top-level assignments of the model's ``config.py`` (it is data to us, never code)."""
+    values = {"use_mask": True, "use_char_phoneme": False}
+    if path.is_file():
+        try:
+            tree = ast.parse(path.read_text("utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            return values
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    values[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+    return values
+
+
+def _words(text: str) -> tuple[list[str], list[int | None], list[tuple[int, int]]]:
+    """Split into ASCII words / single characters, with character ↔ word maps (spaces map to None)."""
+    words: list[str] = []
+    t2w: list[int | None] = []
+    w2t: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        m = re.match(r" +", text[i:])
+        if m:
+            t2w += [None] * len(m.group(0))
+            i += len(m.group(0))
+            continue
+        m = re.match(r"[a-zA-Z0-9]+", text[i:])
+        piece = m.group(0) if m else text[i]
+        w2t.append((i, i + len(piece)))
+        t2w += [len(words)] * len(piece)
+        words.append(piece)
+        i += len(piece)
+    return words, t2w, w2t
+
+
+def _tokenize(tokenizer, text: str) -> tuple[list[str], list[int | None]]:
+    """Word-piece tokens and, per character, the index of the token covering it."""
+    words, t2w, w2t = _words(text)
+    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for word, (start, _end) in zip(words, w2t):
+        pieces = tokenizer.tokenize(word)
+        if not pieces or pieces == ["[UNK]"]:
+            spans.append((start, _end))
+            tokens.append("[UNK]")
+            continue
+        pos = start
+        for piece in pieces:
+            n = len(re.sub(r"^##", "", piece))
+            spans.append((pos, pos + n))
+            pos += n
+            tokens.append(piece)
+    t2tok = list(t2w)
+    for k, (a, b) in enumerate(spans):
+        for p in range(a, b):
+            if p < len(t2tok):
+                t2tok[p] = k
+    return tokens, t2tok
+
+
+class G2PW:
+    """``G2PW(model_dir, tokenizer_dir)(sentence) -> [pinyin or character, ...]`` (one entry per character)."""
+
+    def __init__(self, model_dir: str | Path, tokenizer_dir: str | Path, *, threads: int = 1) -> None:
+        self.model_dir = Path(model_dir)
+        onnx = next((p for p in (self.model_dir / "g2pW.onnx", self.model_dir / "g2pw.onnx") if p.is_file()), None)
+        needed = ["POLYPHONIC_CHARS.txt", "MONOPHONIC_CHARS.txt", "bopomofo_to_pinyin_wo_tune_dict.json"]
+        missing = [n for n in needed if not (self.model_dir / n).is_file()] + ([] if onnx else ["g2pW.onnx"])
+        if missing:
+            raise MissingAsset(f"The G2PW folder {self.model_dir} is incomplete (missing {', '.join(missing)}).",
+                               hint="Copy the whole G2PWModel folder from GPT-SoVITS, or remove it to use dictionary readings.")
+        try:
+            import onnxruntime
+        except ImportError as exc:
+            raise MissingAsset("G2PW needs onnxruntime, which is not installed.",
+                               hint="pip install onnxruntime (or remove G2PWModel to use dictionary readings).") from exc
+        from transformers import AutoTokenizer
+
+        cfg = _config(self.model_dir / "config.py")
+        self.use_mask = bool(cfg.get("use_mask", True))
+        self.use_char_phoneme = bool(cfg.get("use_char_phoneme", False))
+        poly = _read_pairs(self.model_dir / "POLYPHONIC_CHARS.txt")
+        if self.use_char_phoneme:
+            self.labels = sorted({f"{c} {p}" for c, p in poly})
+            index = {lab: i for i, lab in enumerate(self.labels)}
+            pairs = [(c, index[f"{c} {p}"]) for c, p in poly]
+        else:
+            self.labels = sorted({p for _, p in poly})
+            index = {lab: i for i, lab in enumerate(self.labels)}
+            pairs = [(c, index[p]) for c, p in poly]
+        self.char2labels: dict[str, list[int]] = {}
+        for c, i in pairs:
+            self.char2labels.setdefault(c, []).append(i)
+        self.chars = sorted(self.char2labels)
+        self.char2id = {c: i for i, c in enumerate(self.chars)}
+        self.polyphonic = set(self.chars) - _NON_POLYPHONIC
+        self.monophonic = {c: p for c, p in _read_pairs(self.model_dir / "MONOPHONIC_CHARS.txt") if c not in _NON_MONOPHONIC}
+        self.bopomofo = json.loads((self.model_dir / "bopomofo_to_pinyin_wo_tune_dict.json").read_text("utf-8"))
+        self.tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir), local_files_only=True)
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = max(1, int(threads))
+        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in onnxruntime.get_available_providers()]
+        self.session = onnxruntime.InferenceSession(str(onnx), sess_options=opts, providers=providers)
+        self._lock = threading.Lock()
+
+    def to_pinyin(self, bopomofo: str) -> str | None:
+        tone = bopomofo[-1:]
+        base = self.bopomofo.get(bopomofo[:-1])
+        return base + tone if base and tone in "12345" else None
+
+    def _inputs(self, text: str, queries: list[int]) -> dict[str, np.ndarray]:
+        text = text.lower()
+        tokens, t2tok = _tokenize(self.tokenizer, text)
+        if len(tokens) > MAX_LEN - 2:  # only with absurdly long windows; keep the head
+            tokens = tokens[: MAX_LEN - 2]
+        ids = self.tokenizer.convert_tokens_to_ids(["[CLS]"] + tokens + ["[SEP]"])
+        n = len(queries)
+        out = {
+            "input_ids": np.tile(np.asarray(ids, np.int64), (n, 1)),
+            "token_type_ids": np.zeros((n, len(ids)), np.int64),
+            "attention_mask": np.ones((n, len(ids)), np.int64),
+            "phoneme_mask": np.zeros((n, len(self.labels)), np.float32),
+            "char_ids": np.zeros(n, np.int64),
+            "position_ids": np.zeros(n, np.int64),
+        }
+        for k, q in enumerate(queries):
+            ch = text[q]
+            if self.use_mask:
+                out["phoneme_mask"][k, self.char2labels[ch]] = 1.0
+            else:
+                out["phoneme_mask"][k] = 1.0
+            out["char_ids"][k] = self.char2id[ch]
+            out["position_ids"][k] = (t2tok[q] or 0) + 1  # [CLS] comes first
+        return out
+
+    def __call__(self, sentence: str) -> list[str]:
+        from pypinyin import Style, pinyin
+
+        fallback = pinyin(sentence, neutral_tone_with_five=True, style=Style.TONE3)
+        if len(fallback) != len(sentence):  # pypinyin groups runs of non-Chinese characters
+            fallback = [pinyin(ch, neutral_tone_with_five=True, style=Style.TONE3)[0] if ch.strip() else [ch]
+                        for ch in sentence]
+        result: list[str] = []
+        queries: list[int] = []
+        for i, ch in enumerate(sentence):
+            if ch in self.polyphonic:
+                result.append("")
+                queries.append(i)
+            elif ch in self.monophonic:
+                result.append(self.to_pinyin(self.monophonic[ch]) or fallback[i][0])
+            else:
+                result.append(fallback[i][0] if i < len(fallback) else ch)
+        if queries:
+            left = max(0, queries[0] - CONTEXT_CHARS)
+            right = min(len(sentence), queries[-1] + CONTEXT_CHARS + 1)
+            inputs = self._inputs(sentence[left:right], [q - left for q in queries])
+            with self._lock:
+                probs = self.session.run(None, inputs)[0]
+            for q, k in zip(queries, np.argmax(probs, axis=1).tolist()):
+                label = self.labels[k].split(" ")[-1]
+                result[q] = self.to_pinyin(label) or fallback[q][0]
+        return result

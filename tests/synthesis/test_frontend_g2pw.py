@@ -1,0 +1,85 @@
+"""Optional G2PW: a fake G2PW model folder (tiny ONNX graph) drives the Chinese readings when present."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
+
+POLY = [("长", "ㄓㄤ3"), ("长", "ㄔㄤ2"), ("行", "ㄏㄤ2"), ("行", "ㄒㄧㄥ2")]
+# the fake network's preference per label (only a character's own labels are allowed by phoneme_mask)
+PREFERENCE = {"ㄓㄤ3": 0.1, "ㄔㄤ2": 0.9, "ㄏㄤ2": 0.2, "ㄒㄧㄥ2": 0.8}
+
+
+def make_g2pw(folder):
+    from onnx import TensorProto, helper
+
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = sorted({p for _, p in POLY})
+    (folder / "POLYPHONIC_CHARS.txt").write_text("\n".join(f"{c}\t{p}" for c, p in POLY), encoding="utf-8")
+    (folder / "MONOPHONIC_CHARS.txt").write_text("好\tㄏㄠ3\n", encoding="utf-8")
+    (folder / "bopomofo_to_pinyin_wo_tune_dict.json").write_text(json.dumps(
+        {"ㄓㄤ": "zhang", "ㄔㄤ": "chang", "ㄏㄤ": "hang", "ㄒㄧㄥ": "xing", "ㄏㄠ": "hao"}, ensure_ascii=False), encoding="utf-8")
+    (folder / "config.py").write_text("use_mask = True\nuse_char_phoneme = False\nimport os  # never executed\n")
+    k = len(labels)
+    weights = helper.make_tensor("w", TensorProto.FLOAT, [k], [PREFERENCE[lab] for lab in labels])
+    ints = [helper.make_tensor_value_info(n, TensorProto.INT64, ["N", "L"])
+            for n in ("input_ids", "token_type_ids", "attention_mask")]
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["phoneme_mask", "w"], ["probs"])], "fake_g2pw",
+        ints + [helper.make_tensor_value_info("phoneme_mask", TensorProto.FLOAT, ["N", k]),
+                helper.make_tensor_value_info("char_ids", TensorProto.INT64, ["N"]),
+                helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["N"])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", k])], [weights])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(folder / "g2pW.onnx"))
+    return folder
+
+
+def test_g2pw_predicts_polyphones_and_feeds_the_frontend(fake_pretrained, tmp_path):
+    from engine.backends.gptsovits.text import text_to_phones
+    from engine.backends.gptsovits.text.g2pw import G2PW
+
+    g2pw = G2PW(make_g2pw(tmp_path / "G2PWModel"), fake_pretrained / "chinese-roberta-wwm-ext-large")
+    assert g2pw("很长,好.") == ["hen3", "chang2", ",", "hao3", "."]
+    # without G2PW pypinyin reads 很长 as zhang3 and 银行 as hang2; the (fake) model says chang2 / xing2
+    assert "zh ang3" in " ".join(text_to_phones("头发很长。", "zh").phones)
+    assert "ch ang2" in " ".join(text_to_phones("头发很长。", "zh", zh_predictor=g2pw).phones)
+    assert text_to_phones("银行", "zh", zh_predictor=g2pw).phones[-2:] == ["x", "ing2"]
+    # the model's inputs: one query per polyphonic character, mask restricted to that character's labels
+    inputs = g2pw._inputs("银行很长", [1, 3])
+    assert inputs["input_ids"].shape[0] == 2 and inputs["position_ids"].tolist() == [2, 4]
+    lab = g2pw.labels
+    assert np.flatnonzero(inputs["phoneme_mask"][0]).tolist() == sorted(lab.index(p) for c, p in POLY if c == "行")
+
+
+def test_g2pw_incomplete_folder_is_plain_error(fake_pretrained, tmp_path):
+    from engine.backends.gptsovits.text.g2pw import G2PW
+    from engine.errors import MissingAsset
+
+    (tmp_path / "G2PWModel").mkdir()
+    with pytest.raises(MissingAsset) as err:
+        G2PW(tmp_path / "G2PWModel", fake_pretrained / "chinese-roberta-wwm-ext-large")
+    assert "g2pW.onnx" in str(err.value)
+
+
+def test_backend_loads_g2pw_when_linked(fake_pretrained, gsv_fixtures, tmp_path):
+    import shutil
+
+    from engine.backends.gptsovits.backend import G2PW_MODEL, GptSovitsBackend
+    from engine.backends.gptsovits.convert import convert_pair
+
+    root = tmp_path / "pm"
+    shutil.copytree(fake_pretrained, root)
+    make_g2pw(root / "G2PWModel")
+    backend = GptSovitsBackend()
+    backend.configure(assets_root=root)
+    manifest = convert_pair(gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth").manifest
+    assert G2PW_MODEL in [m.name for m in backend.shared_models(manifest)]
+    loaded = backend.load_shared(G2PW_MODEL, "cpu")
+    assert loaded["model"]("长")[0] == "chang2"
