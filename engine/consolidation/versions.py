@@ -42,8 +42,13 @@ def record(engine, cluster_id: int, base, kind: str, provenance: dict | None = N
         raise InvalidInput(f"Unknown base version kind '{kind}'.")
     rec = engine.bases.get(base)
     prov = dict(provenance or {})
+    try:
+        sources = engine.bases.manifest(rec).get("sources") or {}
+    except (OSError, ValueError):
+        sources = {}
     prov.setdefault("base", {"name": rec.name, "backend": rec.backend, "variant": rec.variant, "groups": dict(rec.groups),
-                             "manifest_sha256": rec.manifest_sha256, "base_provenance": rec.provenance})
+                             "manifest_sha256": rec.manifest_sha256, "base_provenance": rec.provenance,
+                             "source_files": sources})
     catalog = engine.library.catalog
     with catalog.transaction() as conn:
         n = conn.execute("SELECT COALESCE(MAX(version), 0) FROM base_versions WHERE cluster_id = ?", (int(cluster_id),)).fetchone()[0]

@@ -72,6 +72,15 @@ def test_import_consolidate_revert_purge(gsv_folder, tmp_path, capsys):
     assert set(assigned.values()) >= {awb["base"], "gsv-cs_festival_dita"}
     versions = run_json(capsys, "--library", lib, "base-versions")
     assert {v["kind"] for v in versions} == {"adopted"} and len(versions) == 2
+    src = {v["base_name"]: v["provenance"]["base"]["source_files"] for v in versions}
+    assert src["gsv-cs_festival_dita"]["sovits"]["file"] == "cs_festival_dita_e8_s400.pth"       # source hashes kept
+    assert len(src["gsv-cs_festival_dita"]["sovits"]["sha256"]) == 64
+    assert main(["--library", lib, "base-rollback", str(versions[0]["cluster_id"])]) == 1         # nothing earlier
+    out = run_json(capsys, "--library", lib, "base-export", "gsv-cs_festival_dita", str(tmp_path / "export"))
+    from engine.backends.gptsovits.checkpoint import read_sovits_file
+
+    exported, _ = read_sovits_file(out["sovits"])
+    assert exported.variant == "v2ProPlus" and out["gpt"].endswith("gsv-cs_festival_dita-e0.ckpt")
 
     reverted = run_json(capsys, "--library", lib, "consolidate", "--revert")
     assert reverted["state"] == "reverted" and reverted["id"] == applied["archive"]
