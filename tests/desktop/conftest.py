@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-HERE = Path(__file__).resolve().parent
-CAPTURE_RATE = 22050
+from desktop_testutil import CAPTURE_RATE, EMOTION_DIRS, HERE, SPEAKERS  # noqa: E402,F401
 
 
 class Capture:
@@ -62,10 +61,6 @@ def _no_thread_left_behind():
     assert not left, f"threads left running: {left}"
 
 
-SPEAKERS = ("en_flite_awb", "en_flite_rms", "cs_festival_dita")
-EMOTION_DIRS = ("happy", "sad", "neutral")
-
-
 @pytest.fixture
 def import_folder(corpus, tmp_path) -> Path:
     """voices/<speaker>/<emotion>/<nn>.flac: 3 voices × 3 clips, one per emotion (copied from the shared corpus)."""
@@ -105,27 +100,3 @@ def window(qtbot, app_engine):
         win.shutdown()
         win.close()
         win.deleteLater()
-
-
-def wait_idle(qtbot, win, timeout=60_000):
-    """Wait until no background task is running (their GUI-side callbacks have run when this returns)."""
-    qtbot.waitUntil(lambda: not win.runner.busy(), timeout=timeout)
-
-
-def set_playback(win, playback):
-    """Give the window's engine another playback (null output with a sink, or a chosen device); the one the
-    app opened at start is closed so its thread ends."""
-    wait_idle_plain(win)
-    old = win.engine.__dict__.get("playback")
-    if old is not None:
-        old.close()
-    win.engine.__dict__["playback"] = playback
-    return playback
-
-
-def wait_idle_plain(win):
-    from PySide6.QtWidgets import QApplication
-
-    while win.runner.busy():
-        QApplication.processEvents()
-        win.runner.running()[0].wait(0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import SPEAKERS, wait_idle
+from desktop_testutil import SPEAKERS, wait_idle
 
 
 @pytest.fixture

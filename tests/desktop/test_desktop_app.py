@@ -10,7 +10,7 @@ import threading
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 
-from conftest import wait_idle
+from desktop_testutil import wait_idle
 
 
 def test_importing_the_desktop_does_not_import_heavy_modules():

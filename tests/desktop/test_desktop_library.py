@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from conftest import SPEAKERS, set_playback, wait_idle
+from desktop_testutil import SPEAKERS, set_playback, wait_idle
 
 
 def drop(widget, paths):

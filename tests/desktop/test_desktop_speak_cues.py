@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
 
-from conftest import set_playback, wait_idle
+from desktop_testutil import set_playback, wait_idle
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_speak_streams_to_the_sound_card_and_saves_a_wav(qtbot, voiced, alsa_cap
     assert result["frames"] > 0 and result["sample_rate"] > 0
     # what PortAudio played is in the capture file (resampled by ALSA's plug to the capture rate)
     captured = alsa_capture.read()
-    from conftest import CAPTURE_RATE
+    from desktop_testutil import CAPTURE_RATE
 
     expected = result["frames"] * CAPTURE_RATE / result["sample_rate"]
     assert abs(len(captured) - expected) < 0.02 * expected + 2048

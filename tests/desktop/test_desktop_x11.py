@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CAPTURE_RATE, HERE
+from desktop_testutil import CAPTURE_RATE, HERE
 
 pytestmark = pytest.mark.x11
 
