@@ -184,3 +184,51 @@ def test_runtime_reads_its_settings(tmp_path):
         assert eng.runtime.set_vram_limit(16) == {"limit_mb": 16.0, "target_mb": 16.0, "pending": False}
         with pytest.raises(InvalidInput):
             eng.runtime.set_vram_limit(0)
+
+
+def test_shared_models_are_resident_once_and_accounted(tone_engine):
+    from engine.backends.tone import create_tone_base
+    from engine.backends.tone.pitch import PitchTracker
+
+    create_tone_base(tone_engine, "tone-s")
+    for base in ("tone-a", "tone-s", "tone-a"):
+        tone_engine.speech.say("Hi.", "Alice", base=base).result(60)
+    st = tone_engine.runtime.status()
+    assert st["shared_models"] == {"tone-pitch": PitchTracker.nbytes}
+    assert st["budget"]["by_kind"]["shared"] == PitchTracker.nbytes
+
+
+def test_many_threads_speaking_at_once(tone_engine):
+    import threading
+
+    from engine.backends.tone import create_tone_base
+
+    create_tone_base(tone_engine, "tone-t")
+    rt = tone_engine.runtime
+    from engine.backends.base import SynthesisRequest
+    from engine.backends.tone.pitch import PitchTracker
+
+    spec, backend, manifest = rt.base_spec("tone-a")
+    ws = max(backend.workspace_bytes(manifest, SynthesisRequest(f"Line {i}. Done.")) for i in range(8))
+    room = PitchTracker.nbytes + ws + spec.packed.nbytes * 3 // 2   # one tone base (+ workspace) at a time
+    rt.set_vram_limit(room / 2**20)
+    results, errors = [], []
+
+    def speak(i):
+        try:
+            base = ("tone-a", "tone-t")[i % 2]
+            prio = ("interactive", "batch")[i % 3 == 0]
+            results.append(tone_engine.speech.say(f"Line {i}. Done.", "Alice", base=base, seed=i, priority=prio).result(120))
+        except Exception as exc:  # collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=speak, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 8 and all(r.seconds > 0 for r in results)
+    st = rt.status()
+    assert st["budget"]["used_bytes"] <= st["budget"]["limit_bytes"] == int(room / 2**20 * 2**20)
+    assert st["metrics"]["requests"]["done"] == 8 and st["metrics"]["swaps"] >= 2
+    assert len(st["resident"]) == 1
