@@ -530,6 +530,10 @@ class AnalysisService:
         conf = self.engine.settings.get("analysis.emotion_model")
         if not conf:
             return None
+        if isinstance(conf, str):           # a bare folder: emotion2vec+
+            conf = {"kind": "emotion2vec", "path": conf}
+        if not isinstance(conf, dict):
+            raise InvalidInput("The setting analysis.emotion_model must be a folder or {\"kind\": ..., \"path\": ...}.")
         with self._lock:
             key = f"emotion:{conf.get('kind')}:{conf.get('path')}"
             if key not in self._encoders:
