@@ -77,3 +77,26 @@ def test_evaluate_cli_json(analysed_engine, capsys):
     assert sorted(v["voice"] for v in data["voices"]) == ["en_flite_awb", "en_flite_awb_m125"]
     assert main(["--library", lib, "evaluate", "--history", "en_flite_awb", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_background_evaluation_on_demand_and_after_changes(analysed_engine):
+    from engine.consolidation.background import AutoEvaluator, start_evaluation
+
+    eng = analysed_engine
+    _serve_every_cluster(eng)
+    c = cluster_of(eng, "en_piper_joe")
+    job = start_evaluation(eng, cluster=c)
+    assert job.wait(300) and job.error is None
+    assert sorted(v.voice for v in job.result.voices) == ["en_piper_joe", "en_piper_joe_p100"]
+    auto = AutoEvaluator(eng).start()
+    try:
+        other = create_tone_base(eng, "tone-other", seed=99)
+        eng.bases.assign(c, other)                                   # a library change → re-evaluate that cluster
+        assert auto.wait_idle(300)
+        assert auto.runs and auto.runs[-1].scope == f"cluster {c}"
+        assert {v.base for v in auto.runs[-1].voices} == {"tone-other"}
+        assert not auto.errors
+    finally:
+        auto.stop()
+    hist = ev.history(eng, "en_piper_joe")
+    assert [h["base"] for h in hist[:2]] == ["tone-other", f"tone-c{c}"]
