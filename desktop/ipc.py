@@ -68,7 +68,11 @@ _keep_app: list = []
 
 
 class InstanceServer(QObject):
-    """Listens for messages from other processes; ``handler(msg) -> reply dict`` runs on the GUI thread."""
+    """Listens for messages from other processes.
+
+    ``handler(msg, respond) -> dict | None`` runs on the GUI thread: it returns the reply, or None and calls
+    ``respond(reply)`` later (after background work), also on the GUI thread.
+    """
 
     messageReceived = Signal(dict)
 
@@ -113,15 +117,25 @@ class InstanceServer(QObject):
         buf = self._buffers[sock] + bytes(sock.readAll().data())
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
-            sock.write((json.dumps(self._handle(line), ensure_ascii=False) + "\n").encode("utf-8"))
-            sock.flush()
+            reply = self._handle(line, self._responder(sock))
+            if reply is not None:
+                self._send(sock, reply)
         if len(buf) > MAX_LINE:
             sock.abort()
             self._buffers.pop(sock, None)
             return
         self._buffers[sock] = buf
 
-    def _handle(self, line: bytes) -> dict:
+    def _send(self, sock: QLocalSocket, reply: dict) -> None:
+        if sock in self._buffers and sock.state() == QLocalSocket.LocalSocketState.ConnectedState:
+            sock.write((json.dumps(reply, ensure_ascii=False) + "\n").encode("utf-8"))
+            sock.flush()
+
+    def _responder(self, sock: QLocalSocket) -> Callable[[dict], None]:
+        """For a handler that answers later (it returned None): call with the reply, on the GUI thread."""
+        return lambda reply: self._send(sock, reply)
+
+    def _handle(self, line: bytes, respond: Callable[[dict], None]) -> dict | None:
         try:
             msg = json.loads(line.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
@@ -132,10 +146,10 @@ class InstanceServer(QObject):
             return {"ok": True, "message": "pong", "pid": os.getpid()}
         self.messageReceived.emit(msg)
         try:
-            reply = self.handler(msg)
+            reply = self.handler(msg, respond)
         except Exception as exc:  # never let a bad message crash the app
             return {"ok": False, "message": str(exc)}
-        return reply if isinstance(reply, dict) else {"ok": True, "message": ""}
+        return reply   # None: the handler answers later through ``respond``
 
     @Slot()
     def _on_disconnected(self) -> None:

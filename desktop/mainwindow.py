@@ -143,8 +143,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- remote control ----------------------------------------------------------------------------
-    def handle_message(self, msg: dict) -> dict:
-        """Messages from ``timbrel trigger`` or a second instance (see desktop.ipc)."""
+    def handle_message(self, msg: dict, respond=None) -> dict | None:
+        """Messages from ``timbrel trigger`` or a second instance (see desktop.ipc).
+
+        A cue the soundboard does not know yet (added by ``timbrel cue add`` in another process) is looked
+        up in the catalog on a worker; the answer then goes out through ``respond``."""
         cmd = msg.get("cmd")
         if cmd == "focus":
             self.bring_to_front()
@@ -154,13 +157,27 @@ class MainWindow(QMainWindow):
             return {"ok": True, "message": "closing"}
         if cmd == "trigger":
             name = str(msg.get("cue") or "").strip()
-            if not self.cues_view.has_cue(name):
-                known = ", ".join(sorted(self.cues_view.cues)) or "-"
-                return {"ok": False, "message": f"There is no cue named '{name}'. Cues: {known}"}
-            self.cueTriggered.emit(name)
-            self.cues_view.play(name)
-            return {"ok": True, "message": f"playing '{name}'"}
+            if self.cues_view.has_cue(name):
+                self.cueTriggered.emit(name)
+                self.cues_view.play(name)
+                return {"ok": True, "message": f"playing '{name}'"}
+            if respond is None:
+                return self._unknown_cue(name)
+
+            def found(cue) -> None:
+                self.cues_view.refresh()
+                self.cueTriggered.emit(cue.name)
+                self.cues_view.play(cue.name)
+                respond({"ok": True, "message": f"playing '{cue.name}'"})
+
+            self.ctx.run(lambda t: self.ctx.part("cues").get(name), label=self.tr("Looking up a cue"), pool="io",
+                         on_done=found, on_error=lambda _exc: respond(self._unknown_cue(name)))
+            return None
         return {"ok": False, "message": f"unknown command {cmd!r}"}
+
+    def _unknown_cue(self, name: str) -> dict:
+        known = ", ".join(sorted(self.cues_view.cues)) or "-"
+        return {"ok": False, "message": f"There is no cue named '{name}'. Cues: {known}"}
 
     def bring_to_front(self) -> None:
         if self.isMinimized():

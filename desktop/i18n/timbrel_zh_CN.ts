@@ -213,85 +213,85 @@
         <translation>无法加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="186"/>
+        <location filename="../views/cues.py" line="188"/>
         <source>Global hotkeys are off.</source>
         <translation>全局热键已关闭。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/cues.py" line="192"/>
+        <location filename="../views/cues.py" line="194"/>
         <source>%n global hotkey(s) active.</source>
         <translation>
             <numerusform>%n 个全局热键已启用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="194"/>
+        <location filename="../views/cues.py" line="196"/>
         <source>Global hotkeys are unavailable here: %1</source>
         <translation>此环境无法使用全局热键：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="196"/>
+        <location filename="../views/cues.py" line="198"/>
         <source>Not usable: %1</source>
         <translation>无法使用：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="197"/>
+        <location filename="../views/cues.py" line="199"/>
         <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
         <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="221"/>
+        <location filename="../views/cues.py" line="223"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="224"/>
+        <location filename="../views/cues.py" line="226"/>
         <source>Playing cue “%1”</source>
         <translation>正在播放快捷台词“%1”</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="240"/>
+        <location filename="../views/cues.py" line="242"/>
         <source>Playing a cue</source>
         <translation>正在播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="242"/>
+        <location filename="../views/cues.py" line="244"/>
         <source>Could not play the cue</source>
         <translation>无法播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="257"/>
+        <location filename="../views/cues.py" line="259"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="257"/>
+        <location filename="../views/cues.py" line="259"/>
         <source>Import a voice first.</source>
         <translation>请先导入一个音色。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="266"/>
-        <location filename="../views/cues.py" line="285"/>
+        <location filename="../views/cues.py" line="268"/>
+        <location filename="../views/cues.py" line="287"/>
         <source>Click a cue first.</source>
         <translation>请先点击一个快捷台词。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="280"/>
+        <location filename="../views/cues.py" line="282"/>
         <source>Saving the cue</source>
         <translation>正在保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="280"/>
+        <location filename="../views/cues.py" line="282"/>
         <source>Could not save the cue</source>
         <translation>无法保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="288"/>
+        <location filename="../views/cues.py" line="290"/>
         <source>Removing the cue</source>
         <translation>正在删除快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="289"/>
+        <location filename="../views/cues.py" line="291"/>
         <source>Could not remove the cue</source>
         <translation>无法删除快捷台词</translation>
     </message>
@@ -817,7 +817,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     </message>
     <message>
         <location filename="../mainwindow.py" line="98"/>
-        <location filename="../mainwindow.py" line="261"/>
+        <location filename="../mainwindow.py" line="278"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
@@ -827,58 +827,63 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="205"/>
+        <location filename="../mainwindow.py" line="173"/>
+        <source>Looking up a cue</source>
+        <translation>正在查找快捷台词</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="222"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="220"/>
-        <location filename="../mainwindow.py" line="255"/>
+        <location filename="../mainwindow.py" line="237"/>
+        <location filename="../mainwindow.py" line="272"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="221"/>
+        <location filename="../mainwindow.py" line="238"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="225"/>
+        <location filename="../mainwindow.py" line="242"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="227"/>
+        <location filename="../mainwindow.py" line="244"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="232"/>
+        <location filename="../mainwindow.py" line="249"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="238"/>
+        <location filename="../mainwindow.py" line="255"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="239"/>
+        <location filename="../mainwindow.py" line="256"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="240"/>
+        <location filename="../mainwindow.py" line="257"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="251"/>
+        <location filename="../mainwindow.py" line="268"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="262"/>
+        <location filename="../mainwindow.py" line="279"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1

@@ -160,8 +160,8 @@ class CuesView(QWidget):
             button.hovered.connect(self.prefetch)
             self.grid.addWidget(button, i // COLUMNS, i % COLUMNS)
         self.empty.setVisible(not cues)
-        self._bind_shortcuts(cues)
         self._bind_hotkeys(cues)
+        self._bind_shortcuts(cues)
         self.cuesLoaded.emit(len(cues))
 
     def button(self, name: str) -> CueButton | None:
@@ -172,8 +172,10 @@ class CuesView(QWidget):
             sc.setEnabled(False)
             sc.deleteLater()
         self.shortcuts = []
+        # a key that is also an active global hotkey would play twice while Timbrel has the focus
+        global_keys = {k.lower() for k in self.hotkeys.bindings} if self.hotkeys.active else set()
         for cue in cues:
-            if cue.shortcut:
+            if cue.shortcut and cue.shortcut.lower() not in global_keys:
                 sc = QShortcut(QKeySequence(cue.shortcut), self.shortcut_parent)
                 sc.setContext(Qt.ShortcutContext.ApplicationShortcut)
                 sc.activated.connect(lambda n=cue.name: self.play(n))

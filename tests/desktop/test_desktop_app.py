@@ -234,7 +234,7 @@ def test_ipc_server_answers_ping_and_rejects_garbage(qtbot, monkeypatch):
 
     name = f"timbrel-ipc-{os.getpid()}"
     got = []
-    server = InstanceServer(lambda msg: (got.append(msg), {"ok": True, "message": "yes"})[1], name=name)
+    server = InstanceServer(lambda msg, respond: (got.append(msg), {"ok": True, "message": "yes"})[1], name=name)
     assert server.listen()
     try:
         code = (f"import json; from desktop import ipc; print(json.dumps([ipc.send({{'cmd': 'ping'}}, {name!r}), "

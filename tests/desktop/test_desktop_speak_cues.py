@@ -229,6 +229,19 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
         rc, out, err = wait_process(qtbot, proc)
         assert rc == 1 and "no cue named 'nope'" in err and "greet" in err
 
+        # a cue added by another process (`timbrel cue add`) is found in the catalog and played
+        lib = str(win.engine.library_path)
+        r = run_cli("--library", lib, "cue", "add", "later", "Alice", "Added from the CLI.")
+        assert r.returncode == 0, r.stderr
+        assert not win.cues_view.has_cue("later")
+        proc = subprocess.Popen([sys.executable, "-m", "engine", "trigger", "later"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+        with qtbot.waitSignal(win.cues_view.played, timeout=120_000,
+                              check_params_cb=lambda name, result: name == "later"):
+            rc, out, err = wait_process(qtbot, proc)
+        assert rc == 0, err
+        qtbot.waitUntil(lambda: win.cues_view.has_cue("later"), timeout=60_000)
+
         # a second instance asks the first to come forward, then exits
         messages = []
         server.messageReceived.connect(messages.append)
