@@ -150,6 +150,7 @@ class Evaluator:
         for cid in {c for c, _ in todo}:
             rec = self.engine.bases.base_for_cluster(cid)
             bases[cid] = rec
+        unserved = sorted(cid for cid, rec in bases.items() if rec is None)
         for n, (cid, voice) in enumerate(todo):
             self._progress(progress, n, len(todo), voice.name)
             rec = bases[cid]
@@ -168,6 +169,8 @@ class Evaluator:
         self._progress(progress, len(todo), len(todo), "")
         self._judge(results)
         proposals = self._proposals(results, embs)
+        proposals += [{"cluster": cid, "action": "assign a base", "voices": [v.name for v in members[cid]],
+                       "why": "the cluster has no base, so its voices cannot speak"} for cid in unserved]
         return self._record(cluster, results, proposals)
 
     @staticmethod

@@ -56,13 +56,17 @@ def test_evaluation_is_deterministic_and_accumulates_history(analysed_engine):
     eng = analysed_engine
     _serve_every_cluster(eng)
     c = cluster_of(eng, "en_piper_joe")
+    eng.bases.assign(cluster_of(eng, "en_flite_awb"), None)                     # a cluster left without a base
+    everything = ev.Evaluator(eng).run()
+    assert {v.voice for v in everything.voices}.isdisjoint({"en_flite_awb", "en_flite_awb_m125"})
+    assert [p["action"] for p in everything.proposals if p["cluster"] == cluster_of(eng, "en_flite_awb")] == ["assign a base"]
     a = ev.Evaluator(eng).run(cluster=c)
     b = ev.Evaluator(eng).run(cluster=c)
     assert [v.voice for v in a.voices] == ["en_piper_joe", "en_piper_joe_p100"] or \
         sorted(v.voice for v in a.voices) == ["en_piper_joe", "en_piper_joe_p100"]
     assert [(v.voice, v.sim_own, v.margin) for v in a.voices] == [(v.voice, v.sim_own, v.margin) for v in b.voices]
     assert not any(v.flagged for v in a.voices)
-    assert [h["run"] for h in ev.history(eng, "en_piper_joe")] == [b.id, a.id]
+    assert [h["run"] for h in ev.history(eng, "en_piper_joe")] == [b.id, a.id, everything.id]
 
 
 def test_evaluate_cli_json(analysed_engine, capsys):
