@@ -161,6 +161,13 @@ def test_edit_emotion_label_in_place_and_tags(qtbot, window, import_folder):
     assert (stored.emotion, stored.emotion_source) == (target, "user")
     assert window.engine.library.history("en_flite_rms")[-1].action == "label"
 
+    # the transcript is edited in place too
+    item = lib.clip_table.item(1, 2)
+    with qtbot.waitSignal(lib.clipEdited, timeout=30_000) as blocker:
+        item.setText("大家好，欢迎来到直播间。")
+    assert blocker.args == [lib.clips[1].id]
+    assert window.engine.library.clip(lib.clips[1].id).transcript == "大家好，欢迎来到直播间。"
+
     lib.tags_edit.setText("narrator, 男声")
     lib.tags_edit.editingFinished.emit()
     wait_idle(qtbot, window)
