@@ -26,6 +26,17 @@ def drop(widget, paths):
     return accepted
 
 
+def click_voice(qtbot, lib, name):
+    """Click the voice's row like a user; wait until its clips are shown."""
+    qtbot.waitUntil(lambda: name in lib.voice_names(), timeout=60_000)
+    row = lib.voice_names().index(name)
+    rect = lib.voices.visualRect(lib.proxy.index(row, 0))
+    with qtbot.waitSignal(lib.clipsShown, timeout=30_000,
+                          check_params_cb=lambda shown: shown == name):
+        qtbot.mouseClick(lib.voices.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert lib.voice_title.text() == name
+
+
 def import_by_drop(qtbot, window, folder):
     lib = window.library_view
     progress = []
@@ -145,10 +156,7 @@ def test_edit_emotion_label_in_place_and_tags(qtbot, window, import_folder):
     window.start()
     import_by_drop(qtbot, window, import_folder)
     lib = window.library_view
-    with qtbot.waitSignal(lib.clipsShown, timeout=30_000):
-        assert lib.select_voice("en_flite_rms")
-        lib.current_voice = None
-        lib._on_current_changed(lib.voices.currentIndex(), lib.voices.currentIndex())
+    click_voice(qtbot, lib, "en_flite_rms")
     assert lib.clip_table.rowCount() == 3
     combo = lib.emotion_combo(0)
     clip = lib.clips[0]
@@ -187,10 +195,7 @@ def test_waveforms_and_clip_playback_through_the_null_output(qtbot, window, impo
     window.start()
     import_by_drop(qtbot, window, import_folder)
     lib = window.library_view
-    with qtbot.waitSignal(lib.clipsShown, timeout=30_000):
-        lib.select_voice("en_flite_awb")
-        lib.current_voice = None
-        lib._on_current_changed(lib.voices.currentIndex(), lib.voices.currentIndex())
+    click_voice(qtbot, lib, "en_flite_awb")
     from desktop.waveform import WAVEFORM_ROLE
 
     qtbot.waitUntil(lambda: lib.clip_table.item(0, 1).data(WAVEFORM_ROLE) is not None, timeout=30_000)
