@@ -59,6 +59,9 @@ def _make_sv(path: Path) -> None:
 
 def build_fake_pretrained(root: Path, fixtures: Path | None = None, *, sv: bool = True) -> Path:
     """``fixtures`` given: the tiny shared ERes2NetV2 fixture (1280-d vectors) is used instead of a 20480-d net."""
+    from engine.torchutil import configure_torch
+
+    configure_torch()  # single-threaded in tests (TIMBREL_TORCH_THREADS=1)
     root.mkdir(parents=True, exist_ok=True)
     _make_hubert(root / "chinese-hubert-base")
     _make_bert(root / "chinese-roberta-wwm-ext-large")
