@@ -107,9 +107,14 @@
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="257"/>
+        <location filename="../views/clustermap.py" line="261"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="265"/>
+        <source>Analysing clips: %1 of %2</source>
+        <translation>正在分析片段：%1 / %2</translation>
     </message>
 </context>
 <context>

@@ -202,7 +202,7 @@ class ClusterMapView(QWidget):
                 self.target.setCurrentIndex(i)
 
     # -- actions -----------------------------------------------------------------------------------
-    def _run(self, what: str, fn, label: str) -> None:
+    def _run(self, what: str, fn, label: str, on_progress=None) -> None:
         if self.busy:
             return
         self.busy = True
@@ -220,7 +220,7 @@ class ClusterMapView(QWidget):
             self.recluster_button.setEnabled(True)
             self.ctx.report(label)(exc)
 
-        self.ctx.run(fn, label=label, on_done=done, on_error=failed)
+        self.ctx.run(fn, label=label, on_done=done, on_error=failed, on_progress=on_progress)
 
     def pin_selected(self) -> None:
         voice, cluster_id = self.voice_box.currentText(), self.target.currentData()
@@ -254,4 +254,12 @@ class ClusterMapView(QWidget):
         self._run("reclustered", lambda t: self.ctx.part("analysis").cluster(k=k), self.tr("Re-clustering"))
 
     def analyze(self) -> None:
-        self._run("analyzed", lambda t: self.ctx.part("analysis").analyze(), self.tr("Analysing clips"))
+        from .common import CancelFlag, progress_adapter
+
+        self._run("analyzed",
+                  lambda t: self.ctx.part("analysis").analyze(progress=progress_adapter(t), cancel=CancelFlag(t)),
+                  self.tr("Analysing clips"), on_progress=self._analysis_progress)
+
+    def _analysis_progress(self, done: int, total: int, _text: str) -> None:
+        if total:
+            self.info.setText(self.tr("Analysing clips: %1 of %2").replace("%1", str(done)).replace("%2", str(total)))
