@@ -141,7 +141,7 @@ class Runtime:
         request is released when it finishes (``pending`` is then ``True`` until it does)."""
         if mb is None or float(mb) <= 0:
             raise InvalidInput("The VRAM limit must be a positive number of megabytes.", hint="For example: 4096.")
-        applied = self.budget.set_limit(int(float(mb) * MB))
+        self.budget.set_limit(int(float(mb) * MB))
         with self.scheduler._cond:
             dist = self.policy.distance_fn(self.device.clock.now())
         self.pool.shrink(dist)
