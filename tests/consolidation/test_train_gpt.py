@@ -116,3 +116,27 @@ def test_fine_tune_on_cuda_matches_cpu(train_engine, train_dataset, tmp_path):
         assert next(ft.gpt.parameters()).device.type == dev and next(ft.sovits.parameters()).device.type == dev
     assert losses["cuda"][0] == pytest.approx(losses["cpu"][0], rel=1e-3)
     assert losses["cuda"][1] == pytest.approx(losses["cpu"][1], rel=1e-2)
+
+
+def test_feature_cache_skips_hubert_on_the_second_run(train_engine, tiny_models, tmp_path):
+    from engine.backends.gptsovits.models import load_base
+    from engine.consolidation.train.data import prepare
+
+    eng = train_engine
+    rec = eng.bases.get("tiny")
+    _, sovits = load_base(eng.bases.manifest(rec), {g: eng.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
+    hub = tiny_models["hubert"]
+    calls = []
+    handle = hub.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        kw = dict(hubert=hub, sovits=sovits, cache_dir=tmp_path / "features", cache_key="k1")
+        first = prepare(eng, ["en_flite_awb"], **kw)
+        n = len(calls)
+        second = prepare(eng, ["en_flite_awb"], **kw)
+        assert n == 2 and len(calls) == n                                   # nothing recomputed
+        for a, b in zip(first.samples, second.samples):
+            assert a.clip_sha256 == b.clip_sha256 and torch.equal(a.ssl, b.ssl) and torch.equal(a.semantic, b.semantic)
+        prepare(eng, ["en_flite_awb"], **{**kw, "cache_key": "k2"})       # other models → other key → recomputed
+        assert len(calls) == n + 2
+    finally:
+        handle.remove()

@@ -61,10 +61,54 @@ def _resample(samples: np.ndarray, sr: int, target: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(resample(samples.astype(np.float32), sr, target), dtype=np.float32))
 
 
+_CACHE_FIELDS = ("phones", "bert", "ssl", "semantic", "wav32k", "sv")
+
+
+def _cache_path(cache_dir, key: str, sha: str):
+    from pathlib import Path
+
+    return Path(cache_dir) / key / f"{sha}.safetensors"
+
+
+def _load_cached(path, voice: str, sha: str) -> Sample | None:
+    from safetensors.torch import load_file
+
+    try:
+        t = load_file(str(path))
+    except Exception:  # a damaged cache file is recomputed
+        return None
+    if not {"phones", "bert", "ssl", "semantic", "wav32k"} <= set(t):
+        return None
+    return Sample(voice, sha, t["phones"], t["bert"], t["ssl"], t["semantic"], t["wav32k"], t.get("sv"))
+
+
+def _store_cached(path, sample: Sample) -> None:
+    import os
+    import tempfile
+
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {f: getattr(sample, f).contiguous() for f in _CACHE_FIELDS if getattr(sample, f) is not None}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 @torch.no_grad()
 def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=None,
-            progress: Callable[[int, int, str], None] | None = None, cancel: threading.Event | None = None) -> Dataset:
-    """Features for every clip of ``voices`` (names, ids or Voice objects)."""
+            progress: Callable[[int, int, str], None] | None = None, cancel: threading.Event | None = None,
+            cache_dir=None, cache_key: str | None = None) -> Dataset:
+    """Features for every clip of ``voices`` (names, ids or Voice objects).
+
+    With ``cache_dir`` and ``cache_key`` (naming the models used: the base's SoVITS blob, the HuBERT/BERT/SV
+    files) each clip's features are kept as ``<cache_dir>/<cache_key>/<clip sha256>.safetensors`` (written
+    atomically) and reused, so a resumed fine-tune does not run HuBERT again."""
     from ...audio.io import read_audio
     from ...backends.gptsovits.pretrained import hubert_features
     from ...backends.gptsovits.text import bert_features, text_to_phones
@@ -94,6 +138,13 @@ def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=No
         except InvalidInput as exc:
             out.skipped.append({"voice": voice.name, "clip": clip.id, "reason": exc.message})
             continue
+        cached = None
+        if cache_dir is not None and cache_key:
+            cpath = _cache_path(cache_dir, cache_key, clip.sha256)
+            cached = _load_cached(cpath, voice.name, clip.sha256) if cpath.is_file() else None
+        if cached is not None and (sv_model is None or cached.sv is not None):
+            out.samples.append(cached)
+            continue
         phones = torch.tensor(seq.ids, dtype=torch.long)
         bert = bert_features(seq, bert_featurizer).float()
         samples, sr = read_audio(lib.clip_path(clip))
@@ -106,7 +157,10 @@ def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=No
             from ...backends.gptsovits.features import kaldi_fbank
 
             sv = sv_model.forward3(kaldi_fbank(wav16)[None].float())[0].float()
-        out.samples.append(Sample(voice.name, clip.sha256, phones, bert, ssl, semantic, wav32, sv))
+        sample = Sample(voice.name, clip.sha256, phones, bert, ssl, semantic, wav32, sv)
+        if cache_dir is not None and cache_key:
+            _store_cached(_cache_path(cache_dir, cache_key, clip.sha256), sample)
+        out.samples.append(sample)
     if progress is not None:
         progress(len(clips), len(clips), "")
     if not out.samples:

@@ -215,15 +215,23 @@ def shared_models(engine, variant: str) -> dict[str, Any]:
     the Chinese BERT (when linked; otherwise Chinese clips get zero BERT features) and the SV net (Pro bases)."""
     from ...backends.gptsovits.pretrained import load_hubert, load_sv
 
+    from ...backends.gptsovits.pipeline import file_id
+
     assets = engine.assets
-    models: dict[str, Any] = {"hubert": load_hubert(assets.path("hubert", purpose="fine-tuning"))}
+    hub = assets.path("hubert", purpose="fine-tuning")
+    models: dict[str, Any] = {"hubert": load_hubert(hub)}
+    ids = [file_id(hub)]
     bert = assets.optional_path("bert")
     if bert is not None:
         from ...backends.gptsovits.text.bert import BertFeaturizer
 
         models["bert"] = BertFeaturizer(bert)
+        ids.append(file_id(bert))
     if variant in ("v2Pro", "v2ProPlus"):
-        models["sv"] = load_sv(assets.path("sv", purpose=f"fine-tuning a {variant} base"))
+        sv = assets.path("sv", purpose=f"fine-tuning a {variant} base")
+        models["sv"] = load_sv(sv)
+        ids.append(file_id(sv))
+    models["ids"] = "|".join(map(str, ids))     # names the models in the feature cache key
     return models
 
 
@@ -251,8 +259,13 @@ def finetune_cluster(engine, cluster_id: int, base, name: str, *, settings: Fine
     def stage(what):
         return None if progress is None else (lambda done, total, *_: progress(what, done, total))
 
+    import hashlib
+
+    ids = [rec.groups["sovits"], str(models.get("ids", ""))]
+    cache_key = hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
     dataset = prepare(engine, list(info.voices), hubert=models["hubert"], sovits=sovits, bert_featurizer=models.get("bert"),
-                      sv_model=models.get("sv"), progress=stage("prepare"), cancel=cancel)
+                      sv_model=models.get("sv"), progress=stage("prepare"), cancel=cancel,
+                      cache_dir=engine.library.root / "training" / "features", cache_key=cache_key)
     ft = FineTune(engine, rec, dataset, settings, workdir=engine.library.root / "training" / name,
                   enc_q=models.get("enc_q"), discriminator=models.get("discriminator"))
     if "gpt" in parts:
