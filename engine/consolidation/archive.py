@@ -194,8 +194,12 @@ def revert(engine, archive_id: int | None = None) -> Archive:
     with catalog.transaction() as conn:
         for name in arch.bases:
             _restore_from_archive(conn, arch.id, name)
+        from . import versions
+
         for cid, name in arch.previous.items():
             engine.bases.assign(int(cid), name, note=f"consolidation #{arch.id} reverted")
+            if name is not None:
+                versions.record(engine, int(cid), name, "rollback", {"consolidation_reverted": arch.id})
         conn.execute("UPDATE consolidation_archives SET state = 'reverted', finished_at = ? WHERE id = ?", (utc_now(), arch.id))
     engine.events.publish("bases.changed", base=None, action="consolidate-revert")
     return get_archive(engine, arch.id)

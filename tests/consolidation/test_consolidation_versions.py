@@ -52,6 +52,13 @@ def test_rollback_restores_an_archived_base(analysed_engine):
     assert eng.bases.get(v1.base_name).groups == dict(hist[0].provenance["base"]["groups"])
     again = versions.rollback(eng, c, version=2)
     assert eng.bases.base_for_cluster(c).name == chosen.base and again.version == 4
+    archive.revert(eng)                                          # the consolidation is undone: version 1's base again
+    last = versions.history(eng, c)[-1]
+    assert last.kind == "rollback" and last.version == 5 and last.base_name == v1.base_name
+    assert eng.bases.base_for_cluster(c).name == v1.base_name
+    again = versions.rollback(eng, c, version=2)
+    assert again.version == 6
+    assert eng.bases.base_for_cluster(c).name == chosen.base
     with pytest.raises(NotFound):
         versions.rollback(eng, c, version=99)
 
