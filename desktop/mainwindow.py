@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.bridge.event.connect(self._on_event)
         self._loaded: set[int] = set()
+        self._restore_layout()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -129,6 +130,25 @@ class MainWindow(QMainWindow):
         elif topic == "playback.state" and data.get("state") == "playing" and data.get("label"):
             self.statusBar().showMessage(self.tr("Playing: %1").replace("%1", str(data["label"])), 3000)
 
+    def _restore_layout(self) -> None:
+        from PySide6.QtCore import QByteArray
+
+        geometry = self.engine.settings.get("ui.window_geometry")
+        if isinstance(geometry, str) and geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        tab = self.engine.settings.get("ui.last_tab")
+        if isinstance(tab, int) and 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def save_layout(self) -> None:
+        """Remember the window's size/position and the open tab (``ui.window_geometry``, ``ui.last_tab``)."""
+        s = self.engine.settings
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        if s.get("ui.window_geometry") != geometry:
+            s.set("ui.window_geometry", geometry)
+        if s.get("ui.last_tab") != self.tabs.currentIndex():
+            s.set("ui.last_tab", self.tabs.currentIndex())
+
     def shutdown(self) -> None:
         """Stop hotkeys, cancel tasks and wait for every worker (idempotent)."""
         self.cues_view.shutdown()
@@ -139,6 +159,10 @@ class MainWindow(QMainWindow):
         self.bridge.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        try:
+            self.save_layout()
+        except Exception:   # a read-only config folder must not keep the window open
+            pass
         self.shutdown()
         super().closeEvent(event)
 

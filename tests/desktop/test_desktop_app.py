@@ -270,3 +270,25 @@ def test_missing_audio_device_is_reported_and_sound_goes_to_the_null_output(qtbo
     assert blocker.args[0] == ""
     assert not window.audio_label.isVisible()
     assert window.engine.playback.available
+
+
+def test_window_remembers_its_size_and_tab(qtbot, tmp_path):
+    from desktop.mainwindow import MainWindow
+    from engine.api import Engine
+
+    with Engine(library=tmp_path / "lib") as eng:
+        win = MainWindow(eng, show_errors=False)
+        win.show()
+        qtbot.waitExposed(win)
+        win.resize(700, 500)   # inside the offscreen screen (800×600): restoreGeometry keeps windows on screen
+        win.tabs.setCurrentIndex(4)
+        win.close()
+        win.deleteLater()
+    with Engine(library=tmp_path / "lib") as eng:
+        win = MainWindow(eng, show_errors=False)
+        try:
+            assert win.tabs.currentIndex() == 4
+            assert (win.width(), win.height()) == (700, 500)
+        finally:
+            win.shutdown()
+            win.deleteLater()
