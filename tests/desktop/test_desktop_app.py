@@ -292,3 +292,34 @@ def test_window_remembers_its_size_and_tab(qtbot, tmp_path):
         finally:
             win.shutdown()
             win.deleteLater()
+
+
+def test_first_start_shows_the_welcome_dialog_then_the_window(tmp_path):
+    """`timbrel app` with no library configured: the first-run dialog (accepted with its defaults through
+    TIMBREL_AUTOSTART) records the library folder, then the main window opens on it."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TIMBREL_STARTUP_REPORT": "1", "TIMBREL_AUTOSTART": "1",
+           "TIMBREL_SOCKET": f"timbrel-first-{os.getpid()}"}
+    app = subprocess.Popen([sys.executable, "-m", "engine", "app"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=env)
+    try:
+        line = ""
+        for line in app.stdout:
+            if line.startswith("TIMBREL_WINDOW_SHOWN"):
+                break
+        assert line.startswith("TIMBREL_WINDOW_SHOWN"), app.stderr.read()
+        q = subprocess.run([sys.executable, "-c", "from desktop import ipc; print(ipc.send({'cmd': 'quit'})['ok'])"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert q.stdout.strip() == "True", q.stderr
+        app.communicate(timeout=120)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    assert app.returncode == 0
+    from engine.paths import default_library_dir
+    from engine.settings import Settings
+
+    s = Settings()
+    assert s.get("ui.first_run_done") is True
+    assert s.get("library.path") == str(default_library_dir())
+    assert (default_library_dir() / "catalog.sqlite").exists()
