@@ -148,7 +148,8 @@ def cmd_consolidate(args, ctx: Context) -> int:
     def text(applied=None) -> str:
         lines = []
         for c in plan.clusters:
-            lines.append(f"cluster {c.cluster_id} ({len(c.voices)} voices): {c.kind} {c.base or '-'} — {c.reason}")
+            what = f"{c.kind} {c.base}" if c.base else "no base"
+            lines.append(f"cluster {c.cluster_id} ({len(c.voices)} voice{'s' if len(c.voices) != 1 else ''}): {what} — {c.reason}")
         lines.append(f"retire (archive): {', '.join(plan.retire) or 'nothing'}")
         lines.append(_storage_text(data["storage"]))
         if applied is not None:
