@@ -40,13 +40,15 @@ class Runtime:
     """Owns the device, budget, pool, staging and scheduler threads for one engine.
 
     ``Runtime(engine)`` reads ``runtime.device``, ``runtime.vram_limit_mb``,
-    ``runtime.pinned_pool_mb``, ``runtime.hold_s`` (and ``runtime.interactive_hold_s``)
+    ``runtime.pinned_pool_mb``, ``runtime.hold_s`` (and ``runtime.interactive_hold_s``,
+    ``runtime.batch_max_wait_s``: 60 s by default, 0 turns aging off)
     from the engine's settings. Tests may pass ``device=`` (e.g. a simulated device).
     """
 
     def __init__(self, engine=None, *, device=None, vram_limit_mb: float | None = None,
                  pinned_pool_mb: float | None = None, hold_s: float | None = None,
-                 interactive_hold_s: float | None = None, events=None, prefetch: bool = True) -> None:
+                 interactive_hold_s: float | None = None, batch_max_wait_s: float | None = None,
+                 events=None, prefetch: bool = True) -> None:
         from ..torchutil import configure_torch
         from .budget import Budget
         from .device import make_device
@@ -78,7 +80,11 @@ class Runtime:
         self.budget = Budget(int(float(vram_limit_mb) * MB))
         self.metrics = Metrics(self.events)
         self.staging = HostStaging(self.device, int(float(pinned_pool_mb) * MB)) if float(pinned_pool_mb) > 0 else None
-        self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s)
+        if batch_max_wait_s is None:
+            batch_max_wait_s = setting("runtime.batch_max_wait_s", 60.0)
+        batch_max_wait_s = None if batch_max_wait_s is not None and float(batch_max_wait_s) <= 0 else batch_max_wait_s
+        self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s,
+                                      batch_max_wait_s=batch_max_wait_s)
         self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
         self.scheduler = Scheduler(device=self.device, budget=self.budget, pool=self.pool, staging=self.staging,
                                    policy=self.policy, metrics=self.metrics, prefetch=prefetch)
@@ -162,7 +168,8 @@ class Runtime:
             "shared_models": self.scheduler.shared.snapshot(),
             "staging": self.staging.snapshot() if self.staging is not None else None,
             "scheduler": {**self.scheduler.snapshot(), "hold_s": self.policy.hold_s,
-                          "interactive_hold_s": self.policy.interactive_hold_s},
+                          "interactive_hold_s": self.policy.interactive_hold_s,
+                          "batch_max_wait_s": self.policy.batch_max_wait_s},
             "metrics": self.metrics.snapshot(),
         }
 

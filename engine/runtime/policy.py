@@ -16,6 +16,9 @@ Rules (``SchedulerPolicy``):
    measured from ``max(that request's arrival, the time the current base took over)``.
    ``hold`` is ``hold_s`` for batch and ``interactive_hold_s`` for interactive work.
 4. Otherwise the base whose head request is **oldest** goes next.
+5. **Aging** (``batch_max_wait_s``, default 60 s): a batch request that has waited that long
+   competes as an interactive one (by its arrival time), so batch work cannot starve under a
+   continuous interactive stream. Until then rule 2 holds strictly.
 
 Latency bound (checked by the property tests on random streams). Let ``O(r)`` be the requests
 older than ``r`` with the same or a higher priority that are still waiting when ``r`` arrives,
@@ -28,7 +31,8 @@ each turn adds at most ``H + S_max`` of newer work and one swap. Hence
 
     W(r) ≤ S_run + Σ_{q ∈ O(r)} S_q + (|O(r)| + 1) · (H + S_max + T_swap) + T_swap.
 
-Interactive requests never count batch requests in ``O(r)``. A batch request can also be
+Interactive requests never count batch requests in ``O(r)`` unless aging is on, in which case
+batch requests older than ``r`` count too (one of them may age and go first). A batch request can also be
 overtaken by interactive requests arriving while it waits (strict priority); each of those adds
 its own service time and one more turn to the bound. In the common case (one or two requests
 per other base ahead of ``r``) this is ``S_run + (G + 1)·(H + S_max + T_swap)`` beyond the FCFS work
@@ -82,11 +86,13 @@ class Decision:
 class SchedulerPolicy:
     name = "hold"
 
-    def __init__(self, hold_s: float = 2.0, interactive_hold_s: float = 0.5) -> None:
-        if hold_s < 0 or interactive_hold_s < 0:
-            raise ValueError("hold times cannot be negative")
+    def __init__(self, hold_s: float = 2.0, interactive_hold_s: float = 0.5,
+                 batch_max_wait_s: float | None = None) -> None:
+        if hold_s < 0 or interactive_hold_s < 0 or (batch_max_wait_s is not None and batch_max_wait_s < 0):
+            raise ValueError("hold and wait times cannot be negative")
         self.hold_s = float(hold_s)
         self.interactive_hold_s = float(interactive_hold_s)
+        self.batch_max_wait_s = None if batch_max_wait_s is None else float(batch_max_wait_s)
         self.queues: dict[str, list[Job]] = {}
         self.current: str | None = None
         self.current_since: float = 0.0
@@ -136,12 +142,30 @@ class SchedulerPolicy:
     def hold_for(self, priority: int) -> float:
         return self.interactive_hold_s if priority == INTERACTIVE else self.hold_s
 
+    def effective_priority(self, job: Job, now: float) -> int:
+        if (job.priority != INTERACTIVE and self.batch_max_wait_s is not None
+                and now - job.arrival >= self.batch_max_wait_s):
+            return INTERACTIVE
+        return job.priority
+
+    def _head(self, q: list[Job], now: float) -> tuple[int, Job, int]:
+        """(index, job, effective priority) of the job a base would run next."""
+        first = q[0]
+        best = (0, first, self.effective_priority(first, now))
+        if first.priority == INTERACTIVE and self.batch_max_wait_s is not None:
+            for i, j in enumerate(q):  # the oldest batch job, if it has aged and is older than the head
+                if j.priority != INTERACTIVE:
+                    if self.effective_priority(j, now) == INTERACTIVE and j.arrival < first.arrival:
+                        best = (i, j, INTERACTIVE)
+                    break
+        return best
+
     def _choose(self, now: float) -> tuple[str, str] | None:
         if not self.queues:
             return None
-        heads = {b: q[0] for b, q in self.queues.items()}
-        top = min(h.priority for h in heads.values())
-        cands = {b: h for b, h in heads.items() if h.priority == top}
+        heads_full = {b: self._head(q, now) for b, q in self.queues.items()}
+        top = min(p for _, _, p in heads_full.values())
+        cands = {b: h for b, (_, h, p) in heads_full.items() if p == top}
         cur = self.current
         if cur in cands:
             others = [h for b, h in cands.items() if b != cur]
@@ -163,7 +187,7 @@ class SchedulerPolicy:
             return None
         base, reason = choice
         q = self.queues[base]
-        job = q.pop(0)
+        job = q.pop(self._head(q, now)[0])
         if not q:
             del self.queues[base]
         switched = base != self.current
@@ -174,7 +198,8 @@ class SchedulerPolicy:
 
     def planned_order(self, now: float) -> list[str]:
         """Bases in the order they would be served if nothing else arrived (for eviction and prefetch)."""
-        heads = sorted(((q[0].priority, q[0].arrival, q[0].id, b) for b, q in self.queues.items()))
+        heads = sorted(((p, h.arrival, h.id, b) for b, (_, h, p) in
+                        ((b, self._head(q, now)) for b, q in self.queues.items())))
         order = [b for *_, b in heads]
         choice = self._choose(now)
         if choice is not None:

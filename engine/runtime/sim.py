@@ -220,7 +220,7 @@ def fcfs_lru(cfg: SimConfig) -> SimConfig:
 
 
 def latency_bound(res: SimResult, trace: Sequence[TraceRequest], hold_s: float, interactive_hold_s: float,
-                  t_swap: float | None = None) -> dict[int, float]:
+                  t_swap: float | None = None, batch_max_wait_s: float | None = None) -> dict[int, float]:
     """The documented wait bound W(r) for every request that ran (see ``engine.runtime.policy``)."""
     done = {r.id: r for r in res.results if r.start is not None}
     s_max = max((t.service_s for t in trace), default=0.0)
@@ -236,7 +236,8 @@ def latency_bound(res: SimResult, trace: Sequence[TraceRequest], hold_s: float, 
         # the request dispatched before a whose weights were still loading also counts as running
         s_run = max(s_run, max((res.running_at[q.id][1] - a for q in done.values()
                                 if q.dispatch is not None and q.dispatch <= a < res.running_at[q.id][1]), default=0.0))
-        older = [q for q in trace if (q.arrival, q.id) < (a, r.id) and q.priority <= r.priority
+        older = [q for q in trace if (q.arrival, q.id) < (a, r.id)
+                 and (q.priority <= r.priority or batch_max_wait_s is not None)
                  and (done.get(q.id) is None or done[q.id].dispatch is None or done[q.id].dispatch > a)
                  and results_status(res, q.id) != "failed"]
         jumpers = []

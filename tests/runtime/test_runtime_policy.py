@@ -84,3 +84,30 @@ def test_fcfs_is_global_arrival_order_without_priorities():
     p.submit(J(2, "b", 1.0, INTERACTIVE))
     p.submit(J(3, "a", 2.0))
     assert [p.next(3.0).job.id for _ in range(3)] == [1, 2, 3]
+
+
+def test_aged_batch_requests_compete_as_interactive():
+    p = SchedulerPolicy(hold_s=2.0, interactive_hold_s=0.5, batch_max_wait_s=10.0)
+    p.submit(J(1, "a", 0.0))                               # batch for a
+    t = 0.0
+    served = []
+    for i in range(2, 40):                                 # a steady interactive stream for b
+        p.submit(J(i, "b", t, INTERACTIVE))
+        served.append(p.next(t).job.id)
+        t += 1.0
+        if 1 in served:
+            break
+    assert 1 in served and 9.0 <= t <= 12.0                # a's batch ran once it had waited 10 s
+    strict = SchedulerPolicy(batch_max_wait_s=None)
+    strict.submit(J(1, "a", 0.0))
+    for i in range(2, 40):
+        strict.submit(J(i, "b", float(i), INTERACTIVE))
+        assert strict.next(float(i)).job.id != 1           # without aging: strict priority
+
+
+def test_aged_batch_overtakes_newer_interactive_in_its_own_base():
+    p = SchedulerPolicy(batch_max_wait_s=5.0)
+    p.submit(J(1, "a", 0.0))
+    p.submit(J(2, "a", 6.0, INTERACTIVE))
+    assert p.next(6.0).job.id == 1
+    assert p.next(6.0).job.id == 2

@@ -42,9 +42,10 @@ def scenarios(draw):
                      pageable_bw=draw(st.sampled_from([2e4, 2e5])), disk_bw=draw(st.sampled_from([5e4, 1e6])))
     hold = draw(st.sampled_from([0.0, 0.5, 2.0]))
     ihold = draw(st.sampled_from([0.0, 0.3]))
+    aging = draw(st.sampled_from([None, None, 1.0, 4.0]))
     cfg = SimConfig(budget, shared, workspace, link, 1, draw(st.sampled_from([0, 16 * KB, 64 * KB])),
                     prefetch=draw(st.booleans()), lookahead=draw(st.booleans()),
-                    policy=SchedulerPolicy(hold, ihold))
+                    policy=SchedulerPolicy(hold, ihold, aging))
     return {k: (sizes[k], f"arch{arch_of[k]}") for k in sizes}, reqs, cfg
 
 
@@ -77,13 +78,16 @@ def test_budget_leases_and_clear_outcomes(scn):
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_interactive_never_waits_while_batch_starts(scn):
-    _, reqs, _, res = _run(scn)
+    _, reqs, cfg, res = _run(scn)
     by_id = {r.id: r for r in reqs}
     inter = [r for r in res.results if r.priority == INTERACTIVE]
+    aging = cfg.policy.batch_max_wait_s
     for b in res.results:
         if b.priority != BATCH or b.dispatch is None:
             continue
         t = b.dispatch
+        if aging is not None and t - b.arrival >= aging:
+            continue  # an aged batch request competes as interactive (rule 5)
         for r in inter:
             if r.arrival > t:
                 continue
@@ -99,7 +103,8 @@ def test_interactive_never_waits_while_batch_starts(scn):
 @given(scenarios())
 def test_documented_latency_bound_holds(scn):
     _, reqs, cfg, res = _run(scn)
-    bounds = latency_bound(res, reqs, cfg.policy.hold_s, cfg.policy.interactive_hold_s)
+    bounds = latency_bound(res, reqs, cfg.policy.hold_s, cfg.policy.interactive_hold_s,
+                           batch_max_wait_s=cfg.policy.batch_max_wait_s)
     for r in res.done():
         assert r.wait <= bounds[r.id] + 1e-9, (r, bounds[r.id])
 

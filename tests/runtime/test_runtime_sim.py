@@ -59,3 +59,23 @@ def test_ours_swaps_less_than_fcfs_without_hurting_interactive_tail():
     k = (2000 - 950 - 300) // 240
     assert belady_loads(collapse_runs(ours.service_order), k) <= ours.loads
     assert ours.prefetch_hits > 0 and "warm-pinned" in ours.by_path
+
+
+def test_aging_bounds_batch_waits_under_a_continuous_interactive_stream():
+    from engine.runtime.policy import BATCH
+    from engine.runtime.trace import TraceRequest
+
+    reqs = [TraceRequest(i, i * 0.2, "a", INTERACTIVE, 0.25) for i in range(60)]   # overloaded: always waiting
+    reqs.append(TraceRequest(60, 1.0, "b", BATCH, 0.25))
+    reqs.sort(key=lambda r: (r.arrival, r.id))
+    bases = make_sim_bases({"a": 30 * 1024, "b": 30 * 1024})
+    link = LinkModel(latency_s=0.001, pinned_bw=1e7, pageable_bw=1e6)
+
+    def wait_of_b(aging):
+        res = simulate(reqs, bases, SimConfig(40 * 1024, link=link, policy=SchedulerPolicy(2.0, 0.5, aging)))
+        b = next(r for r in res.results if r.base == "b")
+        assert b.status == "done"
+        return b.wait
+
+    assert wait_of_b(None) >= 60 * 0.25 - 1.0          # strict priority: after the whole interactive backlog
+    assert wait_of_b(5.0) <= 5.0 + 0.5 + 2 * 0.25 + 2 * 0.05
