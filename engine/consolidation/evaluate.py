@@ -12,7 +12,9 @@ A voice is flagged when
 * **move** — its references are closer to another cluster's centre than to its own cluster's (both
   centres leave the voice out): the proposal names that cluster;
 * **poorly-served** — the speech sounds more like another voice of the cluster than like the voice itself
-  (``margin < -MARGIN``), or ``sim_own`` is far below the cluster's typical value (median − ``drop``);
+  (``margin < -MARGIN``), or ``sim_own`` is far below the cluster's typical value (median − ``drop``); such a
+  voice is then tried with the other clusters' bases, and when one serves it better by more than ``MARGIN``
+  the verdict becomes **move** to that cluster;
 * **split** — a cluster where at least two flagged voices are closer to each other than to the rest gets
   a split proposal (the flagged group vs. the others).
 
@@ -168,6 +170,7 @@ class Evaluator:
             results.append(res)
         self._progress(progress, len(todo), len(todo), "")
         self._judge(results)
+        self._try_other_bases(results, members, embs, cancel)
         proposals = self._proposals(results, embs)
         proposals += [{"cluster": cid, "action": "assign a base", "voices": [v.name for v in members[cid]],
                        "why": "the cluster has no base, so its voices cannot speak"} for cid in unserved]
@@ -213,6 +216,26 @@ class Evaluator:
                     why = "sounds more like another voice of the cluster" if worse \
                         else f"similarity {r.sim_own:.3f} is far below the cluster's typical {typical:.3f}"
                     r.proposal = {"action": "fine-tune or give the voice its own base", "why": why}
+
+    def _try_other_bases(self, results: list[VoiceEvaluation], members, embs, cancel=None) -> None:
+        """A poorly-served voice is synthesized with the other clusters' bases; if one serves it clearly better
+        (by more than ``margin``) the proposal becomes a move to that cluster."""
+        bases = {cid: self.engine.bases.base_for_cluster(cid) for cid in members}
+        for r in results:
+            if r.verdict != "poorly-served":
+                continue
+            voice = next(v for v in members[r.cluster_id] if v.id == r.voice_id)
+            best, best_sim = None, r.sim_own + self.margin
+            for cid, rec in sorted(bases.items()):
+                if cid == r.cluster_id or rec is None or rec.name.casefold() == r.base.casefold():
+                    continue
+                sim = float(self.speech_embedding(voice, rec.name, cancel) @ embs[r.voice_id])
+                if sim > best_sim:
+                    best, best_sim = (cid, rec.name), sim
+            if best is not None:
+                r.verdict = "move"
+                r.proposal = {"action": "move", "to_cluster": best[0], "why": f"base {best[1]} serves it better",
+                              "similarity_there": round(best_sim, 4), "similarity_here": r.sim_own}
 
     def _proposals(self, results: list[VoiceEvaluation], embs) -> list[dict]:
         out = [{"voice": r.voice, "cluster": r.cluster_id, **r.proposal} for r in results if r.flagged]

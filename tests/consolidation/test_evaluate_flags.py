@@ -104,3 +104,31 @@ def test_background_evaluation_on_demand_and_after_changes(analysed_engine):
         auto.stop()
     hist = ev.history(eng, "en_piper_joe")
     assert [h["base"] for h in hist[:2]] == ["tone-other", f"tone-c{c}"]
+
+
+def test_poorly_served_voice_is_proposed_to_the_cluster_whose_base_serves_it(analysed_engine):
+    """Synthesis replaced by fixed speech embeddings (per voice and base) so the rule is checked exactly."""
+    import numpy as np
+
+    eng = analysed_engine
+    _serve_every_cluster(eng)
+    joe, awb = cluster_of(eng, "en_piper_joe"), cluster_of(eng, "en_flite_awb")
+    emb = {v.name: eng.analysis.voice_embedding(v).astype(np.float64) for v in eng.library.voices()}
+
+    class Fixed(ev.Evaluator):
+        def speech_embedding(self, voice, base, cancel=None):
+            if voice.name == "en_piper_joe_p100" and base == f"tone-c{joe}":
+                return emb["en_piper_joe"] / np.linalg.norm(emb["en_piper_joe"])   # sounds like its neighbour
+            if voice.name == "en_piper_joe_p100" and base == f"tone-c{awb}":
+                return emb[voice.name] / np.linalg.norm(emb[voice.name])           # the awb base serves it best
+            if voice.name == "en_piper_joe_p100":
+                return emb["cs_festival_dita"] / np.linalg.norm(emb["cs_festival_dita"])   # any other base: badly
+            e = emb[voice.name] + (0.5 if base == f"tone-c{joe}" else 0.0) * emb["en_flite_awb"]
+            return e / np.linalg.norm(e)
+
+    run = Fixed(eng).run(cluster=joe)
+    by = {v.voice: v for v in run.voices}
+    p100 = by["en_piper_joe_p100"]
+    assert p100.margin < -0.05 and p100.verdict == "move" and p100.proposal["to_cluster"] == awb
+    assert p100.proposal["similarity_there"] > p100.sim_own
+    assert by["en_piper_joe"].verdict == "ok"
