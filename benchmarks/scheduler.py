@@ -74,10 +74,12 @@ def main(argv=None) -> int:
     ap.add_argument("--budget-mb", type=int, default=2000)
     ap.add_argument("--hold", type=float, default=2.0)
     ap.add_argument("--interactive-hold", type=float, default=0.5)
+    ap.add_argument("--batch-max-wait", type=float, default=60.0, help="aging; 0 = strict priority")
     ap.add_argument("--sweep", type=int, nargs="*", default=[2400, 3000], help="more VRAM limits (MB) to compare")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scheduler.json"))
     args = ap.parse_args(argv)
 
+    aging = args.batch_max_wait if args.batch_max_wait > 0 else None
     tcfg = TraceConfig(duration_s=args.duration, batch_job_rate=1 / 15.0)
     trace = synthetic_trace(tcfg, seed=args.seed)
     archs = list(ARCH_MB)
@@ -90,15 +92,17 @@ def main(argv=None) -> int:
     n_int = sum(r.priority == INTERACTIVE for r in trace)
     print(f"trace: {len(trace)} requests ({n_int} interactive, {len(trace) - n_int} batch) over {args.duration:.0f} s, "
           f"offered load {offered_load(trace):.2f}; {len(bases)} bases; VRAM limit {args.budget_mb} MB "
-          f"(shared {shared // MB} MB, workspace {workspace // MB} MB); hold {args.hold} s / interactive {args.interactive_hold} s")
+          f"(shared {shared // MB} MB, workspace {workspace // MB} MB); hold {args.hold} s / interactive {args.interactive_hold} s;"
+          f" batch aging {aging} s")
     out = {"trace": {"requests": len(trace), "interactive": n_int, "offered_load": offered_load(trace),
                      "config": tcfg.__dict__, "seed": args.seed},
-           "budget_mb": args.budget_mb, "shared_mb": shared // MB, "workspace_mb": workspace // MB,
+           "budget_mb": args.budget_mb, "hold_s": args.hold, "interactive_hold_s": args.interactive_hold,
+           "batch_max_wait_s": aging, "shared_mb": shared // MB, "workspace_mb": workspace // MB,
            "base_mb": {k: v // MB for k, v in sizes.items()}, "scale": SCALE, "links": {}, "k_relaxed": int(k_relaxed)}
     for link_name, link in LINKS.items():
         base = dict(budget_bytes=args.budget_mb * MB, shared_bytes=shared, workspace_bytes=workspace, link=link,
                     scale=SCALE, pinned_pool_bytes=1024 * MB)
-        policy = lambda: SchedulerPolicy(args.hold, args.interactive_hold)  # noqa: E731
+        policy = lambda: SchedulerPolicy(args.hold, args.interactive_hold, aging)  # noqa: E731
         configs = {
             "fcfs+lru": fcfs_lru(SimConfig(**base)),
             "ours-noprefetch": SimConfig(**base, prefetch=False, policy=policy()),
@@ -144,7 +148,7 @@ def main(argv=None) -> int:
         base = dict(budget_bytes=budget_mb * MB, shared_bytes=shared, workspace_bytes=workspace, link=link,
                     scale=SCALE, pinned_pool_bytes=1024 * MB)
         for name, cfg in (("fcfs+lru", fcfs_lru(SimConfig(**base))),
-                          ("ours", SimConfig(**base, policy=SchedulerPolicy(args.hold, args.interactive_hold)))):
+                          ("ours", SimConfig(**base, policy=SchedulerPolicy(args.hold, args.interactive_hold, aging)))):
             r = summarize(simulate(trace, bases, cfg), trace)
             r.pop("service_order")
             print(f"{'':29}{budget_mb:8d} {name:>8} {r['swaps']:6d} {r['demand_swaps']:6d} {r['prefetch_swaps']:8d} "

@@ -17,8 +17,10 @@ Rules (``SchedulerPolicy``):
    ``hold`` is ``hold_s`` for batch and ``interactive_hold_s`` for interactive work.
 4. Otherwise the base whose head request is **oldest** goes next.
 5. **Aging** (``batch_max_wait_s``, default 60 s): a batch request that has waited that long
-   competes as an interactive one (by its arrival time), so batch work cannot starve under a
-   continuous interactive stream. Until then rule 2 holds strictly.
+   competes as an interactive one (by its arrival time), but never twice in a row: between two
+   aged batch requests at least one other request runs. Batch work cannot starve under a
+   continuous interactive stream, and an interactive request waits for at most one aged batch
+   request per request ahead of it. Before that age rule 2 holds strictly.
 
 Latency bound (checked by the property tests on random streams). Let ``O(r)`` be the requests
 older than ``r`` with the same or a higher priority that are still waiting when ``r`` arrives,
@@ -93,6 +95,7 @@ class SchedulerPolicy:
         self.hold_s = float(hold_s)
         self.interactive_hold_s = float(interactive_hold_s)
         self.batch_max_wait_s = None if batch_max_wait_s is None else float(batch_max_wait_s)
+        self.last_was_aged = False   # the previous dispatch was an aged batch request (no two in a row)
         self.queues: dict[str, list[Job]] = {}
         self.current: str | None = None
         self.current_since: float = 0.0
@@ -143,10 +146,12 @@ class SchedulerPolicy:
         return self.interactive_hold_s if priority == INTERACTIVE else self.hold_s
 
     def effective_priority(self, job: Job, now: float) -> int:
-        if (job.priority != INTERACTIVE and self.batch_max_wait_s is not None
-                and now - job.arrival >= self.batch_max_wait_s):
+        if job.priority != INTERACTIVE and not self.last_was_aged and self._aged(job, now):
             return INTERACTIVE
         return job.priority
+
+    def _aged(self, job: Job, now: float) -> bool:
+        return self.batch_max_wait_s is not None and now - job.arrival >= self.batch_max_wait_s
 
     def _head(self, q: list[Job], now: float) -> tuple[int, Job, int]:
         """(index, job, effective priority) of the job a base would run next."""
@@ -188,6 +193,7 @@ class SchedulerPolicy:
         base, reason = choice
         q = self.queues[base]
         job = q.pop(self._head(q, now)[0])
+        self.last_was_aged = job.priority != INTERACTIVE and self._aged(job, now)
         if not q:
             del self.queues[base]
         switched = base != self.current
