@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="how well each cluster's base serves its voices (speaker similarity, flags)")
     p.add_argument("--cluster", type=int, help="only this cluster")
     p.add_argument("--history", metavar="VOICE", nargs="?", const="", help="show past evaluations (of one voice)")
+    p.add_argument("--apply-moves", action="store_true", help="pin each voice proposed for a move to that cluster")
     add_json_flag(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -176,6 +177,7 @@ def cmd_evaluate(args, ctx: Context) -> int:
                                           f"own {r['sim_own']:.3f} {r['verdict']}" for r in rows) or "no evaluations yet")
         return 0
     run = ev.Evaluator(ctx.engine).run(cluster=args.cluster, progress=_progress(ctx))
+    moved = ev.apply_moves(ctx.engine, run) if args.apply_moves else []
 
     def text() -> str:
         lines = [f"evaluation run {run.id} ({run.scope}, encoder {run.encoder}):"]
@@ -185,9 +187,11 @@ def cmd_evaluate(args, ctx: Context) -> int:
                          f" others {other} [{v.verdict}]")
         for p in run.proposals:
             lines.append(f"  proposal: {p}")
+        for m in moved:
+            lines.append(f"  moved {m['voice']}: cluster {m['from_cluster']} → {m['to_cluster']} (pinned; 'timbrel unpin' undoes it)")
         return "\n".join(lines)
 
-    ctx.emit(run.to_dict(), text)
+    ctx.emit({**run.to_dict(), "moved": moved}, text)
     return 0
 
 

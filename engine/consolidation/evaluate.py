@@ -279,6 +279,16 @@ class Evaluator:
         return EvaluationRun(run_id, now, scope, enc.id, results, proposals)
 
 
+def apply_moves(engine, run: EvaluationRun) -> list[dict[str, Any]]:
+    """Carry out the run's move proposals: each voice is pinned to the proposed cluster (the user can unpin it)."""
+    done = []
+    for v in run.voices:
+        if v.verdict == "move" and v.proposal.get("to_cluster") is not None:
+            engine.analysis.pin(v.voice, int(v.proposal["to_cluster"]))
+            done.append({"voice": v.voice, "from_cluster": v.cluster_id, "to_cluster": int(v.proposal["to_cluster"])})
+    return done
+
+
 def history(engine, voice=None, limit: int = 50) -> list[dict[str, Any]]:
     """Past evaluations (newest first), for one voice or all: similarity over time shows drift."""
     catalog = engine.library.catalog

@@ -50,6 +50,9 @@ def test_evaluate_flags_a_voice_put_in_the_wrong_cluster(analysed_engine):
     # recorded, with history per voice
     hist = ev.history(eng, "cs_festival_dita_p125")
     assert hist[0]["run"] == run.id and hist[0]["verdict"] == "move" and hist[0]["sim_own"] == bad.sim_own
+    moved = ev.apply_moves(eng, run)
+    assert moved == [{"voice": "cs_festival_dita_p125", "from_cluster": awb, "to_cluster": dita}]
+    assert cluster_of(eng, "cs_festival_dita_p125") == dita
 
 
 def test_evaluation_is_deterministic_and_accumulates_history(analysed_engine):
