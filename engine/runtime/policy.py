@@ -7,7 +7,7 @@ Rules (``SchedulerPolicy``):
 
 1. One FIFO queue per base; inside a queue interactive requests come before batch ones,
    then arrival order.
-2. **Strict priority**: while any interactive request waits, no batch request starts —
+2. **Strict priority** (up to aging, rule 5): while any interactive request waits, no batch request starts —
    interactive work never waits behind a batch hold (only behind the one request already
    running, which is not preempted).
 3. Among the bases whose head has the top waiting priority, the **current** base (the one
