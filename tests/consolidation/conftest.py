@@ -182,3 +182,18 @@ def train_dataset(train_library_template):
 @pytest.fixture(scope="session")
 def tiny_models():
     return {"hubert": tiny_hubert()}
+
+
+@pytest.fixture(scope="session")
+def fake_gsv_assets(tmp_path_factory) -> Path:
+    """A fake GPT-SoVITS ``pretrained_models`` folder (tiny random HuBERT / BERT / 20480-d SV), made by the synthesis
+    tests' builder so both areas exercise the same stand-ins."""
+    import importlib.util
+
+    builder = Path(__file__).resolve().parents[1] / "synthesis" / "conftest.py"
+    if not builder.is_file():
+        pytest.skip("the synthesis tests' fake-asset builder is not in this checkout")
+    spec = importlib.util.spec_from_file_location("timbrel_synthesis_conftest", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_fake_pretrained(tmp_path_factory.mktemp("gsvassets") / "pretrained_models")

@@ -30,7 +30,7 @@ def state(lib):
 
 
 @pytest.mark.slow
-def test_import_consolidate_revert_purge(gsv_folder, tmp_path, capsys):
+def test_import_consolidate_revert_purge(gsv_folder, tmp_path, capsys, fake_gsv_assets):
     lib = str(tmp_path / "lib")
     found = run_json(capsys, "--library", lib, "import-gptsovits", str(gsv_folder), "--dry-run")
     exps = {e["name"]: e for e in found["experiments"]}
@@ -98,3 +98,15 @@ def test_import_consolidate_revert_purge(gsv_folder, tmp_path, capsys):
     assert purged["bytes_freed"] >= st["bytes_archived"] - 10_000 and not any(p.exists() for p in paths)
     capsys.readouterr()
     assert main(["--library", lib, "consolidate", "--revert"]) == 1              # nothing applied any more
+
+    # with (tiny, random) pretrained assets linked, the real GPT-SoVITS pipeline serves evaluation and fine-tuning
+    run_json(capsys, "--library", lib, "assets", "link", str(fake_gsv_assets))
+    cid = awb["cluster_id"]
+    ev = run_json(capsys, "--library", lib, "evaluate", "--cluster", str(cid))
+    assert sorted(v["voice"] for v in ev["voices"]) == ["en_flite_awb", "en_flite_awb_m125"]
+    assert {v["base"] for v in ev["voices"]} == {awb["base"]} and all(-1 <= v["sim_own"] <= 1 for v in ev["voices"])
+    ft = run_json(capsys, "--library", lib, "finetune", str(cid), "--base", awb["base"], "--name", "awb-ft",
+                  "--only", "gpt", "--gpt-steps", "2", "--batch-size", "2")
+    assert ft["name"] == "awb-ft"
+    last = run_json(capsys, "--library", lib, "base-versions", str(cid))[-1]
+    assert last["kind"] == "trained" and last["base_name"] == "awb-ft" and last["provenance"]["gpt_steps"] == 2
