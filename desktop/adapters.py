@@ -37,6 +37,7 @@ class VoiceRow:
     cluster_id: int | None = None
     cluster_label: str = ""
     pinned: bool = False
+    version: int = 0                   # the voice's history version (changes with every edit)
 
 
 @dataclass
@@ -89,6 +90,7 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
         id=int(pick(voice, "id", default=0)), name=str(pick(voice, "name", default="")), clips=len(clips),
         seconds=float(sum(getattr(c, "duration", 0.0) for c in clips)), tags=tuple(pick(voice, "tags", default=()) or ()),
         languages=tuple(sorted({c.language for c in clips if getattr(c, "language", None)})), emotions=emotions,
+        version=int(pick(voice, "version", default=0) or 0),
     )
     if assignment is not None:
         row.cluster_id = pick(assignment, "cluster_id", "cluster", "id")

@@ -22,14 +22,12 @@ class EventBridge(QObject):
         super().__init__(parent)
         self._relay.connect(self._deliver)
         self._unsubscribe = bus.subscribe(pattern, self._on_engine_event)
-        self.received = 0
 
     def _on_engine_event(self, ev: Any) -> None:  # any thread
         self._relay.emit(ev.topic, dict(ev.data))
 
     @Slot(str, object)
     def _deliver(self, topic: str, data: dict) -> None:
-        self.received += 1
         self.event.emit(topic, data)
 
     def close(self) -> None:

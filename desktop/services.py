@@ -45,10 +45,3 @@ def part(engine, name: str):
     with _create_lock:
         return getattr(engine, name)
 
-
-def has_method(engine, name: str, method: str) -> bool:
-    """True when the part exists and (once created) offers ``method``."""
-    obj = engine.__dict__.get(name)
-    if obj is None:
-        return available(name)
-    return callable(getattr(obj, method, None))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,25 +52,6 @@ def paint_peaks(painter: QPainter, rect: QRectF, peaks: np.ndarray | None, color
             x = rect.left() + (i + 0.5) * step
             painter.drawLine(QPointF(x, mid - hi * half), QPointF(x, mid - lo * half))
     painter.restore()
-
-
-class WaveformWidget(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.peaks: np.ndarray | None = None
-        self.setMinimumHeight(48)
-
-    def set_peaks(self, peaks: np.ndarray | None) -> None:
-        self.peaks = peaks
-        self.update()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().base())
-        paint_peaks(p, QRectF(self.rect()).adjusted(2, 2, -2, -2), self.peaks, self.palette().highlight().color())
-        p.setPen(self.palette().mid().color())
-        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        p.end()
 
 
 WAVEFORM_ROLE = Qt.ItemDataRole.UserRole + 10

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
-
 
 class CancelFlag:
     """Handed to engine calls as ``cancel=``: callable (``cancel()`` → bool) and Event-like (``is_set()``)."""
@@ -38,13 +35,3 @@ def progress_adapter(task):
             text = args[2] if len(args) > 2 else (kw.get("path") or kw.get("text") or kw.get("message") or "")
         task.progress(int(done or 0), int(total or 0), str(text))
     return report
-
-
-def unavailable_label(text: str, parent: QWidget | None = None) -> QLabel:
-    label = QLabel(text, parent)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setObjectName("unavailable")
-    return label
-
-

@@ -137,6 +137,7 @@ class LibraryView(QWidget):
         self.clips: list = []
         self.import_task = None
         self.last_summary = ""
+        self._clips_version: tuple[str, int] | None = None
         self._loading = False
 
         self.search = QLineEdit()
@@ -317,7 +318,9 @@ class LibraryView(QWidget):
             self.current_voice = None
             self.detail_stack.setCurrentIndex(0)
         elif keep is not None:
-            self.load_clips(keep)
+            row = next((r for r in rows if r.name == keep), None)
+            if row is not None and self._clips_version != (keep, row.version):
+                self.load_clips(keep)   # only when the voice changed: never rebuild the table under the user
         self.voicesLoaded.emit(len(rows))
 
     def voice_names(self) -> list[str]:
@@ -356,6 +359,7 @@ class LibraryView(QWidget):
         if voice.name != self.current_voice:
             return
         self.clips = list(voice.clips)
+        self._clips_version = (voice.name, voice.version)
         self.voice_title.setText(voice.name)
         self.tags_edit.setText(", ".join(voice.tags))
         table = self.clip_table

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop_testutil import SPEAKERS, set_playback, wait_idle
+from desktop_testutil import SPEAKERS, wait_idle
 
 
 def drop(widget, paths):

@@ -103,8 +103,6 @@ def test_stop_ends_speech(qtbot, voiced):
 
 
 def test_picking_a_voice_hints_its_base_to_the_runtime(qtbot, voiced):
-    from engine.events import EventRecorder
-
     win = voiced
     view = win.speak_view
     qtbot.waitUntil(lambda: view.voice.findText("Alice") >= 0)
