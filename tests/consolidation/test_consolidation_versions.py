@@ -85,3 +85,35 @@ def test_pretrained_base_for_clusters_without_candidates(analysed_engine):
     for info in eng.analysis.clusters():
         assert eng.bases.base_for_cluster(info.id).name == "pretrained-zero-shot"
         assert versions.history(eng, info.id)[-1].kind == "pretrained"
+
+
+def test_revert_refuses_when_a_retired_name_is_taken_and_purge_is_final(analysed_engine):
+    from engine.errors import InvalidInput
+
+    eng = analysed_engine
+    _candidates(eng)
+    first = make_plan(eng)
+    assert len(first.retire) == 3                                  # one candidate of each 2-voice cluster
+    taken = first.retire[0]
+    c = next(p.cluster_id for p in first.clusters if taken in p.candidates)
+    eng.bases.assign(c, taken)
+    versions.record(eng, c, taken, "assigned")                     # version 1: the model that will be retired
+    plan = make_plan(eng)
+    assert plan.retire == first.retire
+    applied = archive.apply_plan(eng, plan)
+    assert sorted(applied.bases) == sorted(plan.retire)
+    create_tone_base(eng, taken, seed=5)                           # a new base under a retired name
+    with pytest.raises(InvalidInput) as err:
+        archive.revert(eng)
+    assert "exists again" in err.value.message and err.value.hint
+    assert archive.get_archive(eng, applied.id).state == "applied"   # nothing half-done
+    assert eng.bases.base_for_cluster(c).name != taken
+    eng.bases.remove(taken)
+    purged = archive.purge(eng)
+    assert purged["bytes_freed"] > 0 and sorted(purged["bases"]) == sorted(plan.retire)
+    assert archive.get_archive(eng, applied.id).state == "purged"
+    with pytest.raises(InvalidInput):
+        archive.revert(eng, applied.id)
+    with pytest.raises(NotFound) as gone:
+        versions.rollback(eng, c, version=1)                       # its base was purged
+    assert "purged" in gone.value.hint
