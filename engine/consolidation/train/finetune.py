@@ -71,7 +71,6 @@ class FineTune:
         from ...torchutil import resolve_device
 
         self.device = resolve_device(self.settings.device or getattr(engine, "device_spec", None) or "cpu")
-        torch.manual_seed(self.settings.seed)
         gpt = build_gpt(self.manifest["architecture"]["gpt"], "cpu")
         weights = load_file(str(engine.bases.weights_path(self.base, "gpt")))
         fill(gpt, {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}, "copy")
@@ -107,11 +106,12 @@ class FineTune:
         weights = load_file(str(self.engine.bases.weights_path(self.base, "sovits")))
         fill(model, {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}, "copy")
         cfg = model.config
-        g = torch.Generator().manual_seed(s.seed + 1)
-        enc_q = PosteriorEncoder(cfg.spec_channels, cfg.inter_channels, cfg.hidden_channels, cfg.gin_channels)
-        init_weight_norm(enc_q, g)
-        torch.manual_seed(s.seed + 2)
-        disc = Discriminator(s.disc_width)
+        with torch.random.fork_rng(devices=[]):          # seeded inits without touching the caller's RNG
+            torch.manual_seed(s.seed + 1)
+            enc_q = PosteriorEncoder(cfg.spec_channels, cfg.inter_channels, cfg.hidden_channels, cfg.gin_channels)
+            init_weight_norm(enc_q, torch.Generator().manual_seed(s.seed + 1))
+            torch.manual_seed(s.seed + 2)
+            disc = Discriminator(s.disc_width)
         enc_q_init, disc_init = self._sovits_init
         if enc_q_init:
             enc_q.load_state_dict({k.removeprefix("enc_q."): v.float() for k, v in enc_q_init.items()})
