@@ -304,47 +304,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="573"/>
+        <location filename="../views/library.py" line="637"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="574"/>
+        <location filename="../views/library.py" line="638"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="639"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="576"/>
+        <location filename="../views/library.py" line="640"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="577"/>
+        <location filename="../views/library.py" line="641"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="578"/>
+        <location filename="../views/library.py" line="642"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="579"/>
+        <location filename="../views/library.py" line="643"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="580"/>
+        <location filename="../views/library.py" line="644"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="581"/>
+        <location filename="../views/library.py" line="645"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -484,266 +484,316 @@
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="143"/>
+        <location filename="../views/library.py" line="146"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="145"/>
+        <location filename="../views/library.py" line="148"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="146"/>
+        <location filename="../views/library.py" line="149"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="178"/>
+        <location filename="../views/library.py" line="181"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="180"/>
+        <location filename="../views/library.py" line="183"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="187"/>
         <source>Waveform</source>
         <translation>波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="187"/>
         <source>Transcript</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="187"/>
         <source>Emotion</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="187"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="187"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="205"/>
+        <location filename="../views/library.py" line="208"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="226"/>
+        <location filename="../views/library.py" line="229"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="230"/>
+        <location filename="../views/library.py" line="233"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="231"/>
+        <location filename="../views/library.py" line="234"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="232"/>
+        <location filename="../views/library.py" line="235"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="251"/>
+        <location filename="../views/library.py" line="254"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="304"/>
+        <location filename="../views/library.py" line="309"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="309"/>
+        <location filename="../views/library.py" line="314"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="351"/>
+        <location filename="../views/library.py" line="359"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="360"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="366"/>
+        <source>Rename voice</source>
+        <translation>重命名音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="366"/>
+        <source>New name for “%1”:</source>
+        <translation>“%1”的新名称：</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="383"/>
+        <source>Renaming the voice</source>
+        <translation>正在重命名音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="384"/>
+        <source>Could not rename the voice</source>
+        <translation>无法重命名音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="390"/>
+        <source>Delete voice</source>
+        <translation>删除音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="391"/>
+        <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
+        <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="404"/>
+        <source>Deleting the voice</source>
+        <translation>正在删除音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="405"/>
+        <source>Could not delete the voice</source>
+        <translation>无法删除音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="414"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="352"/>
+        <location filename="../views/library.py" line="415"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="367"/>
+        <location filename="../views/library.py" line="431"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="378"/>
+        <location filename="../views/library.py" line="442"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="382"/>
+        <location filename="../views/library.py" line="446"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="393"/>
+        <location filename="../views/library.py" line="457"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="420"/>
+        <location filename="../views/library.py" line="484"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="421"/>
+        <location filename="../views/library.py" line="485"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="434"/>
+        <location filename="../views/library.py" line="498"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="435"/>
+        <location filename="../views/library.py" line="499"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="447"/>
+        <location filename="../views/library.py" line="511"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="447"/>
+        <location filename="../views/library.py" line="511"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="456"/>
+        <location filename="../views/library.py" line="520"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="456"/>
+        <location filename="../views/library.py" line="520"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="460"/>
+        <location filename="../views/library.py" line="524"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="466"/>
+        <location filename="../views/library.py" line="530"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="466"/>
+        <location filename="../views/library.py" line="530"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="472"/>
+        <location filename="../views/library.py" line="536"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="475"/>
+        <location filename="../views/library.py" line="539"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="475"/>
+        <location filename="../views/library.py" line="539"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="477"/>
+        <location filename="../views/library.py" line="541"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="485"/>
+        <location filename="../views/library.py" line="549"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="493"/>
+        <location filename="../views/library.py" line="557"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="498"/>
+        <location filename="../views/library.py" line="562"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="509"/>
+        <location filename="../views/library.py" line="573"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="510"/>
+        <location filename="../views/library.py" line="574"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="520"/>
+        <location filename="../views/library.py" line="584"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="522"/>
+        <location filename="../views/library.py" line="586"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="524"/>
+        <location filename="../views/library.py" line="588"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="526"/>
+        <location filename="../views/library.py" line="590"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="532"/>
+        <location filename="../views/library.py" line="596"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="543"/>
+        <location filename="../views/library.py" line="607"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="545"/>
+        <location filename="../views/library.py" line="609"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="549"/>
+        <location filename="../views/library.py" line="613"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -786,109 +836,109 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="73"/>
+        <location filename="../mainwindow.py" line="74"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="74"/>
+        <location filename="../mainwindow.py" line="75"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="78"/>
+        <location filename="../mainwindow.py" line="79"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="82"/>
+        <location filename="../mainwindow.py" line="83"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="87"/>
+        <location filename="../mainwindow.py" line="88"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="91"/>
+        <location filename="../mainwindow.py" line="92"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="97"/>
+        <location filename="../mainwindow.py" line="98"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="98"/>
-        <location filename="../mainwindow.py" line="278"/>
+        <location filename="../mainwindow.py" line="99"/>
+        <location filename="../mainwindow.py" line="302"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="130"/>
+        <location filename="../mainwindow.py" line="131"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="173"/>
+        <location filename="../mainwindow.py" line="197"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="222"/>
+        <location filename="../mainwindow.py" line="246"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="237"/>
-        <location filename="../mainwindow.py" line="272"/>
+        <location filename="../mainwindow.py" line="261"/>
+        <location filename="../mainwindow.py" line="296"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="238"/>
+        <location filename="../mainwindow.py" line="262"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="242"/>
+        <location filename="../mainwindow.py" line="266"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="244"/>
+        <location filename="../mainwindow.py" line="268"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="249"/>
+        <location filename="../mainwindow.py" line="273"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="255"/>
+        <location filename="../mainwindow.py" line="279"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="256"/>
+        <location filename="../mainwindow.py" line="280"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="257"/>
+        <location filename="../mainwindow.py" line="281"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="268"/>
+        <location filename="../mainwindow.py" line="292"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="279"/>
+        <location filename="../mainwindow.py" line="303"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1

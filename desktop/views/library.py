@@ -128,6 +128,8 @@ class LibraryView(QWidget):
     clipsShown = Signal(str)            # voice name, after its clips are on screen
     clipEdited = Signal(int)            # clip id, after the change is saved
     voicesLoaded = Signal(int)          # number of voices shown
+    voiceRenamed = Signal(str, str)     # old name, new name
+    voiceDeleted = Signal(str)
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,6 +262,8 @@ class LibraryView(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.import_bar)
 
+        self.voices.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.voices.customContextMenuRequested.connect(self._voice_menu)
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.voices.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.import_folder_button.clicked.connect(self.choose_folder)
@@ -343,6 +347,62 @@ class LibraryView(QWidget):
             self.current_voice = name
             self.ctx.voiceSelected.emit(name)
             self.load_clips(name)
+
+    def _voice_menu(self, pos) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        index = self.voices.indexAt(pos)
+        name = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
+        if not name:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("Rename…"), lambda: self.ask_rename(name))
+        menu.addAction(self.tr("Delete…"), lambda: self.ask_delete(name))
+        menu.popup(self.voices.viewport().mapToGlobal(pos))
+
+    def ask_rename(self, name: str) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        new, ok = QInputDialog.getText(self, self.tr("Rename voice"), self.tr("New name for “%1”:").replace("%1", name),
+                                       text=name)
+        if ok and new.strip() and new.strip() != name:
+            self.rename_voice(name, new.strip())
+
+    def rename_voice(self, name: str, new: str) -> None:
+        def work(task):
+            with self.ctx.part("library").edit(name, action="rename", summary=f"renamed to {new}") as ed:
+                ed.rename(new)
+            return new
+
+        def done(result: str) -> None:
+            if self.current_voice == name:
+                self.current_voice = result
+            self.schedule_refresh()
+            self.voiceRenamed.emit(name, result)
+
+        self.ctx.run(work, label=self.tr("Renaming the voice"), on_done=done,
+                     on_error=self.ctx.report(self.tr("Could not rename the voice")))
+
+    def ask_delete(self, name: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self, self.tr("Delete voice"),
+            self.tr("Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use "
+                    "is kept.").replace("%1", name))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_voice(name)
+
+    def delete_voice(self, name: str) -> None:
+        def done(_result) -> None:
+            if self.current_voice == name:
+                self.current_voice = None
+                self.detail_stack.setCurrentIndex(0)
+            self.schedule_refresh()
+            self.voiceDeleted.emit(name)
+
+        self.ctx.run(lambda t: self.ctx.part("library").delete_voice(name), label=self.tr("Deleting the voice"),
+                     on_done=done, on_error=self.ctx.report(self.tr("Could not delete the voice")))
 
     # -- a voice's clips ---------------------------------------------------------------------------
     def load_clips(self, name: str) -> None:

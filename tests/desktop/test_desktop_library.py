@@ -210,3 +210,27 @@ def test_waveforms_and_clip_playback_through_the_null_output(qtbot, window, impo
     info = sf.info(str(window.engine.library.clip_path(clip)))
     assert sum(n for n, _ in played) == info.frames          # every sample of the clip was played
     assert {r for _, r in played} == {clip.sample_rate}
+
+
+def test_rename_and_delete_a_voice(qtbot, window, import_folder):
+    window.start()
+    import_by_drop(qtbot, window, import_folder)
+    lib = window.library_view
+    click_voice(qtbot, lib, "en_flite_rms")
+    window.engine.cues.add("hi", "en_flite_rms", "Hello!")
+    with qtbot.waitSignal(lib.voiceRenamed, timeout=60_000):
+        lib.rename_voice("en_flite_rms", "Rex 雷克斯")
+    qtbot.waitUntil(lambda: "Rex 雷克斯" in lib.voice_names() and "en_flite_rms" not in lib.voice_names(),
+                    timeout=60_000)
+    assert lib.current_voice == "Rex 雷克斯"
+    qtbot.waitUntil(lambda: lib.voice_title.text() == "Rex 雷克斯", timeout=60_000)
+    assert window.engine.cues.get("hi").voice == "Rex 雷克斯"          # the cue follows its voice
+    with qtbot.waitSignal(lib.voiceDeleted, timeout=60_000):
+        lib.delete_voice("Rex 雷克斯")
+    qtbot.waitUntil(lambda: "Rex 雷克斯" not in lib.voice_names(), timeout=60_000)
+    assert lib.detail_stack.currentIndex() == 0
+    assert window.engine.cues.list() == []
+    # a clash is refused with the library's own message
+    lib.rename_voice("en_flite_awb", "cs_festival_dita")
+    wait_idle(qtbot, window)
+    assert window.problems and "already a voice named" in window.problems[-1][1]
