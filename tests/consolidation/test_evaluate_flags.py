@@ -135,3 +135,18 @@ def test_poorly_served_voice_is_proposed_to_the_cluster_whose_base_serves_it(ana
     assert p100.margin < -0.05 and p100.verdict == "move" and p100.proposal["to_cluster"] == awb
     assert p100.proposal["similarity_there"] > p100.sim_own
     assert by["en_piper_joe"].verdict == "ok"
+
+
+def test_cancelled_evaluation_records_nothing(analysed_engine):
+    import threading
+
+    import pytest
+
+    from engine.errors import Cancelled
+
+    eng = analysed_engine
+    _serve_every_cluster(eng)
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        ev.Evaluator(eng).run(progress=lambda done, total, item: cancel.set() if done == 1 else None, cancel=cancel)
+    assert eng.library.catalog.scalar("SELECT COUNT(*) FROM evaluation_runs") == 0
