@@ -56,7 +56,8 @@ class SelftestResult:
             parts.append(f"{syn['backend']}: {syn['audio_s']:.2f} s audio in {syn['chunks']} chunk(s), "
                          f"{syn['frames_played']} frames to {syn['output']} output")
         if "preview" in s:
-            parts.append(f"preview (eSpeak NG {s['preview']['espeak']}): {s['preview']['audio_s']:.2f} s audio")
+            name = "eSpeak NG" if s["preview"].get("engine", "espeak") == "espeak" else "Piper"
+            parts.append(f"preview ({name} {s['preview']['espeak']}): {s['preview']['audio_s']:.2f} s audio")
         if "resources" in s:
             parts.append(f"demo: {s['resources']['voices']} voices/{s['resources']['clips']} clips")
         parts.append(f"{self.seconds:.1f} s")
@@ -210,8 +211,12 @@ def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backe
                 rms = float(np.sqrt(np.mean(audio ** 2)))
                 if rms < 1e-3:
                     raise SelftestFailure("preview", f"the preview speech is silent (rms {rms:.2e})")
+                from .backends import get_backend
+
+                used = get_backend("preview").engine_for("en")
+                version = get_espeak().info.version if used == "espeak" else "joe-medium"
                 return {"audio_s": round(len(audio) / chunks[0].sample_rate, 2), "rms": round(rms, 4),
-                        "espeak": get_espeak().info.version}
+                        "engine": used, "espeak": version}
 
             _step(result, "preview", preview_step)
 

@@ -22,8 +22,9 @@ def test_selftest_passes_and_prints_one_line(capsys, tmp_path):
     assert "tone:" in lines[0] and "null output" in lines[0] and "demo: 4 voices/16 clips" in lines[0]
 
 
-def test_selftest_preview_step_speaks(tmp_path):
+def test_selftest_preview_step_speaks(tmp_path, monkeypatch):
     pytest.importorskip("espeakng_loader")
+    monkeypatch.setenv("TIMBREL_PREVIEW_ENGINE", "espeak")
     res = run_selftest(workdir=tmp_path, preview=True)
     assert res.ok, res.summary()
     assert res.steps["preview"]["audio_s"] > 0.5 and "preview (eSpeak NG" in res.summary()
