@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsEllipseItem, QGraphicsScene, 
                                QGraphicsView, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..adapters import ClusterInfo, ClusterPoint, cluster_infos, cluster_name, cluster_points
+from .common import Latest
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
@@ -44,6 +45,7 @@ class ClusterMapView(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest = Latest()
         self.points: list[ClusterPoint] = []
         self.clusters: list[ClusterInfo] = []
         self.dots: dict[str, VoiceDot] = {}
@@ -124,7 +126,7 @@ class ClusterMapView(QWidget):
                     p.cluster_id, p.pinned = where[p.voice]
             return points, clusters
 
-        self.ctx.run(load, label=self.tr("Loading the cluster map"), on_done=self._show,
+        self.ctx.run(load, label=self.tr("Loading the cluster map"), on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the cluster map")))
 
     def _show(self, result) -> None:

@@ -35,3 +35,20 @@ def progress_adapter(task):
             text = args[2] if len(args) > 2 else (kw.get("path") or kw.get("text") or kw.get("message") or "")
         task.progress(int(done or 0), int(total or 0), str(text))
     return report
+
+
+class Latest:
+    """Keeps only the newest of overlapping loads: loads run on a pool of threads and can finish out of order,
+    so a view wraps each load's ``on_done`` and results that a newer load superseded are dropped."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def wrap(self, fn):
+        self.n += 1
+        token = self.n
+
+        def deliver(result) -> None:
+            if token == self.n:
+                fn(result)
+        return deliver

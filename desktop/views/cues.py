@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from engine.library.emotions import EMOTIONS
 
 from ..hotkeys import GlobalHotkeys
+from .common import Latest
 from .library import emotion_label
 
 COLUMNS = 4
@@ -88,6 +89,7 @@ class CuesView(QWidget):
     def __init__(self, ctx, shortcut_parent: QWidget | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest = Latest()
         self.cues: dict[str, object] = {}
         self.voices: list[str] = []
         self.shortcuts: list[QShortcut] = []
@@ -140,7 +142,7 @@ class CuesView(QWidget):
         def load(task):
             return self.ctx.part("cues").list(), self.ctx.part("library").voice_names()
 
-        self.ctx.run(load, label=self.tr("Loading cues"), pool="io", on_done=self._show,
+        self.ctx.run(load, label=self.tr("Loading cues"), pool="io", on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the cues")))
 
     def _on_event(self, topic: str, data: dict) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QT
 from engine.library.emotions import EMOTIONS
 
 from ..adapters import GridData, cluster_name, grid_data
+from .common import Latest
 from .library import emotion_label
 
 GAP = QColor("#f4c7c3")
@@ -21,6 +22,7 @@ class GridView(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest = Latest()
         self.data: GridData | None = None
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -43,7 +45,7 @@ class GridView(QWidget):
         if not self.ctx.available("analysis"):
             return
         self.ctx.run(lambda t: grid_data(self.ctx.part("analysis").grid(), SHOWN_EMOTIONS),
-                     label=self.tr("Loading the grid"), on_done=self._show,
+                     label=self.tr("Loading the grid"), on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the emotion grid")))
 
     def _show(self, data: GridData) -> None:

@@ -14,7 +14,7 @@ from engine.library.emotions import EMOTIONS
 
 from ..adapters import VoiceRow, cluster_name, voice_row
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
-from .common import CancelFlag, progress_adapter
+from .common import CancelFlag, Latest, progress_adapter
 
 
 class VoiceModel(QAbstractTableModel):
@@ -134,6 +134,7 @@ class LibraryView(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest_clips = Latest()
         self.setAcceptDrops(True)
         self.current_voice: str | None = None
         self.clips: list = []
@@ -411,7 +412,7 @@ class LibraryView(QWidget):
             voice = lib.voice(name)
             return voice, [str(lib.clip_path(c)) for c in voice.clips]
 
-        self.ctx.run(load, label=self.tr("Loading clips"), pool="io", on_done=self._show_clips,
+        self.ctx.run(load, label=self.tr("Loading clips"), pool="io", on_done=self._latest_clips.wrap(self._show_clips),
                      on_error=self.ctx.report(self.tr("Could not read the voice")))
 
     def _show_clips(self, result) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLis
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..adapters import RuntimeState, runtime_state
+from .common import Latest
 
 MAX_LOG_LINES = 500
 
@@ -19,6 +20,7 @@ class MonitorView(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest = Latest()
         self.state = RuntimeState()
         self.budget = QSpinBox()
         self.budget.setRange(64, 1024 * 1024)
@@ -71,7 +73,7 @@ class MonitorView(QWidget):
         if not self.ctx.available("runtime"):
             return
         self.ctx.run(lambda t: runtime_state(self.ctx.part("runtime").status()), label=self.tr("Reading the runtime"),
-                     pool="io", on_done=self._show, on_error=self.ctx.report(self.tr("Could not read the runtime")))
+                     pool="io", on_done=self._latest.wrap(self._show), on_error=self.ctx.report(self.tr("Could not read the runtime")))
 
     def _show(self, state: RuntimeState) -> None:
         self.state = state

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
 
 from engine.library.emotions import EMOTIONS
 
+from .common import Latest
 from .library import emotion_label
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class SpeakView(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._latest = Latest()
         self.task = None
         self.handle = None
         self.last_audio: tuple[tuple[str, str, str | None], np.ndarray, int] | None = None
@@ -72,7 +74,7 @@ class SpeakView(QWidget):
 
     def refresh_voices(self) -> None:
         self.ctx.run(lambda t: self.ctx.part("library").voice_names(), label=self.tr("Loading voices"), pool="io",
-                     on_done=self._set_voices)
+                     on_done=self._latest.wrap(self._set_voices))
 
     def _set_voices(self, names: list[str]) -> None:
         keep = self.voice.currentText()

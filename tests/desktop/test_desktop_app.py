@@ -222,6 +222,7 @@ def test_soundboard_says_why_global_hotkeys_are_unavailable(qtbot, window, monke
     monkeypatch.delenv("DISPLAY", raising=False)
     window.engine.library.create_voice("Alice")
     window.engine.cues.add("hi", "Alice", "Hello", hotkey="Ctrl+Alt+H")
+    # (create_voice/cues.add already started loads; only the newest one is shown)
     with qtbot.waitSignal(window.cues_view.cuesLoaded, timeout=60_000):
         window.start()
     text = window.cues_view.hotkey_state.text()
@@ -323,3 +324,15 @@ def test_first_start_shows_the_welcome_dialog_then_the_window(tmp_path):
     assert s.get("ui.first_run_done") is True
     assert s.get("library.path") == str(default_library_dir())
     assert (default_library_dir() / "catalog.sqlite").exists()
+
+
+def test_a_superseded_load_is_dropped():
+    from desktop.views.common import Latest
+
+    shown = []
+    latest = Latest()
+    old = latest.wrap(shown.append)
+    new = latest.wrap(shown.append)
+    new("fresh")
+    old("stale")          # finished later, but a newer load was started after it
+    assert shown == ["fresh"]
