@@ -101,9 +101,10 @@ def test_real_window_screenshots_and_global_hotkey(xvfb, prepared_library, tmp_p
     assert result["played"]["cue"] == "hello" and result["played"]["state"] == "done", result
     captured = np.frombuffer(raw.read_bytes(), dtype="<i2").astype(np.float32) / 32768
     assert len(captured) > CAPTURE_RATE * 0.3 and float(np.abs(captured).max()) > 0.05
-    names = sorted(p.name for p in shots.glob("*.png"))
-    assert names == ["00-screen.png", "01-library.png", "02-cluster-map.png", "03-emotion-grid.png", "04-speak.png",
-                     "05-soundboard.png", "06-engine.png"]
+    # the folder may be shared with other screenshot tests (TIMBREL_SCREENSHOTS), so check ours are all there
+    names = ["00-screen.png", "01-library.png", "02-cluster-map.png", "03-emotion-grid.png", "04-speak.png",
+             "05-soundboard.png", "06-engine.png"]
+    assert set(names) <= {p.name for p in shots.glob("*.png")}
     from PySide6.QtGui import QImage
 
     for name in names:
