@@ -152,7 +152,7 @@ def test_piper_engine_follows_the_voice_when_installed(demo_engine, monkeypatch)
     f0 = {}
     for name in ("Demo SLT", "Demo RMS"):
         refs = refs_of(demo_engine, name)
-        chunks = list(backend.synthesize(model, {}, SynthesisRequest("Piper speaks this sentence clearly.", language="en"), refs))
+        chunks = list(backend.synthesize(model, {}, SynthesisRequest("The children played football in the park after school, and then they walked home.", language="en"), refs))
         audio = np.concatenate([c.samples for c in chunks])
         assert np.sqrt(np.mean(audio ** 2)) > 0.01
         f0[name] = (median_f0(audio, chunks[0].sample_rate), backend.voice_profile(list(refs.timbre)).f0_hz)

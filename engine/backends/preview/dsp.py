@@ -379,10 +379,16 @@ class TransformReport:
     colour_db_max: float
 
 
-def transform(x: np.ndarray, sr: int, target: VoiceProfile, colour_strength: float = 0.8) -> tuple[np.ndarray, TransformReport]:
-    """Move synthesized speech ``x`` toward ``target`` (pitch, vocal-tract length, long-term colour)."""
+def transform(x: np.ndarray, sr: int, target: VoiceProfile, colour_strength: float = 0.8,
+              source_threshold: float = 0.3) -> tuple[np.ndarray, TransformReport]:
+    """Move synthesized speech ``x`` toward ``target`` (pitch, vocal-tract length, long-term colour).
+
+    The source is tracked with a looser YIN threshold than references are: synthetic speech is clean, and a
+    voiced stretch the tracker misses would keep its original pitch (neural voices such as Piper's are often
+    creaky enough that the strict threshold finds only a fifth of their voiced frames).
+    """
     x = np.asarray(x, dtype=np.float64)
-    f0 = track_f0(x, sr)
+    f0 = track_f0(x, sr, threshold=source_threshold)
     med, _, _ = f0_stats(f0)
     ratio = pitch_ratio(f0, target)
     y = psola(x, sr, f0, ratio).astype(np.float64)
