@@ -163,3 +163,23 @@ def test_piper_engine_follows_the_voice_when_installed(demo_engine, monkeypatch)
     a = np.concatenate([c.samples for c in backend.synthesize(model, {}, SynthesisRequest("Once more."), refs)])
     b = np.concatenate([c.samples for c in backend.synthesize(model, {}, SynthesisRequest("Once more."), refs)])
     assert np.array_equal(a, b)
+
+
+def test_assign_cluster_bases_gives_each_cluster_its_own_preview_base(demo_engine):
+    from engine.backends.preview.bases import assign_cluster_bases
+
+    an = demo_engine.analysis
+    an.analyze(encoder="mfcc")
+    an.cluster(k=2, encoder="mfcc")
+    members: dict[int, list[str]] = {}
+    for name in demo_engine.library.voice_names():
+        members.setdefault(an.cluster_of(name).cluster_id, []).append(name)
+    done = assign_cluster_bases(demo_engine)
+    assert done == {cid: f"preview-c{cid}" for cid in members}
+    for cid, names in members.items():
+        base = demo_engine.bases.base_for_cluster(cid)
+        assert base.backend == "preview"
+        assert sorted(demo_engine.bases.manifest(base)["voices"]) == sorted(names)
+        for name in names:  # speech resolves each voice to its own cluster's preview base
+            assert demo_engine.speech.resolve_base(demo_engine.library.voice(name)).name == base.name
+    assert assign_cluster_bases(demo_engine) == {}  # clusters with a base are left alone
