@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--no-base", action="store_true", help="do not register the preview base")
     add_json_flag(q)
     q.set_defaults(func=cmd_demo_install)
+    q = dsub.add_parser("preview-bases", help="give every cluster without a base its own preview base (after 'timbrel cluster')")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_preview_bases)
     q = dsub.add_parser("list", help="list the demo voices and their clips")
     add_json_flag(q)
     q.set_defaults(func=cmd_demo_list)
@@ -43,6 +46,15 @@ def cmd_demo_install(args, ctx: Context) -> int:
         return "\n".join(lines)
 
     ctx.emit(res.to_dict(), text)
+    return 0
+
+
+def cmd_preview_bases(args, ctx: Context) -> int:
+    from ..backends.preview.bases import assign_cluster_bases
+
+    done = assign_cluster_bases(ctx.engine)
+    ctx.emit({str(k): v for k, v in done.items()},
+             lambda: "\n".join(f"cluster {k}: {v}" for k, v in done.items()) or "Every cluster already has a base.")
     return 0
 
 

@@ -183,3 +183,13 @@ def test_assign_cluster_bases_gives_each_cluster_its_own_preview_base(demo_engin
         for name in names:  # speech resolves each voice to its own cluster's preview base
             assert demo_engine.speech.resolve_base(demo_engine.library.voice(name)).name == base.name
     assert assign_cluster_bases(demo_engine) == {}  # clusters with a base are left alone
+
+
+def test_cli_preview_bases_reports_nothing_to_do_without_clusters(tmp_path, capsys):
+    from engine.cli import main as cli
+
+    lib = str(tmp_path / "lib")
+    assert cli(["--library", lib, "demo", "install"]) == 0
+    capsys.readouterr()
+    assert cli(["--library", lib, "demo", "preview-bases"]) == 0
+    assert "Every cluster already has a base." in capsys.readouterr().out
