@@ -48,22 +48,22 @@ STYLES = {
 ORDER = ["neutral", "happy", "neutral", "sad"]
 
 SENTENCES = [
-    "A small boat drifted past the old stone bridge at dawn.",
-    "Please bring the green folder to the meeting on Thursday.",
-    "We finally finished painting the fence before the rain came.",
-    "The kettle whistled while the cat slept beside the warm stove.",
-    "Seven bright kites danced above the hill in the afternoon wind.",
-    "Turn left at the bakery and the library is right in front of you.",
-    "I left my umbrella on the train again this morning.",
-    "The orchestra tuned their instruments as the lights went down.",
-    "Fresh snow covered the quiet village during the night.",
-    "Could you read the last paragraph once more, slowly?",
-    "Our garden grew more tomatoes than we could ever eat.",
-    "The museum opens its new dinosaur hall next spring.",
-    "He whistled a cheerful tune while fixing the bicycle chain.",
-    "Thank you for waiting, your table is ready now.",
-    "The river was too cold for swimming, so we walked along it.",
-    "Every clock in the shop struck noon at the same moment.",
+    "A small wooden boat drifted slowly past the old stone bridge just as the sun came up over the hills.",
+    "Please remember to bring the green folder and the printed tickets to the meeting on Thursday morning.",
+    "We finally finished painting the garden fence on Sunday afternoon, only minutes before the heavy rain came.",
+    "The kettle whistled loudly in the kitchen while the old grey cat slept peacefully beside the warm stove.",
+    "Seven bright paper kites danced high above the green hill, pulled along by the strong afternoon wind.",
+    "Turn left at the corner bakery, walk past the post office, and the library will be right in front of you.",
+    "I am sorry to say that I left my favourite umbrella on the early train again this morning.",
+    "The whole orchestra slowly tuned their instruments together as the lights in the concert hall went down.",
+    "Fresh white snow quietly covered every roof and garden in the little mountain village during the night.",
+    "Could you please read the last paragraph of the letter once more, a little more slowly this time?",
+    "This summer our small garden grew far more ripe tomatoes than the whole family could ever hope to eat.",
+    "The city museum will open its brand new dinosaur hall to visitors at the beginning of next spring.",
+    "He whistled a cheerful little tune to himself while he patiently fixed the broken bicycle chain.",
+    "Thank you very much for waiting so patiently, your table by the window is ready for you now.",
+    "The river was far too cold for swimming that day, so we walked along the shady bank instead.",
+    "At exactly twelve o'clock every single clock in the little shop began to strike noon at the same moment.",
 ]
 
 

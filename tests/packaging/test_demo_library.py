@@ -97,3 +97,10 @@ def test_install_if_empty_only_touches_an_empty_library(engine):
     first = install_demo_if_empty(engine)
     assert first is not None and len(first.voices) == 4
     assert install_demo_if_empty(engine) is None
+
+
+def test_demo_clips_pass_the_importers_reference_checks(engine):
+    # the demo must be made of clips Timbrel itself accepts as references (3-10 s of speech each)
+    report = engine.importer.import_paths([DEMO / "dataset.list"], dry_run=True)
+    assert [f.reason for f in report.rejected] == []
+    assert len(report.files) == 16
