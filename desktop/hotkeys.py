@@ -143,25 +143,19 @@ class GlobalHotkeys(QObject):
         return True
 
     def _start(self, keyboard) -> bool:
-        def on_press(key) -> None:
-            listener = self._listener
-            if listener is None:
-                return
-            canonical = listener.canonical(key)
-            with self._lock:
-                matchers = list(self._matchers)
-            for m in matchers:
-                m.press(canonical)
+        def forward(action: str):
+            def handler(key) -> None:
+                listener = self._listener
+                if listener is None:
+                    return
+                canonical = listener.canonical(key)
+                with self._lock:
+                    matchers = list(self._matchers)
+                for m in matchers:
+                    getattr(m, action)(canonical)   # HotKey.press / HotKey.release
+            return handler
 
-        def on_release(key) -> None:
-            listener = self._listener
-            if listener is None:
-                return
-            canonical = listener.canonical(key)
-            with self._lock:
-                matchers = list(self._matchers)
-            for m in matchers:
-                m.release(canonical)
+        on_press, on_release = forward("press"), forward("release")
 
         try:
             listener = keyboard.Listener(on_press=on_press, on_release=on_release)

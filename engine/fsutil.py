@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 from .errors import StorageError
 
@@ -25,24 +25,61 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def discard(tmp: str | os.PathLike) -> None:
+    """Remove a temp file, ignoring errors (it may already be gone)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def write_fsynced_temp(directory: str | os.PathLike, writer: Callable[[BinaryIO], object], *,
+                       prefix: str, suffix: str = "") -> Path:
+    """Create a temp file in ``directory``, fill it with ``writer(file)``, fsync and close it.
+
+    Returns the temp file's path; on any failure the temp file is removed and the error re-raised.
+    The file is opened read/write ("w+b") so writers that seek (zipfile) work too.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            writer(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+    except BaseException:
+        discard(tmp)
+        raise
+    return Path(tmp)
+
+
+def replace_durably(tmp: str | os.PathLike, dest: Path) -> None:
+    """Rename a finished temp file onto ``dest`` and fsync the folder so the rename survives a crash."""
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+
+
+def atomic_write_with(path: str | os.PathLike, writer: Callable[[BinaryIO], object], *,
+                      tmp_dir: str | os.PathLike | None = None, prefix: str | None = None,
+                      suffix: str = ".tmp") -> None:
+    """Write ``path`` through ``writer(file)`` atomically: temp file (in ``tmp_dir``, default the
+    target's folder, which must be on the same file system), fsync, rename. OS errors become
+    :class:`StorageError`; the temp file never outlives a failure."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = write_fsynced_temp(path.parent if tmp_dir is None else tmp_dir, writer,
+                                 prefix=f".{path.name}." if prefix is None else prefix, suffix=suffix)
+        replace_durably(tmp, path)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        if tmp is not None:
+            discard(tmp)
         raise storage_error(exc, path) from exc
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    atomic_write_with(path, lambda f: f.write(data))
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

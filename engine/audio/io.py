@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -26,19 +27,15 @@ def read_audio(source: str | os.PathLike | bytes, target_sr: int | None = None) 
 
     Raises :class:`AudioError` with a plain message for anything libsndfile cannot read.
     """
-    name = "audio data" if isinstance(source, (bytes, bytearray)) else str(source)
-    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    name, handle = _source(source)
     try:
         data, sr = sf.read(handle, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(
-            f"Cannot read {Path(name).name if not isinstance(source, bytes) else name}: it is not audio Timbrel can decode ({exc}).",
-            hint="Use WAV, FLAC, OGG or MP3 files.",
-        ) from exc
+        raise _undecodable(name, exc) from exc
     except MemoryError as exc:
         raise AudioError(f"{name} claims to be larger than memory allows; the file is damaged.") from exc
     if data.size == 0:
-        raise AudioError(f"{Path(name).name} contains no audio samples.")
+        raise AudioError(f"{name} contains no audio samples.")
     mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     mono = np.ascontiguousarray(mono, dtype=np.float32)
     if target_sr is not None and target_sr != sr:
@@ -69,8 +66,16 @@ FLAC_COMPRESSION = 1.0
 _BLOCK = 1 << 16
 
 
-def _display_name(source: str | os.PathLike | bytes) -> str:
-    return "audio data" if isinstance(source, (bytes, bytearray)) else Path(source).name
+def _source(source: str | os.PathLike | bytes) -> tuple[str, Any]:
+    """(name to show in messages, what soundfile opens) for a path or in-memory bytes."""
+    if isinstance(source, (bytes, bytearray)):
+        return "audio data", io.BytesIO(source)
+    return Path(source).name, source
+
+
+def _undecodable(name: str, detail: object) -> AudioError:
+    return AudioError(f"Cannot read {name}: it is not audio Timbrel can decode ({detail}).",
+                      hint="Use WAV, FLAC, OGG or MP3 files.")
 
 
 def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_SOURCE_SECONDS) -> tuple[np.ndarray, int]:
@@ -80,8 +85,7 @@ def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_
     to be hours long cannot make it allocate more than ``max_seconds`` of audio), and it
     refuses NaN/infinite samples. Raises :class:`AudioError` with a plain message.
     """
-    name = _display_name(source)
-    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    name, handle = _source(source)
     try:
         if not isinstance(source, (bytes, bytearray)) and os.path.getsize(source) == 0:
             raise AudioError(f"{name} is empty (0 bytes).", hint="Check that the file was copied completely.")
@@ -90,10 +94,7 @@ def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_
     try:
         f = sf.SoundFile(handle)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(
-            f"Cannot read {name}: it is not audio Timbrel can decode ({_short(exc)}).",
-            hint="Use WAV, FLAC, OGG or MP3 files.",
-        ) from exc
+        raise _undecodable(name, _short(exc)) from exc
     with f:
         sr, channels = int(f.samplerate), int(f.channels)
         if not 1000 <= sr <= 768_000 or not 1 <= channels <= 64:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ..errors import NotFound, StorageError
-from ..fsutil import _fsync_dir, storage_error
+from ..fsutil import atomic_write_with, discard, replace_durably, storage_error, write_fsynced_temp
 
 CHUNK = 1 << 20
 
@@ -65,28 +64,27 @@ class BlobStore:
         """Copy a file into the store (hashing while copying)."""
         self.ensure()
         h = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(prefix="in-", dir=self.tmp_dir)
-        try:
-            with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+
+        def copy(out: BinaryIO) -> None:
+            with open(src, "rb") as inp:
                 for chunk in iter(lambda: inp.read(CHUNK), b""):
                     h.update(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+
+        tmp = None
+        try:
+            tmp = write_fsynced_temp(self.tmp_dir, copy, prefix="in-")
             sha = h.hexdigest()
             if self.exists(sha):
-                os.unlink(tmp)
+                discard(tmp)
                 return sha
             dest = self.path(sha)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            replace_durably(tmp, dest)
             return sha
         except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            if tmp is not None:
+                discard(tmp)
             raise storage_error(exc, Path(src)) from exc
 
     def rewrite(self, sha: str, data: bytes) -> None:
@@ -97,22 +95,7 @@ class BlobStore:
 
     def _write(self, sha: str, writer) -> None:
         self.ensure()
-        dest = self.path(sha)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="w-", dir=self.tmp_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                writer(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
-        except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise storage_error(exc, dest) from exc
+        atomic_write_with(self.path(sha), writer, tmp_dir=self.tmp_dir, prefix="w-", suffix="")
 
     def read_bytes(self, sha: str) -> bytes:
         p = self.path(sha)

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import stat
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import AlreadyExists, AudioError, InvalidInput, StorageError, UnsafeFile
-from ..fsutil import _fsync_dir, storage_error
+from ..fsutil import atomic_write_with
 from .blobs import sha256_bytes
 from .catalog import utc_now
 from .emotions import EMOTION_SOURCES, normalize_emotion
@@ -82,38 +80,22 @@ def export_pack(library: "Library", voice: str | int, dest: Path, *, overwrite: 
             "duration": c.duration, "sample_rate": c.sample_rate,
         })
         payloads.append((c.sha256, f"{CLIP_DIR}{c.sha256}.flac"))
-    parent = dest.parent if str(dest.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise storage_error(exc, dest) from exc
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                _add(zf, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"), zipfile.ZIP_DEFLATED)
-                seen = set()
-                for sha, name in payloads:
-                    if sha in seen:
-                        continue
-                    seen.add(sha)
-                    data = library.blobs.read_bytes(sha)
-                    if sha256_bytes(data) != sha:
-                        raise StorageError(f"Clip {sha[:12]} of '{v.name}' is damaged in the library.",
-                                           hint="Run 'timbrel doctor' to see what is damaged.")
-                    _add(zf, name, data, zipfile.ZIP_STORED)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-        _fsync_dir(parent)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise storage_error(exc, dest) from exc
-        raise
+
+    def write_zip(f) -> None:
+        with zipfile.ZipFile(f, "w") as zf:
+            _add(zf, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"), zipfile.ZIP_DEFLATED)
+            seen = set()
+            for sha, name in payloads:
+                if sha in seen:
+                    continue
+                seen.add(sha)
+                data = library.blobs.read_bytes(sha)
+                if sha256_bytes(data) != sha:
+                    raise StorageError(f"Clip {sha[:12]} of '{v.name}' is damaged in the library.",
+                                       hint="Run 'timbrel doctor' to see what is damaged.")
+                _add(zf, name, data, zipfile.ZIP_STORED)
+
+    atomic_write_with(dest, write_zip)
     return {"path": str(dest), "voice": v.name, "clips": len(v.clips), "bytes": dest.stat().st_size}
 
 

@@ -275,18 +275,7 @@ class BasePool:
             slot, evicted = self._place(spec, distance, keep_free=keep_free, beyond=-1.0)
             slot.base, slot.state, slot.leases, slot.last_used, slot.origin = spec.key, "loading", 1, now, "demand"
         staged = self.staging.get(spec.key, now) if self.staging is not None else None
-        try:
-            handle, path = self._copy_in(slot, spec, staged)
-        except BaseException:
-            with self._lock:
-                slot.leases -= 1
-                self._evict(slot)
-                self._ready.notify_all()
-            raise
-        with self._lock:
-            slot.handle = handle
-            slot.state = "ready"
-            self._ready.notify_all()
+        handle, path = self._fill(slot, spec, staged, keep_lease=True)
         lease = Lease(self, slot, spec.key, True, path, staged is not None, handle, evicted)
         self._report_swap(spec.key, evicted, handle, cause, path)
         return lease
@@ -309,6 +298,13 @@ class BasePool:
             except ResourceExhausted:
                 return None
             slot.base, slot.state, slot.leases, slot.last_used, slot.origin = spec.key, "loading", 1, now, "prefetch"
+        handle, path = self._fill(slot, spec, staged, keep_lease=False)
+        self._report_swap(spec.key, evicted, handle, "prefetch", path)
+        return handle
+
+    def _fill(self, slot, spec: BaseSpec, staged, *, keep_lease: bool):
+        """Copy ``spec`` into ``slot`` (reserved as "loading" with one lease) and mark it ready; the
+        reserving lease is kept for the caller when ``keep_lease``. A failed copy frees the slot again."""
         try:
             handle, path = self._copy_in(slot, spec, staged)
         except BaseException:
@@ -318,12 +314,12 @@ class BasePool:
                 self._ready.notify_all()
             raise
         with self._lock:
-            slot.leases -= 1
+            if not keep_lease:
+                slot.leases -= 1
             slot.handle = handle
             slot.state = "ready"
             self._ready.notify_all()
-        self._report_swap(spec.key, evicted, handle, "prefetch", path)
-        return handle
+        return handle, path
 
     def _report_swap(self, key: str, evicted: str | None, handle: CopyHandle, cause: str, path: str) -> None:
         if self.metrics is None:

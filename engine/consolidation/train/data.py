@@ -83,21 +83,12 @@ def _load_cached(path, voice: str, sha: str) -> Sample | None:
 
 
 def _store_cached(path, sample: Sample) -> None:
-    import os
-    import tempfile
+    from safetensors.torch import save
 
-    from safetensors.torch import save_file
+    from ...fsutil import atomic_write_bytes
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {f: getattr(sample, f).contiguous() for f in _CACHE_FIELDS if getattr(sample, f) is not None}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(path, save(tensors))
 
 
 @torch.no_grad()

@@ -63,6 +63,17 @@ def _ch(c: int, width: float) -> int:
     return max(4, int(round(c * width / 4)) * 4)
 
 
+def _conv_stack(disc: nn.Module, x):
+    """A discriminator's leaky-ReLU ``convs`` then ``conv_post`` → (flattened logits, every feature map)."""
+    fmap = []
+    for conv in disc.convs:
+        x = F.leaky_relu(conv(x), LRELU)
+        fmap.append(x)
+    x = disc.conv_post(x)
+    fmap.append(x)
+    return torch.flatten(x, 1, -1), fmap
+
+
 class _ScaleDisc(nn.Module):
     def __init__(self, width: float):
         super().__init__()
@@ -75,13 +86,7 @@ class _ScaleDisc(nn.Module):
         self.conv_post = weight_norm(nn.Conv1d(c[5], 1, 3, 1, padding=1))
 
     def forward(self, x):
-        fmap = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU)
-            fmap.append(x)
-        x = self.conv_post(x)
-        fmap.append(x)
-        return torch.flatten(x, 1, -1), fmap
+        return _conv_stack(self, x)
 
 
 class _PeriodDisc(nn.Module):
@@ -94,19 +99,13 @@ class _PeriodDisc(nn.Module):
         self.conv_post = weight_norm(nn.Conv2d(c[5], 1, (3, 1), 1, padding=(1, 0)))
 
     def forward(self, x):
-        fmap = []
         b, ch, t = x.shape
         if t % self.period:
             pad = self.period - t % self.period
             x = F.pad(x, (0, pad), "reflect")
             t += pad
         x = x.view(b, ch, t // self.period, self.period)
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU)
-            fmap.append(x)
-        x = self.conv_post(x)
-        fmap.append(x)
-        return torch.flatten(x, 1, -1), fmap
+        return _conv_stack(self, x)
 
 
 class Discriminator(nn.Module):
