@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         env["TIMBREL_CONFIG_DIR"] = str(home / "config" / "timbrel")
         rc, text, secs = run_built(exe, ["--version"], env, 300)
         report["startup_version_seconds"] = round(secs, 2)
-        print(f"== '{exe.name} --version' took {secs:.2f} s: {text.strip()}", flush=True)
+        print(f"== '{exe.name} --version' took {secs:.2f} s: {text.strip()[-3000:]}", flush=True)
+        report["version_rc"] = rc
+        if rc != 0:
+            print("build.py: the built app cannot even print its version; see the traceback above.", file=sys.stderr)
+            _write_report(report)
+            return 1
         st_args = ["--selftest", "--demo"] + ([] if args.no_preview_check or "preview" in args.exclude else ["--preview"])
         rc, text, secs = run_built(exe, st_args, env, 600)
         report["selftest_seconds"] = round(secs, 2)
