@@ -73,6 +73,15 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+def add_command(sub: argparse._SubParsersAction, name: str, func: Callable, **kwargs: Any) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` handled by ``func(args, ctx)``, with ``--json``; ``kwargs`` go to ``add_parser``
+    (``help``, ``description``...). Returns the parser so the command's own arguments can be added."""
+    parser = sub.add_parser(name, **kwargs)
+    add_json_flag(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def _command_modules() -> list[str]:
     present = {m.name for m in pkgutil.iter_modules(__path__)}
     return [m for m in COMMAND_MODULES if m in present] + sorted(present - set(COMMAND_MODULES) - {"__main__"})

@@ -5,55 +5,41 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="compute timbre embeddings and prosody of voices (cached); report near-duplicates")
+    p = add_command(sub, "analyze", cmd_analyze, help="compute timbre embeddings and prosody of voices (cached); report near-duplicates")
     p.add_argument("voices", nargs="*", metavar="VOICE", help="voices to analyse (default: all)")
     p.add_argument("--encoder", help="timbre encoder (default ge2e; see --list-encoders)")
     p.add_argument("--list-encoders", action="store_true", help="list the timbre encoders and exit")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("similar", help="voices closest in timbre to VOICE")
+    p = add_command(sub, "similar", cmd_similar, help="voices closest in timbre to VOICE")
     p.add_argument("voice")
     p.add_argument("-n", type=int, default=5, help="how many (default 5)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_similar)
 
-    p = sub.add_parser("cluster", help="group voices by timbre (automatic, or --k / --threshold); ids stay stable")
+    p = add_command(sub, "cluster", cmd_cluster, help="group voices by timbre (automatic, or --k / --threshold); ids stay stable")
     p.add_argument("--k", type=int, help="exactly this many groups")
     p.add_argument("--threshold", type=float, help="minimum cosine similarity inside a group (e.g. 0.85)")
     p.add_argument("--max-per-cluster", type=int, default=50, help="voices per base at most (default 50)")
     p.add_argument("--show", action="store_true", help="show the current clusters without re-clustering")
     p.add_argument("--history", action="store_true", help="list the recorded clusterings")
     p.add_argument("--label", nargs=2, metavar=("CLUSTER", "TEXT"), help="rename a cluster")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_cluster)
 
-    p = sub.add_parser("pin", help="keep VOICE in CLUSTER whatever re-clustering finds")
+    p = add_command(sub, "pin", cmd_pin, help="keep VOICE in CLUSTER whatever re-clustering finds")
     p.add_argument("voice")
     p.add_argument("cluster", type=int)
-    add_json_flag(p)
-    p.set_defaults(func=cmd_pin)
 
-    p = sub.add_parser("unpin", help="let re-clustering place VOICE again")
+    p = add_command(sub, "unpin", cmd_unpin, help="let re-clustering place VOICE again")
     p.add_argument("voice")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_unpin)
 
-    p = sub.add_parser("grid", help="emotion x timbre grid: clusters x emotions, and each voice's gaps")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_grid)
+    add_command(sub, "grid", cmd_grid, help="emotion x timbre grid: clusters x emotions, and each voice's gaps")
 
     p = sub.add_parser("emotions", help="emotion labels: suggestions learnt from your labels")
     esub = p.add_subparsers(dest="emotions_command", metavar="ACTION")
-    s = esub.add_parser("suggest", help="suggest labels for unlabelled clips (never changes your labels)")
+    s = add_command(esub, "suggest", cmd_emotions_suggest, help="suggest labels for unlabelled clips (never changes your labels)")
     s.add_argument("--apply", action="store_true", help="write the suggestions (source 'suggested')")
     s.add_argument("--min-confidence", type=float, default=0.5, help="apply only suggestions at least this sure (default 0.5)")
-    add_json_flag(s)
-    s.set_defaults(func=cmd_emotions_suggest)
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 0)[1])
 
 

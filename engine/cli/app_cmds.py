@@ -8,40 +8,32 @@ import os
 import sys
 
 from ..errors import TimbrelError
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("app", help="open the desktop app (the same as running 'timbrel' alone)")
     p.set_defaults(func=cmd_app)
 
-    p = sub.add_parser("trigger", help="play a cue in the running desktop app (bind this to a key in your desktop settings)")
+    p = add_command(sub, "trigger", cmd_trigger, help="play a cue in the running desktop app (bind this to a key in your desktop settings)")
     p.add_argument("cue", help="cue name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_trigger)
 
     cue = sub.add_parser("cue", help="manage cues (saved lines for the soundboard and hotkeys)")
     cue_sub = cue.add_subparsers(dest="cue_command", metavar="ACTION")
     cue.set_defaults(func=lambda args, ctx: (cue.print_help(), 2)[1])
 
-    p = cue_sub.add_parser("add", help="save a cue")
+    p = add_command(cue_sub, "add", cmd_cue_add, help="save a cue")
     p.add_argument("name")
     p.add_argument("voice")
     p.add_argument("text")
     p.add_argument("--emotion", help="emotion label (happy, sad, 开心, ...)")
     p.add_argument("--shortcut", help="in-app shortcut, e.g. Ctrl+1")
     p.add_argument("--hotkey", help="global hotkey, e.g. Ctrl+Alt+H (X11, Windows, macOS)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_cue_add)
 
-    p = cue_sub.add_parser("list", help="list the cues")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_cue_list)
+    add_command(cue_sub, "list", cmd_cue_list, help="list the cues")
 
-    p = cue_sub.add_parser("remove", help="delete a cue")
+    p = add_command(cue_sub, "remove", cmd_cue_remove, help="delete a cue")
     p.add_argument("name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_cue_remove)
 
 
 def display_problem(allow_headless: bool = True) -> str | None:

@@ -9,38 +9,30 @@ import sys
 from pathlib import Path
 
 from ..errors import InvalidInput
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("assets", help="GPT-SoVITS pretrained models: link, status, download")
     asub = p.add_subparsers(dest="assets_command", metavar="ACTION")
 
-    q = asub.add_parser("link", help="use an existing GPT-SoVITS pretrained_models folder")
+    q = add_command(asub, "link", cmd_link, help="use an existing GPT-SoVITS pretrained_models folder")
     q.add_argument("path")
-    add_json_flag(q)
-    q.set_defaults(func=cmd_link)
 
-    q = asub.add_parser("status", help="what is present and what each missing piece disables")
-    add_json_flag(q)
-    q.set_defaults(func=cmd_status)
+    add_command(asub, "status", cmd_status, help="what is present and what each missing piece disables")
 
-    q = asub.add_parser("download", help="download the pretrained models (resumes; verifies sha256)")
+    q = add_command(asub, "download", cmd_download, help="download the pretrained models (resumes; verifies sha256)")
     q.add_argument("--dest", metavar="DIR", help="folder to download into (default: Timbrel's data folder)")
     q.add_argument("--only", nargs="+", metavar="NAME", help="assets to fetch (hubert bert sv gpt_pretrained sovits_pretrained)")
     q.add_argument("--base-url", help="mirror to download from (file paths are appended)")
     q.add_argument("--manifest", metavar="FILE", help="JSON list of files with sha256 to fetch instead of the built-in list")
     q.add_argument("--no-link", action="store_true", help="do not link the folder afterwards")
-    add_json_flag(q)
-    q.set_defaults(func=cmd_download)
 
     p.set_defaults(func=lambda args, ctx: cmd_status(args, ctx))
 
-    p = sub.add_parser("frontend", help="show the GPT-SoVITS phones and ids of a text (debug pronunciations)")
+    p = add_command(sub, "frontend", cmd_frontend, help="show the GPT-SoVITS phones and ids of a text (debug pronunciations)")
     p.add_argument("text")
     p.add_argument("--lang", default="auto", help="zh, en, ja or auto (default)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_frontend)
 
 
 def _status_text(st) -> str:

@@ -5,48 +5,36 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InvalidInput
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bases", help="list the stored bases (version, size, source hashes)")
+    p = add_command(sub, "bases", cmd_bases, help="list the stored bases (version, size, source hashes)")
     p.add_argument("--backend", help="only bases of this backend (gptsovits, preview, tone)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_bases)
 
     base = sub.add_parser("base", help="import, inspect, assign or remove a base")
     bsub = base.add_subparsers(dest="base_command", metavar="ACTION")
     base.set_defaults(func=lambda args, ctx: (base.print_help(), 2)[1])
 
-    p = bsub.add_parser("import", help="convert a GPT-SoVITS GPT .ckpt + SoVITS .pth pair into a stored base")
+    p = add_command(bsub, "import", cmd_import, help="convert a GPT-SoVITS GPT .ckpt + SoVITS .pth pair into a stored base")
     p.add_argument("--gpt", required=True, metavar="FILE.ckpt", help="GPT (text-to-semantic) weights")
     p.add_argument("--sovits", required=True, metavar="FILE.pth", help="SoVITS weights (v2, v2Pro, v2ProPlus; v1 works too)")
     p.add_argument("--name", required=True, help="name for the base")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_import)
 
-    p = bsub.add_parser("show", help="show one base: variant, groups, sources, clusters it serves")
+    p = add_command(bsub, "show", cmd_show, help="show one base: variant, groups, sources, clusters it serves")
     p.add_argument("name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_show)
 
-    p = bsub.add_parser("remove", help="delete a base (its weights too, unless another base shares them)")
+    p = add_command(bsub, "remove", cmd_remove, help="delete a base (its weights too, unless another base shares them)")
     p.add_argument("name")
     p.add_argument("--force", action="store_true", help="also unassign it from the clusters it serves")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_remove)
 
-    p = bsub.add_parser("assign", help="make a base serve a cluster (the previous assignment stays in history)")
+    p = add_command(bsub, "assign", cmd_assign, help="make a base serve a cluster (the previous assignment stays in history)")
     p.add_argument("cluster", type=int, help="cluster id")
     p.add_argument("name", nargs="?", help="base name (omit with --none to unassign)")
     p.add_argument("--none", action="store_true", help="leave the cluster without a base")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_assign)
 
-    p = bsub.add_parser("history", help="base assignment history of a cluster (or of all clusters)")
+    p = add_command(bsub, "history", cmd_history, help="base assignment history of a cluster (or of all clusters)")
     p.add_argument("cluster", type=int, nargs="?")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_history)
 
 
 def _mb(n: int) -> str:

@@ -6,17 +6,15 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InvalidInput
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import-gptsovits", help="voices + per-voice models from an existing GPT-SoVITS folder")
+    p = add_command(sub, "import-gptsovits", cmd_import, help="voices + per-voice models from an existing GPT-SoVITS folder")
     p.add_argument("path", help="the GPT-SoVITS folder (GPT_weights*/, SoVITS_weights*/, logs/, .list files)")
     p.add_argument("--dry-run", action="store_true", help="only show what was found")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("consolidate", help="one base per cluster: plan, apply, revert or purge (storage before/after)")
+    p = add_command(sub, "consolidate", cmd_consolidate, help="one base per cluster: plan, apply, revert or purge (storage before/after)")
     p.add_argument("--dry-run", action="store_true", help="show the plan and the storage report; change nothing")
     p.add_argument("--choose", choices=("central", "evaluate"), default="central",
                    help="how to pick a cluster's base among its voices' models (evaluate synthesizes; slower)")
@@ -28,28 +26,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--purge", nargs="?", const=-1, type=int, metavar="ID",
                    help="delete the archived models of the last (or the given) consolidation for good")
     p.add_argument("--list", action="store_true", help="list the consolidations done so far")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_consolidate)
 
-    p = sub.add_parser("evaluate", help="how well each cluster's base serves its voices (speaker similarity, flags)")
+    p = add_command(sub, "evaluate", cmd_evaluate, help="how well each cluster's base serves its voices (speaker similarity, flags)")
     p.add_argument("--cluster", type=int, help="only this cluster")
     p.add_argument("--history", metavar="VOICE", nargs="?", const="", help="show past evaluations (of one voice)")
     p.add_argument("--apply-moves", action="store_true", help="pin each voice proposed for a move to that cluster")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("base-versions", help="the base versions of a cluster (or of all clusters) with provenance")
+    p = add_command(sub, "base-versions", cmd_versions, help="the base versions of a cluster (or of all clusters) with provenance")
     p.add_argument("cluster", type=int, nargs="?")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_versions)
 
-    p = sub.add_parser("base-rollback", help="serve a cluster with an earlier base version again")
+    p = add_command(sub, "base-rollback", cmd_rollback, help="serve a cluster with an earlier base version again")
     p.add_argument("cluster", type=int)
     p.add_argument("--to", type=int, metavar="VERSION", help="version number (default: the one before the current)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_rollback)
 
-    p = sub.add_parser("finetune", help="fine-tune a base on a cluster's pooled references → a new base version")
+    p = add_command(sub, "finetune", cmd_finetune, help="fine-tune a base on a cluster's pooled references → a new base version")
     p.add_argument("cluster", type=int)
     p.add_argument("--base", required=True, help="the base to start from (e.g. the cluster's current or a pretrained base)")
     p.add_argument("--name", required=True, help="name of the new base")
@@ -59,16 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints of an interrupted run")
     p.add_argument("--no-assign", action="store_true", help="store the version without serving the cluster with it")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_finetune)
 
-    p = sub.add_parser("base-export", help="write a GPT-SoVITS base as upstream .ckpt + .pth files")
+    p = add_command(sub, "base-export", cmd_export, help="write a GPT-SoVITS base as upstream .ckpt + .pth files")
     p.add_argument("name", help="base name")
     p.add_argument("folder", help="where to write the two files")
     p.add_argument("--as", dest="as_name", metavar="NAME", help="experiment name used in the file names")
     p.add_argument("--overwrite", action="store_true")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_export)
 
 
 def _mb(n: int) -> str:

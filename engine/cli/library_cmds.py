@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import Context, add_json_flag
+from . import Context, add_command
 from ..errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "import", help="import voices from audio files, folders, GPT-SoVITS .list files or .timbrel packs",
+    p = add_command(
+        sub, "import", cmd_import, help="import voices from audio files, folders, GPT-SoVITS .list files or .timbrel packs",
         description="Import voices. A folder gives one voice per sub-folder (or all into --voice); a GPT-SoVITS "
                     ".list gives one voice per speaker; a .timbrel pack gives its voice. Loose audio files need --voice.",
     )
@@ -21,90 +21,60 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", metavar="L", help="language of the clips (en, zh, ja, ko, yue, de...)")
     p.add_argument("--emotion", metavar="E", help="emotion label of the clips (otherwise guessed from folder/file names)")
     p.add_argument("--dry-run", action="store_true", help="check and report everything, change nothing")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("voices", help="list the voices in the library")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_voices)
+    add_command(sub, "voices", cmd_voices, help="list the voices in the library")
 
-    p = sub.add_parser("show", help="show one voice with its clips")
+    p = add_command(sub, "show", cmd_show, help="show one voice with its clips")
     p.add_argument("voice")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("history", help="list the versions of a voice")
+    p = add_command(sub, "history", cmd_history, help="list the versions of a voice")
     p.add_argument("voice")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("diff", help="what changed in a voice between two versions")
+    p = add_command(sub, "diff", cmd_diff, help="what changed in a voice between two versions")
     p.add_argument("voice")
     p.add_argument("old", type=int, metavar="VERSION")
     p.add_argument("new", type=int, nargs="?", metavar="NEWER", help="default: the current version")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("revert", help="make a voice look as it did at an earlier version (recorded as a new version)")
+    p = add_command(sub, "revert", cmd_revert, help="make a voice look as it did at an earlier version (recorded as a new version)")
     p.add_argument("voice")
     p.add_argument("version", type=int)
-    add_json_flag(p)
-    p.set_defaults(func=cmd_revert)
 
-    p = sub.add_parser("export", help="write a voice to a .timbrel pack")
+    p = add_command(sub, "export", cmd_export, help="write a voice to a .timbrel pack")
     p.add_argument("voice")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("stats", help="voices, clips and stored bytes (total and per voice)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_stats)
+    add_command(sub, "stats", cmd_stats, help="voices, clips and stored bytes (total and per voice)")
 
-    p = sub.add_parser("doctor", help="check the catalog against the stored blobs (hashes, missing files, leftovers)")
+    p = add_command(sub, "doctor", cmd_doctor, help="check the catalog against the stored blobs (hashes, missing files, leftovers)")
     p.add_argument("--repair", action="store_true", help="remove safe leftovers (unreferenced blobs, temp files, dead imports)")
     p.add_argument("--quick", action="store_true", help="do not re-hash every blob")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("rename", help="rename a voice")
+    p = add_command(sub, "rename", cmd_rename, help="rename a voice")
     p.add_argument("voice")
     p.add_argument("new_name", metavar="NEW_NAME")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_rename)
 
-    p = sub.add_parser("tag", help="add tags to a voice")
+    p = add_command(sub, "tag", cmd_tag, help="add tags to a voice")
     p.add_argument("voice")
     p.add_argument("tags", nargs="+", metavar="TAG")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("untag", help="remove tags from a voice")
+    p = add_command(sub, "untag", cmd_untag, help="remove tags from a voice")
     p.add_argument("voice")
     p.add_argument("tags", nargs="+", metavar="TAG")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_untag)
 
-    p = sub.add_parser("delete", help="delete a voice with its history (its audio is removed unless another voice uses it)")
+    p = add_command(sub, "delete", cmd_delete, help="delete a voice with its history (its audio is removed unless another voice uses it)")
     p.add_argument("voice")
     p.add_argument("--yes", action="store_true", help="confirm: the voice and its history cannot be restored")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_delete)
 
     p = sub.add_parser("clip", help="change or remove one clip (ids are shown by 'timbrel show VOICE')")
     clip_sub = p.add_subparsers(dest="clip_command", metavar="ACTION", required=True)
-    c = clip_sub.add_parser("set", help="set a clip's emotion, transcript or language")
+    c = add_command(clip_sub, "set", cmd_clip_set, help="set a clip's emotion, transcript or language")
     c.add_argument("clip", type=int, metavar="CLIP_ID")
     c.add_argument("--emotion", metavar="E", help="emotion label ('none' clears it)")
     c.add_argument("--transcript", metavar="TEXT")
     c.add_argument("--lang", metavar="L", help="language ('none' clears it)")
-    add_json_flag(c)
-    c.set_defaults(func=cmd_clip_set)
-    c = clip_sub.add_parser("remove", help="remove a clip from its voice (kept in the history: 'revert' brings it back)")
+    c = add_command(clip_sub, "remove", cmd_clip_remove, help="remove a clip from its voice (kept in the history: 'revert' brings it back)")
     c.add_argument("clip", type=int, metavar="CLIP_ID")
-    add_json_flag(c)
-    c.set_defaults(func=cmd_clip_remove)
 
 
 def cmd_voices(args, ctx: Context) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import Context, add_json_flag
+from . import Context, add_command
 
 MB = 2**20
 
@@ -19,10 +19,8 @@ def _subparsers(parser: argparse.ArgumentParser):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("engine", help="the synthesis runtime: device, VRAM budget, resident bases, queue")
     esub = p.add_subparsers(dest="engine_command", metavar="ACTION", required=True)
-    q = esub.add_parser("status", help="device, VRAM budget, resident bases, queue and swap statistics")
+    q = add_command(esub, "status", cmd_status, help="device, VRAM budget, resident bases, queue and swap statistics")
     q.add_argument("--vram-limit", type=float, metavar="MB", help="use this VRAM limit (default: the setting)")
-    add_json_flag(q)
-    q.set_defaults(func=cmd_status)
 
     # 'timbrel base create-tone NAME' joins the 'base' command when the bases module made one.
     base = sub.choices.get("base")
@@ -30,12 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     if bsub is None:
         base = sub.add_parser("base", help="stored bases")
         bsub = base.add_subparsers(dest="base_command", metavar="ACTION")
-    t = bsub.add_parser("create-tone", help="make a small 'tone' test base (fast, synthetic voice; for tests and demos)")
+    t = add_command(bsub, "create-tone", cmd_create_tone, help="make a small 'tone' test base (fast, synthetic voice; for tests and demos)")
     t.add_argument("name")
     t.add_argument("--seed", type=int, help="weights seed (default: from the name)")
     t.add_argument("--cluster", type=int, help="also assign it to this cluster")
-    add_json_flag(t)
-    t.set_defaults(func=cmd_create_tone)
 
 
 def format_status(s: dict) -> str:

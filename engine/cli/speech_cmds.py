@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from ..errors import InvalidInput, MissingAsset
-from . import Context, add_json_flag
+from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("say", help="speak TEXT in a voice (write a WAV with --out, or --play it)")
+    p = add_command(sub, "say", cmd_say, help="speak TEXT in a voice (write a WAV with --out, or --play it)")
     p.add_argument("text", help="what to say ('-' reads standard input)")
     p.add_argument("--voice", "-v", required=True, help="voice name")
     p.add_argument("--emotion", "-e", help="emotion of the prompt clip (happy, sad, angry, ...)")
@@ -22,8 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=1.0, help="speaking rate (1 = normal)")
     p.add_argument("--priority", choices=("interactive", "batch"), default="interactive")
     p.add_argument("--timeout", type=float, default=None, help="give up when it has not started after this many seconds")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_say)
 
 
 def cmd_say(args, ctx: Context) -> int:

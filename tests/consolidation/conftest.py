@@ -23,6 +23,13 @@ def corpus_lines(corpus: Path, speakers, per_speaker: int = CLIPS_PER_SPEAKER) -
     return out
 
 
+def voice_list(path: Path, corpus: Path, speakers, per_speaker: int = CLIPS_PER_SPEAKER) -> Path:
+    """Write a GPT-SoVITS ``.list`` of those corpus clips (absolute audio paths) to ``path``."""
+    path.write_text("\n".join(f"{corpus / ln.split('|', 1)[0]}|{ln.split('|', 1)[1]}"
+                               for ln in corpus_lines(corpus, speakers, per_speaker)) + "\n", encoding="utf-8")
+    return path
+
+
 def _perturbed_sovits(src: Path, dst: Path, header_variant: str, seed: int) -> None:
     """A distinct real-format SoVITS file: the fixture's weights with one tensor changed, written in
     upstream's format (HParams config, fp16, the 2-byte version header)."""
@@ -102,9 +109,7 @@ def analysed_library_template(tmp_path_factory, corpus) -> Path:
     from engine.api import Engine
 
     root = tmp_path_factory.mktemp("evlib")
-    lst = root / "voices.list"
-    lst.write_text("\n".join(f"{corpus / ln.split('|', 1)[0]}|{ln.split('|', 1)[1]}"
-                             for ln in corpus_lines(corpus, EVAL_SPEAKERS)) + "\n", encoding="utf-8")
+    lst = voice_list(root / "voices.list", corpus, EVAL_SPEAKERS)
     with Engine(library=root / "lib") as eng:
         eng.importer.import_paths([lst])
         eng.analysis.analyze()
@@ -143,9 +148,7 @@ def train_library_template(tmp_path_factory, corpus, gsv_fixtures) -> Path:
     from engine.backends.gptsovits.convert import import_base
 
     root = tmp_path_factory.mktemp("trainlib")
-    lst = root / "voices.list"
-    lst.write_text("\n".join(f"{corpus / ln.split('|', 1)[0]}|{ln.split('|', 1)[1]}"
-                             for ln in corpus_lines(corpus, ["en_flite_awb", "en_flite_awb_m125"], 2)) + "\n", encoding="utf-8")
+    lst = voice_list(root / "voices.list", corpus, ["en_flite_awb", "en_flite_awb_m125"], 2)
     with Engine(library=root / "lib") as eng:
         eng.importer.import_paths([lst])
         import_base(eng.bases, "tiny", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2ProPlus_tiny.pth")
