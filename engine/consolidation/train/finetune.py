@@ -210,9 +210,10 @@ class FineTune:
         return rec
 
 
-def shared_models(engine, variant: str) -> dict[str, Any]:
+def shared_models(engine, variant: str, *, sv: bool = True) -> dict[str, Any]:
     """The pretrained models data preparation needs, from the linked GPT-SoVITS assets: HuBERT (always),
-    the Chinese BERT (when linked; otherwise Chinese clips get zero BERT features) and the SV net (Pro bases)."""
+    the Chinese BERT (when linked; otherwise Chinese clips get zero BERT features) and the SV net (Pro bases,
+    unless ``sv=False``: only SoVITS training reads the SV vectors)."""
     from ...backends.gptsovits.pretrained import load_hubert, load_sv
 
     from ...backends.gptsovits.pipeline import file_id
@@ -227,10 +228,10 @@ def shared_models(engine, variant: str) -> dict[str, Any]:
 
         models["bert"] = BertFeaturizer(bert)
         ids.append(file_id(bert))
-    if variant in ("v2Pro", "v2ProPlus"):
-        sv = assets.path("sv", purpose=f"fine-tuning a {variant} base")
-        models["sv"] = load_sv(sv)
-        ids.append(file_id(sv))
+    if sv and variant in ("v2Pro", "v2ProPlus"):
+        sv_path = assets.path("sv", purpose=f"fine-tuning a {variant} base")
+        models["sv"] = load_sv(sv_path)
+        ids.append(file_id(sv_path))
     models["ids"] = "|".join(map(str, ids))     # names the models in the feature cache key
     return models
 
@@ -253,7 +254,8 @@ def finetune_cluster(engine, cluster_id: int, base, name: str, *, settings: Fine
     if not set(parts) <= {"gpt", "sovits"} or not parts:
         raise InvalidInput("Train 'gpt', 'sovits' or both.")
     manifest = engine.bases.manifest(rec)
-    models = models if models is not None else shared_models(engine, manifest["variant"])
+    need_sv = "sovits" in parts                  # SV vectors feed SoVITS training only: a GPT-only run skips the SV net
+    models = models if models is not None else shared_models(engine, manifest["variant"], sv=need_sv)
     _, sovits = load_base(manifest, {g: engine.bases.weights_path(rec, g) for g in ("gpt", "sovits")})
 
     def stage(what):
@@ -264,7 +266,7 @@ def finetune_cluster(engine, cluster_id: int, base, name: str, *, settings: Fine
     ids = [rec.groups["sovits"], str(models.get("ids", ""))]
     cache_key = hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
     dataset = prepare(engine, list(info.voices), hubert=models["hubert"], sovits=sovits, bert_featurizer=models.get("bert"),
-                      sv_model=models.get("sv"), progress=stage("prepare"), cancel=cancel,
+                      sv_model=models.get("sv") if need_sv else None, progress=stage("prepare"), cancel=cancel,
                       cache_dir=engine.library.root / "training" / "features", cache_key=cache_key)
     ft = FineTune(engine, rec, dataset, settings, workdir=engine.library.root / "training" / name,
                   enc_q=models.get("enc_q"), discriminator=models.get("discriminator"))
