@@ -108,5 +108,11 @@ def test_import_consolidate_revert_purge(gsv_folder, tmp_path, capsys, fake_gsv_
     ft = run_json(capsys, "--library", lib, "finetune", str(cid), "--base", awb["base"], "--name", "awb-ft",
                   "--only", "gpt", "--gpt-steps", "2", "--batch-size", "2")
     assert ft["name"] == "awb-ft"
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    feats = list((Path(lib) / "training" / "features").rglob("*.safetensors"))
+    assert feats and not any("sv" in safe_open(str(f), "pt").keys() for f in feats)   # GPT only: no SV net run
     last = run_json(capsys, "--library", lib, "base-versions", str(cid))[-1]
     assert last["kind"] == "trained" and last["base_name"] == "awb-ft" and last["provenance"]["gpt_steps"] == 2
