@@ -6,6 +6,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+#: A clip's descriptive fields (of :class:`Clip` and of a voice pack's clips), in the order packs write them.
+CLIP_METADATA = ("transcript", "language", "emotion", "emotion_source", "duration", "sample_rate")
+
+
+def clip_metadata(clip: Any) -> dict[str, Any]:
+    """The :data:`CLIP_METADATA` fields of a clip (a :class:`Clip` or a pack clip) as a dict."""
+    return {k: getattr(clip, k) for k in CLIP_METADATA}
+
+
 @dataclass(frozen=True)
 class Clip:
     id: int

@@ -36,6 +36,7 @@ from .blobs import sha256_bytes
 from .catalog import utc_now
 from .emotions import EMOTION_SOURCES, normalize_emotion
 from .languages import normalize_language
+from .models import clip_metadata
 from .staging import DryRun, StagedBlobs
 
 if TYPE_CHECKING:
@@ -75,9 +76,7 @@ def export_pack(library: "Library", voice: str | int, dest: Path, *, overwrite: 
     for c in v.clips:
         size = library.blobs.size(c.sha256) if library.blobs.exists(c.sha256) else 0
         manifest["clips"].append({
-            "file": f"{CLIP_DIR}{c.sha256}.flac", "sha256": c.sha256, "bytes": size, "transcript": c.transcript,
-            "language": c.language, "emotion": c.emotion, "emotion_source": c.emotion_source,
-            "duration": c.duration, "sample_rate": c.sample_rate,
+            "file": f"{CLIP_DIR}{c.sha256}.flac", "sha256": c.sha256, "bytes": size, **clip_metadata(c),
         })
         payloads.append((c.sha256, f"{CLIP_DIR}{c.sha256}.flac"))
 
@@ -329,11 +328,8 @@ def import_pack(library: "Library", path: Path, *, name: str | None = None, dry_
                 ed.set_notes(pack.notes)
             for c, cr in zip(pack.clips, result.clips):
                 staged.ensure(c.sha256, c.data)
-                cr.clip_id = ed.add_clip(
-                    c.sha256, duration=c.duration, sample_rate=c.sample_rate, transcript=c.transcript,
-                    language=c.language, emotion=c.emotion, emotion_source=c.emotion_source,
-                    source_path=f"{path.name}:{c.sha256[:12]}", size=len(c.data),
-                )
+                cr.clip_id = ed.add_clip(c.sha256, **clip_metadata(c), source_path=f"{path.name}:{c.sha256[:12]}",
+                                         size=len(c.data))
     except BaseException:
         staged.rollback()
         raise
