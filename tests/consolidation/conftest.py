@@ -30,6 +30,17 @@ def voice_list(path: Path, corpus: Path, speakers, per_speaker: int = CLIPS_PER_
     return path
 
 
+def engine_on_copy(template: Path, tmp_path: Path):
+    """Yield an Engine on a fresh copy of a template library; closed when the test ends."""
+    from engine.api import Engine
+
+    dst = tmp_path / "lib"
+    shutil.copytree(template, dst)
+    eng = Engine(library=dst)
+    yield eng
+    eng.close()
+
+
 def _perturbed_sovits(src: Path, dst: Path, header_variant: str, seed: int) -> None:
     """A distinct real-format SoVITS file: the fixture's weights with one tensor changed, written in
     upstream's format (HParams config, fp16, the 2-byte version header)."""
@@ -119,13 +130,7 @@ def analysed_library_template(tmp_path_factory, corpus) -> Path:
 
 @pytest.fixture
 def analysed_engine(analysed_library_template, tmp_path):
-    from engine.api import Engine
-
-    dst = tmp_path / "lib"
-    shutil.copytree(analysed_library_template, dst)
-    eng = Engine(library=dst)
-    yield eng
-    eng.close()
+    yield from engine_on_copy(analysed_library_template, tmp_path)
 
 
 def tiny_hubert():
@@ -160,13 +165,7 @@ def train_library_template(tmp_path_factory, corpus, gsv_fixtures) -> Path:
 
 @pytest.fixture
 def train_engine(train_library_template, tmp_path):
-    from engine.api import Engine
-
-    dst = tmp_path / "lib"
-    shutil.copytree(train_library_template, dst)
-    eng = Engine(library=dst)
-    yield eng
-    eng.close()
+    yield from engine_on_copy(train_library_template, tmp_path)
 
 
 @pytest.fixture(scope="session")
