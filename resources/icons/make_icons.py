@@ -3,7 +3,7 @@
 
 Run from the repository root: QT_QPA_PLATFORM=offscreen python resources/icons/make_icons.py
 Uses Qt's SVG renderer from PySide6 (already a Timbrel dependency). macOS .icns is made on a Mac with
-``iconutil`` from these PNGs (see docs/sections/packaging.md).
+``iconutil`` from these PNGs (see docs/packaging.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Measure how long the main window takes to appear (not a test; numbers for docs/sections/desktop.md).
+"""Measure how long the main window takes to appear (not a test; numbers for docs/desktop.md).
 
     python tests/desktop/measure_startup.py [--runs 5] [--display :N]
 

@@ -89,7 +89,7 @@ class GE2EEncoder(TimbreEncoder):
     sample_rate = SAMPLE_RATE
     description = "GE2E d-vector (3-layer LSTM, weights from the Resemblyzer 0.1.4 wheel, Apache-2.0)"
     # Calibrated on the shared synthetic corpus (voice means): near-duplicates 0.946-0.970,
-    # different families at most 0.823. See docs/sections/analysis.md.
+    # different families at most 0.823. See docs/analysis.md.
     family_similarity = 0.87
     duplicate_similarity = 0.92
     outlier_similarity = 0.80
