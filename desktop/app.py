@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
         print("Timbrel is already running; its window was brought to the front.")
         return 0
 
+    add_demo = False
     if not settings.get("ui.first_run_done") and library is None and not os.environ.get("TIMBREL_LIBRARY"):
         from engine.paths import default_library_dir
 
@@ -88,11 +89,14 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
             QTimer.singleShot(0, dialog.finish)
         if not dialog.exec():
             return 0
+        add_demo = dialog.add_demo
 
     from engine.api import Engine
 
     engine = Engine(library=library, settings=settings)
     window, server = open_window(engine)
+    if add_demo:   # a fresh install opens on the demo library, ready to speak through the preview voice
+        window.library_view.install_demo(only_if_empty=True)
     try:
         return int(app.exec())
     finally:

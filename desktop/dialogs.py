@@ -142,6 +142,10 @@ class FirstRunDialog(QDialog):
         form.addRow(self.tr("Library folder:"), self.library)
         form.addRow(self.tr("GPT-SoVITS assets:"), self.assets)
         form.addRow("", assets_note)
+        self.demo = QCheckBox(self.tr("Add the demo voices if the library is empty (four small synthetic voices "
+                                      "that speak through the preview voice)"))
+        self.demo.setChecked(True)
+        form.addRow("", self.demo)
         buttons = QDialogButtonBox()
         self.start_button = buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.skip_button = buttons.addButton(self.tr("Skip assets"), QDialogButtonBox.ButtonRole.ActionRole)
@@ -162,3 +166,7 @@ class FirstRunDialog(QDialog):
             self.settings.set("assets.gptsovits_path", self.assets.value())
         self.settings.set("ui.first_run_done", True)
         self.accept()
+
+    @property
+    def add_demo(self) -> bool:
+        return self.demo.isChecked()

@@ -598,10 +598,13 @@ class LibraryView(QWidget):
         self.schedule_refresh()
         self.importFinished.emit(exc)
 
-    def install_demo(self) -> None:
+    def install_demo(self, only_if_empty: bool = False) -> None:
+        """Add the demo voices on a worker thread (``only_if_empty``: the first-run case, a no-op otherwise)."""
         def work(task):
-            from engine.demo import install_demo_library
+            from engine.demo import install_demo_if_empty, install_demo_library
 
+            if only_if_empty:
+                return install_demo_if_empty(self.ctx.engine)
             return install_demo_library(self.ctx.engine)
 
         self.demo_button.setEnabled(False)
@@ -611,7 +614,8 @@ class LibraryView(QWidget):
 
     def _demo_done(self, result) -> None:
         self.demo_button.setEnabled(True)
-        self.ctx.status.emit(self.tr("Demo voices added."))
+        if result is not None:
+            self.ctx.status.emit(self.tr("Demo voices added."))
         self.schedule_refresh()
         self.importFinished.emit(result)
 

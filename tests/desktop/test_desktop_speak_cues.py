@@ -276,3 +276,41 @@ def test_cue_cli_add_list_remove(tmp_path):
     r = run_cli("--library", lib, "cue", "remove", "hi")
     assert r.returncode == 0
     assert "No cues yet" in run_cli("--library", lib, "cue", "list").stdout
+
+
+def test_first_run_opens_on_the_demo_library_and_speaks_with_the_preview_voice(qtbot, window):
+    """The first-run choice 'add the demo voices' fills an empty library; Speak then produces audible speech in a
+    demo voice through the preview backend (no GPT-SoVITS assets anywhere)."""
+    from desktop.dialogs import FirstRunDialog
+    from engine.playback import NullOutput, Playback
+    from engine.settings import Settings
+
+    dialog = FirstRunDialog(Settings(), window.engine.library_path)
+    qtbot.addWidget(dialog)
+    assert dialog.add_demo   # on by default
+
+    win = window
+    played = []
+    set_playback(win, Playback(output=NullOutput(sink=lambda block, rate: played.append((block.copy(), rate))),
+                               events=win.engine.events))
+    win.library_view.install_demo(only_if_empty=True)
+    wait_idle(qtbot, win)
+    assert len(win.engine.library.voices()) == 4
+    win.library_view.install_demo(only_if_empty=True)   # a library with voices is left alone
+    wait_idle(qtbot, win)
+    assert len(win.engine.library.voices()) == 4 and win.problems == []
+
+    win.start()
+    wait_idle(qtbot, win)
+    view = win.speak_view
+    qtbot.waitUntil(lambda: view.voice.findText("Demo SLT") >= 0, timeout=60_000)
+    view.voice.setCurrentText("Demo SLT")
+    view.text.setPlainText("Hello, this is the preview voice.")
+    with qtbot.waitSignal(view.spoken, timeout=120_000) as blocker:
+        qtbot.mouseClick(view.speak_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result["state"] == "done", (result, win.problems)
+    audio = np.concatenate([b.reshape(-1) for b, _ in played]) if played else np.zeros(0)
+    assert len(audio) > 0.5 * played[0][1]                    # more than half a second of speech
+    assert float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) > 0.01
+    assert win.problems == []
