@@ -109,7 +109,9 @@ class SpeechService:
             return every[0]
         if not every:
             raise NotFound("There is no base to speak with yet.",
-                           hint="Import one with 'timbrel base import …' or make a test base with 'timbrel base create-tone NAME'.")
+                           hint="Import a GPT-SoVITS pair with 'timbrel base import --gpt F.ckpt --sovits F.pth --name N', "
+                                "or give every cluster a preview voice (no GPT-SoVITS files needed) with "
+                                "'timbrel analyze && timbrel cluster && timbrel demo preview-bases'.")
         raise NotFound(f"Voice '{voice.name}' has no base: its cluster has none assigned and there are {len(every)} bases.",
                        hint="Pass --base NAME, or assign a base to the voice's cluster with 'timbrel base assign CLUSTER BASE'.")
 

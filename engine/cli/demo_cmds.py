@@ -53,6 +53,11 @@ def cmd_preview_bases(args, ctx: Context) -> int:
     from ..backends.preview.bases import assign_cluster_bases
 
     done = assign_cluster_bases(ctx.engine)
+    if not done and not any(ctx.engine.analysis.cluster_of(name) for name in ctx.engine.library.voice_names()):
+        from ..errors import InvalidInput
+
+        raise InvalidInput("No voice is in a cluster yet, so there is nothing to give a preview base to.",
+                           hint="Run 'timbrel analyze' and 'timbrel cluster' first, then this command again.")
     ctx.emit({str(k): v for k, v in done.items()},
              lambda: "\n".join(f"cluster {k}: {v}" for k, v in done.items()) or "Every cluster already has a base.")
     return 0

@@ -53,3 +53,18 @@ def test_cli_demo_install_then_say_writes_a_wav(tmp_path, capsys):
     # a second install into the same (now non-empty) library is refused with a hint
     assert cli(["--library", lib, "demo", "install"]) == 1
     assert "hint" in capsys.readouterr().err
+
+
+def test_preview_bases_need_clusters_and_say_explains_the_way_to_a_voice(tmp_path, capsys, corpus):
+    lib = str(tmp_path / "lib")
+    assert cli(["--library", lib, "import", str(corpus / "clips" / "en_flite_awb"), "--voice", "awb"]) == 0
+    capsys.readouterr()
+    assert cli(["--library", lib, "say", "Hello there.", "--voice", "awb", "--out", str(tmp_path / "a.wav")]) == 1
+    err = capsys.readouterr().err
+    assert "no base to speak with" in err and "demo preview-bases" in err
+    assert cli(["--library", lib, "demo", "preview-bases"]) == 1
+    assert "timbrel cluster" in capsys.readouterr().err
+    assert cli(["--library", lib, "analyze"]) == 0 and cli(["--library", lib, "cluster"]) == 0
+    assert cli(["--library", lib, "demo", "preview-bases"]) == 0
+    assert cli(["--library", lib, "say", "Hello there.", "--voice", "awb", "--out", str(tmp_path / "a.wav")]) == 0
+    assert (tmp_path / "a.wav").stat().st_size > 1000
