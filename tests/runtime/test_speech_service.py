@@ -92,7 +92,7 @@ def test_base_resolution_errors_are_clear(tmp_path, make_voice):
         make_voice(eng.library, "Alice", [{"f0": 150.0}])
         with pytest.raises(NotFound, match="no base") as exc:
             eng.speech.say("Hi.", "Alice")
-        assert "create-tone" in exc.value.hint
+        assert "base import" in exc.value.hint and "preview-bases" in exc.value.hint
         create_tone_base(eng, "one")
         assert eng.speech.resolve_base(eng.library.voice("Alice")).name == "one"
         create_tone_base(eng, "two")
