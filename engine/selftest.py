@@ -51,6 +51,8 @@ class SelftestResult:
         parts = [f"timbrel {s['imports']['version']}"]
         parts.append(f"torch {s['imports']['torch']}")
         parts.append(f"schema {s['library']['migrations']} files")
+        if "analysis" in s:
+            parts.append(f"encoder {s['analysis']['encoder']} ({s['analysis']['dim']}-d)")
         syn = s.get("synthesis", {})
         if syn:
             parts.append(f"{syn['backend']}: {syn['audio_s']:.2f} s audio in {syn['chunks']} chunk(s), "
@@ -161,6 +163,18 @@ def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backe
             return {"voice": "Selftest", "clip_s": round(len(samples) / sr, 2)}
 
         _step(result, "voice", voice)
+
+        def analysis() -> dict[str, Any]:
+            import numpy as np
+
+            samples, sr = _reference_clip(3.0)
+            enc = eng.analysis.encoder()   # the default timbre encoder: its bundled weights must be found
+            vec = np.asarray(enc.embed(samples, sr), dtype=np.float64)
+            if vec.ndim != 1 or not np.isfinite(vec).all() or abs(np.linalg.norm(vec) - 1) > 1e-3:
+                raise SelftestFailure("analysis", f"the timbre encoder {enc.id} returned a broken embedding")
+            return {"encoder": enc.id, "dim": int(vec.shape[0])}
+
+        _step(result, "analysis", analysis)
 
         def synthesis() -> dict[str, Any]:
             import numpy as np

@@ -46,6 +46,26 @@ def run_built(exe: Path, args: list[str], env: dict[str, str], timeout: float) -
     return proc.returncode, (proc.stdout + proc.stderr), time.perf_counter() - t0
 
 
+def drop_typing_backport() -> bool:
+    """PyInstaller refuses to run while the obsolete ``typing`` backport (a Python 2 era package that
+    Resemblyzer 0.1.4 still declares) is installed. Python's own ``typing`` module is what everything uses, so
+    inside a virtual environment remove the backport (as PyInstaller itself advises); elsewhere say how."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("typing")
+    except metadata.PackageNotFoundError:
+        return True
+    if sys.prefix == sys.base_prefix:
+        print("build.py: the obsolete 'typing' backport is installed and PyInstaller refuses to run with it.\n"
+              f"  hint: {sys.executable} -m pip uninstall typing   (or build inside a virtual environment)",
+              file=sys.stderr)
+        return False
+    print("== removing the obsolete 'typing' backport from this virtual environment (PyInstaller refuses it; "
+          "the standard library's typing is used)", flush=True)
+    return subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "typing"]).returncode == 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
@@ -68,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             import PyInstaller  # noqa: F401
         except ImportError:
             print("build.py: PyInstaller is not installed.\n  hint: pip install -e '.[package]'", file=sys.stderr)
+            return 1
+        if not drop_typing_backport():
             return 1
         env = dict(os.environ, TIMBREL_BUILD_MODE=args.mode, TIMBREL_BUILD_EXCLUDE=args.exclude)
         target = executable(dist, args.mode)

@@ -53,11 +53,16 @@ def cmd_preview_bases(args, ctx: Context) -> int:
     from ..backends.preview.bases import assign_cluster_bases
 
     done = assign_cluster_bases(ctx.engine)
-    if not done and not any(ctx.engine.analysis.cluster_of(name) for name in ctx.engine.library.voice_names()):
-        from ..errors import InvalidInput
+    clustered = any(ctx.engine.analysis.cluster_of(name) for name in ctx.engine.library.voice_names())
+    if not done and not clustered:
+        if not ctx.engine.bases.list():
+            from ..errors import InvalidInput
 
-        raise InvalidInput("No voice is in a cluster yet, so there is nothing to give a preview base to.",
-                           hint="Run 'timbrel analyze' and 'timbrel cluster' first, then this command again.")
+            raise InvalidInput("No voice is in a cluster yet, so there is nothing to give a preview base to.",
+                               hint="Run 'timbrel analyze' and 'timbrel cluster' first, then this command again.")
+        ctx.emit({}, "No voice is in a cluster yet: nothing to do (voices speak with the library's base until you "
+                     "run 'timbrel analyze' and 'timbrel cluster').")
+        return 0
     ctx.emit({str(k): v for k, v in done.items()},
              lambda: "\n".join(f"cluster {k}: {v}" for k, v in done.items()) or "Every cluster already has a base.")
     return 0

@@ -33,7 +33,7 @@ def test_selftest_preview_step_speaks(tmp_path, monkeypatch):
 def test_selftest_reports_each_step(tmp_path):
     res = run_selftest(workdir=tmp_path)
     assert res.ok, res.summary()
-    assert list(res.steps) == ["imports", "library", "voice", "synthesis"]
+    assert list(res.steps) == ["imports", "library", "voice", "analysis", "synthesis"]
     syn = res.steps["synthesis"]
     assert syn["frames_played"] >= syn["audio_s"] * 8000 and syn["rms"] > 0
 

@@ -192,4 +192,4 @@ def test_cli_preview_bases_reports_nothing_to_do_without_clusters(tmp_path, caps
     assert cli(["--library", lib, "demo", "install"]) == 0
     capsys.readouterr()
     assert cli(["--library", lib, "demo", "preview-bases"]) == 0
-    assert "Every cluster already has a base." in capsys.readouterr().out
+    assert "nothing to do" in capsys.readouterr().out
