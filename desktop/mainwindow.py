@@ -1,4 +1,4 @@
-"""The main window: library, cluster map, emotion grid, speak panel, soundboard, engine monitor."""
+"""The main window: library, cluster map, emotion grid, evaluation, speak panel, soundboard, engine monitor."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .context import AppContext
 from .tasks import TaskRunner
 from .views.clustermap import ClusterMapView
 from .views.cues import CuesView
+from .views.evaluation import EvaluationView
 from .views.grid import GridView
 from .views.library import LibraryView
 from .views.monitor import MonitorView
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
         self.library_view = LibraryView(self.ctx)
         self.cluster_view = ClusterMapView(self.ctx)
         self.grid_view = GridView(self.ctx)
+        self.evaluation_view = EvaluationView(self.ctx)
         self.speak_view = SpeakView(self.ctx)
         self.cues_view = CuesView(self.ctx, shortcut_parent=self)
         self.monitor_view = MonitorView(self.ctx)
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.library_view, self.tr("Library"))
         self.tabs.addTab(self.cluster_view, self.tr("Cluster map"))
         self.tabs.addTab(self.grid_view, self.tr("Emotion grid"))
+        self.tabs.addTab(self.evaluation_view, self.tr("Evaluation"))
         self.tabs.addTab(self.speak_view, self.tr("Speak"))
         self.tabs.addTab(self.cues_view, self.tr("Soundboard"))
         self.tabs.addTab(self.monitor_view, self.tr("Engine"))
@@ -106,6 +109,7 @@ class MainWindow(QMainWindow):
         self.library_view.refresh()
         self.speak_view.refresh_voices()
         self.cues_view.refresh()
+        self.evaluation_view.start()
         self.check_assets()
         self.check_audio()
         self._tab_changed(self.tabs.currentIndex())
@@ -119,6 +123,8 @@ class MainWindow(QMainWindow):
             self.cluster_view.refresh()
         elif widget is self.grid_view:
             self.grid_view.refresh()
+        elif widget is self.evaluation_view:
+            self.evaluation_view.refresh()
         elif widget is self.monitor_view:
             self.monitor_view.refresh()
 
@@ -152,6 +158,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop hotkeys, cancel tasks and wait for every worker (idempotent)."""
         self.cues_view.shutdown()
+        self.evaluation_view.shutdown()
         playback = self.engine.__dict__.get("playback")
         if playback is not None:
             playback.stop()

@@ -350,6 +350,210 @@
     </message>
 </context>
 <context>
+    <name>EvaluationView</name>
+    <message>
+        <location filename="../views/evaluation.py" line="98"/>
+        <source>Evaluate now</source>
+        <translation>立即评估</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="99"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="104"/>
+        <source>Re-evaluate automatically after changes</source>
+        <translation>更改后自动重新评估</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="105"/>
+        <source>When a cluster gets another base, or the library is re-clustered, evaluate again in the background.</source>
+        <translation>当某个簇换了底模，或音色库重新聚类后，在后台重新评估。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="109"/>
+        <source>Clusters:</source>
+        <translation>簇：</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="127"/>
+        <source>Voice</source>
+        <translation>音色</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="127"/>
+        <source>Cluster</source>
+        <translation>簇</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="127"/>
+        <source>Base (version)</source>
+        <translation>底模（版本）</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="127"/>
+        <source>Similarity to own references</source>
+        <translation>与自身参考音频的相似度</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="128"/>
+        <source>Best other in cluster / margin</source>
+        <translation>簇内最相似的其他音色 / 差距</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="128"/>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="128"/>
+        <source>Evaluated</source>
+        <translation>评估时间</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="135"/>
+        <source>Apply move</source>
+        <translation>执行移动</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="137"/>
+        <source>Pin the selected voice to the cluster the evaluation proposes.</source>
+        <translation>把选中的音色固定到评估建议的簇。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="138"/>
+        <source>History of the selected voice</source>
+        <translation>选中音色的评估历史</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="170"/>
+        <source>Evaluation is not available in this build.</source>
+        <translation>此版本不提供评估功能。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="174"/>
+        <location filename="../views/evaluation.py" line="300"/>
+        <source>No evaluation yet: press “Evaluate now”.</source>
+        <translation>还没有评估：请点击“立即评估”。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="207"/>
+        <source>Automatic evaluation is on.</source>
+        <translation>自动评估已开启。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="226"/>
+        <source>Loading the evaluations</source>
+        <translation>正在加载评估结果</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="228"/>
+        <source>Could not load the evaluations</source>
+        <translation>无法加载评估结果</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="238"/>
+        <source>All clusters</source>
+        <translation>所有簇</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="241"/>
+        <source>no base</source>
+        <translation>无底模</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="252"/>
+        <source>move → %1</source>
+        <translation>移动 → %1</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="254"/>
+        <source>poorly served</source>
+        <translation>效果不佳</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="256"/>
+        <source>split</source>
+        <translation>拆分</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="258"/>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="263"/>
+        <source>%1 (v%2)</source>
+        <translation>%1（v%2）</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="295"/>
+        <source>%1 voices evaluated, %2 flagged.</source>
+        <translation>已评估 %1 个音色，%2 个被标记。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="298"/>
+        <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
+        <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="305"/>
+        <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base with &apos;timbrel base assign CLUSTER BASE&apos;, or give every cluster a preview base with &apos;timbrel demo preview-bases&apos;.</source>
+        <translation>没有底模的簇无法评估（其中的音色无法发声）：%1。请用 &apos;timbrel base assign CLUSTER BASE&apos; 分配底模，或用 &apos;timbrel demo preview-bases&apos; 为每个簇分配预览底模。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="320"/>
+        <source>Evaluating</source>
+        <translation>正在评估</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="321"/>
+        <source>Evaluating cluster %1</source>
+        <translation>正在评估簇 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="327"/>
+        <source>The evaluation failed</source>
+        <translation>评估失败</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="341"/>
+        <source>Evaluation finished: %1 voices, %2 flagged.</source>
+        <translation>评估完成：%1 个音色，%2 个被标记。</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="380"/>
+        <source>Loading the evaluation history</source>
+        <translation>正在加载评估历史</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="382"/>
+        <source>Could not load the evaluation history</source>
+        <translation>无法加载评估历史</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="394"/>
+        <source>%1  run %2  cluster %3  %4  similarity %5  %6</source>
+        <translation>%1  第 %2 次运行  簇 %3  %4  相似度 %5  %6</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="404"/>
+        <source>Moving %1</source>
+        <translation>正在移动 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="405"/>
+        <source>The voice was not moved</source>
+        <translation>音色未能移动</translation>
+    </message>
+    <message>
+        <location filename="../views/evaluation.py" line="409"/>
+        <source>%1 moved to cluster %2 (pinned).</source>
+        <translation>%1 已移动到簇 %2（已固定）。</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <location filename="../dialogs.py" line="130"/>
@@ -806,144 +1010,149 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="29"/>
+        <location filename="../mainwindow.py" line="30"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="43"/>
+        <location filename="../mainwindow.py" line="45"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="44"/>
+        <location filename="../mainwindow.py" line="46"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="45"/>
+        <location filename="../mainwindow.py" line="47"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="46"/>
+        <location filename="../mainwindow.py" line="48"/>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="49"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="47"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="48"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="74"/>
+        <location filename="../mainwindow.py" line="77"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="75"/>
+        <location filename="../mainwindow.py" line="78"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="79"/>
+        <location filename="../mainwindow.py" line="82"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="83"/>
+        <location filename="../mainwindow.py" line="86"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="88"/>
+        <location filename="../mainwindow.py" line="91"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="92"/>
+        <location filename="../mainwindow.py" line="95"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="98"/>
+        <location filename="../mainwindow.py" line="101"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="99"/>
-        <location filename="../mainwindow.py" line="302"/>
+        <location filename="../mainwindow.py" line="102"/>
+        <location filename="../mainwindow.py" line="309"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="131"/>
+        <location filename="../mainwindow.py" line="137"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="197"/>
+        <location filename="../mainwindow.py" line="204"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="246"/>
+        <location filename="../mainwindow.py" line="253"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="261"/>
-        <location filename="../mainwindow.py" line="296"/>
+        <location filename="../mainwindow.py" line="268"/>
+        <location filename="../mainwindow.py" line="303"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="262"/>
+        <location filename="../mainwindow.py" line="269"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="266"/>
+        <location filename="../mainwindow.py" line="273"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="268"/>
+        <location filename="../mainwindow.py" line="275"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="273"/>
+        <location filename="../mainwindow.py" line="280"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="279"/>
+        <location filename="../mainwindow.py" line="286"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="280"/>
+        <location filename="../mainwindow.py" line="287"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="281"/>
+        <location filename="../mainwindow.py" line="288"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="292"/>
+        <location filename="../mainwindow.py" line="299"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="303"/>
+        <location filename="../mainwindow.py" line="310"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1

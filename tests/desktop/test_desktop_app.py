@@ -27,7 +27,7 @@ def test_timbrel_app_starts_fast_path_and_answers_on_its_socket(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TIMBREL_STARTUP_REPORT": "1",
            "TIMBREL_SOCKET": f"timbrel-start-{os.getpid()}"}
     code = ("import sys, runpy; sys.argv = ['timbrel', '--library', sys.argv[1], 'app']\n"
-            "from engine.cli import main\n"
+            "from desktop.cli import main\n"
             "rc = main(sys.argv[1:])\n"
             "print('TORCH', 'torch' in sys.modules, flush=True)\n"
             "sys.exit(rc)")
@@ -40,7 +40,7 @@ def test_timbrel_app_starts_fast_path_and_answers_on_its_socket(tmp_path):
                 break
         assert line.startswith("TIMBREL_WINDOW_SHOWN"), app.stderr.read()
         assert float(line.split()[1]) > 0
-        r = subprocess.run([sys.executable, "-m", "engine", "trigger", "nope"], capture_output=True, text=True,
+        r = subprocess.run([sys.executable, "-m", "desktop", "trigger", "nope"], capture_output=True, text=True,
                            timeout=120, env=env)
         assert r.returncode == 1 and "no cue named 'nope'" in r.stderr
         q = subprocess.run([sys.executable, "-c", "from desktop import ipc; print(ipc.send({'cmd': 'quit'})['ok'])"],
@@ -65,7 +65,7 @@ def test_chinese_translation_is_used(qtbot, app_engine):
         win = MainWindow(app_engine, show_errors=False)
         try:
             tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-            assert tabs == ["音色库", "聚类图", "情绪网格", "朗读", "音效板", "引擎"]
+            assert tabs == ["音色库", "聚类图", "情绪网格", "评估", "朗读", "音效板", "引擎"]
             assert win.library_view.search.placeholderText() == "搜索音色、标签、簇…"
             from desktop.views.library import emotion_label
 
@@ -151,14 +151,14 @@ def test_first_run_dialog_sets_library_and_skips_assets(qtbot, tmp_path):
 
 def test_plain_timbrel_without_a_display_prints_help_and_why():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    out = subprocess.run([sys.executable, "-m", "engine"], capture_output=True, text=True, timeout=120, env=env)
+    out = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0
     assert "usage: timbrel" in out.stdout and "trigger" in out.stdout
     assert "no graphical display" in out.stderr
-    out = subprocess.run([sys.executable, "-m", "engine", "app"], capture_output=True, text=True, timeout=120, env=env)
+    out = subprocess.run([sys.executable, "-m", "desktop", "app"], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 1 and "cannot open" in out.stderr
     # a headless Qt platform inherited from a script or test gives the help too (never a hidden window)
-    out = subprocess.run([sys.executable, "-m", "engine"], capture_output=True, text=True, timeout=120,
+    out = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=120,
                          env={**env, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0 and "usage: timbrel" in out.stdout
 
@@ -300,7 +300,7 @@ def test_first_start_shows_the_welcome_dialog_then_the_window(tmp_path):
     TIMBREL_AUTOSTART) records the library folder, then the main window opens on it."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TIMBREL_STARTUP_REPORT": "1", "TIMBREL_AUTOSTART": "1",
            "TIMBREL_SOCKET": f"timbrel-first-{os.getpid()}"}
-    app = subprocess.Popen([sys.executable, "-m", "engine", "app"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    app = subprocess.Popen([sys.executable, "-m", "desktop", "app"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env)
     try:
         line = ""

@@ -103,7 +103,7 @@ def test_real_window_screenshots_and_global_hotkey(xvfb, prepared_library, tmp_p
     assert len(captured) > CAPTURE_RATE * 0.3 and float(np.abs(captured).max()) > 0.05
     # the folder may be shared with other screenshot tests (TIMBREL_SCREENSHOTS), so check ours are all there
     names = ["00-screen.png", "01-library.png", "02-cluster-map.png", "03-emotion-grid.png", "04-speak.png",
-             "05-soundboard.png", "06-engine.png"]
+             "05-soundboard.png", "06-engine.png", "07-evaluation.png"]
     assert set(names) <= {p.name for p in shots.glob("*.png")}
     from PySide6.QtGui import QImage
 

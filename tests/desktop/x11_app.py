@@ -41,6 +41,7 @@ def main() -> int:
         QTimer.singleShot(0, check)
 
     names = ["library", "cluster-map", "emotion-grid", "speak", "soundboard"]   # "engine" after the cue played
+    views = [window.library_view, window.cluster_view, window.grid_view, window.speak_view, window.cues_view]
 
     def shoot(i: int) -> None:
         if i == 3:
@@ -50,7 +51,7 @@ def main() -> int:
         window.grab().save(str(path))
         result["shots"].append(str(path))
         if i + 1 < len(names):
-            window.tabs.setCurrentIndex(i + 1)
+            window.tabs.setCurrentWidget(views[i + 1])
             settle(lambda: shoot(i + 1))
         else:
             app.primaryScreen().grabWindow(0).save(str(shots / "00-screen.png"))
@@ -68,6 +69,13 @@ def main() -> int:
 
     def finish() -> None:
         path = shots / "06-engine.png"
+        window.grab().save(str(path))
+        result["shots"].append(str(path))
+        window.tabs.setCurrentWidget(window.evaluation_view)
+        settle(last)
+
+    def last() -> None:
+        path = shots / "07-evaluation.png"
         window.grab().save(str(path))
         result["shots"].append(str(path))
         result_path.write_text(json.dumps(result))
