@@ -16,7 +16,10 @@ def main() -> int:
         from engine.selftest import main as selftest
 
         return selftest(argv)
-    from engine.cli import main as cli
+    try:   # the desktop's console script: engine commands + app/trigger, plain 'timbrel' opens the window
+        from desktop.cli import main as cli
+    except ImportError:   # built with --exclude desktop
+        from engine.cli import main as cli
 
     return cli(argv)
 

@@ -5,8 +5,11 @@ subcommands; a subcommand's handler is ``func(args, ctx) -> int | None``.
 Exit status: 0 ok, 1 a user-facing error (message and hint on stderr),
 2 a usage error. ``--json`` on a command prints machine-readable output on stdout.
 
-Plain ``timbrel`` (no command) opens the desktop app when it is installed and
-a display is available, otherwise it prints help.
+The engine never imports the desktop: the ``timbrel`` console script is
+:func:`desktop.cli.main`, which adds the app's own commands (``app``,
+``trigger``) as a plugin and decides what plain ``timbrel`` does (open the
+window when a display is available, else print help). ``python -m engine``
+runs the engine's commands alone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import importlib
 import json
 import pkgutil
 import sys
+from types import ModuleType
 from typing import Any, Callable, Sequence
 
 from .. import __version__
@@ -29,7 +33,7 @@ COMMAND_MODULES = [
     "speech_cmds",
     "runtime_cmds",
     "assets_cmds",
-    "app_cmds",
+    "cue_cmds",
     "consolidation_cmds",
 ]
 
@@ -87,34 +91,34 @@ def _command_modules() -> list[str]:
     return [m for m in COMMAND_MODULES if m in present] + sorted(present - set(COMMAND_MODULES) - {"__main__"})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: Sequence[ModuleType] = ()) -> argparse.ArgumentParser:
+    """The ``timbrel`` parser: the engine's own command modules, then ``plugins`` (modules outside the engine,
+    such as the desktop app's commands, each with ``register(subparsers)``)."""
     parser = argparse.ArgumentParser(
         prog="timbrel",
-        description="Timbrel: hundreds of cloned voices on one GPU. Run without a command to open the app.",
+        description="Timbrel: hundreds of cloned voices on one GPU."
+        + (" Run without a command to open the app." if any(hasattr(p, "no_command") for p in plugins) else ""),
     )
     parser.add_argument("--version", action="version", version=f"timbrel {__version__}")
     parser.add_argument("--library", metavar="PATH", help="library folder (default: $TIMBREL_LIBRARY or the user data folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
-        module = importlib.import_module(f"{__name__}.{name}")
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in _command_modules()] + list(plugins)
+    for module in modules:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, plugins: Sequence[ModuleType] = ()) -> int:
+    """Run one ``timbrel`` command. ``plugins``: command modules from outside the engine; the first one with a
+    ``no_command(args, parser)`` function decides what plain ``timbrel`` does (the desktop opens its window)."""
+    parser = build_parser(plugins)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        opener = getattr(args, "open_app", None)
-        if opener is None:
-            try:
-                from .app_cmds import open_app_or_help as opener  # type: ignore[no-redef]
-            except ImportError:
-                opener = None
-        if opener is not None:
-            return int(opener(args, parser) or 0)
+        for plugin in plugins:
+            if hasattr(plugin, "no_command"):
+                return int(plugin.no_command(args, parser) or 0)
         parser.print_help()
         return 0
     ctx = Context(args)

@@ -2,7 +2,7 @@
 
     python tests/desktop/measure_startup.py [--runs 5] [--display :N]
 
-Runs ``python -m engine app`` on a fresh library with ``TIMBREL_STARTUP_REPORT=1`` (the app prints
+Runs ``python -m desktop app`` on a fresh library with ``TIMBREL_STARTUP_REPORT=1`` (the app prints
 ``TIMBREL_WINDOW_SHOWN <seconds since process start>`` once the window is shown) and, as the baseline,
 a bare PySide6 window in the same way. Prints a table with medians and the ratio.
 """
@@ -55,7 +55,7 @@ def main() -> int:
     bare, app = [], []
     for i in range(args.runs):
         bare.append(run([sys.executable, "-c", BARE], env))
-        app.append(run([sys.executable, "-m", "engine", "--library", os.path.join(tmp, f"lib{i}"), "app"], env))
+        app.append(run([sys.executable, "-m", "desktop", "--library", os.path.join(tmp, f"lib{i}"), "app"], env))
     b, a = statistics.median(bare), statistics.median(app)
     print(f"{'window':28} {'median s':>9} {'min s':>7} {'max s':>7}")
     print(f"{'bare PySide6 QMainWindow':28} {b:9.3f} {min(bare):7.3f} {max(bare):7.3f}")

@@ -191,7 +191,7 @@ def test_soundboard_button_and_shortcut_play_a_cue(qtbot, voiced):
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
 
 
@@ -214,7 +214,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
     try:
         qtbot.waitUntil(lambda: win.cues_view.has_cue("greet"), timeout=60_000)
         env = {"TIMBREL_SOCKET": socket_name}
-        proc = subprocess.Popen([sys.executable, "-m", "engine", "trigger", "greet", "--json"], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "desktop", "trigger", "greet", "--json"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
         with qtbot.waitSignal(win.cues_view.played, timeout=120_000) as blocker:
             rc, out, err = wait_process(qtbot, proc)
@@ -222,7 +222,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
         assert json.loads(out)["ok"] is True
         assert blocker.args[0] == "greet" and blocker.args[1]["frames"] > 0
 
-        proc = subprocess.Popen([sys.executable, "-m", "engine", "trigger", "nope"], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "desktop", "trigger", "nope"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
         rc, out, err = wait_process(qtbot, proc)
         assert rc == 1 and "no cue named 'nope'" in err and "greet" in err
@@ -232,7 +232,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
         r = run_cli("--library", lib, "cue", "add", "later", "Alice", "Added from the CLI.")
         assert r.returncode == 0, r.stderr
         assert not win.cues_view.has_cue("later")
-        proc = subprocess.Popen([sys.executable, "-m", "engine", "trigger", "later"], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "desktop", "trigger", "later"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
         with qtbot.waitSignal(win.cues_view.played, timeout=120_000,
                               check_params_cb=lambda name, result: name == "later"):
@@ -243,7 +243,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
         # a second instance asks the first to come forward, then exits
         messages = []
         server.messageReceived.connect(messages.append)
-        proc = subprocess.Popen([sys.executable, "-m", "engine", "app"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "desktop", "app"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env={**os.environ, **env, "QT_QPA_PLATFORM": "offscreen"})
         rc, out, err = wait_process(qtbot, proc)
         assert rc == 0, err
