@@ -42,8 +42,6 @@ def corpus_lines(corpus: Path, speakers, per: int) -> list[str]:
 
 
 def fake_folder(root: Path, corpus: Path, fx: Path) -> Path:
-    import torch
-
     from engine.backends.gptsovits.checkpoint import read_gpt_file, read_sovits_file
     from engine.consolidation.export import gpt_bytes, sovits_bytes
 

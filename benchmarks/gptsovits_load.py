@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.backends.gptsovits.convert import convert_pair  # noqa: E402
-from engine.backends.gptsovits.models import build_gpt, build_sovits, fill, load_base  # noqa: E402
+from engine.backends.gptsovits.models import build_gpt, build_sovits, load_base  # noqa: E402
 from engine.backends.gptsovits.sovits import SoVITSConfig  # noqa: E402
 from engine.backends.gptsovits.t2s import T2SConfig  # noqa: E402
 from engine.torchutil import configure_torch  # noqa: E402

@@ -145,11 +145,10 @@ def main() -> int:
             from engine.backends.preview import dsp
 
             ref_env = dsp.profile_from_audio(clips).envelope
-            ref_wer = np.mean([wer(c.transcript, asr(*read_audio(eng.library.clip_path(c)))) for c in voice.clips])
+            ref_wer = np.mean([wer(c.transcript, asr(*audio)) for c, audio in zip(voice.clips, clips)])
             for engine_name in ("espeak", "piper") if piper else ("espeak",):  # calibration + profiles, once
                 os.environ["TIMBREL_PREVIEW_ENGINE"] = engine_name
                 list(eng.speech.say("Warm up.", voice.name).chunks())
-            profile = dsp.profile_from_audio(clips)
             for kind in kinds:
                 w, f0e, envd, synth_s, audio_s = [], [], [], 0.0, 0.0
                 for text in SENTENCES:
