@@ -167,7 +167,7 @@ class StreamEncoder:
     # -- libsndfile -----------------------------------------------------------------------------------
     def _sf_feed(self, x: np.ndarray) -> bytes:
         if len(x):
-            self._sf.write(x)
+            self._sf.write(np.frombuffer(_int16(x), dtype="<i2") if self._sf.subtype == "PCM_16" else x)
         return self._buf.take()
 
     def _sf_finish(self) -> bytes:
@@ -203,8 +203,10 @@ def encode(fmt: str, samples: np.ndarray, sample_rate: int) -> bytes:
         container, subtype = _SF.get(fmt, ("WAV", "PCM_16"))
         rate = output_rate(fmt, int(sample_rate))
         out = io.BytesIO()
-        sf.write(out, _resample(np.asarray(samples, dtype=np.float32).reshape(-1), int(sample_rate), rate), rate,
-                 format=container, subtype=subtype)
+        x = _resample(np.asarray(samples, dtype=np.float32).reshape(-1), int(sample_rate), rate)
+        if subtype == "PCM_16":   # the same float → int16 rounding as the streamed PCM
+            x = np.frombuffer(_int16(x), dtype="<i2")
+        sf.write(out, x, rate, format=container, subtype=subtype)
         return out.getvalue()
     enc = StreamEncoder(fmt, sample_rate, wav_header=None)
     return enc.feed(samples) + enc.finish()

@@ -80,6 +80,7 @@ class ReferenceResolver:
         by_name: dict[str, Any] = {}
         by_sha: dict[str, Any] = {}
         by_voice: dict[str, Any] = {}
+        ambiguous: set[str] = set()
         for v in voices:
             by_voice[v.name.casefold()] = v
             for c in v.clips:
@@ -88,7 +89,12 @@ class ReferenceResolver:
                 by_sha[c.sha256] = item
                 if c.source_path:
                     by_path.setdefault(str(Path(c.source_path).expanduser()), item)
-                    by_name.setdefault(PurePath(c.source_path).name.casefold(), item)
+                    name = PurePath(c.source_path).name.casefold()
+                    if name in by_name and by_name[name][1].sha256 != c.sha256:
+                        ambiguous.add(name)     # '01.wav' in several voices names none of them
+                    by_name.setdefault(name, item)
+        for name in ambiguous:
+            by_name.pop(name, None)
         index = {"path": by_path, "name": by_name, "sha": by_sha, "voice": by_voice}
         with self._lock:
             self._index_key, self._index = key, index
