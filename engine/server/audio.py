@@ -125,6 +125,7 @@ class StreamEncoder:
         self.in_rate = int(sample_rate)
         self.rate = output_rate(fmt, self.in_rate)
         self._started = False
+        self._rs = None
         self._wav_header = wav_header
         self._feed: Callable[[np.ndarray], bytes]
         self._finish: Callable[[], bytes]
@@ -150,13 +151,24 @@ class StreamEncoder:
             raise InvalidInput(f"Unknown audio format {fmt!r}.")
 
     def feed(self, samples: np.ndarray) -> bytes:
-        x = _resample(np.asarray(samples, dtype=np.float32).reshape(-1), self.in_rate, self.rate)
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if self.in_rate != self.rate:   # one resampler for the whole stream: no seams between chunks
+            if self._rs is None:
+                import soxr
+
+                self._rs = soxr.ResampleStream(self.in_rate, self.rate, 1, dtype="float32")
+            x = self._rs.resample_chunk(x)
         out = self._feed(x)
         self._started = True
         return out
 
     def finish(self) -> bytes:
-        return self._finish()
+        head = b""
+        if self._rs is not None:
+            tail = self._rs.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            if len(tail):
+                head = self._feed(tail)
+        return head + self._finish()
 
     # -- pcm family -----------------------------------------------------------------------------------
     def _pcm_feed(self, x: np.ndarray) -> bytes:

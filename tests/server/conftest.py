@@ -109,4 +109,13 @@ def decode(data: bytes, fmt: str, sample_rate: int | None = None) -> tuple[np.nd
     with av.open(io.BytesIO(data)) as container:
         frames = [f for f in container.decode(audio=0)]
     sr = frames[0].sample_rate
-    return np.concatenate([f.to_ndarray().reshape(-1).astype(np.float32) for f in frames]), sr
+
+    def floats(frame) -> np.ndarray:
+        a = frame.to_ndarray().reshape(-1)
+        if a.dtype == np.int16:
+            return a.astype(np.float32) / 32767.0
+        if a.dtype == np.int32:
+            return a.astype(np.float32) / 2147483647.0
+        return a.astype(np.float32)
+
+    return np.concatenate([floats(f) for f in frames]), sr
