@@ -32,10 +32,6 @@ _END = object()
 
 
 # -- plain ASGI guard: auth and body cap, before FastAPI sees the request ------------------------------------
-class _TooLarge(Exception):
-    pass
-
-
 class Guard:
     def __init__(self, app, config: ServerConfig, on_refuse: Callable[[str, int], None] | None = None) -> None:
         self.app = app
@@ -71,29 +67,31 @@ class Guard:
             if self.on_refuse:
                 self.on_refuse(scope.get("path", ""), 413)
             return await self._reply(send, 413, {"message": f"request body over {limit} bytes"})
-        seen = 0
-        started = False
+        # Read the whole body first (it is small: JSON under the cap), refusing it as soon as it is too big;
+        # the app then gets it back in one message, and later receive() calls go to the client (disconnects).
+        body = bytearray()
+        if scope.get("method") in ("POST", "PUT", "PATCH"):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                if len(body) > limit:
+                    if self.on_refuse:
+                        self.on_refuse(scope.get("path", ""), 413)
+                    return await self._reply(send, 413, {"message": f"request body over {limit} bytes"})
+                if not message.get("more_body", False):
+                    break
+        replayed = False
 
-        async def capped_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge()
-            return message
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, capped_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reply(send, 413, {"message": f"request body over {limit} bytes"})
+        await self.app(scope, replay, send)
 
 
 # -- the application ------------------------------------------------------------------------------------------
@@ -172,15 +170,20 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
         loop.run_in_executor(pool, pump)
         return q
 
-    async def next_item(q: asyncio.Queue, request: Request, job: Job):
-        """The next chunk / _END / exception; cancels the job when the client goes away meanwhile."""
+    async def next_item(q: asyncio.Queue, request: Request, job: Job, checked: list[float]):
+        """The next chunk / _END / exception; cancels the job when the client goes away meanwhile (checked at
+        least every 0.25 s, also while chunks keep arriving)."""
         while True:
-            try:
-                return await asyncio.wait_for(q.get(), timeout=0.25)
-            except asyncio.TimeoutError:
+            now = time.monotonic()
+            if now - checked[0] >= 0.25:
+                checked[0] = now
                 if await request.is_disconnected():
                     job.handle.cancel()
                     raise Cancelled("The client disconnected.")
+            try:
+                return await asyncio.wait_for(q.get(), timeout=0.25)
+            except asyncio.TimeoutError:
+                continue
 
     def finish(route: str, job: Job | None, t0: float, state: str, status: int, ttfb: float | None = None) -> None:
         seconds = time.monotonic() - t0
@@ -225,8 +228,9 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
             status, payload = err(exc)
             return JSONResponse(payload, status_code=status)
         q = start_pump(job)
+        checked = [time.monotonic()]
         try:
-            first = await next_item(q, request, job)
+            first = await next_item(q, request, job, checked)
         except Cancelled:
             finish(route, job, t0, "cancelled", 499)
             return Response(status_code=499)
@@ -251,7 +255,7 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
             chunks = [first.samples]
             try:
                 while True:
-                    item = await next_item(q, request, job)
+                    item = await next_item(q, request, job, checked)
                     if item is _END:
                         break
                     if isinstance(item, BaseException):

@@ -68,10 +68,9 @@ def _bool(name: str, v: Any) -> bool:
 def _int(name: str, v: Any) -> int:
     if isinstance(v, bool):
         return int(v)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise FieldError(f"{name}: {v!r} is not a number") from None
+    f = _float(name, v)
+    if abs(f) > 2**62:
+        raise FieldError(f"{name}: {v!r} is out of range")
     if f != int(f):
         raise FieldError(f"{name}: {v!r} is not a whole number")
     return int(f)
