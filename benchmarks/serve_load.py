@@ -15,8 +15,9 @@ Two servers, the same engine code, the same trace, one after the other in this r
 * **timbrel**: ``timbrel serve`` as shipped (the engine's runtime with its defaults: all bases that fit stay
   resident, hold/priority scheduling, prefetch, batching when the runtime has it);
 * **serial** (the baseline, what GPT-SoVITS' api_v2 does): the same server over a runtime that holds ONE
-  base (VRAM limit = shared models + workspace + the largest base), FCFS (hold 0, no prefetch, batching
-  off where the runtime offers the switch), so every base change is a reload.
+  base (every other idle base is dropped before a base is leased; VRAM limit = shared models + workspace +
+  the largest base), FCFS (hold 0, no prefetch, batching off where the runtime offers the switch), so every
+  change of base is a reload.
 
 Measured per server: throughput (requests/s, audio seconds per second), latency p50/p99 (request sent →
 last byte), time to first byte p50/p99, errors, cross-talk (every response compared with the serial server's
@@ -26,7 +27,7 @@ violation is any sample or peak above the limit) and swaps. Prints a table and w
 ``benchmarks/results/serve_load.json`` (top-level ``errors``, ``crosstalk``, ``budget_violations``,
 ``throughput_vs_serial``).
 
-    .venv/bin/python benchmarks/serve_load.py [--requests 192] [--clients 32] [--no-gptsovits]
+    .venv/bin/python benchmarks/serve_load.py [--requests 96] [--clients 32] [--no-gptsovits]
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ SHARED = Path(os.environ.get("TIMBREL_SHARED", ROOT.parent / "shared")).resolve(
 CORPUS = SHARED / "corpus"
 FIX = SHARED / "fixtures" / "gptsovits"
 MB = 2**20
-TEXTS = [
-    "Good morning, how are you today?",
-    "The weather is lovely, let's go for a walk.",
-    "Please hold on, I will be right back.",
-    "That was the best meal I have had in weeks!",
-    "Turn left at the next corner, then keep going.",
+TEXTS = [   # two sentences each: streamed responses arrive in two chunks (time to first byte < latency)
+    "Good morning. How are you today?",
+    "The weather is lovely. Let's go for a walk.",
+    "Please hold on. I will be right back.",
+    "That was the best meal in weeks! Thank you.",
+    "Turn left at the next corner. Then keep going.",
     "Thank you for waiting. Your order is ready.",
 ]
 
@@ -140,6 +141,19 @@ def make_runtime(eng, serial: bool, vram_limit_mb: float | None):
     kw = {k: v for k, v in kw.items() if k in params}
     rt = Runtime(eng, vram_limit_mb=vram_limit_mb, **kw)
     eng.__dict__["runtime"] = rt     # the engine's lazily created subsystem, created here with these settings
+    if serial:
+        # One model at a time, as api_v2 holds one: before a base is leased every other idle base is dropped,
+        # so each change of base is a reload (the serial runtime runs one request at a time: nothing else is leased).
+        pool = rt.pool
+        acquire = pool.acquire
+
+        def one_model_acquire(spec, *a, **k):
+            for key in pool.resident():
+                if key != spec.key:
+                    pool.discard(key)
+            return acquire(spec, *a, **k)
+
+        pool.acquire = one_model_acquire
     return rt
 
 
@@ -291,7 +305,7 @@ def deterministic_bases(library: Path, trace: list[dict], limit_mb: float | None
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--requests", type=int, default=192)
+    ap.add_argument("--requests", type=int, default=96)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--voices", type=int, default=50)
     ap.add_argument("--vram-limit", type=float, default=None, metavar="MB",
