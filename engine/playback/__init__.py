@@ -336,6 +336,7 @@ class Playback:
         self._ended: list[PlaybackJob] = []              # ended in the callback, reported by the thread
         self._hard_stop = False
         self._closed = False
+        self._feeders: set[threading.Thread] = set()
         self._thread = threading.Thread(target=self._run, name="timbrel-playback", daemon=True)
         self._thread.start()
 
@@ -367,6 +368,7 @@ class Playback:
                 self._promote_locked()
             else:
                 self._activate_locked(job)
+            self._feeders.add(job._feeder)
             self._cv.notify_all()
         job._feeder.start()
         return job
@@ -433,7 +435,10 @@ class Playback:
         with self._cv:
             self._closed = True
             self._cv.notify_all()
+            feeders = list(self._feeders)
         self._thread.join()
+        for t in feeders:   # each ends at its source's next chunk (sources are cancelled by stop())
+            t.join(10)
 
     def __enter__(self) -> "Playback":
         return self
@@ -494,6 +499,7 @@ class Playback:
                         pass
             with self._cv:
                 job._eof = True
+                self._feeders.discard(threading.current_thread())
                 self._cv.notify_all()
 
     def _end(self, job: PlaybackJob, state: str) -> None:
