@@ -304,47 +304,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="642"/>
+        <location filename="../views/library.py" line="661"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="643"/>
+        <location filename="../views/library.py" line="662"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="644"/>
+        <location filename="../views/library.py" line="663"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="645"/>
+        <location filename="../views/library.py" line="664"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="646"/>
+        <location filename="../views/library.py" line="665"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="647"/>
+        <location filename="../views/library.py" line="666"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="648"/>
+        <location filename="../views/library.py" line="667"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="649"/>
+        <location filename="../views/library.py" line="668"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="650"/>
+        <location filename="../views/library.py" line="669"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -645,47 +645,57 @@
 <context>
     <name>GridView</name>
     <message>
-        <location filename="../views/grid.py" line="32"/>
+        <location filename="../views/grid.py" line="33"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="41"/>
+        <location filename="../views/grid.py" line="42"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="48"/>
+        <location filename="../views/grid.py" line="49"/>
         <source>Loading the grid</source>
         <translation>正在加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="49"/>
+        <location filename="../views/grid.py" line="50"/>
         <source>Could not load the emotion grid</source>
         <translation>无法加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="59"/>
+        <location filename="../views/grid.py" line="60"/>
+        <source>Heard most (emotion2vec+)</source>
+        <translation>最常听出的情绪（emotion2vec+）</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="62"/>
         <source>unclustered</source>
         <translation>未聚类</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="69"/>
+        <location filename="../views/grid.py" line="73"/>
         <source>No %1 clip in this cluster: import or label one.</source>
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="72"/>
+        <location filename="../views/grid.py" line="76"/>
         <source>Without a %1 clip: %2</source>
         <translation>缺少“%1”片段的音色：%2</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="77"/>
+        <location filename="../views/grid.py" line="80"/>
+        <source>emotion2vec+ hears %1 in unlabelled clips of: %2; &apos;timbrel emotions suggest --apply&apos; labels them.</source>
+        <translation>emotion2vec+ 在以下音色的未标注片段中听出“%1”：%2；运行 &apos;timbrel emotions suggest --apply&apos; 即可为它们加上标签。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="91"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="80"/>
+        <location filename="../views/grid.py" line="94"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -743,266 +753,276 @@
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="209"/>
+        <location filename="../views/library.py" line="189"/>
+        <source>Heard as</source>
+        <translation>听出的情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="210"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="230"/>
+        <location filename="../views/library.py" line="231"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="234"/>
+        <location filename="../views/library.py" line="235"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="236"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="236"/>
+        <location filename="../views/library.py" line="237"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="255"/>
+        <location filename="../views/library.py" line="256"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="310"/>
+        <location filename="../views/library.py" line="311"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="315"/>
+        <location filename="../views/library.py" line="316"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="360"/>
+        <location filename="../views/library.py" line="361"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="361"/>
+        <location filename="../views/library.py" line="362"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="367"/>
+        <location filename="../views/library.py" line="368"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="367"/>
+        <location filename="../views/library.py" line="368"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="384"/>
+        <location filename="../views/library.py" line="385"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="385"/>
+        <location filename="../views/library.py" line="386"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="391"/>
+        <location filename="../views/library.py" line="392"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="392"/>
+        <location filename="../views/library.py" line="393"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="405"/>
+        <location filename="../views/library.py" line="406"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="406"/>
+        <location filename="../views/library.py" line="407"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="415"/>
+        <location filename="../views/library.py" line="416"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="416"/>
+        <location filename="../views/library.py" line="417"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="432"/>
+        <location filename="../views/library.py" line="433"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="443"/>
+        <location filename="../views/library.py" line="444"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="447"/>
+        <location filename="../views/library.py" line="448"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="458"/>
+        <location filename="../views/library.py" line="460"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="485"/>
+        <location filename="../views/library.py" line="479"/>
+        <source>emotion2vec+ (%1): %2</source>
+        <translation>emotion2vec+（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="497"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="486"/>
+        <location filename="../views/library.py" line="498"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="499"/>
+        <location filename="../views/library.py" line="511"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="500"/>
+        <location filename="../views/library.py" line="512"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="524"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="524"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="521"/>
+        <location filename="../views/library.py" line="533"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="521"/>
+        <location filename="../views/library.py" line="533"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="525"/>
+        <location filename="../views/library.py" line="537"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="531"/>
+        <location filename="../views/library.py" line="543"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="531"/>
+        <location filename="../views/library.py" line="543"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="537"/>
+        <location filename="../views/library.py" line="549"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="540"/>
+        <location filename="../views/library.py" line="552"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="540"/>
+        <location filename="../views/library.py" line="552"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="542"/>
+        <location filename="../views/library.py" line="554"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="550"/>
+        <location filename="../views/library.py" line="562"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="558"/>
+        <location filename="../views/library.py" line="570"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="563"/>
+        <location filename="../views/library.py" line="575"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="574"/>
+        <location filename="../views/library.py" line="586"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="587"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="585"/>
+        <location filename="../views/library.py" line="597"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="587"/>
+        <location filename="../views/library.py" line="599"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="589"/>
+        <location filename="../views/library.py" line="601"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="591"/>
+        <location filename="../views/library.py" line="603"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="597"/>
+        <location filename="../views/library.py" line="609"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="611"/>
+        <location filename="../views/library.py" line="623"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="613"/>
+        <location filename="../views/library.py" line="625"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="618"/>
+        <location filename="../views/library.py" line="630"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
