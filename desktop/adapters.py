@@ -100,8 +100,14 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
 
 
 def cluster_name(cluster_id: int | None, label: str = "") -> str:
+    """A cluster's name for people: its own label, else "#N". The engine's default label ("cluster N") is shown
+    translated, so the Chinese UI does not show English."""
     if cluster_id is None:
         return ""
+    if label and label.strip().casefold() == f"cluster {cluster_id}":
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("Cluster", "Cluster %1").replace("%1", str(cluster_id))
     return label or f"#{cluster_id}"
 
 
