@@ -156,11 +156,20 @@ def cmd_grid(args, ctx: Context) -> int:
 
     def text() -> str:
         emos = g["emotions"]
-        head = f"{'cluster':20} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
+
+        def name(r) -> str:
+            if r["cluster_id"] is None:
+                return "unclustered"
+            label = (r["label"] or "").strip()
+            default = not label or label.casefold() == f"cluster {r['cluster_id']}"
+            return f"#{r['cluster_id']}" if default else f"#{r['cluster_id']} {label}"
+
+        names = [name(r) for r in g["clusters"]]
+        width = min(max([len("cluster"), *map(len, names)]), 40)     # one width for every row, #1 to #100
+        head = f"{'cluster':{width}} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
         lines = [head]
-        for r in g["clusters"]:
-            name = f"#{r['cluster_id']} {r['label']}" if r["cluster_id"] is not None else "unclustered"
-            lines.append(f"{name[:20]:20} {r['voices']:6d} " + " ".join(f"{r['counts'][e]:9d}" for e in emos))
+        for n, r in zip(names, g["clusters"]):
+            lines.append(f"{n[:width]:{width}} {r['voices']:6d} " + " ".join(f"{r['counts'][e]:9d}" for e in emos))
         gaps = [v for v in g["voices"] if v["missing"]]
         if gaps:
             lines.append(f"\n{g['gaps']} gap(s): voices without a usable reference clip (3-10 s) for an emotion:")
