@@ -47,12 +47,16 @@ def test_hints_were_found():
     assert len(COMMANDS) >= 20 and "timbrel cluster" in COMMANDS
 
 
-@pytest.mark.parametrize("line", sorted(COMMANDS))
-def test_hint_parses(line):
+@pytest.fixture(scope="module")
+def parser():
     import desktop.cli
     from engine.cli import build_parser
 
-    parser = build_parser(plugins=[desktop.cli])
+    return build_parser(plugins=[desktop.cli])
+
+
+@pytest.mark.parametrize("line", sorted(COMMANDS))
+def test_hint_parses(line, parser):
     argv = to_argv(line)
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
@@ -63,3 +67,18 @@ def test_hint_parses(line):
             if exc.code and "the following arguments are required" not in err.getvalue():
                 pytest.fail(f"{line!r} (from {', '.join(COMMANDS[line][:3])}) does not parse as {argv}: "
                             f"{err.getvalue().strip().splitlines()[-1]}")
+
+
+def test_written_wav_has_normal_permissions(tmp_path):
+    """A WAV written for the user is readable by others like any new file (mode 0666 less the umask), not 0600."""
+    import os
+
+    import numpy as np
+
+    from engine.audio.io import write_wav
+    from engine.fsutil import current_umask
+
+    out = tmp_path / "say.wav"
+    write_wav(out, np.zeros(1600, np.float32), 16000)
+    assert (os.stat(out).st_mode & 0o777) == (0o666 & ~current_umask())
+    assert (os.stat(out).st_mode & 0o044) == (0o044 & ~current_umask())
