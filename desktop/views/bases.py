@@ -15,15 +15,17 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from .common import Latest, progress_adapter
 
 
-def cluster_title(tr, cluster_id: int, label: str | None) -> str:
+def cluster_title(cluster_id: int, label: str | None) -> str:
     """A cluster's name for people: its own label, or "Cluster N" (translated) when it has only the default one."""
     from desktop.adapters import cluster_name
 
     return cluster_name(cluster_id, label or f"cluster {cluster_id}")
 
 
-def size_text(tr, n: int) -> str:
-    return tr("%1 MB").replace("%1", f"{n / 1e6:,.1f}")
+def size_text(n: int) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("Bases", "%1 MB").replace("%1", f"{n / 1e6:,.1f}")
 
 
 def serving_bases(engine) -> dict:
@@ -240,36 +242,35 @@ class BasesView(QWidget):
 
     def _show(self, data: dict) -> None:
         self.data = data
-        tr = self.tr
         selected = self.selected_cluster()
         self.bases_table.setRowCount(len(data["bases"]))
         for i, b in enumerate(data["bases"]):
-            kind = tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
+            kind = self.tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
             served = data["served"].get(b.name) or []
-            cells = [b.name, kind, size_text(tr, b.size_bytes),
-                     ", ".join(str(c) for c in served) if served else tr("no cluster")]
+            cells = [b.name, kind, size_text(b.size_bytes),
+                     ", ".join(str(c) for c in served) if served else self.tr("no cluster")]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.bases_table.setItem(i, j, item)
         self.assign_combo.clear()
-        self.assign_combo.addItem(tr("(no base)"), None)
+        self.assign_combo.addItem(self.tr("(no base)"), None)
         for b in data["bases"]:
             self.assign_combo.addItem(b.name, b.name)
         self.clusters_table.setRowCount(len(data["clusters"]))
         for i, c in enumerate(data["clusters"]):
             if c["serving"] is None:
-                serving = tr("nothing: these voices cannot speak")
+                serving = self.tr("nothing: these voices cannot speak")
             elif c["assigned"] is None:
-                serving = tr("%1 (preview fallback; no base assigned)").replace("%1", c["serving"])
+                serving = self.tr("%1 (preview fallback; no base assigned)").replace("%1", c["serving"])
             elif c["preview"]:
-                serving = tr("%1 (preview voice, not a clone)").replace("%1", c["serving"])
+                serving = self.tr("%1 (preview voice, not a clone)").replace("%1", c["serving"])
             else:
                 serving = c["serving"]
             cur = data["current"].get(c["id"])
-            version = tr("v%1").replace("%1", str(cur.version)) if cur is not None else "-"
+            version = self.tr("v%1").replace("%1", str(cur.version)) if cur is not None else "-"
             names = ", ".join(c["voices"])
-            cells = [cluster_title(tr, c["id"], c["label"]), f"{len(c['voices'])}: {names}", serving, version]
+            cells = [cluster_title(c["id"], c["label"]), f"{len(c['voices'])}: {names}", serving, version]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(names if j == 1 else text)
@@ -277,11 +278,11 @@ class BasesView(QWidget):
                     item.setData(Qt.ItemDataRole.UserRole, c["id"])
                 self.clusters_table.setItem(i, j, item)
         if not data["clusters"]:
-            self.state.setText(tr("No clusters yet: analyse and cluster the voices on the Cluster map first."))
+            self.state.setText(self.tr("No clusters yet: analyse and cluster the voices on the Cluster map first."))
         elif not data["bases"]:
-            self.state.setText(tr("No bases yet: import a GPT-SoVITS pair, or give clusters preview voices."))
+            self.state.setText(self.tr("No bases yet: import a GPT-SoVITS pair, or give clusters preview voices."))
         else:
-            self.state.setText(tr("%1 bases, %2 clusters.").replace("%1", str(len(data["bases"])))
+            self.state.setText(self.tr("%1 bases, %2 clusters.").replace("%1", str(len(data["bases"])))
                                .replace("%2", str(len(data["clusters"]))))
         if selected is not None:
             self.select_cluster(selected)

@@ -108,34 +108,33 @@ class PlanPage(QWizardPage):
 
     def _show(self, result) -> None:
         plan, rows = result
-        tr = self.tr
         self.plan = plan
         s = plan.storage
         self.storage.setText(
-            tr("Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.")
-            .replace("%1", str(s.bases_before)).replace("%2", size_text(tr, s.bytes_before))
-            .replace("%3", str(s.bases_after)).replace("%4", size_text(tr, s.bytes_after))
-            .replace("%5", f"{100 * s.reduction:.0f}").replace("%6", size_text(tr, s.bytes_archived)))
-        kinds = {"adopted": tr("adopt a voice's model"), "pretrained": tr("pretrained base, zero-shot"),
-                 "assigned": tr("keep its base")}
+            self.tr("Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.")
+            .replace("%1", str(s.bases_before)).replace("%2", size_text(s.bytes_before))
+            .replace("%3", str(s.bases_after)).replace("%4", size_text(s.bytes_after))
+            .replace("%5", f"{100 * s.reduction:.0f}").replace("%6", size_text(s.bytes_archived)))
+        kinds = {"adopted": self.tr("adopt a voice's model"), "pretrained": self.tr("pretrained base, zero-shot"),
+                 "assigned": self.tr("keep its base")}
         self.clusters.setRowCount(len(plan.clusters))
         for i, cp in enumerate(plan.clusters):
-            base = cp.base or tr("no base")
-            cells = [cluster_title(tr, cp.cluster_id, None), str(len(cp.voices)), base,
+            base = cp.base or self.tr("no base")
+            cells = [cluster_title(cp.cluster_id, None), str(len(cp.voices)), base,
                      f"{kinds.get(cp.kind, cp.kind)}: {cp.reason}" if cp.base else
-                     tr("no model of its own and no base chosen: it keeps speaking through the preview fallback")]
+                     self.tr("no model of its own and no base chosen: it keeps speaking through the preview fallback")]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text if j != 1 else ", ".join(cp.voices))
                 self.clusters.setItem(i, j, item)
         self.voices.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            after = r["after"] or (r["now"] and tr("%1 (unchanged)").replace("%1", r["now"])) or tr("nothing")
-            cells = [r["voice"], cluster_title(tr, r["cluster"], None), r["now"] or tr("nothing"), after]
+            after = r["after"] or (r["now"] and self.tr("%1 (unchanged)").replace("%1", r["now"])) or self.tr("nothing")
+            cells = [r["voice"], cluster_title(r["cluster"], None), r["now"] or self.tr("nothing"), after]
             for j, text in enumerate(cells):
                 self.voices.setItem(i, j, QTableWidgetItem(text))
-        self.retire.setText(tr("Archived: %1").replace("%1", ", ".join(plan.retire)) if plan.retire
-                            else tr("No per-voice model is archived."))
+        self.retire.setText(self.tr("Archived: %1").replace("%1", ", ".join(plan.retire)) if plan.retire
+                            else self.tr("No per-voice model is archived."))
         self.completeChanged.emit()
         self.wiz.planned.emit(plan)
 

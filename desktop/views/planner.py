@@ -87,16 +87,15 @@ class PlannerDialog(QDialog):
 
     def _show(self, plan) -> None:
         self.plan = plan
-        tr = self.tr
         self.table.setRowCount(len(plan.rows))
         for i, r in enumerate(plan.rows):
             notes = []
             if r.k == plan.recommended_k:
-                notes.append(tr("recommended"))
+                notes.append(self.tr("recommended"))
             if plan.current_k == r.k:
-                notes.append(tr("now"))
+                notes.append(self.tr("now"))
             if not r.fits_vram:
-                notes.append(tr("over the VRAM limit: bases swap"))
+                notes.append(self.tr("over the VRAM limit: bases swap"))
             cells = [str(r.k), f"{r.fit_mean:.3f}", f"{r.fit_min:.3f}", _mib(r.storage_bytes), _mib(r.vram_bytes),
                      ", ".join(notes)]
             for j, text in enumerate(cells):
@@ -109,8 +108,8 @@ class PlannerDialog(QDialog):
                 self.table.setItem(i, j, item)
             if r.k == plan.recommended_k:
                 self.table.selectRow(i)
-        source = tr("stored bases") if plan.base_bytes_source == "stored bases" else tr("a typical GPT-SoVITS v2 pair")
-        self.summary.setText(tr("%1 voices. One base ≈ %2 MB (%3); the shared models take %4 MB once. Recommended: %5 "
+        source = self.tr("stored bases") if plan.base_bytes_source == "stored bases" else self.tr("a typical GPT-SoVITS v2 pair")
+        self.summary.setText(self.tr("%1 voices. One base ≈ %2 MB (%3); the shared models take %4 MB once. Recommended: %5 "
                                 "bases.").replace("%1", str(plan.voices)).replace("%2", _mib(plan.base_bytes))
                              .replace("%3", source).replace("%4", _mib(plan.shared_bytes))
                              .replace("%5", str(plan.recommended_k)))
