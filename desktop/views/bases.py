@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .common import Latest, progress_adapter
@@ -132,7 +132,7 @@ class BasesView(QWidget):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel(self.tr("Stored bases")))
+        ll.addWidget(self._caption(self.tr("Stored bases")))
         ll.addWidget(self.bases_table, 1)
         ll.addWidget(import_box)
         tools = QHBoxLayout()
@@ -184,10 +184,10 @@ class BasesView(QWidget):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(QLabel(self.tr("Clusters and the base that serves each (the Speak tab and evaluation use the same)")))
+        rl.addWidget(self._caption(self.tr("Clusters and the base that serves each (the Speak tab and evaluation use the same)")))
         rl.addWidget(self.clusters_table, 2)
         rl.addLayout(assign_row)
-        rl.addWidget(QLabel(self.tr("Base versions of the selected cluster")))
+        rl.addWidget(self._caption(self.tr("Base versions of the selected cluster")))
         rl.addWidget(self.versions_table, 1)
         rl.addWidget(self.rollback_button)
         rl.addWidget(ft_box)
@@ -195,8 +195,8 @@ class BasesView(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(self._scrolling(left))
+        split.addWidget(self._scrolling(right))
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
@@ -217,6 +217,21 @@ class BasesView(QWidget):
         self.consolidate_button.clicked.connect(self.open_consolidation)
         self.plan_button.clicked.connect(self.open_planner)
         ctx.bridge.event.connect(self._on_event)
+
+    @staticmethod
+    def _caption(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        return label
+
+    @staticmethod
+    def _scrolling(widget: QWidget) -> QScrollArea:
+        """A pane that scrolls instead of making the window's minimum size larger."""
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(widget)
+        return area
 
     @staticmethod
     def _table_defaults(table: QTableWidget) -> None:
