@@ -283,3 +283,33 @@ class GptSovitsBackend(Backend):
         sampling = {k: opts[k] for k in ("top_k", "top_p", "temperature", "repetition_penalty", "noise_scale") if k in opts}
         yield from pipe.stream(request.text, references, language=request.language, seed=request.seed,
                                speed=request.speed, output_rate=rate, options=sampling)
+
+    # -- batching (cross-voice: requests for one base share every GPT / SoVITS step; see .batching) -----------
+    #: rows one base decodes together unless the manifest's ``inference.max_batch_rows`` says otherwise
+    MAX_BATCH_ROWS = 8
+
+    def max_batch_rows(self, manifest: Mapping[str, Any]) -> int:
+        inf = manifest.get("inference") or {}
+        return max(1, int(inf.get("max_batch_rows", self.MAX_BATCH_ROWS)))
+
+    def synthesize_batch(self, model: GptSovitsModel, shared: Mapping[str, Any], rows, context=None, admit=None):
+        """Every row runs its own pipeline (so its audio equals its solo run); their GPT steps and SoVITS
+        decodes are batched across rows, and rows that ``admit()`` hands over join between GPT steps."""
+        from .batching import BatchRunner, no_grad_start
+
+        runner = BatchRunner(model.gpt, model.sovits, max_rows=self.max_batch_rows(model.manifest))
+        extra = () if context is None else (context,)
+
+        def starter(row):
+            def start(gpt, sovits):
+                proxied = GptSovitsModel(gpt, sovits, model.manifest)
+                return self.synthesize(proxied, shared, row.request, row.references, *extra)
+            return row.key, no_grad_start(start)
+
+        for row in rows:
+            runner.start(*starter(row))
+        more = (lambda: [starter(r) for r in admit()]) if admit is not None else None
+        for key, item in runner.run(more):
+            if isinstance(item, BaseException):
+                raise item
+            yield key, item
