@@ -188,3 +188,11 @@ def test_sovits_fixture_call_in_a_batch(sovits_v2, specs, gsv_fixtures):
                     torch.Generator().manual_seed(1))
     out = decode_batch(model, [long, SynthRow(codes, text, ge, 0.0, 1.0)])
     assert_close(out[1], z["wav_2ref_ns0"], "fixture waveform in a batch")
+
+
+def test_max_batch_rows_from_manifest():
+    from engine.backends.gptsovits.backend import GptSovitsBackend
+
+    be = GptSovitsBackend()
+    assert be.max_batch_rows({"variant": "v2"}) == GptSovitsBackend.MAX_BATCH_ROWS
+    assert be.max_batch_rows({"variant": "v2", "inference": {"max_batch_rows": 3}}) == 3

@@ -287,6 +287,8 @@ class GptSovitsBackend(Backend):
     # -- batching (cross-voice: requests for one base share every GPT / SoVITS step; see .batching) -----------
     #: rows one base decodes together unless the manifest's ``inference.max_batch_rows`` says otherwise
     MAX_BATCH_ROWS = 8
+    #: the last batch's statistics (widest GPT batch, steps, row-steps, SoVITS calls / rows)
+    batch_stats: dict = {}
 
     def max_batch_rows(self, manifest: Mapping[str, Any]) -> int:
         inf = manifest.get("inference") or {}
@@ -309,7 +311,10 @@ class GptSovitsBackend(Backend):
         for row in rows:
             runner.start(*starter(row))
         more = (lambda: [starter(r) for r in admit()]) if admit is not None else None
-        for key, item in runner.run(more):
-            if isinstance(item, BaseException):
-                raise item
-            yield key, item
+        try:
+            for key, item in runner.run(more):
+                if isinstance(item, BaseException):
+                    raise item
+                yield key, item
+        finally:
+            self.batch_stats = runner.stats()

@@ -205,6 +205,10 @@ class BatchRunner:
         finally:
             self.close()
 
+    def stats(self) -> dict:
+        return {"widest_gpt_batch": self.widest, "gpt_steps": self.gpt_steps, "gpt_row_steps": self.gpt_row_steps,
+                "sovits_calls": self.sovits_calls, "sovits_rows": self.sovits_rows}
+
     def close(self) -> None:
         """Stop: waiting calls fail with :class:`Cancelled`, row threads end."""
         with self._cond:

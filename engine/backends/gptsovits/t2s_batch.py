@@ -23,6 +23,7 @@ batched matrix products (identical tokens in practice; tests check greedy / top-
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
@@ -94,6 +95,7 @@ class BatchDecoder:
         self.live: list[_Live] = []  # slot i holds live[i]
         self.steps = 0  # batched steps run (statistics)
         self.row_steps = 0  # sum over steps of the active rows (statistics)
+        self.seconds = {"prefill": 0.0, "logits_sample": 0.0, "forward": 0.0}  # where the time goes (statistics)
 
     # -- storage ------------------------------------------------------------------------------------------
     def _alloc(self, slots: int, cap: int) -> None:
@@ -127,8 +129,10 @@ class BatchDecoder:
         m = self.model
         n_prompt = 0 if row.prompt is None else row.prompt.shape[1]
         n = row.phones.shape[1] + n_prompt
+        t0 = time.perf_counter()
         solo = m.new_cache(1, n)
         h = m._prefill(row.phones, row.bert, row.prompt, solo)[:, -1]
+        self.seconds["prefill"] += time.perf_counter() - t0
         slot = len(self.live)
         self._ensure(slot + 1, n + 1)
         self._k[:, slot, :, :n] = solo.k[:, 0, :, :n]
@@ -167,6 +171,7 @@ class BatchDecoder:
             return {}, {}
         m = self.model
         eos = m.config.eos
+        t0 = time.perf_counter()
         logits_all = m.ar_predict_layer(torch.cat([lv.h for lv in self.live], dim=0)).float()
         tokens: dict[Hashable, int] = {}
         done: dict[Hashable, T2SResult] = {}
@@ -202,8 +207,11 @@ class BatchDecoder:
         keep_tok = {self.live[s].row.key: t for s, t in going}
         for s in sorted(finished, reverse=True):
             self._drop(s)
+        t1 = time.perf_counter()
+        self.seconds["logits_sample"] += t1 - t0
         if self.live:
             self._forward([keep_tok[lv.row.key] for lv in self.live])
+            self.seconds["forward"] += time.perf_counter() - t1
         return tokens, done
 
     def _forward(self, toks: list[int]) -> None:
