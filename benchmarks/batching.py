@@ -17,11 +17,7 @@ and ``speedup_vs_batch1``; requests/s and seconds of audio per second end to end
 mean / max per-request latency (a request's GPT + SoVITS finish time, all B submitted at once); and where the
 GPT time goes (prompt passes, logits + per-row sampling, batched transformer steps).
 
-The scheduler part replays the scheduler benchmark's synthetic trace through the runtime's simulator with
-batching off (``max_batch`` 1) and on, with service times taken from the batch curve measured above (the
-simulated device does not compute; this is said in the output).
-
-    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8] [--no-scheduler]
+    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8]
 Writes benchmarks/results/batching.json.
 """
 
@@ -170,7 +166,6 @@ def main(argv=None) -> int:
     ap.add_argument("--tokens", type=int, default=40, help="semantic-token cap per request (v2; tiny uses 2x)")
     ap.add_argument("--models", nargs="+", default=["tiny", "v2"], choices=["tiny", "v2"])
     ap.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 4, 8])
-    ap.add_argument("--no-scheduler", action="store_true", help="skip the simulated scheduler trace")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "batching.json")
     args = ap.parse_args(argv)
     configure_torch()
@@ -182,19 +177,12 @@ def main(argv=None) -> int:
             res = bench_model(name, args.sizes, args.tokens * (2 if name == "tiny" else 1))
             out[name] = res
             print_model(name, res)
-    if not args.no_scheduler:
-        out["scheduler"] = scheduler_trace(out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2))
     tmp.replace(args.out)
     print(f"\nwrote {args.out}")
     return 0
-
-
-def scheduler_trace(measured: dict) -> dict:
-    """Placeholder until the runtime's simulator takes a batch service-time model (filled in below)."""
-    return {"skipped": "runtime simulator without a batch service-time model"}
 
 
 if __name__ == "__main__":

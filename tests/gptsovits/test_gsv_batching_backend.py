@@ -13,18 +13,7 @@ import pytest
 import torch
 from _gsv_util import load_gpt, load_sovits
 
-from engine.backends.base import ReferenceClip, References, SynthesisRequest
-
-try:
-    from engine.backends.base import BatchRow
-except ImportError:  # TEMP until the runtime's base.py lands
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class BatchRow:
-        key: int
-        request: object
-        references: object
+from engine.backends.base import BatchRow, ReferenceClip, References, SynthesisRequest
 
 pytestmark = pytest.mark.slow  # real text frontends + tiny HuBERT/BERT: import and first-use costs dominate
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ...errors import InvalidInput, MissingAsset
-from ..base import AudioChunk, Backend, References, SharedModel, SynthesisContext, SynthesisRequest
+from ..base import AudioChunk, Backend, BatchRow, References, SharedModel, SynthesisContext, SynthesisRequest
 
 HUBERT, BERT, SV, G2PW_MODEL = "gptsovits.hubert", "gptsovits.bert", "gptsovits.sv", "gptsovits.g2pw"
 SUPPORTED = ("v2", "v2Pro", "v2ProPlus")
@@ -295,18 +295,19 @@ class GptSovitsBackend(Backend):
         inf = manifest.get("inference") or {}
         return max(1, int(inf.get("max_batch_rows", self.MAX_BATCH_ROWS)))
 
-    def synthesize_batch(self, model: GptSovitsModel, shared: Mapping[str, Any], rows, context=None, admit=None):
+    def synthesize_batch(self, model: GptSovitsModel, shared: Mapping[str, Any], rows: Sequence[BatchRow],
+                         context: SynthesisContext | None, admit: Callable[[], list[BatchRow]] | None = None
+                         ) -> Iterator[tuple[int, AudioChunk | None]]:
         """Every row runs its own pipeline (so its audio equals its solo run); their GPT steps and SoVITS
         decodes are batched across rows, and rows that ``admit()`` hands over join between GPT steps."""
         from .batching import BatchRunner, no_grad_start
 
         runner = BatchRunner(model.gpt, model.sovits, max_rows=self.max_batch_rows(model.manifest))
-        extra = () if context is None else (context,)
 
         def starter(row):
             def start(gpt, sovits):
                 proxied = GptSovitsModel(gpt, sovits, model.manifest)
-                return self.synthesize(proxied, shared, row.request, row.references, *extra)
+                return self.synthesize(proxied, shared, row.request, row.references, context)
             return row.key, no_grad_start(start)
 
         for row in rows:

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 GPT_KEYS = frozenset({"top_k", "top_p", "temperature", "repetition_penalty", "early_stop_num", "max_steps", "generator"})
 SOVITS_KEYS = frozenset({"ge", "noise_scale", "speed", "generator", "noise"})
 SETTLE_S = 0.5  # how long the runner waits for rows that just got their GPT result to bring their SoVITS call
+JOIN_S = 60.0  # how long closing waits for each row thread to stop
 
 
 class _Call:
@@ -106,6 +107,7 @@ class BatchRunner:
         self._calls: deque[_Call] = deque()
         self._out: deque[tuple[Hashable, Any]] = deque()
         self._workers: dict[Hashable, _Worker] = {}
+        self._threads: list[threading.Thread] = []
         self._decoder: BatchDecoder | None = None
         self._in_gpt: dict[int, _Call] = {}  # decoder row id → call
         self._ids = itertools.count()
@@ -156,6 +158,7 @@ class BatchRunner:
             if key in self._workers:
                 raise ValueError(f"row key {key!r} is already running")
             self._workers[key] = w
+            self._threads.append(w.thread)
         w.thread.start()
 
     def _resolve(self, call: _Call, result=None, error=None) -> None:
@@ -204,6 +207,8 @@ class BatchRunner:
                         self._cond.wait(0.05)
         finally:
             self.close()
+            for t in self._threads:  # rows stop at their next model call or chunk
+                t.join(JOIN_S)
 
     def stats(self) -> dict:
         return {"widest_gpt_batch": self.widest, "gpt_steps": self.gpt_steps, "gpt_row_steps": self.gpt_row_steps,
