@@ -288,8 +288,10 @@ class GptSovitsBackend(Backend):
     # -- batching (cross-voice: requests for one base share every GPT / SoVITS step; see .batching) -----------
     #: rows one base decodes together unless the manifest's ``inference.max_batch_rows`` says otherwise
     MAX_BATCH_ROWS = 8
-    #: the last batch's statistics (widest GPT batch, steps, row-steps, SoVITS calls / rows)
+    #: the last batch's statistics (widest GPT batch, steps, row-steps, SoVITS calls / rows) and the widest
+    #: GPT batch this backend has run (process-wide; tests and benchmarks read them)
     batch_stats: dict = {}
+    widest_batch: int = 0
 
     def max_batch_rows(self, manifest: Mapping[str, Any]) -> int:
         inf = manifest.get("inference") or {}
@@ -320,3 +322,4 @@ class GptSovitsBackend(Backend):
                 yield key, item
         finally:
             self.batch_stats = runner.stats()
+            self.widest_batch = max(self.widest_batch, runner.widest)
