@@ -4,7 +4,6 @@ requests through ``engine.speech`` (used by the FastAPI app and by the Ray engin
 from __future__ import annotations
 
 import hashlib
-import inspect
 import threading
 import time
 from dataclasses import dataclass, field
@@ -208,6 +207,8 @@ class ServerCore:
 
     def speak(self, p: SpeakParams, caller: str | None = None, *, priority: str | None = None) -> Job:
         """Resolve and queue one request (the caller has been admitted). Returns the job with its handle."""
+        from ..synthesis_options import validate
+
         r = self.resolve(p, caller)
         record = self._base_record(r)
         options = dict(p.options)
@@ -215,50 +216,16 @@ class ServerCore:
             options["aux_refs"] = tuple(p.aux_ref_audio_paths)
         if r.how == "zero-shot" and not (p.prompt_text or "").strip():
             options["ref_free"] = True
-        _, backend, manifest = self.engine.runtime.base_spec(record)
-        ignored = list(p.ignored) + [OPTION_TO_FIELD.get(o, o) for o in self._unsupported(backend, manifest, options)]
-        handle = self._submit(p, r, record, options, priority or self.config.priority)
-        used = getattr(handle, "used_clip", None) or r.clip
-        preview = bool(getattr(handle, "preview", backend.name == "preview"))
-        return Job(handle=handle, base=record.name, backend=backend.name, ignored=sorted(set(ignored)), how=r.how,
-                   used_clip=used, preview=preview, detail=r.detail)
-
-    @staticmethod
-    def _unsupported(backend, manifest, options: dict) -> list[str]:
-        if not options:
-            return []
-        fn = getattr(backend, "unsupported_options", None)
-        if callable(fn):
-            return list(fn(manifest, options))
-        supported = getattr(backend, "SUPPORTED_OPTIONS", frozenset())
-        return [k for k in options if k not in supported]
-
-    def _submit(self, p: SpeakParams, r: Resolved, record, options: dict, priority: str):
-        speech = self.engine.speech
-        params = inspect.signature(speech.say).parameters
-        common = dict(emotion=p.emotion, language=p.language, seed=p.seed, priority=priority)
-        if "timeout_s" in params and self.config.request_timeout_s:
-            common["timeout_s"] = self.config.request_timeout_s
-        if "references" in params and "options" in params:
-            kw = dict(common, base=record.name, options=options, references=r.references)
-            if "speed" in params:
-                kw["speed"] = p.speed
-            elif p.speed != 1.0:
-                kw["options"] = dict(options, speed_factor=p.speed)
-            return speech.say(p.text, r.voice if r.references is None else None, **kw)
-        # the speech service before references/options: pick references here and queue on the runtime directly
-        from ..backends.base import SynthesisRequest
-        from ..library.emotions import normalize_emotion
-
-        refs = r.references
-        language = p.language or (r.voice.language if r.voice is not None else None)
-        if refs is None:
-            refs = speech.references(r.voice, p.emotion, language)
-        request = SynthesisRequest(text=p.text, language=language,
-                                   emotion=normalize_emotion(p.emotion) if p.emotion else None,
-                                   seed=p.seed, speed=float(p.speed), options=options)
-        return self.engine.runtime.submit(record, request, refs, priority=priority,
-                                          timeout_s=self.config.request_timeout_s)
+        options = validate(options)
+        handle = self.engine.speech.say(
+            p.text, r.voice if r.references is None else None, emotion=p.emotion, language=p.language, seed=p.seed,
+            base=record.name, priority=priority or self.config.priority, options=options, references=r.references,
+            speed=p.speed, timeout_s=self.config.request_timeout_s)
+        unsupported = list(getattr(handle, "unsupported_options", None) or [])
+        ignored = list(p.ignored) + [OPTION_TO_FIELD.get(o, o) for o in unsupported]
+        return Job(handle=handle, base=getattr(handle, "base", None) or record.name, backend=record.backend,
+                   ignored=sorted(set(ignored)), how=r.how, used_clip=getattr(handle, "used_clip", None) or r.clip,
+                   preview=bool(getattr(handle, "preview", record.backend == "preview")), detail=r.detail)
 
     # -- status -------------------------------------------------------------------------------------------
     def status(self) -> dict:
