@@ -167,9 +167,10 @@ def one_base_limit_mb(eng) -> float:
 
     seen = set()
     for b in eng.bases.list():
-        spec, backend, manifest = rt.base_spec(b)
+        rb = rt.resolve(b)
+        spec, backend, manifest = rb.spec, rb.backend, rb.manifest
         largest = max(largest, spec.packed.nbytes)
-        for m in backend.shared_models(manifest):
+        for m in backend.shared_models(manifest, rb.context):
             if m.name not in seen:
                 seen.add(m.name)
                 shared += m.nbytes

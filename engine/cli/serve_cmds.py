@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="serve on Ray Serve (a local Ray instance, or the cluster at ADDRESS); needs timbrel[ray]")
     p.add_argument("--replicas", type=int, default=1, metavar="N", help="engine replicas (with --ray)")
     p.add_argument("--gpus-per-replica", type=float, default=0.0, metavar="G", help="GPUs per engine replica (with --ray)")
+    p.add_argument("--autoscaling", metavar="JSON", default=None,
+                   help="Ray Serve autoscaling_config for the engine replicas, e.g. "
+                        "'{\"min_replicas\": 1, \"max_replicas\": 4}' (with --ray; replaces --replicas)")
 
 
 def _config(args):
@@ -48,9 +51,18 @@ def cmd_serve(args, ctx: Context) -> int:
     if args.ray is not None:
         from ..server.ray_serve import run_ray
 
+        import json
+
+        from ..errors import InvalidInput
+
+        try:
+            autoscaling = json.loads(args.autoscaling) if args.autoscaling else None
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"--autoscaling is not JSON ({exc}).",
+                               hint="For example: '{\"min_replicas\": 1, \"max_replicas\": 4}'.") from None
         return int(run_ray(config, library=ctx.engine.library_path, address=None if args.ray == "local" else args.ray,
                            replicas=args.replicas, gpus_per_replica=args.gpus_per_replica,
-                           vram_limit_mb=args.vram_limit, info=ctx.info) or 0)
+                           vram_limit_mb=args.vram_limit, info=ctx.info, autoscaling=autoscaling) or 0)
     from ..server import serve
 
     if args.vram_limit is not None:

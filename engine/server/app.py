@@ -94,7 +94,15 @@ class Guard:
         await self.app(scope, replay, send)
 
 
+class _StreamFailed(Exception):
+    """A request failed after its audio started streaming."""
+
+
 # -- the application ------------------------------------------------------------------------------------------
+def _status_of(exc: Exception) -> int | None:
+    return getattr(exc, "http_status", None)
+
+
 def _tts_error(exc: Exception) -> tuple[int, dict]:
     if isinstance(exc, FieldError):
         return 400, {"message": str(exc)}
@@ -102,12 +110,12 @@ def _tts_error(exc: Exception) -> tuple[int, dict]:
         payload = {"message": "tts failed", "Exception": exc.message if hasattr(exc, "message") else str(exc)}
         if getattr(exc, "hint", None):
             payload["hint"] = exc.hint
-        return 400, payload
+        return _status_of(exc) or 400, payload
     return 400, {"message": "tts failed", "Exception": str(exc)}
 
 
 def _openai_error(exc: Exception) -> tuple[int, dict]:
-    status = 404 if isinstance(exc, NotFound) else 400
+    status = _status_of(exc) or (404 if isinstance(exc, NotFound) else 400)
     message = getattr(exc, "message", None) or str(exc)
     err = {"message": message, "type": "invalid_request_error", "param": None,
            "code": "not_found" if status == 404 else None}
@@ -117,8 +125,11 @@ def _openai_error(exc: Exception) -> tuple[int, dict]:
 
 
 def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore | None = None,
-               control: Callable[[str], None] | None = None, metric_labels: dict | None = None):
-    """The ASGI app for ``engine``. ``control(command)`` carries out /control (exit, restart) when allowed."""
+               control: Callable[[str], None] | None = None, metric_labels: dict | None = None,
+               extra_metrics: Callable[[], bytes] | None = None, extra_health: Callable[[], dict] | None = None):
+    """The ASGI app for ``engine``. ``control(command)`` carries out /control (exit, restart) when allowed.
+    ``core``: the engine side (a ``ServerCore``; the Ray ingress passes one that forwards to engine replicas),
+    ``extra_metrics`` / ``extra_health``: more Prometheus text / health fields (per-replica state on Ray)."""
     from .metrics import ServerMetrics
 
     config = config or ServerConfig()
@@ -201,6 +212,8 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
             h["X-Timbrel-Preview"] = "1"
         if job.used_clip is not None and getattr(job.used_clip, "id", None) is not None:
             h["X-Timbrel-Prompt-Clip"] = str(job.used_clip.id)
+        if job.detail.get("replica"):
+            h["X-Timbrel-Replica"] = str(job.detail["replica"])
         return h
 
     async def synthesize(request: Request, route: str, params: SpeakParams, err: Callable[[Exception], tuple[int, dict]],
@@ -292,10 +305,11 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
                     if item is _END:
                         break
                     if isinstance(item, BaseException):
-                        if not isinstance(item, Cancelled):
-                            log.warning("request %s failed while streaming: %s", headers["X-Timbrel-Request-Id"], item)
+                        # headers are gone: abort the response (the client sees a cut stream, never a short
+                        # "complete" one)
+                        log.warning("request %s failed while streaming: %s", headers["X-Timbrel-Request-Id"], item)
                         state, status = "failed", 500
-                        return
+                        raise _StreamFailed(str(item)) from item
                     data = await run_sync(encoder.feed, item.samples)
                     if data:
                         yield data
@@ -457,13 +471,18 @@ def create_app(engine, config: ServerConfig | None = None, *, core: ServerCore |
     async def health():
         st = core.status()
         rt = runtime_status()
-        return {"status": "ok", "version": _version(), "active": st["active"], "totals": st["totals"],
-                "engine": None if rt is None else {"resident": rt.get("resident"), "used_mb": rt.get("used_mb"),
-                                                    "vram_limit_mb": rt.get("vram_limit_mb")}}
+        out = {"status": "ok", "version": _version(), "active": st["active"], "totals": st["totals"],
+               "engine": None if rt is None else {"resident": rt.get("resident"), "used_mb": rt.get("used_mb"),
+                                                   "vram_limit_mb": rt.get("vram_limit_mb")}}
+        if extra_health is not None:
+            out.update(await run_sync(extra_health))
+        return out
 
     @app.get("/metrics")
     async def metrics_route():
         body, ctype = await run_sync(metrics.render)
+        if extra_metrics is not None:
+            body += await run_sync(extra_metrics)
         return Response(body, media_type=ctype)
 
     @app.exception_handler(TimbrelError)
