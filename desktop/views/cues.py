@@ -41,6 +41,11 @@ class CueEditor(QDialog):
         for edit in (self.shortcut, self.hotkey):
             edit.setMaximumSequenceLength(1)
             edit.setClearButtonEnabled(True)
+        self.mode = QComboBox()
+        self.mode.addItem(self.tr("Overlap (mix with what is playing)"), "overlap")
+        self.mode.addItem(self.tr("Interrupt (stop what is playing)"), "interrupt")
+        if cue:
+            self.mode.setCurrentIndex(max(0, self.mode.findData(getattr(cue, "mode", "overlap"))))
         form = QFormLayout(self)
         form.addRow(self.tr("Name:"), self.name)
         form.addRow(self.tr("Voice:"), self.voice)
@@ -48,6 +53,7 @@ class CueEditor(QDialog):
         form.addRow(self.tr("Text:"), self.text)
         form.addRow(self.tr("In-app shortcut:"), self.shortcut)
         form.addRow(self.tr("Global hotkey:"), self.hotkey)
+        form.addRow(self.tr("When it plays:"), self.mode)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -59,6 +65,7 @@ class CueEditor(QDialog):
             "emotion": self.emotion.currentData(),
             "shortcut": self.shortcut.keySequence().toString(QKeySequence.SequenceFormat.PortableText) or None,
             "hotkey": self.hotkey.keySequence().toString(QKeySequence.SequenceFormat.PortableText) or None,
+            "mode": self.mode.currentData(),
         }
 
 
@@ -281,7 +288,7 @@ class CuesView(QWidget):
             cues = self.ctx.part("cues")
             if old_name is None:
                 return cues.add(values["name"], values["voice"], values["text"], emotion=values["emotion"],
-                                shortcut=values["shortcut"], hotkey=values["hotkey"])
+                                shortcut=values["shortcut"], hotkey=values["hotkey"], mode=values.get("mode"))
             return cues.update(old_name, **values)
 
         self.ctx.run(work, label=self.tr("Saving the cue"), on_error=self.ctx.report(self.tr("Could not save the cue")))
