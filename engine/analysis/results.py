@@ -77,6 +77,7 @@ class AnalyzeReport:
     failed: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     assigned: list[dict[str, Any]] = field(default_factory=list)
+    emotions: dict[str, Any] | None = None    # emotion2vec+ pass: model, computed, cached, failed (None: no model)
 
     @property
     def work_done(self) -> int:
