@@ -38,9 +38,12 @@ class Stepper:
             self.arrived.release()
             self.go.acquire()
 
-    def step(self, qtbot) -> None:
-        qtbot.waitUntil(lambda: self.arrived.acquire(blocking=False), timeout=120_000)
-        self.go.release()
+    def hold_at(self, qtbot, k: int) -> None:
+        """Return once ``k`` blocks were written and the playback thread is held inside the k-th."""
+        for i in range(k):
+            qtbot.waitUntil(lambda: self.arrived.acquire(blocking=False), timeout=120_000)
+            if i < k - 1:
+                self.go.release()
 
     def run_free(self) -> None:
         self.free.set()
@@ -102,8 +105,7 @@ def test_a_cue_starts_while_the_speak_tab_is_playing(qtbot, voiced, mode):
 
     qtbot.mouseClick(view.speak_button, Qt.MouseButton.LeftButton)   # returns at once: a worker submits
     assert view.stop_button.isEnabled() and "speak" not in results
-    stepper.step(qtbot)
-    stepper.step(qtbot)                                                # the Speak tab is playing
+    stepper.hold_at(qtbot, 2)                                          # the Speak tab is playing
     speak_job = jobs[speak_text[:40]]
     assert speak_job.state == "playing" and speak_job.frames == 2 * BLOCK_FRAMES
     cues.play("cheer")

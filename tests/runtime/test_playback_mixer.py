@@ -32,10 +32,12 @@ class Stepper:
             self.arrived.release()
             self.go.acquire()
 
-    def step(self, n: int = 1) -> None:
-        for _ in range(n):
+    def hold_at(self, k: int) -> None:
+        """Return once ``k`` blocks were written and the playback thread is held inside the k-th."""
+        for i in range(k):
             assert self.arrived.acquire(timeout=30)
-            self.go.release()
+            if i < k - 1:
+                self.go.release()
 
     def run_free(self) -> None:
         self.free.set()
@@ -71,7 +73,7 @@ def test_overlap_mixes_and_never_clips():
     with Playback(output=NullOutput(sink=st)) as pb:
         a = tone(220, 0.5, 0.8)
         first = pb.play(a, RATE, label="a")
-        st.step(2)                                  # two blocks of 'a' played
+        st.hold_at(2)                               # two blocks of 'a' played
         b = tone(330, 0.3, 0.8)
         second = pb.play(b, RATE, label="b", mode="overlap")
         _wait_fed(second)
@@ -92,7 +94,7 @@ def test_interrupt_stops_what_plays_and_starts_at_the_next_block():
         a = tone(220, 1.0, 0.4)
         first = pb.play(a, RATE)
         queued = pb.play(tone(500, 0.2, 0.4), RATE)
-        st.step(3)
+        st.hold_at(3)
         b = tone(440, 0.25, 0.4)
         cue = pb.play(b, RATE, mode="interrupt")
         _wait_fed(cue)
@@ -108,7 +110,7 @@ def test_cues_in_quick_succession_each_start_within_one_block():
     st = Stepper()
     with Playback(output=NullOutput(sink=st)) as pb:
         bed = pb.play(tone(200, 1.0, 0.2), RATE)
-        st.step(1)
+        st.hold_at(1)
         starts = []
         for i in range(3):          # three cues requested while block 1 is being played
             requested_at = pb._mixer.position
@@ -131,7 +133,7 @@ def test_cancel_ends_one_sound_and_events_say_when_audio_ends():
     with Playback(output=NullOutput(sink=st), events=bus) as pb:
         long = pb.play(tone(220, 1.0, 0.3), RATE, on_end=ended.append)
         short = pb.play(tone(330, 0.1, 0.3), RATE, mode="overlap", on_end=ended.append)
-        st.step(1)
+        st.hold_at(1)
         pb.cancel(long)
         st.run_free()
         assert long.wait(30) and short.wait(30)
