@@ -507,5 +507,33 @@ class ClusterMapView(QWidget):
                   self.tr("Analysing clips"), on_progress=self._analysis_progress)
 
     def _analysis_progress(self, done: int, total: int, _text: str) -> None:
-        if total:
-            self.info.setText(self.tr("Analysing clips: %1 of %2").replace("%1", str(done)).replace("%2", str(total)))
+        import time
+
+        if not total:
+            return
+        now = time.monotonic()
+        if done == 0 or getattr(self, "_progress_start", None) is None:
+            self._progress_start = (now, done)
+        t0, d0 = self._progress_start
+        rate = (done - d0) / (now - t0) if now > t0 and done > d0 else 0.0
+        text = self.tr("Analysing clips: %1 of %2").replace("%1", str(done)).replace("%2", str(total))
+        if rate > 0:
+            left = (total - done) / rate
+            text += " — " + self.tr("%1 clips/s, about %2 left").replace("%1", f"{rate:.1f}").replace(
+                "%2", format_duration(left))
+        self.info.setText(text)
+        if done >= total:
+            self._progress_start = None
+
+
+def format_duration(seconds: float) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return QCoreApplication.translate("ClusterMap", "%1 s").replace("%1", str(seconds))
+    if seconds < 3600:
+        return QCoreApplication.translate("ClusterMap", "%1 min %2 s").replace("%1", str(seconds // 60)).replace(
+            "%2", str(seconds % 60))
+    return QCoreApplication.translate("ClusterMap", "%1 h %2 min").replace("%1", str(seconds // 3600)).replace(
+        "%2", str(seconds % 3600 // 60))
