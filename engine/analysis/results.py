@@ -85,6 +85,8 @@ class AnalyzeReport:
         """Clips analysed per second in this run."""
         return round(max(self.embedded, self.prosody_computed) / self.seconds, 2) if self.seconds > 0 else 0.0
 
+    emotions: dict[str, Any] | None = None    # emotion2vec+ pass: model, computed, cached, failed (None: no model)
+
     @property
     def work_done(self) -> int:
         return self.embedded + self.prosody_computed

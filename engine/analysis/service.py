@@ -188,6 +188,9 @@ class AnalysisService:
             if run_id is not None:
                 store.finish_run(run_id, status, done, failed, report.seconds)
         self._invalidate()
+        from .emotion2vec.analysis import analyze_clips   # emotion probabilities when a model is linked
+
+        report.emotions = analyze_clips(self, clips, cancel=cancel)
         analysed = [v for v in vs if v.clips]
         report.duplicates = self._duplicates_of(analysed, enc)
         if assign and analysed:
@@ -630,7 +633,17 @@ class AnalysisService:
 
         conf = self.engine.settings.get("analysis.emotion_model")
         if not conf:
-            return None
+            from .emotion2vec.analysis import linked_model
+            from .emotion2vec.locate import ASSET_SETTING
+
+            key = f"emotion:linked:{self.engine.settings.get(ASSET_SETTING)}"
+            with self._lock:
+                if key not in self._encoders:
+                    model = linked_model(self.engine)
+                    if model is None:
+                        return None
+                    self._encoders[key] = model
+                return self._encoders[key]
         if isinstance(conf, str):           # a bare folder: emotion2vec+
             conf = {"kind": "emotion2vec", "path": conf}
         if not isinstance(conf, dict):
@@ -655,12 +668,12 @@ class AnalysisService:
         target = [i for i, c in enumerate(clips) if c.emotion_source in REPLACEABLE_SOURCES]
         neural = self.emotion_model()
         if neural is not None:
+            from .emotion2vec.analysis import probabilities_for
+
             model_id, classes = neural.id, None
-            preds = []
-            for i in target:
-                probs = neural.predict(*self._read(clips[i]))
-                label = max(sorted(probs), key=lambda e: probs[e])
-                preds.append((label, float(probs[label])))
+            known = probabilities_for(self, [clips[i] for i in target], neural)
+            target = [i for i in target if clips[i].sha256 in known]      # clips too short to analyse are left
+            preds = [(known[clips[i].sha256].top, known[clips[i].sha256].confidence) for i in target]
         else:
             x = relative_features(self._prosody_matrix(clips), np.array([c.voice_id for c in clips]))
             model = ProsodySuggester().fit(x[train], [clips[i].emotion for i in train])
@@ -686,6 +699,7 @@ class AnalysisService:
                         ed.update_clip(s.clip_id, emotion=s.emotion, emotion_source="suggested")
                         applied += 1
         return {"model": model_id, "trained_on": 0 if neural is not None else len(train),
+                "weak_guess": neural is None,   # prosody only: a rough arousal guess, not emotion recognition
                 "classes": classes if classes is not None else sorted({s.emotion for s in suggestions}),
                 "suggestions": [s.to_dict() for s in suggestions], "applied": applied,
                 "min_confidence": min_confidence}
@@ -696,6 +710,18 @@ class AnalysisService:
         voice which emotions it has and which it lacks (compared with the emotions used in the library)."""
         from .grid import build_grid
 
+        from .emotion2vec.analysis import clip_emotions
+
         cur, members = self._current_members()
-        return build_grid(self.library.voices(), {m.voice_id: m.cluster_id for m in members},
-                          self.store.cluster_labels(), None if cur is None else cur["id"])
+        voices = self.library.voices()
+        return build_grid(voices, {m.voice_id: m.cluster_id for m in members},
+                          self.store.cluster_labels(), None if cur is None else cur["id"],
+                          predicted=clip_emotions(self, [c for v in voices for c in v.clips]))
+
+    def clip_emotions(self, clips=None) -> dict[int, Any]:
+        """clip id → stored emotion2vec+ prediction (``top``, ``confidence``, ``probabilities``) for ``clips``
+        (default: every clip); nothing is computed (``analyze`` does that)."""
+        from .emotion2vec.analysis import clip_emotions
+
+        clips = self.library.all_clips() if clips is None else list(clips)
+        return clip_emotions(self, clips)

@@ -88,6 +88,10 @@ def cmd_analyze(args, ctx: Context) -> int:
             lines.append(f"Resumed an interrupted run that had finished {r['done']} of {r['total']} clips.")
         for f in report.failed:
             lines.append(f"  could not analyse a clip of voice #{f['voice_id']}: {f['error']}")
+        if report.emotions is not None:
+            e = report.emotions
+            lines.append(f"Emotions ({e['model']}): {e['computed']} clip(s) now, {e['cached']} already cached"
+                         + (f", {len(e['failed'])} too short or unreadable" if e["failed"] else "") + ".")
         if report.duplicates:
             lines.append("Near-duplicates (probably the same voice):")
             lines += [f"  {d['voice']}  ~  {d['other']}  ({d['similarity']:.3f})" for d in report.duplicates]
@@ -175,9 +179,20 @@ def cmd_grid(args, ctx: Context) -> int:
         emos = g["emotions"]
         head = f"{'cluster':20} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
         lines = [head]
+        def cell(r, e) -> str:
+            extra = r.get("predicted_counts", {}).get(e, 0)
+            return f"{r['counts'][e]}" + (f"+{extra}?" if extra else "")
+
         for r in g["clusters"]:
             name = f"#{r['cluster_id']} {r['label']}" if r["cluster_id"] is not None else "unclustered"
-            lines.append(f"{name[:20]:20} {r['voices']:6d} " + " ".join(f"{r['counts'][e]:9d}" for e in emos))
+            lines.append(f"{name[:20]:20} {r['voices']:6d} " + " ".join(f"{cell(r, e):>9}" for e in emos))
+        if any(r.get("predicted_counts", {}).get(e) for r in g["clusters"] for e in emos):
+            lines.append("(+n? = voices whose unlabelled clips emotion2vec+ hears as that emotion; "
+                         "'timbrel emotions suggest --apply' labels them)")
+        tops = [v for v in g["voices"] if v.get("top_emotion")]
+        if tops:
+            lines.append("\nTop emotion per voice (emotion2vec+):")
+            lines += [f"  {v['voice']}: {v['top_emotion']['emotion']} {v['top_emotion']['confidence']:.2f}" for v in tops]
         gaps = [v for v in g["voices"] if v["missing"]]
         if gaps:
             lines.append(f"\n{g['gaps']} gap(s): voices without a usable reference clip (3-10 s) for an emotion:")
@@ -194,7 +209,12 @@ def cmd_emotions_suggest(args, ctx: Context) -> int:
     out = ctx.engine.analysis.suggest_emotions(apply=args.apply, min_confidence=args.min_confidence)
 
     def text() -> str:
-        lines = [f"Learnt from {out['trained_on']} labelled clip(s) ({', '.join(out['classes'])})."]
+        if out.get("weak_guess"):
+            lines = [f"Weak guess from pitch and loudness, learnt from {out['trained_on']} labelled clip(s) "
+                     f"({', '.join(out['classes'])}); no emotion model is linked. For real emotion recognition link "
+                     "emotion2vec+: 'timbrel assets link --emotion2vec FOLDER'."]
+        else:
+            lines = [f"Emotion recognition by {out['model']}."]
         for s in out["suggestions"]:
             cur = f" (now {s['current']}, {s['current_source']})" if s["current"] else ""
             lines.append(f"  clip #{s['clip_id']:<5} {s['voice'][:28]:28} {s['emotion']:9} {s['confidence']:.2f}{cur}")
