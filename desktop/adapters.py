@@ -100,8 +100,14 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
 
 
 def cluster_name(cluster_id: int | None, label: str = "") -> str:
+    """A cluster's name for people: its own label, else "#N". The engine's default label ("cluster N") is shown
+    translated, so the Chinese UI does not show English."""
     if cluster_id is None:
         return ""
+    if label and label.strip().casefold() == f"cluster {cluster_id}":
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("Cluster", "Cluster %1").replace("%1", str(cluster_id))
     return label or f"#{cluster_id}"
 
 
@@ -232,7 +238,7 @@ def runtime_state(status: Any) -> RuntimeState:
     queue = queue or {}
     device = pick(status, "device", default="")
     if isinstance(device, dict):
-        device = " ".join(str(device[k]) for k in ("kind", "name") if device.get(k))
+        device = device_label(device.get("kind"), device.get("name"))
     if isinstance(prefetch, (str, bytes)):
         prefetch = [prefetch]
     if isinstance(queue, int):
@@ -243,6 +249,19 @@ def runtime_state(status: Any) -> RuntimeState:
         queue={str(k): int(v) for k, v in dict(queue).items()} if isinstance(queue, dict) else {},
         device=str(device or ""),
     )
+
+
+def device_label(kind: Any, name: Any) -> str:
+    """The device for people, translated: a GPU's own name, or what the CPU fallback means (not "sim simulated
+    device")."""
+    from PySide6.QtCore import QCoreApplication
+
+    kind = str(kind or "").casefold()
+    if kind in ("sim", "cpu", "simulated"):
+        return QCoreApplication.translate("Device", "CPU (no GPU: video memory is simulated in main memory)")
+    if kind == "cuda":
+        return QCoreApplication.translate("Device", "GPU: %1").replace("%1", str(name or "CUDA"))
+    return str(name or kind or "")
 
 
 def _base_name(b: Any) -> str:

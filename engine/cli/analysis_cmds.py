@@ -177,15 +177,25 @@ def cmd_grid(args, ctx: Context) -> int:
 
     def text() -> str:
         emos = g["emotions"]
-        head = f"{'cluster':20} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
+
+        def name(r) -> str:
+            if r["cluster_id"] is None:
+                return "unclustered"
+            label = (r["label"] or "").strip()
+            default = not label or label.casefold() == f"cluster {r['cluster_id']}"
+            return f"#{r['cluster_id']}" if default else f"#{r['cluster_id']} {label}"
+
+        names = [name(r) for r in g["clusters"]]
+        width = min(max([len("cluster"), *map(len, names)]), 40)     # one width for every row, #1 to #100
+        head = f"{'cluster':{width}} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
         lines = [head]
+
         def cell(r, e) -> str:
             extra = r.get("predicted_counts", {}).get(e, 0)
             return f"{r['counts'][e]}" + (f"+{extra}?" if extra else "")
 
-        for r in g["clusters"]:
-            name = f"#{r['cluster_id']} {r['label']}" if r["cluster_id"] is not None else "unclustered"
-            lines.append(f"{name[:20]:20} {r['voices']:6d} " + " ".join(f"{cell(r, e):>9}" for e in emos))
+        for n, r in zip(names, g["clusters"]):
+            lines.append(f"{n[:width]:{width}} {r['voices']:6d} " + " ".join(f"{cell(r, e):>9}" for e in emos))
         if any(r.get("predicted_counts", {}).get(e) for r in g["clusters"] for e in emos):
             lines.append("(+n? = voices whose unlabelled clips emotion2vec+ hears as that emotion; "
                          "'timbrel emotions suggest --apply' labels them)")

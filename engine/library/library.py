@@ -236,8 +236,22 @@ class Library:
             if row is None and voice.strip().isdigit():
                 row = conn.execute("SELECT id FROM voices WHERE id = ?", (int(voice.strip()),)).fetchone()
         if row is None:
-            raise NotFound(f"There is no voice named '{voice}'.", hint="'timbrel voices' lists the voices in this library.")
+            raise NotFound(f"There is no voice named '{voice}'.", hint=self._did_you_mean(conn, str(voice)))
         return int(row[0])
+
+    @staticmethod
+    def _did_you_mean(conn: sqlite3.Connection, name: str) -> str:
+        """"Did you mean 'alice'?" for a mistyped voice name (case, a letter or two off, a prefix)."""
+        import difflib
+
+        names = [r[0] for r in conn.execute("SELECT name FROM voices")]
+        folded = {n.casefold(): n for n in names}
+        key = name.strip().casefold()
+        near = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)
+        near += [f for f in folded if f.startswith(key) and f not in near][: max(0, 3 - len(near))] if key else []
+        if near:
+            return "Did you mean " + " or ".join(f"'{folded[n]}'" for n in near) + "? 'timbrel voices' lists them all."
+        return "'timbrel voices' lists the voices in this library."
 
     def has_voice(self, name: str) -> bool:
         return self.catalog.query_one("SELECT 1 FROM voices WHERE name = ?", (name.strip(),)) is not None
