@@ -490,6 +490,21 @@ def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
               f"similar {s.get('similar', {}).get('ms_per_query')} ms/query; clusters {s.get('cluster', {}).get('clusters')}")
 
 
+def write_json(sizes: list[dict], t0: float, partial: bool = False) -> Path:
+    out = {"sizes": {str(s["voices"]): s for s in sizes}, "exponents": exponents(sizes),
+           "targets": check_targets(sizes), "partial": partial, "cpu_count": os.cpu_count(),
+           "load_average": os.getloadavg(), "seconds_total": round(time.perf_counter() - t0, 1),
+           "torch_threads": os.environ.get("TIMBREL_TORCH_THREADS", "default")}
+    # per-stage view across sizes (the checker looks for "analyze")
+    for stage in ORDER:
+        if any(stage in s for s in sizes):
+            out[stage] = {str(s["voices"]): s.get(stage) for s in sizes}
+    path = REPO / "benchmarks" / "results" / "scale.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2), "utf-8")
+    return path
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--voices", default="100,1000", help="comma-separated library sizes (default 100,1000; "
@@ -510,7 +525,10 @@ def main() -> int:
     sizes_n = [int(x) for x in args.voices.split(",") if x.strip()]
     corpus = load_corpus(corpus_dir)
     t0 = time.perf_counter()
-    sizes = [run_size(n, args, corpus) for n in sizes_n]
+    sizes = []
+    for n in sizes_n:
+        sizes.append(run_size(n, args, corpus))
+        write_json(sizes, t0, partial=len(sizes) < len(sizes_n))    # what is done survives a later failure
     exps = exponents(sizes)
     targets = check_targets(sizes)
     print()
@@ -519,15 +537,8 @@ def main() -> int:
     for t in targets:
         print(f"{'met   ' if t['met'] else 'MISSED'} {t['target']:44} at {t['voices']:>6} voices: {t['measured']}"
               + (f"  ({t['by']})" if t["by"] else ""))
-    out = {"sizes": {str(s["voices"]): s for s in sizes}, "exponents": exps, "targets": targets,
-           "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "seconds_total": round(time.perf_counter() - t0, 1),
-           "torch_threads": os.environ.get("TIMBREL_TORCH_THREADS", "default")}
-    # the checker looks for "analyze" at the top level of each size and in a flat per-stage view
-    out["analyze"] = {str(s["voices"]): s.get("analyze") for s in sizes}
-    path = REPO / "benchmarks" / "results" / "scale.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2), "utf-8")
-    print(f"\nwrote {path} ({out['seconds_total']:.0f} s in all)")
+    path = write_json(sizes, t0)
+    print(f"\nwrote {path} ({time.perf_counter() - t0:.0f} s in all)")
     return 0
 
 
