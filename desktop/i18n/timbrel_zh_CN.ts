@@ -447,7 +447,7 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="110"/>
+        <location filename="../adapters.py" line="128"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -828,12 +828,12 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="261"/>
+        <location filename="../adapters.py" line="287"/>
         <source>CPU (no GPU: video memory is simulated in main memory)</source>
         <translation>CPU（无 GPU：显存在内存中模拟）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="263"/>
+        <location filename="../adapters.py" line="289"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -849,47 +849,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="784"/>
+        <location filename="../views/library.py" line="803"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="785"/>
+        <location filename="../views/library.py" line="804"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="786"/>
+        <location filename="../views/library.py" line="805"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="787"/>
+        <location filename="../views/library.py" line="806"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="788"/>
+        <location filename="../views/library.py" line="807"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="789"/>
+        <location filename="../views/library.py" line="808"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="790"/>
+        <location filename="../views/library.py" line="809"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="791"/>
+        <location filename="../views/library.py" line="810"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="792"/>
+        <location filename="../views/library.py" line="811"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1205,47 +1205,57 @@
 <context>
     <name>GridView</name>
     <message>
-        <location filename="../views/grid.py" line="32"/>
+        <location filename="../views/grid.py" line="33"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="41"/>
+        <location filename="../views/grid.py" line="42"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="48"/>
+        <location filename="../views/grid.py" line="49"/>
         <source>Loading the grid</source>
         <translation>正在加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="49"/>
+        <location filename="../views/grid.py" line="50"/>
         <source>Could not load the emotion grid</source>
         <translation>无法加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="59"/>
+        <location filename="../views/grid.py" line="60"/>
+        <source>Heard most (emotion2vec+)</source>
+        <translation>最常听出的情绪（emotion2vec+）</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="62"/>
         <source>unclustered</source>
         <translation>未聚类</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="69"/>
+        <location filename="../views/grid.py" line="73"/>
         <source>No %1 clip in this cluster: import or label one.</source>
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="72"/>
+        <location filename="../views/grid.py" line="76"/>
         <source>Without a %1 clip: %2</source>
         <translation>缺少“%1”片段的音色：%2</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="77"/>
+        <location filename="../views/grid.py" line="80"/>
+        <source>emotion2vec+ hears %1 in unlabelled clips of: %2; &apos;timbrel emotions suggest --apply&apos; labels them.</source>
+        <translation>emotion2vec+ 在以下音色的未标注片段中听出“%1”：%2；运行 &apos;timbrel emotions suggest --apply&apos; 即可为它们加上标签。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="91"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="80"/>
+        <location filename="../views/grid.py" line="94"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -1359,266 +1369,276 @@
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="294"/>
+        <location filename="../views/library.py" line="274"/>
+        <source>Heard as</source>
+        <translation>听出的情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="295"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="316"/>
+        <location filename="../views/library.py" line="317"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="320"/>
+        <location filename="../views/library.py" line="321"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="321"/>
+        <location filename="../views/library.py" line="322"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="322"/>
+        <location filename="../views/library.py" line="323"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="341"/>
+        <location filename="../views/library.py" line="342"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="408"/>
+        <location filename="../views/library.py" line="409"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="413"/>
+        <location filename="../views/library.py" line="414"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="502"/>
+        <location filename="../views/library.py" line="503"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="503"/>
+        <location filename="../views/library.py" line="504"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="509"/>
+        <location filename="../views/library.py" line="510"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="509"/>
+        <location filename="../views/library.py" line="510"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="526"/>
+        <location filename="../views/library.py" line="527"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="527"/>
+        <location filename="../views/library.py" line="528"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library.py" line="534"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="534"/>
+        <location filename="../views/library.py" line="535"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="547"/>
+        <location filename="../views/library.py" line="548"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="548"/>
+        <location filename="../views/library.py" line="549"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="557"/>
+        <location filename="../views/library.py" line="558"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="558"/>
+        <location filename="../views/library.py" line="559"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="574"/>
+        <location filename="../views/library.py" line="575"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="585"/>
+        <location filename="../views/library.py" line="586"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="589"/>
+        <location filename="../views/library.py" line="590"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="600"/>
+        <location filename="../views/library.py" line="602"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="627"/>
+        <location filename="../views/library.py" line="621"/>
+        <source>emotion2vec+ (%1): %2</source>
+        <translation>emotion2vec+（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="639"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="628"/>
+        <location filename="../views/library.py" line="640"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="641"/>
+        <location filename="../views/library.py" line="653"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="642"/>
+        <location filename="../views/library.py" line="654"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="654"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="654"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="663"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="663"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="667"/>
+        <location filename="../views/library.py" line="679"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="673"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="673"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="679"/>
+        <location filename="../views/library.py" line="691"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="682"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="682"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="684"/>
+        <location filename="../views/library.py" line="696"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="692"/>
+        <location filename="../views/library.py" line="704"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="700"/>
+        <location filename="../views/library.py" line="712"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="705"/>
+        <location filename="../views/library.py" line="717"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="716"/>
+        <location filename="../views/library.py" line="728"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="717"/>
+        <location filename="../views/library.py" line="729"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="727"/>
+        <location filename="../views/library.py" line="739"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="729"/>
+        <location filename="../views/library.py" line="741"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="731"/>
+        <location filename="../views/library.py" line="743"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="733"/>
+        <location filename="../views/library.py" line="745"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="739"/>
+        <location filename="../views/library.py" line="751"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="753"/>
+        <location filename="../views/library.py" line="765"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="755"/>
+        <location filename="../views/library.py" line="767"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="760"/>
+        <location filename="../views/library.py" line="772"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>

@@ -206,7 +206,7 @@ class WaveformDelegate(QStyledItemDelegate):
 
 
 class ClipTable(QTableWidget):
-    PLAY, WAVE, TRANSCRIPT, EMOTION, LANGUAGE, LENGTH = range(6)
+    PLAY, WAVE, TRANSCRIPT, EMOTION, LANGUAGE, LENGTH, HEARD = range(7)
 
 
 class LibraryView(QWidget):
@@ -268,9 +268,10 @@ class LibraryView(QWidget):
         tags_row = QHBoxLayout()
         tags_row.addWidget(QLabel(self.tr("Tags:")))
         tags_row.addWidget(self.tags_edit, 1)
-        self.clip_table = ClipTable(0, 6)
+        self.clip_table = ClipTable(0, 7)
         self.clip_table.setHorizontalHeaderLabels(
-            ["", self.tr("Waveform"), self.tr("Transcript"), self.tr("Emotion"), self.tr("Language"), self.tr("Length")])
+            ["", self.tr("Waveform"), self.tr("Transcript"), self.tr("Emotion"), self.tr("Language"), self.tr("Length"),
+             self.tr("Heard as")])
         self.clip_table.setItemDelegateForColumn(ClipTable.WAVE, WaveformDelegate(self.clip_table))
         self.clip_table.verticalHeader().hide()
         header = self.clip_table.horizontalHeader()
@@ -552,13 +553,13 @@ class LibraryView(QWidget):
         def load(task):
             lib = self.ctx.part("library")
             voice = lib.voice(name)
-            return voice, [str(lib.clip_path(c)) for c in voice.clips]
+            return voice, [str(lib.clip_path(c)) for c in voice.clips], heard_as(self.ctx, voice.clips)
 
         self.ctx.run(load, label=self.tr("Loading clips"), pool="io", on_done=self._latest_clips.wrap(self._show_clips),
                      on_error=self.ctx.report(self.tr("Could not read the voice")))
 
     def _show_clips(self, result) -> None:
-        voice, paths = result
+        voice, paths, heard = result
         if voice.name != self.current_voice:
             return
         self.clips = list(voice.clips)
@@ -593,6 +594,7 @@ class LibraryView(QWidget):
                 item = QTableWidgetItem(value)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 table.setItem(row, col, item)
+            table.setItem(row, ClipTable.HEARD, self._heard_item(heard.get(clip.id)))
         table.blockSignals(False)
         self.detail_stack.setCurrentIndex(1)
         self.clipsShown.emit(voice.name)
@@ -609,6 +611,16 @@ class LibraryView(QWidget):
             if item is not None:
                 item.setData(WAVEFORM_ROLE, pk)
         self.clip_table.blockSignals(False)
+
+    def _heard_item(self, pred) -> QTableWidgetItem:
+        """The emotion emotion2vec+ hears in the clip, with its confidence (empty before analysis / without a model)."""
+        item = QTableWidgetItem("" if pred is None else f"{emotion_label(pred.top)} {pred.confidence:.2f}")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        if pred is not None:
+            best = sorted(pred.probabilities.items(), key=lambda kv: -kv[1])[:3]
+            item.setToolTip(self.tr("emotion2vec+ (%1): %2").replace("%1", pred.model_id)
+                            .replace("%2", ", ".join(f"{emotion_label(e)} {p:.2f}" for e, p in best)))
+        return item
 
     def emotion_combo(self, row: int) -> QComboBox:
         return self.clip_table.cellWidget(row, ClipTable.EMOTION)
@@ -775,6 +787,13 @@ class LibraryView(QWidget):
         if paths:
             event.acceptProposedAction()
             self.import_paths(paths)
+
+
+def heard_as(ctx, clips) -> dict:
+    """clip id → stored emotion2vec+ prediction (worker thread); empty without the analysis part."""
+    if not ctx.available("analysis"):
+        return {}
+    return ctx.part("analysis").clip_emotions(clips)
 
 
 def emotion_label(emotion: str) -> str:
