@@ -453,111 +453,154 @@
     </message>
 </context>
 <context>
+    <name>ClusterMap</name>
+    <message>
+        <location filename="../views/clustermap.py" line="69"/>
+        <source>Group %1</source>
+        <translation>组 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="534"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="536"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="538"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+</context>
+<context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="61"/>
+        <location filename="../views/clustermap.py" line="231"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="62"/>
+        <location filename="../views/clustermap.py" line="232"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="63"/>
+        <location filename="../views/clustermap.py" line="233"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="67"/>
+        <location filename="../views/clustermap.py" line="237"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="68"/>
+        <location filename="../views/clustermap.py" line="238"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="239"/>
+        <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
+        <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="242"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="69"/>
+        <location filename="../views/clustermap.py" line="243"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="77"/>
+        <location filename="../views/clustermap.py" line="251"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="79"/>
+        <location filename="../views/clustermap.py" line="253"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="106"/>
+        <location filename="../views/clustermap.py" line="281"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="129"/>
+        <location filename="../views/clustermap.py" line="304"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="130"/>
+        <location filename="../views/clustermap.py" line="305"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="171"/>
+        <location filename="../views/clustermap.py" line="358"/>
+        <source>… and %1 more clusters</source>
+        <translation>… 另有 %1 个簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="363"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="173"/>
+        <location filename="../views/clustermap.py" line="365"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="231"/>
+        <location filename="../views/clustermap.py" line="475"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="236"/>
+        <location filename="../views/clustermap.py" line="480"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="252"/>
+        <location filename="../views/clustermap.py" line="496"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="256"/>
+        <location filename="../views/clustermap.py" line="500"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="263"/>
+        <location filename="../views/clustermap.py" line="507"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="267"/>
+        <location filename="../views/clustermap.py" line="519"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="522"/>
+        <source>%1 clips/s, about %2 left</source>
+        <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
 </context>
 <context>
@@ -806,47 +849,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="661"/>
+        <location filename="../views/library.py" line="803"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="662"/>
+        <location filename="../views/library.py" line="804"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="663"/>
+        <location filename="../views/library.py" line="805"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="664"/>
+        <location filename="../views/library.py" line="806"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="665"/>
+        <location filename="../views/library.py" line="807"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="666"/>
+        <location filename="../views/library.py" line="808"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="667"/>
+        <location filename="../views/library.py" line="809"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="668"/>
+        <location filename="../views/library.py" line="810"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="669"/>
+        <location filename="../views/library.py" line="811"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1276,326 +1319,326 @@
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="147"/>
+        <location filename="../views/library.py" line="235"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="149"/>
+        <location filename="../views/library.py" line="237"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="150"/>
+        <location filename="../views/library.py" line="238"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="182"/>
+        <location filename="../views/library.py" line="267"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="269"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Waveform</source>
         <translation>波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Transcript</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Emotion</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="189"/>
+        <location filename="../views/library.py" line="274"/>
         <source>Heard as</source>
         <translation>听出的情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="210"/>
+        <location filename="../views/library.py" line="295"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="231"/>
+        <location filename="../views/library.py" line="317"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="321"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="236"/>
+        <location filename="../views/library.py" line="322"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="237"/>
+        <location filename="../views/library.py" line="323"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="256"/>
+        <location filename="../views/library.py" line="342"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="311"/>
+        <location filename="../views/library.py" line="409"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="316"/>
+        <location filename="../views/library.py" line="414"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="361"/>
+        <location filename="../views/library.py" line="503"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="362"/>
+        <location filename="../views/library.py" line="504"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="368"/>
+        <location filename="../views/library.py" line="510"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="368"/>
+        <location filename="../views/library.py" line="510"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="385"/>
+        <location filename="../views/library.py" line="527"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="386"/>
+        <location filename="../views/library.py" line="528"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="392"/>
+        <location filename="../views/library.py" line="534"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="393"/>
+        <location filename="../views/library.py" line="535"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="406"/>
+        <location filename="../views/library.py" line="548"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="407"/>
+        <location filename="../views/library.py" line="549"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="416"/>
+        <location filename="../views/library.py" line="558"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="417"/>
+        <location filename="../views/library.py" line="559"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="433"/>
+        <location filename="../views/library.py" line="575"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="444"/>
+        <location filename="../views/library.py" line="586"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="448"/>
+        <location filename="../views/library.py" line="590"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="460"/>
+        <location filename="../views/library.py" line="602"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="479"/>
+        <location filename="../views/library.py" line="621"/>
         <source>emotion2vec+ (%1): %2</source>
         <translation>emotion2vec+（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="497"/>
+        <location filename="../views/library.py" line="639"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="498"/>
+        <location filename="../views/library.py" line="640"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="511"/>
+        <location filename="../views/library.py" line="653"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="654"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="524"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="524"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="537"/>
+        <location filename="../views/library.py" line="679"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="543"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="543"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="549"/>
+        <location filename="../views/library.py" line="691"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="552"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="552"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="554"/>
+        <location filename="../views/library.py" line="696"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="562"/>
+        <location filename="../views/library.py" line="704"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="570"/>
+        <location filename="../views/library.py" line="712"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="717"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="586"/>
+        <location filename="../views/library.py" line="728"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="587"/>
+        <location filename="../views/library.py" line="729"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="597"/>
+        <location filename="../views/library.py" line="739"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="599"/>
+        <location filename="../views/library.py" line="741"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="601"/>
+        <location filename="../views/library.py" line="743"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="603"/>
+        <location filename="../views/library.py" line="745"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="609"/>
+        <location filename="../views/library.py" line="751"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="623"/>
+        <location filename="../views/library.py" line="765"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="625"/>
+        <location filename="../views/library.py" line="767"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="630"/>
+        <location filename="../views/library.py" line="772"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -2552,37 +2595,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="29"/>
+        <location filename="../views/library.py" line="53"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="68"/>
+        <location filename="../views/library.py" line="143"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="154"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1
