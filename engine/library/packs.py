@@ -65,6 +65,9 @@ _CLIP_NAME = re.compile(r"clips/([0-9a-f]{64})\.flac")
 def export_pack(library: "Library", voice: str | int, dest: Path, *, overwrite: bool = False) -> dict[str, Any]:
     """Write ``voice`` to ``dest`` atomically. Each clip is checked against its hash as it is copied."""
     v = library.voice(voice)
+    if not v.clips:
+        raise InvalidInput(f"'{v.name}' has no clips, and a pack needs at least one.",
+                           hint=f"Add recordings first: timbrel import FILES --voice '{v.name}'.")
     dest = Path(dest).expanduser()
     if dest.is_dir():
         raise InvalidInput(f"{dest} is a folder.", hint="Give a file name, e.g. -o voice.timbrel.")
