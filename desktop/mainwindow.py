@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QT
 from .bridge import EventBridge
 from .context import AppContext
 from .tasks import TaskRunner
+from .views.bases import BasesView
 from .views.clustermap import ClusterMapView
 from .views.cues import CuesView
 from .views.evaluation import EvaluationView
@@ -36,6 +37,7 @@ class MainWindow(QMainWindow):
         self.library_view = LibraryView(self.ctx)
         self.cluster_view = ClusterMapView(self.ctx)
         self.grid_view = GridView(self.ctx)
+        self.bases_view = BasesView(self.ctx)
         self.evaluation_view = EvaluationView(self.ctx)
         self.speak_view = SpeakView(self.ctx)
         self.cues_view = CuesView(self.ctx, shortcut_parent=self)
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.cluster_view, self.tr("Cluster map"))
         self.tabs.addTab(self.grid_view, self.tr("Emotion grid"))
         self.tabs.addTab(self.evaluation_view, self.tr("Evaluation"))
+        self.tabs.addTab(self.bases_view, self.tr("Bases"))
         self.tabs.addTab(self.speak_view, self.tr("Speak"))
         self.tabs.addTab(self.cues_view, self.tr("Soundboard"))
         self.tabs.addTab(self.monitor_view, self.tr("Engine"))
@@ -77,7 +80,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         act = QAction(self.tr("Import folder…"), self)
         act.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
-        act.triggered.connect(self.library_view.choose_folder)
+        act.triggered.connect(self.choose_import_folder)
         file_menu.addAction(act)
         act = QAction(self.tr("Import files…"), self)
         act.triggered.connect(self.library_view.choose_files)
@@ -123,6 +126,8 @@ class MainWindow(QMainWindow):
             self.cluster_view.refresh()
         elif widget is self.grid_view:
             self.grid_view.refresh()
+        elif widget is self.bases_view:
+            self.bases_view.refresh()
         elif widget is self.evaluation_view:
             self.evaluation_view.refresh()
         elif widget is self.monitor_view:
@@ -229,6 +234,19 @@ class MainWindow(QMainWindow):
             box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
             box.setWindowModality(Qt.WindowModality.WindowModal)
             box.open()
+
+    def choose_import_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a folder of voices"))
+        if folder:
+            self.import_folder(folder)
+
+    def import_folder(self, folder: str) -> None:
+        """A GPT-SoVITS dataset folder imports through its lists; an unclear one asks first (desktop.import_layout)."""
+        from .import_layout import import_folder
+
+        import_folder(self.ctx, self.library_view, folder, self)
 
     def open_settings(self):
         from .dialogs import SettingsDialog

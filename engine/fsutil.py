@@ -61,18 +61,39 @@ def replace_durably(tmp: str | os.PathLike, dest: Path) -> None:
     _fsync_dir(dest.parent)
 
 
+_UMASK: int | None = None
+
+
+def current_umask() -> int:
+    """The process umask (read once; from /proc where it can be read without changing it)."""
+    global _UMASK
+    if _UMASK is None:
+        try:
+            with open("/proc/self/status", encoding="ascii") as f:
+                _UMASK = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+        except (OSError, StopIteration, ValueError, IndexError):
+            old = os.umask(0o022)
+            os.umask(old)
+            _UMASK = old
+    return _UMASK
+
+
 def atomic_write_with(path: str | os.PathLike, writer: Callable[[BinaryIO], object], *,
                       tmp_dir: str | os.PathLike | None = None, prefix: str | None = None,
-                      suffix: str = ".tmp") -> None:
+                      suffix: str = ".tmp", mode: int | None = 0o666) -> None:
     """Write ``path`` through ``writer(file)`` atomically: temp file (in ``tmp_dir``, default the
     target's folder, which must be on the same file system), fsync, rename. OS errors become
-    :class:`StorageError`; the temp file never outlives a failure."""
+    :class:`StorageError`; the temp file never outlives a failure. The file gets ``mode`` less the umask
+    (0644 under the usual umask 022, as any newly created file), not the temp file's private 0600;
+    ``mode=None`` keeps 0600."""
     path = Path(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = write_fsynced_temp(path.parent if tmp_dir is None else tmp_dir, writer,
                                  prefix=f".{path.name}." if prefix is None else prefix, suffix=suffix)
+        if mode is not None:
+            os.chmod(tmp, mode & ~current_umask())
         replace_durably(tmp, path)
     except OSError as exc:
         if tmp is not None:

@@ -263,7 +263,7 @@ class BaseStore:
                     conn.execute("INSERT INTO cluster_bases(cluster_id, base_id, base_name, assigned_at, note) VALUES (?,?,?,?,?)",
                                  (cid, rec.id, rec.name, now, note or ""))
                 except sqlite3.IntegrityError:
-                    raise NotFound(f"There is no cluster {cid}.", hint="'timbrel clusters' lists the clusters.") from None
+                    raise NotFound(f"There is no cluster {cid}.", hint="'timbrel cluster --show' lists the clusters.") from None
         self._publish(rec.name if rec else None, "assign", cluster_id=cid)
         return rec
 

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", metavar="L", help="language of the clips (en, zh, ja, ko, yue, de...)")
     p.add_argument("--emotion", metavar="E", help="emotion label of the clips (otherwise guessed from folder/file names)")
     p.add_argument("--dry-run", action="store_true", help="check and report everything, change nothing")
+    p.add_argument("--layout", choices=("auto", "lists", "folders"), default="auto",
+                   help="how a folder is read: auto (through its GPT-SoVITS .list files when it is clearly a dataset, "
+                        "else ask), lists (through its .list files), folders (one voice per sub-folder)")
 
     add_command(sub, "voices", cmd_voices, help="list the voices in the library")
 
@@ -136,9 +139,20 @@ def cmd_import(args, ctx: Context) -> int:
         if show_progress:
             print(f"\r[{done}/{total}] {path[-60:]:60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    report = ctx.engine.importer.import_paths(
-        args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress, dry_run=args.dry_run,
-    )
+    from ..library.dataset_folders import LayoutUnclear
+
+    layout = args.layout
+    try:
+        report = ctx.engine.importer.import_paths(
+            args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress,
+            dry_run=args.dry_run, layout=layout,
+        )
+    except LayoutUnclear as exc:
+        layout = _ask_layout(exc, args)   # a dry-run summary, then the question (or the error when nobody can answer)
+        report = ctx.engine.importer.import_paths(
+            args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress,
+            dry_run=args.dry_run, layout=layout,
+        )
 
     def text() -> str:
         lines = []
@@ -172,6 +186,21 @@ def cmd_import(args, ctx: Context) -> int:
                  + (" (the rest were imported)." if ok else "; nothing was imported."))
         return 1
     return 0
+
+
+def _ask_layout(exc, args) -> str:
+    """Show what an unclear folder holds and ask how to read it; without a terminal to ask on, re-raise."""
+    print(exc.layout.describe(), file=sys.stderr)
+    if args.json or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise exc
+    answers = {"l": "lists", "lists": "lists", "f": "folders", "folders": "folders"}
+    while True:
+        print("Import through the lists [l], one voice per sub-folder [f], or cancel [c]? ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline().strip().casefold()
+        if answer in answers:
+            return answers[answer]
+        if answer in ("", "c", "cancel", "q"):
+            raise InvalidInput("Import cancelled: nothing was changed.", hint=exc.hint)
 
 
 def cmd_export(args, ctx: Context) -> int:

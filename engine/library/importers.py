@@ -36,7 +36,8 @@ from ..errors import AlreadyExists, AudioError, ImportFailed, InvalidInput, Stor
 from .blobs import sha256_bytes
 from .emotions import normalize_emotion
 from .languages import normalize_language
-from .sources import PackItem, SourceItem, discover
+from .dataset_folders import expand_paths
+from .sources import PackItem, SourceItem
 from .staging import DryRun, StagedBlobs
 
 IMPORTED = "imported"
@@ -154,16 +155,19 @@ class Importer:
         cancel: threading.Event | None = None,
         *,
         dry_run: bool = False,
+        layout: str = "auto",
     ) -> ImportReport:
         """Import ``paths`` (see the module docstring). ``dry_run``: decode, check and report everything
-        exactly as an import would (``stored_bytes`` = what it would write), but change nothing."""
+        exactly as an import would (``stored_bytes`` = what it would write), but change nothing. ``layout``: how a
+        folder is read (:mod:`.dataset_folders`: ``auto``, ``lists``, ``folders``); an unclear folder raises
+        :class:`~.dataset_folders.LayoutUnclear` before anything is imported."""
         paths = [p for p in paths]
         if not paths:
             raise InvalidInput("Nothing to import.", hint="Give one or more files, folders, .list files or .timbrel packs.")
         voice = voice.strip() if voice and voice.strip() else None
         language = normalize_language(language)
         emotion = normalize_emotion(emotion)
-        items = discover(paths, voice, language, emotion)
+        items = expand_paths(paths, voice, language, emotion, layout)  # dataset folders → their .list files
         report = ImportReport(dry_run=dry_run)
         total = len(items)
         state = {"done": 0}

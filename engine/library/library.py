@@ -243,8 +243,22 @@ class Library:
             if row is None and voice.strip().isdigit():
                 row = conn.execute("SELECT id FROM voices WHERE id = ?", (int(voice.strip()),)).fetchone()
         if row is None:
-            raise NotFound(f"There is no voice named '{voice}'.", hint="'timbrel voices' lists the voices in this library.")
+            raise NotFound(f"There is no voice named '{voice}'.", hint=self._did_you_mean(conn, str(voice)))
         return int(row[0])
+
+    @staticmethod
+    def _did_you_mean(conn: sqlite3.Connection, name: str) -> str:
+        """"Did you mean 'alice'?" for a mistyped voice name (case, a letter or two off, a prefix)."""
+        import difflib
+
+        names = [r[0] for r in conn.execute("SELECT name FROM voices")]
+        folded = {n.casefold(): n for n in names}
+        key = name.strip().casefold()
+        near = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)
+        near += [f for f in folded if f.startswith(key) and f not in near][: max(0, 3 - len(near))] if key else []
+        if near:
+            return "Did you mean " + " or ".join(f"'{folded[n]}'" for n in near) + "? 'timbrel voices' lists them all."
+        return "'timbrel voices' lists the voices in this library."
 
     def has_voice(self, name: str) -> bool:
         return self.catalog.query_one("SELECT 1 FROM voices WHERE name = ?", (name.strip(),)) is not None
@@ -343,8 +357,38 @@ class Library:
         )
 
     def voices(self) -> list[Voice]:
-        ids = [r[0] for r in self.catalog.query("SELECT id FROM voices ORDER BY name COLLATE NOCASE")]
-        return [self.voice(i) for i in ids]
+        """Every voice with its tags and clips, in name order (three queries, whatever the library's size)."""
+        conn = self.catalog.conn
+        own = not conn.in_transaction      # one consistent snapshot for the three reads
+        if own:
+            conn.execute("BEGIN")
+        try:
+            rows = conn.execute("SELECT * FROM voices ORDER BY name COLLATE NOCASE").fetchall()
+            tags: dict[int, list[str]] = {}
+            for vid, tag in conn.execute("SELECT voice_id, tag FROM voice_tags ORDER BY voice_id, tag"):
+                tags.setdefault(vid, []).append(tag)
+            clips: dict[int, list[Clip]] = {}
+            for c in conn.execute("SELECT * FROM clips ORDER BY voice_id, id"):
+                clips.setdefault(c["voice_id"], []).append(self._clip_from_row(c))
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return [Voice(id=r["id"], name=r["name"], language=r["language"], notes=r["notes"], version=r["version"],
+                      created_at=r["created_at"], updated_at=r["updated_at"], tags=tuple(tags.get(r["id"], ())),
+                      clips=tuple(clips.get(r["id"], ()))) for r in rows]
+
+    def voice_summaries(self, search: str = "") -> list[dict[str, Any]]:
+        """One row per voice without loading clips (for lists of thousands of voices): id, name, version, tags,
+        clip count, seconds, distinct languages and emotions. ``search`` keeps voices whose name or a tag
+        contains it (case-insensitive)."""
+        from .summaries import voice_summaries
+
+        return voice_summaries(self, search)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another process or thread) commits a change to
+        the catalog (SQLite ``PRAGMA data_version``): cheap enough to poll from a GUI timer."""
+        return int(self.catalog.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def voice_names(self) -> list[str]:
         return [r[0] for r in self.catalog.query("SELECT name FROM voices ORDER BY name COLLATE NOCASE")]
