@@ -152,14 +152,16 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
-def disk_full_error(folder: str | os.PathLike, what: str) -> StorageError:
-    """The plain error for a full disk: what happened to *this* change, and what is kept."""
+def disk_full_error(folder: str | os.PathLike, what: str, *, delete_works: bool = False) -> StorageError:
+    """The plain error for a full disk: what happened to *this* change, and what is kept.
+    ``delete_works``: space is kept back so that deleting still works (say so in the hint)."""
     free = free_bytes(folder)
     left = f" ({format_bytes(free)} free)" if free is not None else ""
+    tail = ("; 'timbrel delete VOICE --yes' still works (space is kept back for it)." if delete_works
+            else ".")
     return StorageError(
         f"The disk holding {folder} is full{left}: {what}.",
-        hint="Free some space and try again. Changes saved before this one are kept; "
-             "'timbrel delete VOICE --yes' works even on a full disk.",
+        hint="Free some space and try again. Changes saved before this one are kept" + tail,
     )
 
 

@@ -85,7 +85,8 @@ class Catalog:
             conn.execute("PRAGMA query_only = ON")
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
-            raise disk_full_error(self.path.parent, "the catalog cannot even be opened for reading") from exc
+            raise disk_full_error(self.path.parent, "the catalog cannot even be opened for reading",
+                                  delete_works=self._reserve_kept()) from exc
         self.read_only_reason = "full"
         return conn
 
@@ -133,7 +134,7 @@ class Catalog:
         plainly that *this* change was not saved (earlier, committed changes are kept)."""
         conn = self.conn
         if self.read_only_reason:
-            raise disk_full_error(self.path.parent, "this change cannot be saved")
+            raise disk_full_error(self.path.parent, "this change cannot be saved", delete_works=self._reserve_kept())
         if conn.in_transaction:
             yield conn
             return
@@ -152,9 +153,15 @@ class Catalog:
             _rollback(conn)
             raise self._write_error(exc) from exc
 
+    def _reserve_kept(self) -> bool:
+        """Whether the library keeps space back for ``delete`` (see :mod:`engine.library.reserve`)."""
+        from .reserve import RESERVE_NAME
+
+        return (self.path.parent / RESERVE_NAME).is_file()
+
     def _write_error(self, exc: sqlite3.Error) -> StorageError:
         if is_space_error(exc, self.path.parent):
-            return disk_full_error(self.path.parent, "this change was not saved")
+            return disk_full_error(self.path.parent, "this change was not saved", delete_works=self._reserve_kept())
         if "locked" in str(exc) or "busy" in str(exc):
             return busy_error()
         return StorageError(
