@@ -453,111 +453,154 @@
     </message>
 </context>
 <context>
+    <name>ClusterMap</name>
+    <message>
+        <location filename="../views/clustermap.py" line="69"/>
+        <source>Group %1</source>
+        <translation>组 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="534"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="536"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="538"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+</context>
+<context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="61"/>
+        <location filename="../views/clustermap.py" line="231"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="62"/>
+        <location filename="../views/clustermap.py" line="232"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="63"/>
+        <location filename="../views/clustermap.py" line="233"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="67"/>
+        <location filename="../views/clustermap.py" line="237"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="68"/>
+        <location filename="../views/clustermap.py" line="238"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="239"/>
+        <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
+        <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="242"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="69"/>
+        <location filename="../views/clustermap.py" line="243"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="77"/>
+        <location filename="../views/clustermap.py" line="251"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="79"/>
+        <location filename="../views/clustermap.py" line="253"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="106"/>
+        <location filename="../views/clustermap.py" line="281"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="129"/>
+        <location filename="../views/clustermap.py" line="304"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="130"/>
+        <location filename="../views/clustermap.py" line="305"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="171"/>
+        <location filename="../views/clustermap.py" line="358"/>
+        <source>… and %1 more clusters</source>
+        <translation>… 另有 %1 个簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="363"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="173"/>
+        <location filename="../views/clustermap.py" line="365"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="231"/>
+        <location filename="../views/clustermap.py" line="475"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="236"/>
+        <location filename="../views/clustermap.py" line="480"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="252"/>
+        <location filename="../views/clustermap.py" line="496"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="256"/>
+        <location filename="../views/clustermap.py" line="500"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="263"/>
+        <location filename="../views/clustermap.py" line="507"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="267"/>
+        <location filename="../views/clustermap.py" line="519"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="522"/>
+        <source>%1 clips/s, about %2 left</source>
+        <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
 </context>
 <context>
@@ -617,167 +660,183 @@
     </message>
     <message>
         <location filename="../views/cues.py" line="45"/>
+        <source>Overlap (mix with what is playing)</source>
+        <translation>叠加（与正在播放的声音混合）</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="46"/>
+        <source>Interrupt (stop what is playing)</source>
+        <translation>打断（停止正在播放的声音）</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="50"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="46"/>
+        <location filename="../views/cues.py" line="51"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="47"/>
+        <location filename="../views/cues.py" line="52"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="48"/>
+        <location filename="../views/cues.py" line="53"/>
         <source>Text:</source>
         <translation>文本：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="49"/>
+        <location filename="../views/cues.py" line="54"/>
         <source>In-app shortcut:</source>
         <translation>应用内快捷键：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="50"/>
+        <location filename="../views/cues.py" line="55"/>
         <source>Global hotkey:</source>
         <translation>全局热键：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="56"/>
+        <source>When it plays:</source>
+        <translation>播放时：</translation>
     </message>
 </context>
 <context>
     <name>CuesView</name>
     <message>
-        <location filename="../views/cues.py" line="102"/>
+        <location filename="../views/cues.py" line="111"/>
         <source>New cue…</source>
         <translation>新建快捷台词…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="103"/>
+        <location filename="../views/cues.py" line="112"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="104"/>
+        <location filename="../views/cues.py" line="113"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="105"/>
+        <location filename="../views/cues.py" line="114"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="106"/>
+        <location filename="../views/cues.py" line="115"/>
         <source>Stop the sound and drop the queued cues</source>
         <translation>停止声音并清空排队的快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="107"/>
+        <location filename="../views/cues.py" line="116"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="108"/>
+        <location filename="../views/cues.py" line="117"/>
         <source>End the sound playing now; queued cues go on</source>
         <translation>结束当前声音；排队的快捷台词继续播放</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="123"/>
+        <location filename="../views/cues.py" line="132"/>
         <source>No cues yet. A cue is a saved line (voice, emotion, text) you can play with one click, a shortcut, a global hotkey, or &apos;timbrel trigger NAME&apos;.</source>
         <translation>还没有快捷台词。快捷台词是保存好的一句话（音色、情绪、文本），可以一键、快捷键、全局热键或 &apos;timbrel trigger 名称&apos; 播放。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="145"/>
+        <location filename="../views/cues.py" line="154"/>
         <source>Loading cues</source>
         <translation>正在加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="146"/>
+        <location filename="../views/cues.py" line="155"/>
         <source>Could not load the cues</source>
         <translation>无法加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="190"/>
+        <location filename="../views/cues.py" line="199"/>
         <source>Global hotkeys are off.</source>
         <translation>全局热键已关闭。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/cues.py" line="196"/>
+        <location filename="../views/cues.py" line="205"/>
         <source>%n global hotkey(s) active.</source>
         <translation>
             <numerusform>%n 个全局热键已启用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="198"/>
+        <location filename="../views/cues.py" line="207"/>
         <source>Global hotkeys are unavailable here: %1</source>
         <translation>此环境无法使用全局热键：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="200"/>
+        <location filename="../views/cues.py" line="209"/>
         <source>Not usable: %1</source>
         <translation>无法使用：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="201"/>
+        <location filename="../views/cues.py" line="210"/>
         <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
         <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="225"/>
+        <location filename="../views/cues.py" line="234"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="228"/>
+        <location filename="../views/cues.py" line="239"/>
         <source>Playing cue “%1”</source>
         <translation>正在播放快捷台词“%1”</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="244"/>
+        <location filename="../views/cues.py" line="247"/>
         <source>Playing a cue</source>
         <translation>正在播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="246"/>
+        <location filename="../views/cues.py" line="248"/>
+        <location filename="../views/cues.py" line="252"/>
         <source>Could not play the cue</source>
         <translation>无法播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="261"/>
+        <location filename="../views/cues.py" line="271"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="261"/>
+        <location filename="../views/cues.py" line="271"/>
         <source>Import a voice first.</source>
         <translation>请先导入一个音色。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="270"/>
-        <location filename="../views/cues.py" line="289"/>
+        <location filename="../views/cues.py" line="280"/>
+        <location filename="../views/cues.py" line="299"/>
         <source>Click a cue first.</source>
         <translation>请先点击一个快捷台词。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="284"/>
+        <location filename="../views/cues.py" line="294"/>
         <source>Saving the cue</source>
         <translation>正在保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="284"/>
+        <location filename="../views/cues.py" line="294"/>
         <source>Could not save the cue</source>
         <translation>无法保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="292"/>
+        <location filename="../views/cues.py" line="302"/>
         <source>Removing the cue</source>
         <translation>正在删除快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="293"/>
+        <location filename="../views/cues.py" line="303"/>
         <source>Could not remove the cue</source>
         <translation>无法删除快捷台词</translation>
     </message>
@@ -806,47 +865,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="661"/>
+        <location filename="../views/library.py" line="803"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="662"/>
+        <location filename="../views/library.py" line="804"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="663"/>
+        <location filename="../views/library.py" line="805"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="664"/>
+        <location filename="../views/library.py" line="806"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="665"/>
+        <location filename="../views/library.py" line="807"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="666"/>
+        <location filename="../views/library.py" line="808"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="667"/>
+        <location filename="../views/library.py" line="809"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="668"/>
+        <location filename="../views/library.py" line="810"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="669"/>
+        <location filename="../views/library.py" line="811"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1073,52 +1132,52 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../dialogs.py" line="130"/>
+        <location filename="../dialogs.py" line="134"/>
         <source>Welcome to Timbrel</source>
         <translation>欢迎使用 Timbrel</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="131"/>
+        <location filename="../dialogs.py" line="135"/>
         <source>&lt;h3&gt;Welcome to Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel keeps your cloned voices in a library folder. Voices with a similar timbre share one GPT-SoVITS base, so hundreds of voices fit on one GPU.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;欢迎使用 Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel 把你克隆的音色保存在一个音色库文件夹中。音色相近的声音共享同一个 GPT-SoVITS 底模，所以一张显卡就能放下几百个音色。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="136"/>
+        <location filename="../dialogs.py" line="140"/>
         <source>Library folder</source>
         <translation>音色库文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="137"/>
+        <location filename="../dialogs.py" line="141"/>
         <source>GPT-SoVITS pretrained models folder</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="138"/>
+        <location filename="../dialogs.py" line="142"/>
         <source>Optional: the GPT-SoVITS &apos;pretrained_models&apos; folder (HuBERT, BERT, base checkpoints). You can skip this and link it later in Settings.</source>
         <translation>可选：GPT-SoVITS 的 &apos;pretrained_models&apos; 文件夹（HuBERT、BERT、底模）。可以先跳过，以后在设置中关联。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142"/>
+        <location filename="../dialogs.py" line="146"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143"/>
+        <location filename="../dialogs.py" line="147"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="145"/>
+        <location filename="../dialogs.py" line="149"/>
         <source>Add the demo voices if the library is empty (four small synthetic voices that speak through the preview voice)</source>
         <translation>如果音色库为空，添加演示音色（四个小型合成音色，通过预览语音发声）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150"/>
+        <location filename="../dialogs.py" line="154"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="151"/>
+        <location filename="../dialogs.py" line="155"/>
         <source>Skip assets</source>
         <translation>跳过资源</translation>
     </message>
@@ -1276,326 +1335,326 @@
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="147"/>
+        <location filename="../views/library.py" line="235"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="149"/>
+        <location filename="../views/library.py" line="237"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="150"/>
+        <location filename="../views/library.py" line="238"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="182"/>
+        <location filename="../views/library.py" line="267"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="269"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Waveform</source>
         <translation>波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Transcript</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Emotion</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="189"/>
+        <location filename="../views/library.py" line="274"/>
         <source>Heard as</source>
         <translation>听出的情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="210"/>
+        <location filename="../views/library.py" line="295"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="231"/>
+        <location filename="../views/library.py" line="317"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="321"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="236"/>
+        <location filename="../views/library.py" line="322"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="237"/>
+        <location filename="../views/library.py" line="323"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="256"/>
+        <location filename="../views/library.py" line="342"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="311"/>
+        <location filename="../views/library.py" line="409"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="316"/>
+        <location filename="../views/library.py" line="414"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="361"/>
+        <location filename="../views/library.py" line="503"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="362"/>
+        <location filename="../views/library.py" line="504"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="368"/>
+        <location filename="../views/library.py" line="510"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="368"/>
+        <location filename="../views/library.py" line="510"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="385"/>
+        <location filename="../views/library.py" line="527"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="386"/>
+        <location filename="../views/library.py" line="528"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="392"/>
+        <location filename="../views/library.py" line="534"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="393"/>
+        <location filename="../views/library.py" line="535"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="406"/>
+        <location filename="../views/library.py" line="548"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="407"/>
+        <location filename="../views/library.py" line="549"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="416"/>
+        <location filename="../views/library.py" line="558"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="417"/>
+        <location filename="../views/library.py" line="559"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="433"/>
+        <location filename="../views/library.py" line="575"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="444"/>
+        <location filename="../views/library.py" line="586"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="448"/>
+        <location filename="../views/library.py" line="590"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="460"/>
+        <location filename="../views/library.py" line="602"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="479"/>
+        <location filename="../views/library.py" line="621"/>
         <source>emotion2vec+ (%1): %2</source>
         <translation>emotion2vec+（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="497"/>
+        <location filename="../views/library.py" line="639"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="498"/>
+        <location filename="../views/library.py" line="640"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="511"/>
+        <location filename="../views/library.py" line="653"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="654"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="524"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="524"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="537"/>
+        <location filename="../views/library.py" line="679"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="543"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="543"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="549"/>
+        <location filename="../views/library.py" line="691"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="552"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="552"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="554"/>
+        <location filename="../views/library.py" line="696"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="562"/>
+        <location filename="../views/library.py" line="704"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="570"/>
+        <location filename="../views/library.py" line="712"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="717"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="586"/>
+        <location filename="../views/library.py" line="728"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="587"/>
+        <location filename="../views/library.py" line="729"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="597"/>
+        <location filename="../views/library.py" line="739"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="599"/>
+        <location filename="../views/library.py" line="741"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="601"/>
+        <location filename="../views/library.py" line="743"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="603"/>
+        <location filename="../views/library.py" line="745"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="609"/>
+        <location filename="../views/library.py" line="751"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="623"/>
+        <location filename="../views/library.py" line="765"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="625"/>
+        <location filename="../views/library.py" line="767"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="630"/>
+        <location filename="../views/library.py" line="772"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -1603,159 +1662,179 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="31"/>
+        <location filename="../mainwindow.py" line="32"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="47"/>
+        <location filename="../mainwindow.py" line="48"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="48"/>
+        <location filename="../mainwindow.py" line="49"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="49"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Bases</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="80"/>
+        <location filename="../mainwindow.py" line="81"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="81"/>
+        <location filename="../mainwindow.py" line="82"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="85"/>
+        <location filename="../mainwindow.py" line="86"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="89"/>
+        <location filename="../mainwindow.py" line="90"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="94"/>
+        <location filename="../mainwindow.py" line="95"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="98"/>
+        <location filename="../mainwindow.py" line="99"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="104"/>
+        <location filename="../mainwindow.py" line="105"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="105"/>
-        <location filename="../mainwindow.py" line="327"/>
+        <location filename="../mainwindow.py" line="106"/>
+        <location filename="../mainwindow.py" line="353"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="142"/>
+        <location filename="../mainwindow.py" line="143"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="209"/>
+        <location filename="../mainwindow.py" line="210"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="241"/>
+        <location filename="../mainwindow.py" line="242"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="271"/>
+        <location filename="../mainwindow.py" line="274"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="286"/>
-        <location filename="../mainwindow.py" line="321"/>
+        <location filename="../mainwindow.py" line="289"/>
+        <location filename="../mainwindow.py" line="347"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="287"/>
+        <location filename="../mainwindow.py" line="290"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="291"/>
+        <location filename="../mainwindow.py" line="294"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="293"/>
+        <location filename="../mainwindow.py" line="296"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="298"/>
+        <location filename="../mainwindow.py" line="313"/>
+        <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
+        <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="315"/>
+        <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
+        <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="319"/>
+        <source>Checking the emotion model</source>
+        <translation>正在检查情绪模型</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="320"/>
+        <source>The emotion model was not linked</source>
+        <translation>未能关联情绪模型</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="324"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="304"/>
+        <location filename="../mainwindow.py" line="330"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="305"/>
+        <location filename="../mainwindow.py" line="331"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="306"/>
+        <location filename="../mainwindow.py" line="332"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="317"/>
+        <location filename="../mainwindow.py" line="343"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="328"/>
+        <location filename="../mainwindow.py" line="354"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -2175,67 +2254,77 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="53"/>
+        <location filename="../dialogs.py" line="48"/>
+        <source>emotion2vec+ model folder (or a folder holding one)</source>
+        <translation>emotion2vec+ 模型文件夹（或包含它的文件夹）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="55"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="57"/>
+        <location filename="../dialogs.py" line="59"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="61"/>
+        <location filename="../dialogs.py" line="63"/>
         <source>Enable global hotkeys (X11, Windows, macOS)</source>
         <translation>启用全局热键（X11、Windows、macOS）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="64"/>
+        <location filename="../dialogs.py" line="66"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="65"/>
+        <location filename="../dialogs.py" line="67"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="66"/>
+        <location filename="../dialogs.py" line="68"/>
+        <source>Emotion model:</source>
+        <translation>情绪模型：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="69"/>
         <source>VRAM limit:</source>
         <translation>显存上限：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="67"/>
+        <location filename="../dialogs.py" line="70"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="69"/>
+        <location filename="../dialogs.py" line="72"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="70"/>
+        <location filename="../dialogs.py" line="73"/>
         <source>Hotkeys:</source>
         <translation>热键：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="71"/>
+        <location filename="../dialogs.py" line="74"/>
         <source>A new library folder or language takes effect the next time Timbrel starts.</source>
         <translation>新的音色库文件夹或语言在下次启动 Timbrel 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="81"/>
+        <location filename="../dialogs.py" line="84"/>
         <source>Listing audio outputs</source>
         <translation>正在列出音频输出</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="99"/>
+        <location filename="../dialogs.py" line="102"/>
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../dialogs.py" line="102"/>
+        <location filename="../dialogs.py" line="105"/>
         <source>%n output device(s) found.</source>
         <translation>
             <numerusform>找到 %n 个输出设备。</numerusform>
@@ -2245,63 +2334,63 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="34"/>
+        <location filename="../views/speak.py" line="41"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="38"/>
+        <location filename="../views/speak.py" line="45"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="43"/>
+        <location filename="../views/speak.py" line="50"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="44"/>
+        <location filename="../views/speak.py" line="51"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="45"/>
+        <location filename="../views/speak.py" line="52"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="47"/>
+        <location filename="../views/speak.py" line="54"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="49"/>
+        <location filename="../views/speak.py" line="56"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="57"/>
+        <location filename="../views/speak.py" line="64"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="76"/>
+        <location filename="../views/speak.py" line="84"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="104"/>
+        <location filename="../views/speak.py" line="112"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="113"/>
-        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="121"/>
+        <location filename="../views/speak.py" line="209"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="119"/>
+        <location filename="../views/speak.py" line="127"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
@@ -2311,47 +2400,47 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="156"/>
+        <location filename="../views/speak.py" line="175"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="158"/>
+        <location filename="../views/speak.py" line="177"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="166"/>
+        <location filename="../views/speak.py" line="186"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="179"/>
+        <location filename="../views/speak.py" line="202"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="179"/>
+        <location filename="../views/speak.py" line="202"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="216"/>
+        <location filename="../views/speak.py" line="239"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="217"/>
+        <location filename="../views/speak.py" line="240"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="218"/>
+        <location filename="../views/speak.py" line="241"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="221"/>
+        <location filename="../views/speak.py" line="244"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -2552,37 +2641,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="29"/>
+        <location filename="../views/library.py" line="53"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="68"/>
+        <location filename="../views/library.py" line="143"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="154"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1
