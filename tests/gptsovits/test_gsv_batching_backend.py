@@ -84,8 +84,10 @@ def test_batch_rows_equal_solo_runs_and_stream_per_sentence(pretrained, tmp_path
         admitted += len(more)
         return more
 
+    order: list[int] = []
     for key, chunk in be.synthesize_batch(model, shared, rows[:4], None, admit):
         assert key not in ended, "a chunk after the row's end marker"
+        order.append(key)
         if chunk is None:
             ended.append(key)
         else:
@@ -97,6 +99,9 @@ def test_batch_rows_equal_solo_runs_and_stream_per_sentence(pretrained, tmp_path
         for x, y in zip(a, b):
             assert x.shape == y.shape
             assert np.abs(x - y).max() <= 1e-4 * max(np.abs(x).max(), 1e-6), f"row {r.key} differs from its solo run"
+    # streaming: rows' chunks interleave (each sentence is yielded when it is done, not when the batch ends)
+    runs = sum(1 for a, b in zip(order, order[1:]) if a != b) + 1
+    assert runs > len(rows), order
     stats = be.batch_stats
     assert stats["widest_gpt_batch"] >= 3, stats  # rows really shared GPT steps
     assert stats["gpt_row_steps"] > stats["gpt_steps"], stats
