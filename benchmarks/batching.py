@@ -12,12 +12,19 @@ Models (random weights, nothing downloaded):
 * ``v2``: full-size v2 GPT (24 layers × 512, 77.6 M) and SoVITS v2 (``configs/s2.json`` sizes) with random
   weights. A random GPT rarely predicts EOS, so every utterance is capped at ``--tokens`` semantic tokens.
 
+The scheduler part replays the scheduler benchmark's synthetic trace (``benchmarks/scheduler.py``: Zipf over
+300 voices in 8 clusters, bursty interactive + batch jobs, desktop link, its VRAM limit) through the runtime's
+simulator with batching off (``max_batch`` 1) and on (``max_batch`` 8). The simulated device does not compute:
+a batch of B rows takes (sum of the rows' trace service times) / speed-up(B), the speed-up taken from the
+end-to-end request throughput measured above (and, as a second line, from the GPT-only curve: the case where
+the GPT dominates, e.g. a GPU). The output says so.
+
 Reported per model and batch size: GPT ``tokens_per_s`` (new tokens / GPT wall time, prompt passes included)
 and ``speedup_vs_batch1``; requests/s and seconds of audio per second end to end (GPT + SoVITS);
 mean / max per-request latency (a request's GPT + SoVITS finish time, all B submitted at once); and where the
 GPT time goes (prompt passes, logits + per-row sampling, batched transformer steps).
 
-    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8]
+    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8] [--no-scheduler]
 Writes benchmarks/results/batching.json.
 """
 
@@ -166,6 +173,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tokens", type=int, default=40, help="semantic-token cap per request (v2; tiny uses 2x)")
     ap.add_argument("--models", nargs="+", default=["tiny", "v2"], choices=["tiny", "v2"])
     ap.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 4, 8])
+    ap.add_argument("--no-scheduler", action="store_true", help="skip the simulated scheduler trace")
+    ap.add_argument("--curve-model", default="v2", choices=["tiny", "v2"], help="whose batch curve drives the trace")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "batching.json")
     args = ap.parse_args(argv)
     configure_torch()
@@ -177,12 +186,90 @@ def main(argv=None) -> int:
             res = bench_model(name, args.sizes, args.tokens * (2 if name == "tiny" else 1))
             out[name] = res
             print_model(name, res)
+    if not args.no_scheduler and args.curve_model in out:
+        out["scheduler"] = scheduler_trace(out[args.curve_model], args.curve_model)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2))
     tmp.replace(args.out)
     print(f"\nwrote {args.out}")
     return 0
+
+
+def curve(points: dict[str, float]):
+    """speed-up(B) from measured points {"1": 1.0, "2": s2, ...}: linear in between, flat beyond the last."""
+    xs = sorted((int(k), float(v)) for k, v in points.items())
+
+    def f(b: int) -> float:
+        if b <= xs[0][0]:
+            return xs[0][1]
+        for (x0, y0), (x1, y1) in zip(xs, xs[1:]):
+            if b <= x1:
+                return y0 + (y1 - y0) * (b - x0) / (x1 - x0)
+        return xs[-1][1]
+
+    return f
+
+
+def scheduler_trace(measured: dict, model: str) -> dict:
+    """The scheduler benchmark's trace with batching off vs on, through the runtime's simulator."""
+    import importlib.util
+
+    from engine.runtime.policy import SchedulerPolicy
+    from engine.runtime.simulation.sim import SimConfig, make_sim_bases, simulate
+    from engine.runtime.simulation.trace import TraceConfig, offered_load, synthetic_trace
+
+    spec = importlib.util.spec_from_file_location("_sched_bench", ROOT / "benchmarks" / "scheduler.py")
+    sb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sb)
+    MB = sb.MB
+    tcfg = TraceConfig(duration_s=1800.0, batch_job_rate=1 / 15.0)
+    trace = synthetic_trace(tcfg, seed=1)
+    archs = list(sb.ARCH_MB)
+    arch_of = {f"cluster-{i}": archs[i % len(archs)] for i in range(tcfg.n_clusters)}
+    sizes = {k: sb.ARCH_MB[a] * MB for k, a in arch_of.items()}
+    bases = make_sim_bases(sizes, arch_of, scale=sb.SCALE)
+    link = sb.LINKS["desktop (PCIe 4 x16, NVMe)"]
+    base = dict(budget_bytes=2000 * MB, shared_bytes=950 * MB, workspace_bytes=300 * MB, link=link, scale=sb.SCALE,
+                pinned_pool_bytes=1024 * MB)
+    curves = {
+        "end-to-end": {k: v["requests_per_s"] / measured["batch"]["1"]["requests_per_s"]
+                       for k, v in measured["batch"].items()},
+        "GPT only": dict(measured["speedup_vs_batch1"]),
+    }
+    print(f"\nscheduler trace ({len(trace)} requests, offered load {offered_load(trace):.2f}, desktop link, 2000 MB):"
+          f" SIMULATED device; a batch of B rows takes sum(service) / speed-up(B), speed-up from the measured"
+          f" '{model}' batch curve above")
+    print(f"{'service model':14} {'batching':>8} {'req/s':>6} {'mean batch':>10} {'busy':>5} {'int p50':>7} {'int p99':>7}"
+          f" {'all p50':>7} {'all p99':>7} {'swaps':>5} {'over budget':>11}")
+    out = {"simulated": True, "curve_model": model, "trace_requests": len(trace),
+           "offered_load": offered_load(trace), "curves": curves, "rows": {}}
+    for cname, pts in curves.items():
+        sp = curve(pts)
+        batch_time = lambda rows, sp=sp: sum(r.service_s for r in rows) / max(sp(len(rows)), 1e-9)  # noqa: E731
+        for label, mb in (("off", 1), ("on", 8)):
+            cfg = SimConfig(**base, policy=SchedulerPolicy(2.0, 0.5, 60.0), max_batch=mb, batch_time=batch_time)
+            res = simulate(trace, bases, cfg)
+            r = sb.summarize(res, trace)
+            r.pop("service_order")
+            done = res.done()
+            r["mean_batch"] = sum(x.batch for x in done) / max(len(done), 1)
+            out["rows"][f"{cname} / {label}"] = r
+            wi, wa = r["wait"]["interactive"], r["wait"]["all"]
+            print(f"{cname:14} {label:>8} {r['throughput_rps']:6.3f} {r['mean_batch']:10.2f} {r['busy_fraction']:5.2f}"
+                  f" {wi['p50']:7.2f} {wi['p99']:7.2f} {wa['p50']:7.2f} {wa['p99']:7.2f} {r['swaps']:5d}"
+                  f" {r['over_budget_steps']:11d}")
+        on, off = out["rows"][f"{cname} / on"], out["rows"][f"{cname} / off"]
+        out.setdefault("ratios", {})[cname] = {
+            "all_p99_on_vs_off": on["wait"]["all"]["p99"] / off["wait"]["all"]["p99"] if off["wait"]["all"]["p99"] else None,
+            "interactive_p99_on_vs_off": (on["wait"]["interactive"]["p99"] / off["wait"]["interactive"]["p99"]
+                                          if off["wait"]["interactive"]["p99"] else None),
+            "busy_on_vs_off": on["busy_fraction"] / off["busy_fraction"] if off["busy_fraction"] else None,
+        }
+        rr = out["ratios"][cname]
+        print(f"{'':14} on/off: all p99 wait {rr['all_p99_on_vs_off'] or float('nan'):.2f}x, interactive p99 "
+              f"{rr['interactive_p99_on_vs_off'] or float('nan'):.2f}x, device busy {rr['busy_on_vs_off'] or float('nan'):.2f}x")
+    return out
 
 
 if __name__ == "__main__":
