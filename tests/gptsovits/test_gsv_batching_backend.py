@@ -107,11 +107,18 @@ def test_batch_rows_equal_solo_runs_and_stream_per_sentence(pretrained, tmp_path
     assert stats["gpt_row_steps"] > stats["gpt_steps"], stats
 
 
-def test_a_failing_row_raises_and_stops_the_batch(pretrained, tmp_path, gsv_fixtures, corpus):
+def test_a_failing_row_fails_alone(pretrained, tmp_path, gsv_fixtures, corpus):
+    """The failing row's error comes after the other rows ended (the runtime fails only rows left open)."""
     from engine.errors import InvalidInput
 
     be, model, shared = _setup(pretrained, tmp_path, gsv_fixtures, "sovits_v2_tiny.pth")
     good = _rows(corpus, 1)[0]
     bad = BatchRow(9, SynthesisRequest("   ", language="en"), good.references)
+    late = BatchRow(5, good.request, good.references)
+    seen: list[tuple[int, bool]] = []
     with pytest.raises(InvalidInput):
-        list(be.synthesize_batch(model, shared, [good, bad], None, lambda: []))
+        for key, chunk in be.synthesize_batch(model, shared, [good, bad], None,
+                                              lambda it=iter([[late]]): next(it, [])):
+            seen.append((key, chunk is None))
+    assert (good.key, True) in seen  # the good row ran to its end marker
+    assert all(k != bad.key for k, _ in seen)
