@@ -240,45 +240,52 @@ def scheduler_trace(measured: dict, model: str) -> dict:
     sizes = {k: sb.ARCH_MB[a] * MB for k, a in arch_of.items()}
     bases = make_sim_bases(sizes, arch_of, scale=sb.SCALE)
     link = sb.LINKS["desktop (PCIe 4 x16, NVMe)"]
-    base = dict(budget_bytes=2000 * MB, shared_bytes=950 * MB, workspace_bytes=300 * MB, link=link, scale=sb.SCALE,
-                pinned_pool_bytes=1024 * MB)
     curves = {
         "end-to-end": {k: v["requests_per_s"] / measured["batch"]["1"]["requests_per_s"]
                        for k, v in measured["batch"].items()},
         "GPT only": dict(measured["speedup_vs_batch1"]),
     }
-    print(f"\nscheduler trace ({len(trace)} requests, offered load {offered_load(trace):.2f}, desktop link, 2000 MB):"
-          f" SIMULATED device; a batch of B rows takes sum(service) / speed-up(B), speed-up from the measured"
-          f" '{model}' batch curve above")
-    print(f"{'service model':14} {'batching':>8} {'req/s':>6} {'mean batch':>10} {'busy':>5} {'int p50':>7} {'int p99':>7}"
+    print(f"\nscheduler trace ({len(trace)} requests, offered load {offered_load(trace):.2f}, desktop link, shared 950 MB,"
+          f" workspace 300 MB per row): SIMULATED device (nothing is computed); a batch of B rows takes"
+          f" sum(service) / speed-up(B), speed-up from the measured '{model}' batch curve above")
+    print(f"{'VRAM MB':>7} {'service model':14} {'batching':>8} {'req/s':>6} {'mean batch':>10} {'int p50':>7} {'int p99':>7}"
           f" {'all p50':>7} {'all p99':>7} {'swaps':>5} {'over budget':>11}")
     out = {"simulated": True, "curve_model": model, "trace_requests": len(trace),
-           "offered_load": offered_load(trace), "curves": curves, "rows": {}}
-    for cname, pts in curves.items():
-        sp = curve(pts)
-        batch_time = lambda rows, sp=sp: sum(r.service_s for r in rows) / max(sp(len(rows)), 1e-9)  # noqa: E731
-        for label, mb in (("off", 1), ("on", 8)):
+           "offered_load": offered_load(trace), "curves": curves, "rows": {}, "ratios": {}}
+    for budget_mb in (2000, 4000):
+        base = dict(budget_bytes=budget_mb * MB, shared_bytes=950 * MB, workspace_bytes=300 * MB, link=link,
+                    scale=sb.SCALE, pinned_pool_bytes=1024 * MB)
+        runs = [("-", "off", 1, lambda rows: sum(r.service_s for r in rows))]
+        for cname, pts in curves.items():
+            sp = curve(pts)
+            runs.append((cname, "on", 8, lambda rows, sp=sp: sum(r.service_s for r in rows) / max(sp(len(rows)), 1e-9)))
+        for cname, label, mb, batch_time in runs:
             cfg = SimConfig(**base, policy=SchedulerPolicy(2.0, 0.5, 60.0), max_batch=mb, batch_time=batch_time)
             res = simulate(trace, bases, cfg)
             r = sb.summarize(res, trace)
             r.pop("service_order")
             done = res.done()
             r["mean_batch"] = sum(x.batch for x in done) / max(len(done), 1)
-            out["rows"][f"{cname} / {label}"] = r
+            r["requests_by_batch_size"] = {str(k): sum(1 for x in done if x.batch == k)
+                                           for k in sorted({x.batch for x in done})}
+            out["rows"][f"{budget_mb} MB / {cname} / {label}"] = r
             wi, wa = r["wait"]["interactive"], r["wait"]["all"]
-            print(f"{cname:14} {label:>8} {r['throughput_rps']:6.3f} {r['mean_batch']:10.2f} {r['busy_fraction']:5.2f}"
+            print(f"{budget_mb:7d} {cname:14} {label:>8} {r['throughput_rps']:6.3f} {r['mean_batch']:10.2f}"
                   f" {wi['p50']:7.2f} {wi['p99']:7.2f} {wa['p50']:7.2f} {wa['p99']:7.2f} {r['swaps']:5d}"
                   f" {r['over_budget_steps']:11d}")
-        on, off = out["rows"][f"{cname} / on"], out["rows"][f"{cname} / off"]
-        out.setdefault("ratios", {})[cname] = {
-            "all_p99_on_vs_off": on["wait"]["all"]["p99"] / off["wait"]["all"]["p99"] if off["wait"]["all"]["p99"] else None,
-            "interactive_p99_on_vs_off": (on["wait"]["interactive"]["p99"] / off["wait"]["interactive"]["p99"]
-                                          if off["wait"]["interactive"]["p99"] else None),
-            "busy_on_vs_off": on["busy_fraction"] / off["busy_fraction"] if off["busy_fraction"] else None,
-        }
-        rr = out["ratios"][cname]
-        print(f"{'':14} on/off: all p99 wait {rr['all_p99_on_vs_off'] or float('nan'):.2f}x, interactive p99 "
-              f"{rr['interactive_p99_on_vs_off'] or float('nan'):.2f}x, device busy {rr['busy_on_vs_off'] or float('nan'):.2f}x")
+        off = out["rows"][f"{budget_mb} MB / - / off"]
+        for cname in curves:
+            on = out["rows"][f"{budget_mb} MB / {cname} / on"]
+            rr = {
+                "all_p99_on_vs_off": on["wait"]["all"]["p99"] / off["wait"]["all"]["p99"] if off["wait"]["all"]["p99"] else None,
+                "all_p50_on_vs_off": on["wait"]["all"]["p50"] / off["wait"]["all"]["p50"] if off["wait"]["all"]["p50"] else None,
+                "interactive_p99_on_vs_off": (on["wait"]["interactive"]["p99"] / off["wait"]["interactive"]["p99"]
+                                              if off["wait"]["interactive"]["p99"] else None),
+            }
+            out["ratios"][f"{budget_mb} MB / {cname}"] = rr
+            print(f"{budget_mb:7d} {cname:14} on/off: all p50 wait {rr['all_p50_on_vs_off'] or float('nan'):.2f}x, p99 "
+                  f"{rr['all_p99_on_vs_off'] or float('nan'):.2f}x, interactive p99 "
+                  f"{rr['interactive_p99_on_vs_off'] or float('nan'):.2f}x; batch sizes {on['requests_by_batch_size']}")
     return out
 
 
