@@ -167,7 +167,7 @@ def print_model(name: str, res: dict) -> None:
           f"cap {res['token_cap']} tokens per request; one-request Text2Semantic.generate: "
           f"{res['solo_generate_tokens_per_s']:.1f} tok/s")
     print(f"{'batch':>5} {'tok/s':>8} {'speedup':>8} {'dec tok/s':>9} {'req/s':>7} {'audio s/s':>9} {'lat mean':>9} {'lat max':>8}"
-          f" {'GPT step':>9} {'prefill':>8} {'logit+smp':>9} {'steps':>7} {'SoVITS/req':>10}")
+          f" {'GPT step':>9} {'prefill':>8} {'logit+smp':>9} {'batched':>7} {'SoVITS/req':>10}")
     for b, r in res["batch"].items():
         br = r["gpt_breakdown_s"]
         print(f"{b:>5} {r['tokens_per_s']:8.1f} {r['speedup_vs_batch1']:7.2f}x {r['decode_tokens_per_s']:9.1f} {r['requests_per_s']:7.2f}"
