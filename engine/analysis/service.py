@@ -708,9 +708,8 @@ class AnalysisService:
     def grid(self) -> dict[str, Any]:
         """Clusters × emotions: how many voices have a usable reference (3-10 s clip) of each emotion, and per
         voice which emotions it has and which it lacks (compared with the emotions used in the library)."""
-        from .grid import build_grid
-
         from .emotion2vec.analysis import clip_emotions
+        from .grid import build_grid
 
         cur, members = self._current_members()
         voices = self.library.voices()
