@@ -421,13 +421,16 @@ class RayServer:
         return serve.get_deployment_handle(ENGINE, app_name=APP_NAME)
 
     def stop(self) -> None:
+        """Shut the application and (when this object started it) the local Ray instance down; idempotent."""
         import ray
         from ray import serve
 
+        if not ray.is_initialized():
+            return
         try:
             serve.shutdown()
         finally:
-            if self._started_ray and ray.is_initialized():
+            if self._started_ray:
                 ray.shutdown()
 
 
