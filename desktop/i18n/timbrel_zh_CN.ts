@@ -845,11 +845,16 @@
     <name>Device</name>
     <message>
         <location filename="../adapters.py" line="287"/>
-        <source>CPU (no GPU: video memory is simulated in main memory)</source>
-        <translation>CPU（无 GPU：显存在内存中模拟）</translation>
+        <source>CPU (no GPU: models run in host memory)</source>
+        <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
         <location filename="../adapters.py" line="289"/>
+        <source>Simulated device (modelled transfers, for tests)</source>
+        <translation>模拟设备（传输为模型估算，用于测试）</translation>
+    </message>
+    <message>
+        <location filename="../adapters.py" line="291"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -1743,7 +1748,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     </message>
     <message>
         <location filename="../mainwindow.py" line="106"/>
-        <location filename="../mainwindow.py" line="353"/>
+        <location filename="../mainwindow.py" line="367"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
@@ -1753,88 +1758,93 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="210"/>
+        <location filename="../mainwindow.py" line="206"/>
+        <source>Reading the runtime</source>
+        <translation>正在读取运行时</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="224"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="242"/>
+        <location filename="../mainwindow.py" line="256"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="274"/>
+        <location filename="../mainwindow.py" line="288"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="289"/>
-        <location filename="../mainwindow.py" line="347"/>
+        <location filename="../mainwindow.py" line="303"/>
+        <location filename="../mainwindow.py" line="361"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="290"/>
+        <location filename="../mainwindow.py" line="304"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="294"/>
+        <location filename="../mainwindow.py" line="308"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="296"/>
+        <location filename="../mainwindow.py" line="310"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="313"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="315"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="319"/>
+        <location filename="../mainwindow.py" line="333"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="320"/>
+        <location filename="../mainwindow.py" line="334"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="324"/>
+        <location filename="../mainwindow.py" line="338"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="330"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="331"/>
+        <location filename="../mainwindow.py" line="345"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="332"/>
+        <location filename="../mainwindow.py" line="346"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="343"/>
+        <location filename="../mainwindow.py" line="357"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="354"/>
+        <location filename="../mainwindow.py" line="368"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
