@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
                      pool="io", on_done=done)
 
     def about(self) -> None:
-        from engine import __version__
+        from engine.api import __version__
 
         QMessageBox.about(self, self.tr("About Timbrel"),
                           self.tr("Timbrel %1\nHundreds of cloned voices on one GPU.").replace("%1", __version__))
