@@ -235,9 +235,10 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
         ks = sorted({int(k) for k in ks if 2 <= k <= n and int(k) not in scores})
         if not ks:
             return
-        cuts = cut_tree(z, n_clusters=ks)
-        for j, k in enumerate(ks):
-            lab = cuts[:, j].astype(np.int64)
+        inner = [k for k in ks if k < n]          # cut_tree mislabels the n-cluster "cut" (every voice alone)
+        cuts = cut_tree(z, n_clusters=inner) if inner else np.zeros((n, 0), dtype=np.int64)
+        for k in ks:
+            lab = cuts[:, inner.index(k)].astype(np.int64) if k < n else np.arange(n, dtype=np.int64)
             scores[k] = round(_clip_silhouette(clips, clip_voice, lab, nearest, lone_a), 4)
             labels_of[k] = lab
 
