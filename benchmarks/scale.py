@@ -77,6 +77,7 @@ class Stage:
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         self.t0 = time.perf_counter()
+        self.c0 = time.process_time()
         return self
 
     def _sample(self) -> None:
@@ -85,13 +86,16 @@ class Stage:
 
     def __exit__(self, *exc) -> None:
         seconds = time.perf_counter() - self.t0
+        cpu = time.process_time() - self.c0
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, rss_mb())
         if exc[0] is not None:
             return
-        row = {"seconds": round(seconds, 4), "peak_mb": round(self.peak, 1),
-               "peak_delta_mb": round(self.peak - self.base, 1)}
+        # cpu_seconds: this process's CPU time (all threads) — on a machine shared with other jobs the wall time
+        # grows with the load, the CPU time much less; cpu_seconds / cores is what an idle machine would take
+        row = {"seconds": round(seconds, 4), "cpu_seconds": round(cpu, 4), "peak_mb": round(self.peak, 1),
+               "peak_delta_mb": round(self.peak - self.base, 1), "load_average": round(os.getloadavg()[0], 2)}
         if self.items:
             row["items"] = self.items
             row["rate"] = round(self.items / seconds, 3) if seconds > 0 else None
