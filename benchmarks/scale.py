@@ -343,12 +343,25 @@ def run_size(n: int, args, corpus) -> dict:
         build_library(eng, corpus, n, args.clips, args.seed, work / "src", results)
         clips = int(eng.library.catalog.scalar("SELECT COUNT(*) FROM clips"))
         an = eng.analysis
-        an.encoder()  # load the weights outside the timed stage (reported separately)
+        enc = an.encoder()  # load the weights outside the timed stage
+        # baseline: the pre-#21 path, one clip at a time on one thread (read, embed, prosody; nothing stored)
+        from engine.analysis import prosody as pr
+
+        sample = eng.library.all_clips()[: min(args.baseline_clips, clips)]
+        with Stage(results, "analyze_baseline", len(sample), "clips/s"):
+            for c in sample:
+                samples, sr = an._read(c)
+                enc.embed(samples, sr)
+                pr.extract(samples, sr)
         bar = progress_bar("analyze", clips)
         with Stage(results, "analyze", clips, "clips/s"):
             report = an.analyze(progress=bar.update, assign=False)
         bar.close()
         results["analyze"]["failed"] = len(report.failed)
+        base = results["analyze_baseline"]
+        results["analyze"]["vs_baseline"] = round(results["analyze"]["rate"] / base["rate"], 2)
+        results["analyze"]["cpu_ms_per_clip"] = round(1000 * results["analyze"]["cpu_seconds"] / clips, 1)
+        base["cpu_ms_per_clip"] = round(1000 * base["cpu_seconds"] / len(sample), 1)
         with Stage(results, "resume", clips, "clips/s"):
             again = an.analyze(assign=False)
         results["resume"]["work_done"] = again.work_done
@@ -509,7 +522,7 @@ def progress_bar(label: str, total: int):
 
 
 # -- report -----------------------------------------------------------------------------------------------------
-ORDER = ["derive", "import", "analyze", "resume", "cluster", "similar", "grid", "evaluation", "stats", "doctor",
+ORDER = ["derive", "import", "analyze_baseline", "analyze", "resume", "cluster", "similar", "grid", "evaluation", "stats", "doctor",
          "voices_json", "desktop_open", "desktop_search", "desktop_scroll", "desktop_clustermap"]
 
 
@@ -598,6 +611,8 @@ def main() -> int:
     ap.add_argument("--corpus", default=None, help="corpus folder (default: $TIMBREL_SHARED/corpus or ../shared/corpus)")
     ap.add_argument("--work", default=None, help="folder for the temporary libraries (default: system temp)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline-clips", type=int, default=64,
+                    help="clips analysed one at a time as the baseline (default 64)")
     ap.add_argument("--eval-voices", type=int, default=20, help="voices to evaluate per size (default 20)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["desktop", "evaluation"])
     ap.add_argument("--keep", action="store_true", help="keep the libraries (their paths go into the JSON)")
