@@ -41,7 +41,7 @@ def display_problem(allow_headless: bool = True) -> str | None:
     try:
         import PySide6  # noqa: F401
     except ImportError:
-        return "the desktop app is not installed (pip install PySide6-Essentials)"
+        return "the desktop app is not installed (pip install 'timbrel[desktop]')"
     return None
 
 

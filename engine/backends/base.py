@@ -13,7 +13,14 @@ A backend knows, for a manifest:
 * ``shared_models(manifest)`` / ``load_shared(name, device)`` — models every base of the
   backend uses and that stay resident once (HuBERT, BERT, SV net...), with byte sizes;
 * ``workspace_bytes(manifest, request)`` — an estimate of the activations a request needs;
-* ``synthesize(model, shared, request, references)`` — yields :class:`AudioChunk` s.
+* ``synthesize(model, shared, request, references, context)`` — yields :class:`AudioChunk` s;
+* ``max_batch_rows(manifest)`` / ``synthesize_batch(model, shared, rows, context, admit)`` — several
+  requests for the same base at once (default: one row at a time through ``synthesize``);
+* ``unsupported_options(manifest, options)`` — the per-request options this backend ignores.
+
+Everything a backend needs from the engine comes in the :class:`SynthesisContext` (the base's key, a cache
+folder, the pretrained assets the engine resolved, the device): no backend reads settings or looks for the
+library on disk.
 
 Everything here is plain data except the model objects, which belong to the backend.
 """
@@ -23,7 +30,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -71,6 +78,38 @@ class SynthesisRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: Upstream-named per-request options (``SynthesisRequest.options``); see CONTRACTS.md.
+KNOWN_OPTIONS = frozenset({
+    "top_k", "top_p", "temperature", "repetition_penalty", "text_split_method", "speed_factor", "fragment_interval",
+    "batch_size", "split_bucket", "parallel_infer", "sample_steps", "super_sampling", "ref_free", "aux_refs",
+})
+
+
+@dataclass(frozen=True)
+class SynthesisContext:
+    """What the engine resolved for one base, handed to every ``synthesize`` call.
+
+    ``base_key`` is the key the runtime uses for this base (stable while the base's bytes are unchanged:
+    backends key per-base caches by it and never hash weights); ``cache_dir`` is a folder the backend may
+    cache per-clip / per-base data in; ``assets`` maps pretrained asset names (``"hubert"``, ``"bert"``,
+    ``"sv"``, ``"g2pw"``...) to the paths the engine found; ``device`` is the torch device the model lives on.
+    """
+
+    base_key: str
+    cache_dir: Path
+    assets: Mapping[str, Path] = field(default_factory=dict)
+    device: Any = None
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One request inside a batch: ``key`` is an opaque id the runtime chose."""
+
+    key: int
+    request: "SynthesisRequest"
+    references: References
+
+
 @dataclass(frozen=True)
 class SharedModel:
     """A model every base of a backend uses, kept resident once. ``name`` is global (two backends
@@ -95,11 +134,18 @@ class Backend(abc.ABC):
     def build_skeleton(self, manifest: Mapping[str, Any], tensors: Mapping[str, Mapping[str, Any]], device) -> Any:
         """Build the model around ``tensors`` (views into device storage). Called once per slot."""
 
-    def shared_models(self, manifest: Mapping[str, Any]) -> list[SharedModel]:
+    #: the ``SynthesisRequest.options`` this backend honours (others are ignored and reported)
+    SUPPORTED_OPTIONS: frozenset = frozenset()
+
+    def shared_models(self, manifest: Mapping[str, Any], context: SynthesisContext | None = None) -> list[SharedModel]:
         return []
 
-    def load_shared(self, name: str, device) -> Any:
+    def load_shared(self, name: str, device, context: SynthesisContext | None = None) -> Any:
         raise KeyError(name)
+
+    def unsupported_options(self, manifest: Mapping[str, Any], options: Mapping[str, Any] | None) -> list[str]:
+        """Options in ``options`` this backend cannot honour (it ignores them)."""
+        return sorted(k for k in (options or {}) if k not in self.SUPPORTED_OPTIONS)
 
     def workspace_bytes(self, manifest: Mapping[str, Any], request: SynthesisRequest) -> int:
         return 0
@@ -110,5 +156,26 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def synthesize(self, model: Any, shared: Mapping[str, Any], request: SynthesisRequest,
-                   references: References) -> Iterator[AudioChunk]:
-        """Yield audio chunks (e.g. one per sentence) as they are ready."""
+                   references: References, context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
+        """Yield audio chunks (e.g. one per sentence) as they are ready. The runtime always passes ``context``."""
+
+    def max_batch_rows(self, manifest: Mapping[str, Any]) -> int:
+        """How many requests for one base this backend can run together (1: no batching)."""
+        return 1
+
+    def synthesize_batch(self, model: Any, shared: Mapping[str, Any], rows: Sequence[BatchRow],
+                         context: SynthesisContext,
+                         admit: Callable[[], list[BatchRow]]) -> Iterator[tuple[int, AudioChunk | None]]:
+        """Yield ``(row.key, chunk)`` as each row's chunks are ready and ``(row.key, None)`` once that row is done.
+
+        Between decoding steps the backend may call ``admit()`` to take more waiting rows for the SAME base
+        (continuous batching); ``admit()`` returns ``[]`` when none may join. This default runs the rows one
+        after another through :meth:`synthesize` and calls ``admit()`` between rows.
+        """
+        pending = list(rows)
+        while pending:
+            row = pending.pop(0)
+            for chunk in self.synthesize(model, shared, row.request, row.references, context):
+                yield row.key, chunk
+            yield row.key, None
+            pending.extend(admit())

@@ -1,4 +1,4 @@
-"""Audio playback: a queue of sounds played one after another on an output device.
+"""Audio playback: sounds queued one after another, mixed over each other, or interrupting, on one output.
 
 The engine never imports Qt; this module only uses ``sounddevice`` (imported
 lazily: on Linux without ``libportaudio2`` its import raises ``OSError``) and
@@ -12,14 +12,21 @@ why nothing is heard.
     job.wait()
     pb.close()
 
-Each queued item is a :class:`PlaybackJob`: a source of mono float32 chunks
-(``AudioChunk``-like objects with ``samples`` and ``sample_rate``, or
-``(samples, sample_rate)`` tuples). One worker thread pulls jobs from the
-queue, opens one output stream per job at the job's first sample rate (later
-chunks at another rate are resampled) and writes the audio in small blocks,
-checking for stop/skip between blocks. ``skip()`` ends the current job;
-``stop()`` ends it and empties the queue. Events: ``playback.state``
-[state: playing | idle | stopped, job, label, frames].
+Each item is a :class:`PlaybackJob`: a source of mono float32 chunks (``AudioChunk``-like objects with
+``samples`` and ``sample_rate``, or ``(samples, sample_rate)`` tuples), pulled by its own feeder thread (so a
+source waiting for synthesis never blocks the others). ``play_stream(..., mode=)``:
+
+* ``queue`` (default) — after the queued sounds, one at a time;
+* ``overlap`` — mixed with whatever plays now, starting at the next audio block (a soundboard's "overlap");
+* ``interrupt`` — stops everything playing or queued, then starts at the next audio block.
+
+The :class:`Mixer` sums the active jobs block by block (``BLOCK_FRAMES``) and never clips: a block whose sum
+would leave [-1, 1] is scaled down as a whole. With a sound device the mixing runs in PortAudio's output
+callback; with the :class:`NullOutput` (no sound device, tests) the playback thread renders the blocks and
+writes them. The stream opens at the first job's sample rate (later chunks at other rates are resampled) and
+closes when nothing is left to play. ``skip()`` ends the queued sound playing now; ``stop()`` ends every sound
+and empties the queue. Events: ``playback.state`` [state: playing | idle | stopped | skipped, job, label,
+frames]; ``on_end(job)`` (optional, per job) runs when its audio ended.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import collections
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -99,9 +106,12 @@ def _as_chunk(item: Any) -> tuple[np.ndarray, int]:
 
 
 class Output:
-    """Where a job's audio goes. ``open(rate)`` → ``write(block)``... → ``close(drain)``."""
+    """Where the mixed audio goes: ``open(rate)`` → ``write(block)``... → ``close(drain)``, or, for outputs with
+    ``callback = True``, ``start(rate, render)`` where the output calls ``render(frames)`` itself → ``close``."""
 
     name = "output"
+    callback = False
+    realtime = False       # writes take as long as the audio lasts (a device), so silence may be written
 
     def open(self, sample_rate: int) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -114,21 +124,37 @@ class Output:
 
 
 class NullOutput(Output):
-    """Consumes audio immediately. ``sink(samples, rate)`` (optional) sees every block, for tests and meters."""
+    """Consumes audio without a sound device. ``sink(samples, rate)`` (optional) sees every block, for tests and
+    meters. ``realtime=True`` paces the blocks at the audio's own rate (as a device would), so overlapping
+    sounds meet as they would on a speaker; otherwise blocks are consumed as fast as they are mixed."""
 
     name = "null"
 
-    def __init__(self, sink: Callable[[np.ndarray, int], None] | None = None) -> None:
+    def __init__(self, sink: Callable[[np.ndarray, int], None] | None = None, *, realtime: bool = False) -> None:
         self.sink = sink
+        self.realtime = realtime
         self.rate = 0
         self.frames = 0
         self.opened = 0
+        self._next = 0.0
 
     def open(self, sample_rate: int) -> None:
+        import time
+
         self.rate = int(sample_rate)
         self.opened += 1
+        self._next = time.monotonic()
 
     def write(self, block: np.ndarray) -> None:
+        if self.realtime and self.rate:
+            import time
+
+            self._next += len(block) / self.rate
+            delay = self._next - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                self._next = time.monotonic()
         self.frames += len(block)
         if self.sink is not None:
             self.sink(block, self.rate)
@@ -138,7 +164,10 @@ class NullOutput(Output):
 
 
 class SoundDeviceOutput(Output):
-    """A PortAudio output stream (blocking writes from the playback thread)."""
+    """A PortAudio output stream; the mixer runs in its output callback."""
+
+    callback = True
+    realtime = True
 
     def __init__(self, device: int | str | None = None) -> None:
         self.sd = _sounddevice()
@@ -152,12 +181,13 @@ class SoundDeviceOutput(Output):
             which = f"'{device}'" if device is not None else "default"
             raise NoOutputDevice(f"There is no {which} audio output device ({exc}).") from exc
 
-    def open(self, sample_rate: int) -> None:
-        self.stream = self.sd.OutputStream(samplerate=int(sample_rate), channels=1, dtype="float32", device=self.device)
-        self.stream.start()
+    def start(self, sample_rate: int, render: Callable[[int], np.ndarray]) -> None:
+        def callback(outdata, frames, _time, _status):
+            outdata[:, 0] = render(frames)
 
-    def write(self, block: np.ndarray) -> None:
-        self.stream.write(block.reshape(-1, 1))
+        self.stream = self.sd.OutputStream(samplerate=int(sample_rate), channels=1, dtype="float32", device=self.device,
+                                           blocksize=BLOCK_FRAMES, callback=callback)
+        self.stream.start()
 
     def close(self, drain: bool = True) -> None:
         stream, self.stream = self.stream, None
@@ -178,25 +208,39 @@ def open_output(device: int | str | None = None) -> tuple[Output, str | None]:
         return SoundDeviceOutput(device), None
     except NoOutputDevice as exc:
         log.info("playback falls back to the null output: %s", exc)
-        return NullOutput(), str(exc)
+        return NullOutput(realtime=True), str(exc)
+
+
+MODES = ("queue", "overlap", "interrupt")
 
 
 class PlaybackJob:
-    """One queued sound. ``wait()`` blocks until it finished, was skipped or stopped."""
+    """One sound. ``wait()`` blocks until it finished, was skipped or stopped. ``frames``: samples played;
+    ``started_frame``: the mixer position (in frames since the stream opened) of its first sample."""
 
     _ids = iter(range(1, 1 << 62))
 
-    def __init__(self, source: Iterable[Any], cancel: Callable[[], None] | None, label: str) -> None:
+    def __init__(self, source: Iterable[Any], cancel: Callable[[], None] | None, label: str, mode: str = "queue",
+                 on_end: Callable[["PlaybackJob"], None] | None = None) -> None:
         self.id = next(PlaybackJob._ids)
         self.source = source
         self.cancel_source = cancel
         self.label = label
+        self.mode = mode
+        self.on_end = on_end
         self.frames = 0
         self.state = "queued"  # queued | playing | done | skipped | stopped | failed
         self.error: BaseException | None = None
+        self.started_frame: int | None = None
         self._stop = threading.Event()
         self._reason = "stopped"
         self._done = threading.Event()
+        # fed by the feeder thread: chunks as (samples, rate), consumed by the mixer
+        self._chunks: collections.deque[np.ndarray] = collections.deque()
+        self._rates: collections.deque[int] = collections.deque()
+        self._offset = 0
+        self._eof = False
+        self._feeder: threading.Thread | None = None
 
     @property
     def done(self) -> bool:
@@ -210,8 +254,72 @@ class PlaybackJob:
         self._done.set()
 
 
+class Mixer:
+    """Sums the active jobs' audio block by block at ``rate`` (lock held by the caller)."""
+
+    def __init__(self) -> None:
+        self.rate: int | None = None
+        self.position = 0          # frames rendered since the stream opened
+        self.active: list[PlaybackJob] = []
+
+    def _pull(self, job: PlaybackJob, frames: int) -> np.ndarray:
+        out = np.zeros(frames, dtype=np.float32)
+        filled = 0
+        while filled < frames and job._chunks:
+            head = job._chunks[0]
+            rate = job._rates[0]
+            if rate != self.rate:   # resampled once, when it reaches the mixer
+                from ..audio.io import resample
+
+                head = resample(head, rate, self.rate).astype(np.float32, copy=False)
+                job._chunks[0], job._rates[0] = head, self.rate
+            take = min(frames - filled, len(head) - job._offset)
+            out[filled:filled + take] = head[job._offset:job._offset + take]
+            filled += take
+            job._offset += take
+            if job._offset >= len(head):
+                job._chunks.popleft()
+                job._rates.popleft()
+                job._offset = 0
+        if filled and job.started_frame is None:
+            job.started_frame = self.position
+        job.frames += filled
+        return out
+
+    def _buffered(self, job: PlaybackJob) -> float:
+        return sum(len(c) * self.rate / r for c, r in zip(job._chunks, job._rates)) - job._offset
+
+    def ready(self, frames: int) -> bool:
+        """A full block can be mixed without waiting: every active job has ``frames`` buffered or has ended."""
+        return any(j._chunks for j in self.active) and all(
+            j._eof or j._stop.is_set() or self._buffered(j) >= frames for j in self.active)
+
+    def render(self, frames: int) -> tuple[np.ndarray, list[PlaybackJob], int]:
+        """One block: the sum of the active jobs (scaled down as a whole when it would clip), the jobs that
+        ended in it, and how many of its frames carried audio."""
+        mix = np.zeros(frames, dtype=np.float32)
+        ended = []
+        used = 0
+        for job in list(self.active):
+            if job._stop.is_set():
+                self.active.remove(job)
+                ended.append(job)
+                continue
+            before = job.frames
+            mix += self._pull(job, frames)
+            used = max(used, job.frames - before)
+            if job._eof and not job._chunks:
+                self.active.remove(job)
+                ended.append(job)
+        peak = float(np.max(np.abs(mix))) if frames else 0.0
+        if peak > 1.0:
+            mix /= peak
+        self.position += frames
+        return mix, ended, used
+
+
 class Playback:
-    """A playback queue on one output (see the module docstring)."""
+    """Sounds on one output (see the module docstring)."""
 
     def __init__(self, device: int | str | None = None, *, events=None, output: Output | None = None) -> None:
         self.events = events
@@ -222,8 +330,13 @@ class Playback:
             self.output, self.reason = open_output(device)
         self._cv = threading.Condition()
         self._queue: collections.deque[PlaybackJob] = collections.deque()
-        self._current: PlaybackJob | None = None
+        self._current: PlaybackJob | None = None       # the queued-mode job playing now
+        self._mixer = Mixer()
+        self._stream: Output | None = None               # the output while a stream is open
+        self._ended: list[PlaybackJob] = []              # ended in the callback, reported by the thread
+        self._hard_stop = False
         self._closed = False
+        self._feeders: set[threading.Thread] = set()
         self._thread = threading.Thread(target=self._run, name="timbrel-playback", daemon=True)
         self._thread.start()
 
@@ -233,56 +346,84 @@ class Playback:
         """False when sound goes to the null output because no device could be opened."""
         return self.reason is None
 
-    def play(self, samples: np.ndarray, sample_rate: int, label: str = "") -> PlaybackJob:
-        return self.play_stream([(samples, sample_rate)], label=label)
+    def play(self, samples: np.ndarray, sample_rate: int, label: str = "", *, mode: str = "queue",
+             on_end=None) -> PlaybackJob:
+        return self.play_stream([(samples, sample_rate)], label=label, mode=mode, on_end=on_end)
 
-    def play_stream(self, chunks: Iterable[Any], *, cancel: Callable[[], None] | None = None, label: str = "") -> PlaybackJob:
-        """Queue a stream of chunks (pulled lazily, so synthesis and playback overlap)."""
-        job = PlaybackJob(chunks, cancel, label)
+    def play_stream(self, chunks: Iterable[Any], *, cancel: Callable[[], None] | None = None, label: str = "",
+                    mode: str = "queue", on_end: Callable[[PlaybackJob], None] | None = None) -> PlaybackJob:
+        """Play a stream of chunks (pulled as they come, so synthesis and playback overlap); returns at once."""
+        if mode not in MODES:
+            raise ValueError(f"unknown playback mode {mode!r}")
+        job = PlaybackJob(chunks, cancel, label, mode, on_end)
         with self._cv:
             if self._closed:
                 raise RuntimeError("playback is closed")
-            self._queue.append(job)
+        if mode == "interrupt":
+            self.stop(keep=job)
+        job._feeder = threading.Thread(target=self._feed, args=(job,), name=f"timbrel-playback-feed-{job.id}", daemon=True)
+        with self._cv:
+            if mode == "queue":
+                self._queue.append(job)
+                self._promote_locked()
+            else:
+                self._activate_locked(job)
+            self._feeders.add(job._feeder)
             self._cv.notify_all()
+        job._feeder.start()
         return job
 
     def skip(self) -> None:
-        """End the sound playing now; the queue goes on."""
+        """End the queued sound playing now; the queue goes on (overlapping sounds go on too)."""
         with self._cv:
             current = self._current
             if current is not None:
                 current._reason = "skipped"
                 current._stop.set()
+            self._cv.notify_all()
         if current is not None:
             self._cancel_source(current)  # unblocks a source still waiting for synthesis
 
-    def stop(self) -> None:
-        """End the sound playing now and drop everything queued."""
+    def stop(self, keep: PlaybackJob | None = None) -> None:
+        """End every sound playing now and drop everything queued."""
         with self._cv:
             dropped = list(self._queue)
             self._queue.clear()
-            current = self._current
-            if current is not None:
-                current._reason = "stopped"
-                current._stop.set()
-        if current is not None:
-            self._cancel_source(current)
+            playing = list(self._mixer.active)
+            if self._current is not None and self._current not in playing:
+                playing.append(self._current)
+            for job in playing:
+                if job is not keep:
+                    job._reason = "stopped"
+                    job._stop.set()
+            if playing:
+                self._hard_stop = True
+            self._cv.notify_all()
+        for job in playing:
+            if job is not keep:
+                self._cancel_source(job)
         for job in dropped:
             self._cancel_source(job)
-            job._finish("stopped")
+            self._end(job, "stopped")
         if dropped:
             self._publish("stopped", None)
 
     def queued(self) -> list[PlaybackJob]:
         with self._cv:
-            return ([self._current] if self._current else []) + list(self._queue)
+            extra = [j for j in self._mixer.active if j is not self._current]
+            return ([self._current] if self._current else []) + extra + list(self._queue)
+
+    def playing(self) -> list[PlaybackJob]:
+        """The sounds being mixed now."""
+        with self._cv:
+            return list(self._mixer.active)
 
     def idle(self) -> bool:
         with self._cv:
-            return self._current is None and not self._queue
+            return self._current is None and not self._queue and not self._mixer.active
 
     def set_device(self, device: int | str | None) -> str | None:
-        """Switch the output (takes effect from the next sound). Returns the reason when it falls back to null."""
+        """Switch the output (takes effect from the next stream). Returns the reason when it falls back to null."""
         output, reason = open_output(device)
         with self._cv:
             self.device, self.output, self.reason = device, output, reason
@@ -290,11 +431,14 @@ class Playback:
 
     def close(self) -> None:
         """Stop everything and end the playback thread (waits for it)."""
+        self.stop()
         with self._cv:
             self._closed = True
             self._cv.notify_all()
-        self.stop()
+            feeders = list(self._feeders)
         self._thread.join()
+        for t in feeders:   # each ends at its source's next chunk (sources are cancelled by stop())
+            t.join(10)
 
     def __enter__(self) -> "Playback":
         return self
@@ -302,11 +446,12 @@ class Playback:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- worker ------------------------------------------------------------------------------------
+    # -- jobs --------------------------------------------------------------------------------------
     def _publish(self, state: str, job: PlaybackJob | None) -> None:
         if self.events is not None:
             self.events.publish("playback.state", state=state, job=job.id if job else None,
-                                label=job.label if job else "", frames=job.frames if job else 0)
+                                label=job.label if job else "", frames=job.frames if job else 0,
+                                mode=job.mode if job else "")
 
     @staticmethod
     def _cancel_source(job: PlaybackJob) -> None:
@@ -316,61 +461,163 @@ class Playback:
             except Exception:
                 log.exception("cancelling a playback source failed")
 
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._queue and not self._closed:
-                    self._cv.wait()
-                if self._closed and not self._queue:
-                    return
-                job = self._queue.popleft()
-                self._current = job
-                output = self.output
-            job.state = "playing"
-            self._publish("playing", job)
-            try:
-                state = self._play(job, output)
-            except Exception as exc:  # a device error must not kill the queue
-                if job._stop.is_set():   # the source ended with an error because it was cancelled
-                    state = job._reason
-                else:
-                    log.exception("playback of %r failed", job.label)
-                    job.error = exc
-                    state = "failed"
-            with self._cv:
-                self._current = None
-            job._finish(state)
-            self._publish("idle" if state in ("done", "failed") else state, job)
+    def _activate_locked(self, job: PlaybackJob) -> None:
+        job.state = "playing"
+        self._mixer.active.append(job)
+        self._publish("playing", job)
 
-    def _play(self, job: PlaybackJob, output: Output) -> str:
-        rate = None
-        iterator: Iterator[Any] = iter(job.source)
+    def _promote_locked(self) -> None:
+        if self._current is None and self._queue:
+            self._current = self._queue.popleft()
+            self._activate_locked(self._current)
+
+    def _feed(self, job: PlaybackJob) -> None:
+        """Feeder thread: pulls the job's source (may block on synthesis) into its buffer."""
+        iterator = iter(job.source)
         try:
             for item in iterator:
                 if job._stop.is_set():
                     break
                 samples, sr = _as_chunk(item)
-                if rate is None:
-                    rate = sr
-                    output.open(rate)
-                elif sr != rate:
-                    from ..audio.io import resample
-
-                    samples = resample(samples, sr, rate)
-                for start in range(0, len(samples), BLOCK_FRAMES):
-                    if job._stop.is_set():
-                        break
-                    block = samples[start:start + BLOCK_FRAMES]
-                    output.write(block)
-                    job.frames += len(block)
+                if not len(samples):
+                    continue
+                with self._cv:
+                    job._chunks.append(samples)
+                    job._rates.append(sr)
+                    self._cv.notify_all()
+        except Exception as exc:
+            if not job._stop.is_set():   # an error because it was cancelled is just the stop
+                log.exception("playback source of %r failed", job.label)
+                job.error = exc
         finally:
-            stopped = job._stop.is_set()
-            close = getattr(iterator, "close", None)
-            if close is not None and stopped:
+            if job._stop.is_set():
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    try:
+                        close()
+                    except Exception:
+                        pass
+            with self._cv:
+                job._eof = True
+                self._feeders.discard(threading.current_thread())
+                self._cv.notify_all()
+
+    def _end(self, job: PlaybackJob, state: str) -> None:
+        job._finish(state)
+        if job.on_end is not None:
+            try:
+                job.on_end(job)
+            except Exception:
+                log.exception("a playback end callback failed")
+
+    def _report(self, ended: list[PlaybackJob]) -> None:
+        """Lock NOT held: finish ended jobs (state, events, callbacks)."""
+        for job in ended:
+            if job._stop.is_set():
+                state = job._reason
+            elif job.error is not None:
+                state = "failed"
+            else:
+                state = "done"
+            self._end(job, state)
+            self._publish("idle" if state in ("done", "failed") else state, job)
+
+    def _retire_locked(self, ended: list[PlaybackJob]) -> None:
+        if self._current is not None and self._current in ended:
+            self._current = None
+            self._promote_locked()
+
+    def _render_callback(self, frames: int) -> np.ndarray:
+        """Called by a callback output (PortAudio's thread): mix one block."""
+        with self._cv:
+            if self._mixer.rate is None:
+                return np.zeros(frames, dtype=np.float32)
+            block, ended, _ = self._mixer.render(frames)
+            if ended:
+                self._retire_locked(ended)
+                self._ended.extend(ended)
+                self._cv.notify_all()
+            return block
+
+    def _next_action_locked(self):
+        mixer, stream = self._mixer, self._stream
+        active = mixer.active
+        if self._ended:
+            return "report"
+        if stream is None:
+            if any(j._chunks for j in active):
+                return "open"
+            if active and all(j._eof or j._stop.is_set() for j in active):
+                return "drop"
+            if self._closed and not active and not self._queue:
+                return "exit"
+            return None
+        if not active:
+            return "close"
+        if stream.callback:
+            return None
+        if stream.realtime or any(j._stop.is_set() for j in active) or mixer.ready(BLOCK_FRAMES):
+            return "write"
+        return None
+
+    def _run(self) -> None:
+        while True:
+            ended: list[PlaybackJob] = []
+            block = None
+            with self._cv:
+                action = self._next_action_locked()
+                while action is None:
+                    self._cv.wait()
+                    action = self._next_action_locked()
+                ended, self._ended = self._ended, []
+                stream, rate, drain = self._stream, self._mixer.rate, True
+                if action == "exit":
+                    return
+                if action == "open":
+                    first = next(j for j in self._mixer.active if j._chunks)
+                    rate = first._rates[0]
+                    self._mixer.rate, self._mixer.position = rate, 0
+                    stream = self._stream = self.output
+                    self._hard_stop = False
+                elif action == "drop":
+                    ended += list(self._mixer.active)
+                    self._mixer.active.clear()
+                    self._retire_locked(ended)
+                elif action == "close":
+                    drain, self._hard_stop = not self._hard_stop, False
+                    self._stream, self._mixer.rate = None, None
+                elif action == "write":
+                    block, more, used = self._mixer.render(BLOCK_FRAMES)
+                    if more:
+                        self._retire_locked(more)
+                        ended += more
+                    if self._mixer.active:
+                        self._hard_stop = False
+                    elif not self._queue and not stream.realtime:
+                        block = block[:used]   # no silent padding after the last sound
+            try:
+                if action == "open":
+                    if stream.callback:
+                        stream.start(rate, self._render_callback)
+                    else:
+                        stream.open(rate)
+                elif action == "close":
+                    stream.close(drain=drain)
+                elif block is not None and len(block):
+                    stream.write(block)
+            except Exception as exc:  # a device error must not kill the playback thread
+                log.exception("audio output failed")
+                with self._cv:
+                    failed = list(self._mixer.active)
+                    self._mixer.active.clear()
+                    for j in failed:
+                        j.error = exc
+                    self._current = None
+                    self._stream, self._mixer.rate = None, None
+                    self._promote_locked()
+                ended += failed
                 try:
-                    close()
+                    stream.close(drain=False)
                 except Exception:
                     pass
-            if rate is not None:
-                output.close(drain=not stopped)
-        return job._reason if stopped else "done"
+            self._report(ended)

@@ -18,8 +18,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from typing import Any
 
 from ..errors import InvalidInput
@@ -88,58 +86,57 @@ class Runtime:
         self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
         self.scheduler = Scheduler(device=self.device, budget=self.budget, pool=self.pool, staging=self.staging,
                                    policy=self.policy, metrics=self.metrics, prefetch=prefetch)
-        self._specs: dict[str, tuple[str, Any]] = {}
-        self._lock = threading.Lock()
         self._closed = False
 
     # -- bases ------------------------------------------------------------------------------------------
+    def resolve(self, base):
+        """A :class:`~engine.runtime.spec.ResolvedBase` for ``base``: returned as is when it already is one; a
+        stored base (name, id or record) is resolved by the speech layer (``engine.speech.resolved_base``)."""
+        from .spec import ResolvedBase
+
+        if isinstance(base, ResolvedBase):
+            return base
+        if self.engine is None:
+            raise InvalidInput("This runtime has no library to find the base in.", hint="Pass a resolved base.")
+        return self.engine.speech.resolved_base(base)
+
     def base_spec(self, base) -> tuple[Any, Any, dict]:
         """(BaseSpec, backend, manifest) for a stored base (a name, id or ``BaseRecord``)."""
-        from ..backends import get_backend
-        from .layout import layout_digest
-        from .pool import BaseSpec
-        from .sources import StoreSource
+        r = self.resolve(base)
+        return r.spec, r.backend, r.manifest
 
-        store = self.engine.bases
-        record = base if hasattr(base, "groups") and hasattr(base, "backend") else store.get(base)
-        fingerprint = hashlib.sha1(
-            (str(record.manifest_sha256) + "".join(f"{g}={s}" for g, s in sorted(record.groups.items()))).encode()
-        ).hexdigest()
-        key = record.name
-        with self._lock:
-            cached = self._specs.get(key)
-            if cached is not None and cached[0] == fingerprint:
-                return cached[1]
-        manifest = store.manifest(record)
-        backend = get_backend(record.backend)
-        layout = backend.layout(manifest)
-        arch = f"{backend.name}:{backend.architecture_key(manifest)}:{layout_digest(layout)}"
-        device = self.device
-        spec = BaseSpec(key, arch, layout, StoreSource(store, record),
-                        build=lambda views, m=manifest, b=backend: b.build_skeleton(m, views, device), label=record.name)
-        with self._lock:
-            if cached is not None:  # the base changed under the same name: forget the old bytes
-                self.pool.discard(key)
-                if self.staging is not None:
-                    self.staging.discard(key)
-            self._specs[key] = (fingerprint, (spec, backend, manifest))
-        return spec, backend, manifest
+    def forget(self, key: str) -> None:
+        """Drop a base's bytes from the pool and the staging area (the base changed under the same key)."""
+        self.pool.discard(key)
+        if self.staging is not None:
+            self.staging.discard(key)
+
+    def context_for(self, spec, backend):
+        """The context for a base that is not in the library (tests, benchmarks)."""
+        from .spec import default_context
+
+        assets = None
+        if self.engine is not None:
+            assets = self.engine.speech.assets()
+        return default_context(spec.key, backend.name, assets=assets, device=getattr(self.device, "storage", None))
 
     # -- requests -----------------------------------------------------------------------------------------
     def submit(self, base, request, references, *, priority: str = "interactive", timeout_s: float | None = None):
-        """Queue a synthesis request; returns a :class:`RequestHandle`."""
-        spec, backend, manifest = self.base_spec(base)
-        return self.scheduler.submit(spec, backend, manifest, request, references, priority=priority, timeout_s=timeout_s)
+        """Queue a synthesis request for a resolved base (see :meth:`resolve`); returns a :class:`RequestHandle`."""
+        r = self.resolve(base)
+        return self.scheduler.submit(r.spec, r.backend, r.manifest, request, references, context=r.context,
+                                     priority=priority, timeout_s=timeout_s)
 
     def submit_spec(self, spec, backend, manifest, request, references, *, priority: str = "interactive",
-                    timeout_s: float | None = None):
+                    timeout_s: float | None = None, context=None):
         """Queue a request for a base that is not in the library (tests, benchmarks)."""
-        return self.scheduler.submit(spec, backend, manifest, request, references, priority=priority, timeout_s=timeout_s)
+        context = context if context is not None else self.context_for(spec, backend)
+        return self.scheduler.submit(spec, backend, manifest, request, references, context=context,
+                                     priority=priority, timeout_s=timeout_s)
 
     def hint_prefetch(self, base) -> None:
         """A cue: ``base`` will probably be needed soon (hotkey focus, a voice selected in the GUI)."""
-        spec, _, _ = self.base_spec(base)
-        self.scheduler.hint(spec)
+        self.scheduler.hint(self.resolve(base).spec)
 
     # -- budget -----------------------------------------------------------------------------------------
     def set_vram_limit(self, mb: float) -> dict:
@@ -148,9 +145,7 @@ class Runtime:
         if mb is None or float(mb) <= 0:
             raise InvalidInput("The VRAM limit must be a positive number of megabytes.", hint="For example: 4096.")
         self.budget.set_limit(int(float(mb) * MB))
-        with self.scheduler._cond:
-            dist = self.policy.distance_fn(self.device.clock.now())
-        self.pool.shrink(dist)
+        self.pool.shrink(self.scheduler.distance_now())
         applied = self.budget.limit == self.budget.target
         self.metrics.residency(self.pool.resident(), self.budget.used, self.budget.limit)
         return {"limit_mb": self.budget.limit / MB, "target_mb": self.budget.target / MB, "pending": not applied}

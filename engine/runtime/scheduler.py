@@ -44,6 +44,7 @@ class Work:
     handle: RequestHandle
     job: Job
     workspace: int = 0
+    context: Any = None   # backends.base.SynthesisContext
 
 
 class SharedModels:
@@ -56,16 +57,16 @@ class SharedModels:
         self._lock = threading.Lock()
         self.loaded: dict[str, tuple[Any, int]] = {}
 
-    def ensure(self, backend, manifest, distance) -> dict[str, Any]:
+    def ensure(self, backend, manifest, distance, context=None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for sm in backend.shared_models(manifest):
+        for sm in backend.shared_models(manifest, context):
             with self._lock:
                 if sm.name not in self.loaded:
                     acc = int(sm.nbytes)
                     self.pool.make_free(acc, distance)
                     self.budget.reserve(acc, "shared", what=f"The shared model '{sm.name}'")
                     try:
-                        obj = backend.load_shared(sm.name, self.device)
+                        obj = backend.load_shared(sm.name, self.device, context)
                     except BaseException:
                         self.budget.release(acc, "shared")
                         raise
@@ -119,8 +120,8 @@ class Scheduler:
             self._worker.start()
             self._loader.start()
 
-    def submit(self, spec: BaseSpec, backend, manifest, request, references, *, priority: str = "interactive",
-               timeout_s: float | None = None) -> RequestHandle:
+    def submit(self, spec: BaseSpec, backend, manifest, request, references, *, context=None,
+               priority: str = "interactive", timeout_s: float | None = None) -> RequestHandle:
         prio = priority_value(priority)
         pname = priority if isinstance(priority, str) else {v: k for k, v in PRIORITY_NAMES.items()}[prio]
         workspace = int(backend.workspace_bytes(manifest, request))
@@ -133,7 +134,7 @@ class Scheduler:
             handle = RequestHandle(rid, spec.label or spec.key, pname, now)
             deadline = now + timeout_s if timeout_s is not None else None
             job = Job(rid, spec.key, prio, now, deadline, float(backend.estimate_seconds(manifest, request)))
-            work = Work(spec, backend, manifest, request, references, handle, job, workspace)
+            work = Work(spec, backend, manifest, request, references, handle, job, workspace, context)
             self._work[rid] = work
             self._specs[spec.key] = spec
             handle._on_cancel = self._cancel_waiting
@@ -221,7 +222,7 @@ class Scheduler:
             with self._cond:
                 dist = self.policy.distance_fn(dispatched)
                 self._recent.append(work.spec.key)
-            shared = self.shared.ensure(work.backend, work.manifest, dist)
+            shared = self.shared.ensure(work.backend, work.manifest, dist, work.context)
             lease = self.pool.acquire(work.spec, dist, keep_free=work.workspace)
             self.pool.make_free(work.workspace, dist, exclude=work.spec.key)
             self.budget.reserve(work.workspace, "workspace", what="This request's working memory")
@@ -237,7 +238,7 @@ class Scheduler:
                 self._cond.notify_all()
             start = self.clock.now()
             handle._start(start - work.job.arrival)
-            for chunk in work.backend.synthesize(lease.model, shared, work.request, work.references):
+            for chunk in work.backend.synthesize(lease.model, shared, work.request, work.references, work.context):
                 if handle.cancel_requested:
                     raise Cancelled("The request was cancelled.")
                 handle._push(chunk)
@@ -312,6 +313,11 @@ class Scheduler:
             except Exception as exc:
                 log.exception("prefetch failed")
                 self.loader_error = str(exc)
+
+    def distance_now(self):
+        """The policy's eviction distance for the current queue (used when the budget shrinks)."""
+        with self._cond:
+            return self.policy.distance_fn(self.clock.now())
 
     # -- status / shutdown ------------------------------------------------------------------------------------
     def snapshot(self) -> dict:

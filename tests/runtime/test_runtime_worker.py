@@ -50,7 +50,7 @@ class GateBackend(Backend):
     def workspace_bytes(self, manifest, request):
         return self.workspace
 
-    def synthesize(self, model, shared, request, references):
+    def synthesize(self, model, shared, request, references, context=None):
         self.models_seen.append(float(model["w"][0]))
         if request.text == "boom":
             raise ValueError("kaboom")
@@ -240,9 +240,9 @@ def test_compute_waits_for_every_copy_before_using_the_weights():
     log = []
 
     class LoggingBackend(GateBackend):
-        def synthesize(self, model, shared, request, references):
+        def synthesize(self, model, shared, request, references, context=None):
             log.append(("synth", float(model["w"][0])))
-            yield from super().synthesize(model, shared, request, references)
+            yield from super().synthesize(model, shared, request, references, context)
 
     rt = Runtime(device=RecordingDevice(log), vram_limit_mb=0.01, pinned_pool_mb=0, prefetch=False)
     try:

@@ -11,14 +11,12 @@
   what to link or download.
 * **Synthesis** (:mod:`.pipeline`): one audio chunk per sentence, resampled to ``request.options["sample_rate"]``
   when given (32 kHz otherwise).
-* **Cache keys for base-dependent results**: the runtime hands ``synthesize`` a skeleton whose bytes change on
-  every swap, so the pipeline's "base key" is a fingerprint of exactly the weights those results depend on
-  (``ssl_proj`` + quantizer for prompt tokens, ``ref_enc`` [+ ``sv_emb``/``prelu``] for timbre vectors), so
-  nothing stale is ever reused after a swap.
-  ``request.options["base_key"]`` overrides it.
-* **Cache folder**: ``<library>/cache/gptsovits`` (found from the reference clip paths, which live in the
-  library's blob store), else the user cache folder; ``request.options["cache_dir"]`` or :meth:`configure`
-  override it.
+* **Context**: everything engine-side comes in the :class:`~engine.backends.base.SynthesisContext` the runtime
+  passes: ``context.base_key`` keys base-dependent cached results (prompt tokens, timbre vectors; stable while
+  the base's bytes are unchanged, so nothing stale is reused after a swap and no weights are hashed),
+  ``context.cache_dir`` is the per-clip cache folder, ``context.assets`` the pretrained models the engine
+  found (``hubert``, ``bert``, ``sv``, ``g2pw``). Without a context (direct use in tests and tools) the values
+  given to :meth:`GptSovitsBackend.configure` are used; nothing reads settings or searches for the library.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ...errors import InvalidInput, MissingAsset
-from ..base import AudioChunk, Backend, References, SharedModel, SynthesisRequest
+from ..base import AudioChunk, Backend, References, SharedModel, SynthesisContext, SynthesisRequest
 
 HUBERT, BERT, SV, G2PW_MODEL = "gptsovits.hubert", "gptsovits.bert", "gptsovits.sv", "gptsovits.g2pw"
 SUPPORTED = ("v2", "v2Pro", "v2ProPlus")
@@ -74,13 +72,6 @@ def _torch_device(device):
     return storage if isinstance(storage, torch.device) else torch.device(device or "cpu")
 
 
-def _library_root(path: Path) -> Path | None:
-    for parent in path.parents:
-        if (parent / "catalog.sqlite").is_file():
-            return parent
-    return None
-
-
 class GptSovitsBackend(Backend):
     name = "gptsovits"
 
@@ -90,40 +81,58 @@ class GptSovitsBackend(Backend):
         self._caches: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    SUPPORTED_OPTIONS = frozenset({"top_k", "top_p", "temperature", "repetition_penalty"})
+
     # -- configuration ----------------------------------------------------------------------------------
     def configure(self, *, assets_root: str | Path | None = None, cache_dir: str | Path | None = None) -> None:
-        """Override where the pretrained models are (default: the ``assets.gptsovits_path`` setting) and where
-        per-clip results are cached."""
+        """For direct use without the runtime (tests, tools): where the pretrained models are and where per-clip
+        results are cached. The runtime passes both in the :class:`SynthesisContext` instead."""
         if assets_root is not None:
             self._assets_root = Path(assets_root)
         if cache_dir is not None:
             self._cache_dir = Path(cache_dir)
 
-    def _assets(self) -> Path:
-        root = self._assets_root
-        if root is None:
-            from ...settings import Settings
+    def _context(self, context: SynthesisContext | None, base_key: str = "direct") -> SynthesisContext:
+        """The runtime's context, else one made from :meth:`configure`'s values."""
+        if context is not None:
+            return context
+        from ...assets import SPECS, check
 
-            value = Settings().get("assets.gptsovits_path")
-            root = Path(value) if value else None
-        if root is None or not root.is_dir():
+        assets: dict[str, Path] = {}
+        if self._assets_root is not None:
+            assets["root"] = self._assets_root
+            if self._assets_root.is_dir():
+                for spec in SPECS:
+                    state = check(self._assets_root, spec)
+                    if state.ok:
+                        assets[spec.name] = Path(state.path)
+        from ...paths import cache_dir
+
+        return SynthesisContext(base_key=base_key, cache_dir=self._cache_dir or cache_dir() / "gptsovits", assets=assets)
+
+    def _asset(self, name: str, purpose: str, context: SynthesisContext | None) -> Path:
+        ctx = self._context(context)
+        path = ctx.assets.get(name)
+        if path is not None:
+            return Path(path)
+        root = ctx.assets.get("root")
+        if root is None or not Path(root).is_dir():
             raise MissingAsset(
                 "GPT-SoVITS needs its pretrained models (HuBERT, BERT, speaker verification), and none are linked."
                 if root is None else f"The linked GPT-SoVITS assets folder {root} is gone.",
                 hint="Link an existing folder with 'timbrel assets link PATH/GPT_SoVITS/pretrained_models', "
                 "or fetch it with 'timbrel assets download'.")
-        return root
-
-    def _asset(self, name: str, purpose: str) -> Path:
         from ...assets import SPECS, check
 
         spec = next(s for s in SPECS if s.name == name)
-        state = check(self._assets(), spec)
-        if not state.ok:
-            raise MissingAsset(
-                f"{purpose} needs '{spec.candidates[0]}' from the GPT-SoVITS assets, which is not usable: {state.detail}.",
-                hint="Re-link a complete pretrained_models folder ('timbrel assets link PATH') or run 'timbrel assets download'.")
-        return Path(state.path)
+        state = check(Path(root), spec)
+        raise MissingAsset(
+            f"{purpose} needs '{spec.candidates[0]}' from the GPT-SoVITS assets, which is not usable: {state.detail}.",
+            hint="Re-link a complete pretrained_models folder ('timbrel assets link PATH') or run 'timbrel assets download'.")
+
+    def _optional_asset(self, name: str, context: SynthesisContext | None) -> Path | None:
+        path = self._context(context).assets.get(name)
+        return Path(path) if path is not None else None
 
     # -- layout -----------------------------------------------------------------------------------------
     @staticmethod
@@ -158,19 +167,18 @@ class GptSovitsBackend(Backend):
         return GptSovitsModel(gpt, sovits, manifest)
 
     # -- shared models ----------------------------------------------------------------------------------
-    def shared_models(self, manifest: Mapping[str, Any]) -> list[SharedModel]:
+    def shared_models(self, manifest: Mapping[str, Any], context: SynthesisContext | None = None) -> list[SharedModel]:
         self._check(manifest)
-        out = [SharedModel(HUBERT, self._model_bytes(self._asset("hubert", "Speaking with GPT-SoVITS")))]
-        from ...assets import SPECS, check
-
-        bert = check(self._assets(), next(s for s in SPECS if s.name == "bert"))
-        if bert.ok:
-            out.append(SharedModel(BERT, self._model_bytes(Path(bert.path))))
-            g2pw = check(self._assets(), next(s for s in SPECS if s.name == "g2pw"))
-            if g2pw.ok and _has_onnxruntime():
-                out.append(SharedModel(G2PW_MODEL, self._model_bytes(Path(g2pw.path), (".onnx",), 1)))
+        context = self._context(context)
+        out = [SharedModel(HUBERT, self._model_bytes(self._asset("hubert", "Speaking with GPT-SoVITS", context)))]
+        bert = self._optional_asset("bert", context)
+        if bert is not None:
+            out.append(SharedModel(BERT, self._model_bytes(bert)))
+            g2pw = self._optional_asset("g2pw", context)
+            if g2pw is not None and _has_onnxruntime():
+                out.append(SharedModel(G2PW_MODEL, self._model_bytes(g2pw, (".onnx",), 1)))
         if manifest["variant"] in ("v2Pro", "v2ProPlus"):
-            out.append(SharedModel(SV, self._model_bytes(self._asset("sv", f"A {manifest['variant']} base"))))
+            out.append(SharedModel(SV, self._model_bytes(self._asset("sv", f"A {manifest['variant']} base", context))))
         return out
 
     @staticmethod
@@ -180,7 +188,7 @@ class GptSovitsBackend(Backend):
         files = [f for f in (path.rglob("*") if path.is_dir() else [path]) if f.is_file() and f.suffix in suffixes]
         return factor * sum(f.stat().st_size for f in files)
 
-    def load_shared(self, name: str, device) -> Any:
+    def load_shared(self, name: str, device, context: SynthesisContext | None = None) -> Any:
         import torch
 
         from ...torchutil import configure_torch
@@ -192,22 +200,22 @@ class GptSovitsBackend(Backend):
         if name == HUBERT:
             from .pretrained import load_hubert
 
-            p = self._asset("hubert", "Speaking with GPT-SoVITS")
+            p = self._asset("hubert", "Speaking with GPT-SoVITS", context)
             return {"model": load_hubert(p, device=device, dtype=dtype), "id": file_id(p)}
         if name == BERT:
             from .text.bert import BertFeaturizer
 
-            p = self._asset("bert", "Chinese BERT features")
+            p = self._asset("bert", "Chinese BERT features", context)
             return {"model": BertFeaturizer(p, device=str(device)), "id": file_id(p)}
         if name == G2PW_MODEL:
             from .text.g2pw import G2PW
 
-            p = self._asset("g2pw", "G2PW polyphone prediction")
-            return {"model": G2PW(p, self._asset("bert", "G2PW's tokenizer")), "id": file_id(p)}
+            p = self._asset("g2pw", "G2PW polyphone prediction", context)
+            return {"model": G2PW(p, self._asset("bert", "G2PW's tokenizer", context)), "id": file_id(p)}
         if name == SV:
             from .pretrained import load_sv
 
-            p = self._asset("sv", "A v2Pro/v2ProPlus base")
+            p = self._asset("sv", "A v2Pro/v2ProPlus base", context)
             return {"model": load_sv(p, device=device, dtype=dtype), "id": file_id(p)}
         raise KeyError(name)
 
@@ -229,24 +237,17 @@ class GptSovitsBackend(Backend):
         return 0.2 + 0.08 * len(request.text)
 
     # -- synthesis --------------------------------------------------------------------------------------
-    def _cache_for(self, references: References, request: SynthesisRequest):
-        from ...paths import cache_dir
+    def _cache_for(self, context: SynthesisContext):
         from .pipeline import ClipCache
 
-        folder = request.options.get("cache_dir") if request.options else None
-        if folder is None:
-            folder = self._cache_dir
-        if folder is None:
-            lib = _library_root(Path(references.prompt.path))
-            folder = (lib / "cache" / "gptsovits") if lib is not None else cache_dir() / "gptsovits"
-        key = str(folder)
+        key = str(context.cache_dir)
         with self._lock:
             if key not in self._caches:
-                self._caches[key] = ClipCache(folder)
+                self._caches[key] = ClipCache(Path(context.cache_dir))
             return self._caches[key]
 
     def pipeline(self, model: GptSovitsModel, shared: Mapping[str, Any], request: SynthesisRequest,
-                 references: References):
+                 references: References, context: SynthesisContext | None = None):
         from .pipeline import Pipeline, SharedModels
 
         if HUBERT not in shared:
@@ -270,14 +271,14 @@ class GptSovitsBackend(Backend):
             ids["g2pw"] = g2pw["id"]
         models = SharedModels(shared[HUBERT]["model"], bert["model"] if bert else None, sv["model"] if sv else None, ids,
                               g2pw["model"] if g2pw else None)
-        opts = request.options or {}
-        sovits_key = opts.get("base_key") or _fingerprint(model.sovits, ("ssl_proj.", "quantizer.", "ref_enc.", "sv_emb.", "prelu."))
-        return Pipeline(model.gpt, model.sovits, models, base_key=sovits_key, cache=self._cache_for(references, request),
+        if context is None:  # direct use: key by the weights those results depend on
+            context = self._context(None, _fingerprint(model.sovits, ("ssl_proj.", "quantizer.", "ref_enc.", "sv_emb.", "prelu.")))
+        return Pipeline(model.gpt, model.sovits, models, base_key=context.base_key, cache=self._cache_for(context),
                         inference=model.manifest.get("inference"))
 
     def synthesize(self, model: GptSovitsModel, shared: Mapping[str, Any], request: SynthesisRequest,
-                   references: References) -> Iterator[AudioChunk]:
-        pipe = self.pipeline(model, shared, request, references)
+                   references: References, context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
+        pipe = self.pipeline(model, shared, request, references, context)
         opts = dict(request.options or {})
         rate = opts.pop("sample_rate", None)
         sampling = {k: opts[k] for k in ("top_k", "top_p", "temperature", "repetition_penalty", "noise_scale") if k in opts}

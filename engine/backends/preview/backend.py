@@ -29,7 +29,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from ...errors import InvalidInput
-from ..base import AudioChunk, Backend, References, SynthesisRequest
+from ..base import AudioChunk, Backend, References, SynthesisContext, SynthesisRequest
 from . import dsp
 
 VARIANT = "espeak-psola-1"   # the profile format; the speech engine is chosen per request (engine_for)
@@ -195,7 +195,7 @@ class PreviewBackend(Backend):
         return "espeak"
 
     def synthesize(self, model: Any, shared: Mapping[str, Any], request: SynthesisRequest,
-                   references: References) -> Iterator[AudioChunk]:
+                   references: References, context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
         language = request.language or references.prompt.language or "en"
         sentences = split_sentences(request.text)
         if not sentences:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any, Iterator, Mapping
 
 from ...errors import InvalidInput
-from ..base import AudioChunk, Backend, References, SharedModel, SynthesisRequest
+from ..base import AudioChunk, Backend, References, SharedModel, SynthesisContext, SynthesisRequest
 from .create import ARCH, SAMPLE_RATE
 from .pitch import PitchTracker
 from .synth import sentences, synth_sentence
@@ -56,10 +56,10 @@ class ToneBackend(Backend):
     def build_skeleton(self, manifest, tensors, device) -> ToneModel:
         return ToneModel(tensors["tone"], int(manifest.get("sample_rate", SAMPLE_RATE)))
 
-    def shared_models(self, manifest) -> list[SharedModel]:
+    def shared_models(self, manifest, context: SynthesisContext | None = None) -> list[SharedModel]:
         return [SharedModel(SHARED_NAME, PitchTracker.nbytes)]
 
-    def load_shared(self, name: str, device) -> Any:
+    def load_shared(self, name: str, device, context: SynthesisContext | None = None) -> Any:
         if name != SHARED_NAME:
             raise KeyError(name)
         return PitchTracker(device)
@@ -94,7 +94,8 @@ class ToneBackend(Backend):
                 self._voice_cache.popitem(last=False)
         return params
 
-    def synthesize(self, model: ToneModel, shared, request: SynthesisRequest, references: References) -> Iterator[AudioChunk]:
+    def synthesize(self, model: ToneModel, shared, request: SynthesisRequest, references: References,
+                   context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
         parts = sentences(request.text)
         if not parts:
             raise InvalidInput("There is nothing to say: the text has no words.", hint="Give some text to speak.")
