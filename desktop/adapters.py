@@ -62,6 +62,24 @@ class GridData:
     emotions: list[str]
     counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
     missing: dict[tuple[int | None, str], list[str]] = field(default_factory=dict)   # voices lacking the emotion
+    # emotion2vec+ (when linked): voices whose unlabelled clips the model hears as the emotion, "name (0.82)"
+    predicted: dict[tuple[int | None, str], list[str]] = field(default_factory=dict)
+    # each row's voices' top emotions: cluster id → [(voice, emotion, confidence)]
+    tops: dict[int | None, list[tuple[str, str, float]]] = field(default_factory=dict)
+
+    def predicted_count(self, cluster_id: int | None, emotion: str) -> int:
+        return len(self.predicted.get((cluster_id, emotion), []))
+
+    def top_emotion(self, cluster_id: int | None) -> tuple[str, float, int] | None:
+        """The emotion most of the row's voices are heard as: (emotion, mean confidence of those voices, voices)."""
+        tops = self.tops.get(cluster_id) or []
+        if not tops:
+            return None
+        by: dict[str, list[float]] = {}
+        for _, emo, conf in tops:
+            by.setdefault(emo, []).append(conf)
+        emo = max(sorted(by), key=lambda e: (len(by[e]), sum(by[e])))
+        return emo, sum(by[emo]) / len(by[emo]), len(by[emo])
 
     def count(self, cluster_id: int | None, emotion: str) -> int:
         return self.counts.get((cluster_id, emotion), 0)
@@ -100,8 +118,14 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
 
 
 def cluster_name(cluster_id: int | None, label: str = "") -> str:
+    """A cluster's name for people: its own label, else "#N". The engine's default label ("cluster N") is shown
+    translated, so the Chinese UI does not show English."""
     if cluster_id is None:
         return ""
+    if label and label.strip().casefold() == f"cluster {cluster_id}":
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("Cluster", "Cluster %1").replace("%1", str(cluster_id))
     return label or f"#{cluster_id}"
 
 
@@ -193,13 +217,21 @@ def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
                 for emo, n in zip(emotions, row):
                     counts[(cid, emo)] = int(n)
     missing: dict[tuple[int | None, str], list[str]] = {}
+    predicted: dict[tuple[int | None, str], list[str]] = {}
+    tops: dict[int | None, list[tuple[str, str, float]]] = {}
     for v in pick(grid, "voices", default=None) or []:
         if not isinstance(v, dict) and not hasattr(v, "missing"):
             continue
         cid = _cid(pick(v, "cluster_id", default=None))
+        name = str(pick(v, "voice", "name", default="?"))
         for emo in pick(v, "missing", default=[]) or []:
-            missing.setdefault((cid, str(emo)), []).append(str(pick(v, "voice", "name", default="?")))
-    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing)
+            missing.setdefault((cid, str(emo)), []).append(name)
+        for emo, conf in (pick(v, "predicted", default={}) or {}).items():
+            predicted.setdefault((cid, str(emo)), []).append(f"{name} ({float(conf):.2f})")
+        top = pick(v, "top_emotion", default=None)
+        if top:
+            tops.setdefault(cid, []).append((name, str(pick(top, "emotion")), float(pick(top, "confidence", default=0.0))))
+    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing, predicted=predicted, tops=tops)
 
 
 def _cid(key: Any) -> int | None:
@@ -232,7 +264,7 @@ def runtime_state(status: Any) -> RuntimeState:
     queue = queue or {}
     device = pick(status, "device", default="")
     if isinstance(device, dict):
-        device = " ".join(str(device[k]) for k in ("kind", "name") if device.get(k))
+        device = device_label(device.get("kind"), device.get("name"))
     if isinstance(prefetch, (str, bytes)):
         prefetch = [prefetch]
     if isinstance(queue, int):
@@ -243,6 +275,19 @@ def runtime_state(status: Any) -> RuntimeState:
         queue={str(k): int(v) for k, v in dict(queue).items()} if isinstance(queue, dict) else {},
         device=str(device or ""),
     )
+
+
+def device_label(kind: Any, name: Any) -> str:
+    """The device for people, translated: a GPU's own name, or what the CPU fallback means (not "sim simulated
+    device")."""
+    from PySide6.QtCore import QCoreApplication
+
+    kind = str(kind or "").casefold()
+    if kind in ("sim", "cpu", "simulated"):
+        return QCoreApplication.translate("Device", "CPU (no GPU: video memory is simulated in main memory)")
+    if kind == "cuda":
+        return QCoreApplication.translate("Device", "GPU: %1").replace("%1", str(name or "CUDA"))
+    return str(name or kind or "")
 
 
 def _base_name(b: Any) -> str:

@@ -75,10 +75,13 @@ def cmd_trigger(args, ctx: Context) -> int:
     if reply is None:
         raise TimbrelError("The Timbrel app is not running, so there is nothing to trigger.",
                            hint="Start it with 'timbrel', then try again.")
-    ctx.emit(reply, reply.get("message", ""))
     if not reply.get("ok"):
+        if getattr(args, "json", False):
+            ctx.emit(reply)
+        # printed once, as the error (not also as normal output)
         raise TimbrelError(reply.get("message") or "The app refused the cue.",
                            hint="'timbrel cue list' lists the cues.")
+    ctx.emit(reply, reply.get("message", ""))
     return 0
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QT
 from .bridge import EventBridge
 from .context import AppContext
 from .tasks import TaskRunner
+from .views.bases import BasesView
 from .views.clustermap import ClusterMapView
 from .views.cues import CuesView
 from .views.evaluation import EvaluationView
@@ -21,6 +22,7 @@ from .views.speak import SpeakView
 class MainWindow(QMainWindow):
     cueTriggered = Signal(str)
     assetsChecked = Signal(object)     # engine.assets status (or None after unlinking)
+    emotionModelLinked = Signal(object)   # the emotion2vec+ asset state (or None after unlinking)
     audioChecked = Signal(str)         # why there is no sound ("" when the output works)
 
     def __init__(self, engine, parent: QWidget | None = None, *, show_errors: bool = True) -> None:
@@ -36,6 +38,7 @@ class MainWindow(QMainWindow):
         self.library_view = LibraryView(self.ctx)
         self.cluster_view = ClusterMapView(self.ctx)
         self.grid_view = GridView(self.ctx)
+        self.bases_view = BasesView(self.ctx)
         self.evaluation_view = EvaluationView(self.ctx)
         self.speak_view = SpeakView(self.ctx)
         self.cues_view = CuesView(self.ctx, shortcut_parent=self)
@@ -46,6 +49,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.cluster_view, self.tr("Cluster map"))
         self.tabs.addTab(self.grid_view, self.tr("Emotion grid"))
         self.tabs.addTab(self.evaluation_view, self.tr("Evaluation"))
+        self.tabs.addTab(self.bases_view, self.tr("Bases"))
         self.tabs.addTab(self.speak_view, self.tr("Speak"))
         self.tabs.addTab(self.cues_view, self.tr("Soundboard"))
         self.tabs.addTab(self.monitor_view, self.tr("Engine"))
@@ -82,7 +86,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         act = QAction(self.tr("Import folder…"), self)
         act.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
-        act.triggered.connect(self.library_view.choose_folder)
+        act.triggered.connect(self.choose_import_folder)
         file_menu.addAction(act)
         act = QAction(self.tr("Import files…"), self)
         act.triggered.connect(self.library_view.choose_files)
@@ -128,6 +132,8 @@ class MainWindow(QMainWindow):
             self.cluster_view.refresh()
         elif widget is self.grid_view:
             self.grid_view.refresh()
+        elif widget is self.bases_view:
+            self.bases_view.refresh()
         elif widget is self.evaluation_view:
             self.evaluation_view.refresh()
         elif widget is self.monitor_view:
@@ -235,6 +241,19 @@ class MainWindow(QMainWindow):
             box.setWindowModality(Qt.WindowModality.WindowModal)
             box.open()
 
+    def choose_import_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a folder of voices"))
+        if folder:
+            self.import_folder(folder)
+
+    def import_folder(self, folder: str) -> None:
+        """A GPT-SoVITS dataset folder imports through its lists; an unclear one asks first (desktop.import_layout)."""
+        from .import_layout import import_folder
+
+        import_folder(self.ctx, self.library_view, folder, self)
+
     def open_settings(self):
         from .dialogs import SettingsDialog
 
@@ -247,6 +266,8 @@ class MainWindow(QMainWindow):
     def _settings_applied(self, changed: dict) -> None:
         if "assets.gptsovits_path" in changed:
             self.link_assets(changed["assets.gptsovits_path"])
+        if "assets.emotion2vec_path" in changed:
+            self.link_emotion_model(changed["assets.emotion2vec_path"])
         if "ui.global_hotkeys" in changed:
             self.cues_view.set_global_hotkeys(bool(changed["ui.global_hotkeys"]))
         if "runtime.vram_limit_mb" in changed:
@@ -302,6 +323,29 @@ class MainWindow(QMainWindow):
         self.assets_label.setToolTip("\n".join(notes))
         if notes:
             self.ctx.status.emit(notes[0])
+
+    def link_emotion_model(self, path: str | None) -> None:
+        """Find, verify and convert an emotion2vec+ model folder (or unlink with None), on a worker."""
+        if not self.ctx.available("assets"):
+            return
+
+        def work(task):
+            assets = self.ctx.part("assets")
+            if not path:
+                assets.unlink_emotion2vec()
+                return None
+            return assets.link_emotion2vec(path)
+
+        def done(state) -> None:
+            if state is None:
+                self.ctx.status.emit(self.tr("Emotion model unlinked: emotion suggestions are a weak guess from prosody."))
+            else:
+                self.ctx.status.emit(self.tr("Emotion model linked: %1. Analyse the library to hear each clip's emotion.")
+                                     .replace("%1", str(state.detail)))
+            self.emotionModelLinked.emit(state)
+
+        self.ctx.run(work, label=self.tr("Checking the emotion model"), on_done=done,
+                     on_error=self.ctx.report(self.tr("The emotion model was not linked")))
 
     def check_audio(self) -> None:
         """Open the audio output on a worker (imports sounddevice there) and say when there is no sound."""

@@ -21,27 +21,38 @@ attribute          class                                      what
 ``assets``         :class:`engine.assets.Assets`              linked GPT-SoVITS pretrained models
 ``cues``           :class:`engine.cues.CueStore`              saved requests (soundboard, hotkeys)
 ``playback``       :class:`engine.playback.Playback`          audio output queue (sounddevice / null)
+``consolidation``  :class:`engine.consolidation.service.ConsolidationService`  plans, versions, evaluation, fine-tuning
+``demo``           :class:`engine.demo.DemoService`           the bundled demo voices
 =================  =========================================  ==========================
+
+Every attribute is typed (the classes are imported for type checkers only, and at first use for real), so
+go-to-definition and type checkers see each subsystem.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .events import EventBus
 from .library import Library
-from .paths import resolve_library_dir
+from .paths import choose_library_dir
 from .settings import Settings
 
-
-def _load(path: str) -> Any:
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api` stays cheap
+    from .analysis.service import AnalysisService
+    from .assets import Assets
+    from .backends.store import BaseStore
+    from .consolidation.service import ConsolidationService
+    from .cues import CueStore
+    from .demo import DemoService
+    from .library.importers import Importer
+    from .playback import Playback
+    from .runtime import Runtime
+    from .speech import SpeechService
 
 
 class Engine:
@@ -56,8 +67,8 @@ class Engine:
     ) -> None:
         self.settings = settings or Settings()
         self.events = events or EventBus()
-        explicit = library if library is not None else self.settings.get("library.path")
-        self.library_path: Path = resolve_library_dir(explicit)
+        # --library > $TIMBREL_LIBRARY > settings > default; library_source says which one won
+        self.library_path, self.library_source = choose_library_dir(library, self.settings.get("library.path"))
         self.device_spec = device or self.settings.get("runtime.device")
         self._vram_limit_mb = vram_limit_mb
         self._lock = threading.RLock()
@@ -69,37 +80,65 @@ class Engine:
         return Library.open(self.library_path, events=self.events)
 
     @cached_property
-    def importer(self):
-        return _load("engine.library.importers.Importer")(self)
+    def importer(self) -> "Importer":
+        from .library.importers import Importer
+
+        return Importer(self)
 
     @cached_property
-    def analysis(self):
-        return _load("engine.analysis.service.AnalysisService")(self)
+    def analysis(self) -> "AnalysisService":
+        from .analysis.service import AnalysisService
+
+        return AnalysisService(self)
 
     @cached_property
-    def bases(self):
-        return _load("engine.backends.store.BaseStore")(self)
+    def bases(self) -> "BaseStore":
+        from .backends.store import BaseStore
+
+        return BaseStore(self)
 
     @cached_property
-    def runtime(self):
-        return _load("engine.runtime.Runtime")(self)
+    def runtime(self) -> "Runtime":
+        from .runtime import Runtime
+
+        return Runtime(self)
 
     @cached_property
-    def speech(self):
-        return _load("engine.speech.SpeechService")(self)
+    def speech(self) -> "SpeechService":
+        from .speech import SpeechService
+
+        return SpeechService(self)
 
     @cached_property
-    def assets(self):
-        return _load("engine.assets.Assets")(self)
+    def assets(self) -> "Assets":
+        from .assets import Assets
+
+        return Assets(self)
 
     @cached_property
-    def cues(self):
-        return _load("engine.cues.CueStore")(self)
+    def cues(self) -> "CueStore":
+        from .cues import CueStore
+
+        return CueStore(self)
 
     @cached_property
-    def playback(self):
+    def playback(self) -> "Playback":
         """Audio output queue (``engine.playback.Playback``) on the ``playback.device`` setting."""
-        return _load("engine.playback.Playback")(self.settings.get("playback.device"), events=self.events)
+        from .playback import Playback
+
+        return Playback(self.settings.get("playback.device"), events=self.events)
+
+    @cached_property
+    def consolidation(self) -> "ConsolidationService":
+        from .consolidation.service import ConsolidationService
+
+        return ConsolidationService(self)
+
+    @cached_property
+    def demo(self) -> "DemoService":
+        from .demo import DemoService
+
+        return DemoService(self)
 
     @property
     def vram_limit_mb(self) -> float:

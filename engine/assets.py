@@ -327,6 +327,9 @@ class Assets:
                                hint="Give the path of GPT-SoVITS's GPT_SoVITS/pretrained_models folder.")
         status = self.inspect(root)
         hub = status.item("hubert")
+        if not hub.present and self._emotion2vec_below(root):   # an emotion2vec+ folder (or a cache holding one)
+            self.link_emotion2vec(root)
+            return self.status()
         if not hub.ok:
             raise MissingAsset(
                 f"{root} does not look like a GPT-SoVITS pretrained_models folder: chinese-hubert-base {hub.detail}.",
@@ -339,6 +342,35 @@ class Assets:
         self.engine.settings.set(SETTING, None)
 
     def status(self) -> AssetsStatus:
+        st = self._gptsovits_status()
+        st.items.append(self.emotion2vec_status())
+        return st
+
+    # -- emotion2vec+ (engine.analysis.emotion2vec.locate does the work) ---------------------------
+    @staticmethod
+    def _emotion2vec_below(root: Path) -> bool:
+        from .analysis.emotion2vec.locate import find_model_folders
+
+        return bool(find_model_folders(root))
+
+    def link_emotion2vec(self, path: str | os.PathLike | None = None):
+        """Link an emotion2vec+ model folder (or the first one found below ``path``, or in the FunASR / ModelScope /
+        Hugging Face caches when ``path`` is None) and convert it to Timbrel's safetensors asset."""
+        from .analysis.emotion2vec import locate
+
+        return locate.link(self.engine.settings, path)
+
+    def unlink_emotion2vec(self) -> None:
+        from .analysis.emotion2vec import locate
+
+        locate.unlink(self.engine.settings)
+
+    def emotion2vec_status(self):
+        from .analysis.emotion2vec import locate
+
+        return locate.status(self.engine.settings)
+
+    def _gptsovits_status(self) -> AssetsStatus:
         root = self.root
         if root is None:
             return AssetsStatus(None, [AssetState(s.name, False, False, None, "no assets folder linked", s.disables,

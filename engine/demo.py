@@ -140,3 +140,22 @@ def install_demo_if_empty(engine) -> DemoInstallResult | None:
     if not is_library_empty(engine):
         return None
     return install_demo_library(engine)
+
+
+class DemoService:
+    """The demo part of the engine facade (``Engine.demo``): the bundled voices for a first run."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def voice_names(self) -> list[str]:
+        return demo_voice_names()
+
+    def library_is_empty(self) -> bool:
+        return is_library_empty(self.engine)
+
+    def install(self, *, force: bool = False, with_preview_base: bool = True) -> DemoInstallResult:
+        return install_demo_library(self.engine, force=force, with_preview_base=with_preview_base)
+
+    def install_if_empty(self) -> DemoInstallResult | None:
+        return install_demo_if_empty(self.engine)

@@ -36,6 +36,7 @@ class EvaluationData:
     rows: list[dict] = field(default_factory=list)          # latest evaluation per voice (evaluate.history rows)
     clusters: list[tuple[int, str, str | None]] = field(default_factory=list)   # (id, label, base name or None)
     versions: dict[int, int] = field(default_factory=dict)  # base_versions.id → version number
+    previewed: dict[int, str] = field(default_factory=dict)  # cluster → preview base serving it (never scored)
 
     @property
     def unserved(self) -> list[tuple[int, str]]:
@@ -53,9 +54,12 @@ def load_evaluation_data(engine, limit: int = 100_000) -> EvaluationData:
             seen.add(row["voice"])
             data.rows.append(row)
     data.rows.sort(key=lambda r: (r["cluster"], r["voice"].casefold()))
+    serving = evaluate.Evaluator(engine).serving_base     # the one rule: SpeechService.resolve_base
     for info in engine.analysis.clusters():
-        rec = engine.bases.base_for_cluster(info.id)
+        rec = serving([engine.library.voice(n) for n in info.voices[:1]])
         data.clusters.append((info.id, info.label or "", None if rec is None else rec.name))
+        if rec is not None and rec.backend == "preview":
+            data.previewed[info.id] = rec.name
     ids = sorted({r["base_version_id"] for r in data.rows if r["base_version_id"] is not None})
     if ids:
         marks = ",".join("?" * len(ids))
@@ -89,6 +93,7 @@ class EvaluationView(QWidget):
         self._latest = Latest()
         self._history_latest = Latest()
         self.data = EvaluationData()
+        self.last_run = None
         self.task = None          # the running "Evaluate now" task
         self.auto = None          # AutoEvaluator while the checkbox is on and the view started
 
@@ -296,15 +301,25 @@ class EvaluationView(QWidget):
                                  .replace("%2", str(flagged)))
         elif not data.clusters:
             self.summary.setText(self.tr("No clusters yet: analyse and cluster the library first (Cluster map)."))
+        elif self.last_run is not None:
+            self.summary.setText(self.tr("The last evaluation scored no voice: no cluster has a real (non-preview) "
+                                         "base yet."))
         else:
             self.summary.setText(self.tr("No evaluation yet: press “Evaluate now”."))
         unserved = data.unserved
-        self.hint.setVisible(bool(unserved))
+        hints = []
         if unserved:
             names = ", ".join(cluster_name(cid, label) for cid, label in unserved)
-            self.hint.setText(self.tr("Clusters without a base cannot be evaluated (their voices cannot speak): %1. "
-                                      "Assign a base with 'timbrel base assign CLUSTER BASE', or give every cluster "
-                                      "a preview base with 'timbrel demo preview-bases'.").replace("%1", names))
+            hints.append(self.tr("Clusters without a base cannot be evaluated (their voices cannot speak): %1. "
+                                 "Assign a base on the Bases tab.").replace("%1", names))
+        if data.previewed:
+            labels = {cid: label for cid, label, _ in data.clusters}
+            names = ", ".join(cluster_name(cid, labels.get(cid, "")) for cid in sorted(data.previewed))
+            hints.append(self.tr("Not scored — these clusters speak through the preview voice, which is not a clone, so "
+                                 "its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the "
+                                 "Bases tab to evaluate them.").replace("%1", names))
+        self.hint.setVisible(bool(hints))
+        self.hint.setText("\n".join(hints))
         self.loaded.emit(len(data.rows))
 
     # -- evaluate ------------------------------------------------------------------------------------------
@@ -338,8 +353,15 @@ class EvaluationView(QWidget):
         self.progress.setFormat(f"%v/%m {text}" if text else "%v/%m")
 
     def _evaluated(self, run) -> None:
-        self.ctx.status.emit(self.tr("Evaluation finished: %1 voices, %2 flagged.")
-                             .replace("%1", str(len(run.voices))).replace("%2", str(len(run.flagged))))
+        self.last_run = run
+        if run.voices:
+            self.ctx.status.emit(self.tr("Evaluation finished: %1 voices scored, %2 flagged.")
+                                 .replace("%1", str(len(run.voices))).replace("%2", str(len(run.flagged))))
+        else:
+            self.ctx.status.emit(self.tr("Evaluation finished without scoring any voice: %1 clusters speak through the "
+                                         "preview voice, %2 have no base.")
+                                 .replace("%1", str(len(getattr(run, "previewed", {}) or {})))
+                                 .replace("%2", str(len(getattr(run, "unserved", []) or []))))
         self.refresh()
         self.evaluated.emit(run)
 

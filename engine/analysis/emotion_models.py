@@ -2,7 +2,8 @@
 
 An emotion model maps a clip to probabilities over :data:`engine.library.emotions.EMOTIONS`. The one known
 kind is emotion2vec+ (``emotion2vec_plus_base``/``large`` folders as ModelScope/Hugging Face publish them),
-run through FunASR (``pip install funasr``), loaded from the user's folder only (no download).
+run by Timbrel's own implementation (:mod:`engine.analysis.emotion2vec`), loaded from the user's folder only
+(no download); linking it with ``timbrel assets link --emotion2vec`` is the usual way, this setting the old one.
 Register other kinds with :func:`register_emotion_model`.
 """
 
@@ -15,7 +16,6 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InvalidInput, MissingAsset
-from ..library.emotions import EMOTIONS, normalize_emotion
 
 
 class EmotionModel(abc.ABC):
@@ -27,38 +27,26 @@ class EmotionModel(abc.ABC):
 
 
 class Emotion2VecModel(EmotionModel):
-    """emotion2vec+ from a local folder, through FunASR."""
+    """emotion2vec+ from a local FunASR folder, run by Timbrel's own implementation
+    (:mod:`engine.analysis.emotion2vec`; FunASR is not needed). The folder is converted once to Timbrel's
+    safetensors asset. The usual way is ``timbrel assets link --emotion2vec FOLDER`` instead of this setting."""
 
     def __init__(self, path: str | Path) -> None:
+        from .emotion2vec.inference import Emotion2Vec
+        from .emotion2vec.locate import asset_root, is_model_folder
+        from .emotion2vec.weights import convert_folder
+
         self.path = Path(path).expanduser()
-        if not (self.path / "model.pt").is_file() and not (self.path / "config.yaml").is_file():
+        if not is_model_folder(self.path):
             raise MissingAsset(
-                f"{self.path} does not look like an emotion2vec+ model folder (no model.pt / config.yaml).",
-                hint="Download emotion2vec_plus_base (or large) yourself and set analysis.emotion_model to {\"kind\": \"emotion2vec\", \"path\": FOLDER}.",
+                f"{self.path} does not look like an emotion2vec+ model folder (model.pt, config.yaml, tokens.txt).",
+                hint="Download emotion2vec_plus_base (or large) yourself and link it with 'timbrel assets link --emotion2vec FOLDER'.",
             )
-        try:
-            from funasr import AutoModel  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise MissingAsset("emotion2vec+ needs the FunASR package, which is not installed.",
-                               hint="pip install funasr") from exc
-        self.id = f"emotion2vec:{self.path.name}"
-        self._model = AutoModel(model=str(self.path), disable_update=True)
+        self._model = Emotion2Vec.from_asset(convert_folder(self.path, asset_root()))
+        self.id = self._model.id
 
     def predict(self, samples: np.ndarray, sample_rate: int) -> dict[str, float]:
-        from ..audio.io import resample
-
-        wav = resample(np.asarray(samples, dtype=np.float32), int(sample_rate), 16000)
-        res = self._model.generate(wav, granularity="utterance", extract_embedding=False)
-        out = {e: 0.0 for e in EMOTIONS}
-        if res:
-            for label, score in zip(res[0].get("labels", []), res[0].get("scores", [])):
-                try:
-                    key = normalize_emotion(str(label))
-                except InvalidInput:
-                    continue
-                if key:
-                    out[key] += float(score)
-        return out
+        return self._model.predict(samples, sample_rate).probabilities
 
 
 _REGISTRY: dict[str, Callable[[str], EmotionModel]] = {"emotion2vec": Emotion2VecModel}

@@ -235,7 +235,11 @@ class BaseStore:
         """A safetensors ``safe_open`` handle (mmap; use as a context manager) on a group's weights."""
         from safetensors import safe_open
 
-        return safe_open(str(self.weights_path(base, group)), framework="pt", device=device)
+        from ..loadguard import loading
+
+        path = self.weights_path(base, group)
+        with loading(f"The '{group}' weights", path, in_library=True):
+            return safe_open(str(path), framework="pt", device=device)
 
     # -- clusters -----------------------------------------------------------------------------------------
     def base_for_cluster(self, cluster_id: int) -> BaseRecord | None:
@@ -259,7 +263,7 @@ class BaseStore:
                     conn.execute("INSERT INTO cluster_bases(cluster_id, base_id, base_name, assigned_at, note) VALUES (?,?,?,?,?)",
                                  (cid, rec.id, rec.name, now, note or ""))
                 except sqlite3.IntegrityError:
-                    raise NotFound(f"There is no cluster {cid}.", hint="'timbrel clusters' lists the clusters.") from None
+                    raise NotFound(f"There is no cluster {cid}.", hint="'timbrel cluster --show' lists the clusters.") from None
         self._publish(rec.name if rec else None, "assign", cluster_id=cid)
         return rec
 

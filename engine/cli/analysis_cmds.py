@@ -43,13 +43,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 0)[1])
 
 
-def _progress(ctx: Context):
+def _progress(ctx: Context, label: str = "analysing", unit: str = "clip"):
+    """A progress bar with rate and time left on a terminal (tqdm); nothing with --json or when piped."""
     if getattr(ctx.args, "json", False) or not sys.stderr.isatty():
         return None
+    state: dict = {}
 
     def show(done: int, total: int) -> None:
-        if total:
-            print(f"\ranalysing {done}/{total} clips", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        if not total:
+            return
+        bar = state.get("bar")
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = state["bar"] = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, mininterval=0.5,
+                                      smoothing=0.1, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}"
+                                                                " [{elapsed}<{remaining}, {rate_fmt}]")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return show
 
@@ -69,8 +81,17 @@ def cmd_analyze(args, ctx: Context) -> int:
         lines = [f"{report.voices} voice(s), {report.clips} clip(s) with {report.encoder}: "
                  f"{report.embedded} embedded now, {report.embeddings_cached} already cached"
                  + ("" if report.work_done else " (nothing to do)") + "."]
+        if report.work_done and report.seconds:
+            lines.append(f"{report.rate:.1f} clips/s ({report.seconds:.1f} s).")
+        if report.resumed:
+            r = report.resumed
+            lines.append(f"Resumed an interrupted run that had finished {r['done']} of {r['total']} clips.")
         for f in report.failed:
             lines.append(f"  could not analyse a clip of voice #{f['voice_id']}: {f['error']}")
+        if report.emotions is not None:
+            e = report.emotions
+            lines.append(f"Emotions ({e['model']}): {e['computed']} clip(s) now, {e['cached']} already cached"
+                         + (f", {len(e['failed'])} too short or unreadable" if e["failed"] else "") + ".")
         if report.duplicates:
             lines.append("Near-duplicates (probably the same voice):")
             lines += [f"  {d['voice']}  ~  {d['other']}  ({d['similarity']:.3f})" for d in report.duplicates]
@@ -156,11 +177,32 @@ def cmd_grid(args, ctx: Context) -> int:
 
     def text() -> str:
         emos = g["emotions"]
-        head = f"{'cluster':20} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
+
+        def name(r) -> str:
+            if r["cluster_id"] is None:
+                return "unclustered"
+            label = (r["label"] or "").strip()
+            default = not label or label.casefold() == f"cluster {r['cluster_id']}"
+            return f"#{r['cluster_id']}" if default else f"#{r['cluster_id']} {label}"
+
+        names = [name(r) for r in g["clusters"]]
+        width = min(max([len("cluster"), *map(len, names)]), 40)     # one width for every row, #1 to #100
+        head = f"{'cluster':{width}} {'voices':>6} " + " ".join(f"{e[:9]:>9}" for e in emos)
         lines = [head]
-        for r in g["clusters"]:
-            name = f"#{r['cluster_id']} {r['label']}" if r["cluster_id"] is not None else "unclustered"
-            lines.append(f"{name[:20]:20} {r['voices']:6d} " + " ".join(f"{r['counts'][e]:9d}" for e in emos))
+
+        def cell(r, e) -> str:
+            extra = r.get("predicted_counts", {}).get(e, 0)
+            return f"{r['counts'][e]}" + (f"+{extra}?" if extra else "")
+
+        for n, r in zip(names, g["clusters"]):
+            lines.append(f"{n[:width]:{width}} {r['voices']:6d} " + " ".join(f"{cell(r, e):>9}" for e in emos))
+        if any(r.get("predicted_counts", {}).get(e) for r in g["clusters"] for e in emos):
+            lines.append("(+n? = voices whose unlabelled clips emotion2vec+ hears as that emotion; "
+                         "'timbrel emotions suggest --apply' labels them)")
+        tops = [v for v in g["voices"] if v.get("top_emotion")]
+        if tops:
+            lines.append("\nTop emotion per voice (emotion2vec+):")
+            lines += [f"  {v['voice']}: {v['top_emotion']['emotion']} {v['top_emotion']['confidence']:.2f}" for v in tops]
         gaps = [v for v in g["voices"] if v["missing"]]
         if gaps:
             lines.append(f"\n{g['gaps']} gap(s): voices without a usable reference clip (3-10 s) for an emotion:")
@@ -177,7 +219,12 @@ def cmd_emotions_suggest(args, ctx: Context) -> int:
     out = ctx.engine.analysis.suggest_emotions(apply=args.apply, min_confidence=args.min_confidence)
 
     def text() -> str:
-        lines = [f"Learnt from {out['trained_on']} labelled clip(s) ({', '.join(out['classes'])})."]
+        if out.get("weak_guess"):
+            lines = [f"Weak guess from pitch and loudness, learnt from {out['trained_on']} labelled clip(s) "
+                     f"({', '.join(out['classes'])}); no emotion model is linked. For real emotion recognition link "
+                     "emotion2vec+: 'timbrel assets link --emotion2vec FOLDER'."]
+        else:
+            lines = [f"Emotion recognition by {out['model']}."]
         for s in out["suggestions"]:
             cur = f" (now {s['current']}, {s['current_source']})" if s["current"] else ""
             lines.append(f"  clip #{s['clip_id']:<5} {s['voice'][:28]:28} {s['emotion']:9} {s['confidence']:.2f}{cur}")

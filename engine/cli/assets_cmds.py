@@ -13,11 +13,13 @@ from . import Context, add_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("assets", help="GPT-SoVITS pretrained models: link, status, download")
+    p = sub.add_parser("assets", help="GPT-SoVITS pretrained models and the emotion2vec+ model: link, status, download")
     asub = p.add_subparsers(dest="assets_command", metavar="ACTION")
 
-    q = add_command(asub, "link", cmd_link, help="use an existing GPT-SoVITS pretrained_models folder")
-    q.add_argument("path")
+    q = add_command(asub, "link", cmd_link, help="use an existing GPT-SoVITS pretrained_models folder or emotion2vec+ model folder")
+    q.add_argument("path", nargs="?", help="the folder (with --emotion2vec: optional; the FunASR/ModelScope/Hugging Face caches are searched)")
+    q.add_argument("--emotion2vec", action="store_true", help="link an emotion2vec+ model folder (found at or below PATH)")
+    q.add_argument("--unlink-emotion2vec", action="store_true", help="stop using the linked emotion2vec+ model")
 
     add_command(asub, "status", cmd_status, help="what is present and what each missing piece disables")
 
@@ -50,10 +52,27 @@ def _status_text(st) -> str:
     if not st.ready:
         lines.append("GPT-SoVITS synthesis is not available: run 'timbrel assets link PATH/GPT_SoVITS/pretrained_models' "
                      "or 'timbrel assets download'.")
+    emo = next((i for i in st.items if i.name == "emotion2vec"), None)
+    if emo is not None and not emo.ok:
+        lines.append("Emotion recognition (emotion2vec+) is off: link a model folder with "
+                     "'timbrel assets link --emotion2vec [FOLDER]'.")
     return "\n".join(lines)
 
 
 def cmd_link(args, ctx: Context) -> int:
+    if args.unlink_emotion2vec:
+        ctx.engine.assets.unlink_emotion2vec()
+        st = ctx.engine.assets.status()
+        ctx.emit(st.to_dict(), lambda: "emotion2vec+ unlinked.\n" + _status_text(st))
+        return 0
+    if args.emotion2vec:
+        ctx.engine.assets.link_emotion2vec(args.path)
+        st = ctx.engine.assets.status()
+        ctx.emit(st.to_dict(), lambda: "Linked.\n" + _status_text(st))
+        return 0
+    if not args.path:
+        raise InvalidInput("Give the folder to link.", hint="timbrel assets link PATH/GPT_SoVITS/pretrained_models "
+                           "(or --emotion2vec [FOLDER] for an emotion2vec+ model)")
     st = ctx.engine.assets.link(args.path)
     ctx.emit(st.to_dict(), lambda: "Linked.\n" + _status_text(st))
     return 0
@@ -68,11 +87,14 @@ def cmd_status(args, ctx: Context) -> int:
 def cmd_download(args, ctx: Context) -> int:
     manifest = None
     if args.manifest:
+        from ..fsutil import read_bounded
+        from ..safejson import loads_bounded
+
         try:
-            manifest = json.loads(Path(args.manifest).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"Cannot read the manifest {args.manifest}: {exc}.",
-                               hint='It is JSON: {"base_url": "...", "files": [{"path": "...", "sha256": "..."}]}.') from exc
+            manifest = loads_bounded(read_bounded(args.manifest, 16 << 20), f"The manifest {args.manifest}")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message,
+                               hint='It is JSON: {"base_url": "...", "files": [{"path": "...", "sha256": "..."}]}.') from None
     last = {}
 
     def progress(path: str, done: int, total: int | None) -> None:

@@ -62,9 +62,36 @@ def _mb(n: int) -> str:
 
 
 def _progress(ctx: Context):
+    """Progress lines on stderr: "[1/21] voice" while item 1 of 21 is being worked on (``done`` items finished)."""
     if getattr(ctx.args, "json", False):
         return None
-    return lambda done, total, item: ctx.info(f"  [{done}/{total}] {item}") if item else None
+    return lambda done, total, item: ctx.info(f"  [{done + 1}/{total}] {item}") if item and done < total else None
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def proposal_text(p: dict) -> str:
+    """One evaluation proposal as a sentence."""
+    action = p.get("action")
+    if action == "move" and p.get("voice"):
+        there = p.get("similarity_there")
+        return (f"move {p['voice']} from cluster {p.get('cluster')} to cluster {p.get('to_cluster')}"
+                + (f" (similarity there {there:.3f}, here {p.get('similarity_here'):.3f})"
+                   if isinstance(there, (int, float)) and isinstance(p.get("similarity_here"), (int, float)) else "")
+                + (f": {p['why']}" if p.get("why") else "")
+                + " — 'timbrel evaluate --apply-moves' pins it there")
+    if action == "split":
+        return (f"split cluster {p.get('cluster')}: {', '.join(p.get('new_cluster') or [])} apart from "
+                f"{', '.join(p.get('keep') or [])} (similar to each other {p.get('within', 0):.3f}, "
+                f"to the rest {p.get('across', 0):.3f})")
+    if action in ("assign a base", "assign a real base"):
+        cid = p.get("cluster")
+        return (f"cluster {cid} ({', '.join(p.get('voices') or [])}): {p.get('why')} — "
+                f"assign one with 'timbrel base assign {cid} BASE'")
+    who = p.get("voice") or f"cluster {p.get('cluster')}"
+    return f"{who}: {action}" + (f" ({p['why']})" if p.get("why") else "")
 
 
 def cmd_import(args, ctx: Context) -> int:
@@ -102,8 +129,13 @@ def cmd_import(args, ctx: Context) -> int:
 
 
 def _storage_text(s: dict) -> str:
-    return (f"storage: {s['bases_before']} bases, {_mb(s['bytes_before'])} → {s['bases_after']} bases, {_mb(s['bytes_after'])}"
-            f" ({100 * s['reduction']:.0f}% less active; {_mb(s['bytes_archived'])} archived, freed only by --purge)")
+    text = (f"storage: {_plural(s['bases_before'], 'base')} ({_mb(s['bytes_before'])}) → "
+            f"{_plural(s['bases_after'], 'base')} ({_mb(s['bytes_after'])})")
+    if s["bytes_before"]:
+        text += f", {100 * s['reduction']:.0f}% less"
+    if s["bytes_archived"]:
+        text += f"; {_mb(s['bytes_archived'])} archived, freed only by --purge"
+    return text
 
 
 def cmd_consolidate(args, ctx: Context) -> int:
@@ -128,15 +160,31 @@ def cmd_consolidate(args, ctx: Context) -> int:
         return 0
     from ..consolidation.consolidate import make_plan
 
+    report = _progress(ctx) if args.choose == "evaluate" else None     # "central" is quick: no progress lines
     plan = make_plan(eng, choose=args.choose, pretrained=args.pretrained, prefer_pretrained=args.prefer_pretrained,
-                     clusters=args.cluster, progress=_progress(ctx))
+                     clusters=args.cluster, progress=None if report is None else (lambda d, t, item: report(d - 1, t, item)))
     data = plan.to_dict()
 
     def text(applied=None) -> str:
         lines = []
+        kinds = {"adopted": "adopts", "pretrained": "uses the pretrained base", "assigned": "keeps"}
+        baseless = [c for c in plan.clusters if not c.base]
         for c in plan.clusters:
-            what = f"{c.kind} {c.base}" if c.base else "no base"
-            lines.append(f"cluster {c.cluster_id} ({len(c.voices)} voice{'s' if len(c.voices) != 1 else ''}): {what} — {c.reason}")
+            if not c.base:
+                continue
+            lines.append(f"cluster {c.cluster_id} ({_plural(len(c.voices), 'voice')}): {kinds.get(c.kind, c.kind)} "
+                         f"{c.base} — {c.reason}")
+        if baseless:
+            ids = ", ".join(str(c.cluster_id) for c in baseless)
+            n = sum(len(c.voices) for c in baseless)
+            names = [b.name for b in eng.bases.list() if b.backend == "gptsovits"]
+            lines.append(f"{_plural(len(baseless), 'cluster')} ({ids}; {_plural(n, 'voice')}) "
+                         + ("has no model of its own and no base." if len(baseless) == 1 else
+                            "have no model of their own and no base."))
+            lines.append("  To serve them, pass --pretrained NAME, where NAME is a stored GPT-SoVITS base used zero-shot "
+                         "with each voice's clips (" + (f"stored: {', '.join(names)}" if names else
+                                                      "none stored yet: import one with 'timbrel base import --gpt F.ckpt "
+                                                      "--sovits F.pth --name NAME'") + ").")
         lines.append(f"retire (archive): {', '.join(plan.retire) or 'nothing'}")
         lines.append(_storage_text(data["storage"]))
         if applied is not None:
@@ -166,13 +214,26 @@ def cmd_evaluate(args, ctx: Context) -> int:
     moved = ev.apply_moves(ctx.engine, run) if args.apply_moves else []
 
     def text() -> str:
-        lines = [f"evaluation run {run.id} ({run.scope}, encoder {run.encoder}):"]
-        for v in run.voices:
-            other = "-" if v.sim_others is None else f"{v.sim_others:.3f}"
-            lines.append(f"  {'!' if v.flagged else ' '} {v.voice:24s} cluster {v.cluster_id:<3} base {v.base}: own {v.sim_own:.3f}"
-                         f" others {other} [{v.verdict}]")
-        for p in run.proposals:
-            lines.append(f"  proposal: {p}")
+        scope = "every cluster" if run.scope == "all" else run.scope
+        lines = [f"Evaluation #{run.id} of {scope} (timbre encoder {run.encoder}): {_plural(len(run.voices), 'voice')} "
+                 f"scored, {len(run.flagged)} flagged."]
+        if run.voices:
+            width = max(len(v.voice) for v in run.voices)
+            bw = max(len(v.base) for v in run.voices)
+            lines.append(f"    {'voice':{width}}  {'cluster':>7}  {'base':{bw}}  {'own':>6}  {'others':>6}  verdict")
+            for v in run.voices:
+                other = "-" if v.sim_others is None else f"{v.sim_others:.3f}"
+                lines.append(f"  {'!' if v.flagged else ' '} {v.voice:{width}}  {v.cluster_id:>7}  {v.base:{bw}}  "
+                             f"{v.sim_own:6.3f}  {other:>6}  {v.verdict}")
+            lines.append("  own: similarity of the voice's synthesized speech to its own clips; others: to the other "
+                         "voices of its cluster (1 = same timbre)")
+        previewed = getattr(run, "previewed", {}) or {}
+        if previewed:
+            lines.append(f"  not scored: {_plural(len(previewed), 'cluster')} ({', '.join(map(str, previewed))}) speak "
+                         f"through the preview voice, which is not a clone — its similarity is no verdict on a real base")
+        if run.proposals:
+            lines.append("Proposals:")
+            lines += [f"  - {proposal_text(p)}" for p in run.proposals]
         for m in moved:
             lines.append(f"  moved {m['voice']}: cluster {m['from_cluster']} → {m['to_cluster']} (pinned; 'timbrel unpin' undoes it)")
         return "\n".join(lines)

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", metavar="L", help="language of the clips (en, zh, ja, ko, yue, de...)")
     p.add_argument("--emotion", metavar="E", help="emotion label of the clips (otherwise guessed from folder/file names)")
     p.add_argument("--dry-run", action="store_true", help="check and report everything, change nothing")
+    p.add_argument("--layout", choices=("auto", "lists", "folders"), default="auto",
+                   help="how a folder is read: auto (through its GPT-SoVITS .list files when it is clearly a dataset, "
+                        "else ask), lists (through its .list files), folders (one voice per sub-folder)")
 
     add_command(sub, "voices", cmd_voices, help="list the voices in the library")
 
@@ -118,8 +121,13 @@ def cmd_history(args, ctx: Context) -> int:
 
 
 def cmd_revert(args, ctx: Context) -> int:
-    v = ctx.engine.library.revert(args.voice, args.version)
-    ctx.emit(v.to_dict(), f"'{v.name}' now matches version {args.version} (saved as version {v.version}).")
+    lib = ctx.engine.library
+    before = lib.voice(args.voice).version
+    v = lib.revert(args.voice, args.version)
+    if v.version == before:
+        ctx.emit(v.to_dict(), f"'{v.name}' already matches version {args.version}; nothing was changed.")
+    else:
+        ctx.emit(v.to_dict(), f"'{v.name}' now matches version {args.version} (saved as version {v.version}).")
     return 0
 
 
@@ -131,9 +139,20 @@ def cmd_import(args, ctx: Context) -> int:
         if show_progress:
             print(f"\r[{done}/{total}] {path[-60:]:60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    report = ctx.engine.importer.import_paths(
-        args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress, dry_run=args.dry_run,
-    )
+    from ..library.dataset_folders import LayoutUnclear
+
+    layout = args.layout
+    try:
+        report = ctx.engine.importer.import_paths(
+            args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress,
+            dry_run=args.dry_run, layout=layout,
+        )
+    except LayoutUnclear as exc:
+        layout = _ask_layout(exc, args)   # a dry-run summary, then the question (or the error when nobody can answer)
+        report = ctx.engine.importer.import_paths(
+            args.paths, voice=args.voice, language=args.lang, emotion=args.emotion, progress=progress,
+            dry_run=args.dry_run, layout=layout,
+        )
 
     def text() -> str:
         lines = []
@@ -169,6 +188,21 @@ def cmd_import(args, ctx: Context) -> int:
     return 0
 
 
+def _ask_layout(exc, args) -> str:
+    """Show what an unclear folder holds and ask how to read it; without a terminal to ask on, re-raise."""
+    print(exc.layout.describe(), file=sys.stderr)
+    if args.json or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise exc
+    answers = {"l": "lists", "lists": "lists", "f": "folders", "folders": "folders"}
+    while True:
+        print("Import through the lists [l], one voice per sub-folder [f], or cancel [c]? ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline().strip().casefold()
+        if answer in answers:
+            return answers[answer]
+        if answer in ("", "c", "cancel", "q"):
+            raise InvalidInput("Import cancelled: nothing was changed.", hint=exc.hint)
+
+
 def cmd_export(args, ctx: Context) -> int:
     info = ctx.engine.importer.export(args.voice, args.output, overwrite=args.force)
     ctx.emit(info, f"Exported '{info['voice']}' ({info['clips']} clips, {info['bytes'] / 1e6:.2f} MB) to {info['path']}")
@@ -181,10 +215,11 @@ def _mb(n: int) -> str:
 
 
 def cmd_stats(args, ctx: Context) -> int:
-    s = ctx.engine.library.stats()
+    s = {**ctx.library_info(), **ctx.engine.library.stats()}
 
     def text() -> str:
         lines = [
+            f"library {s['library']} (from {s['library_source']})",
             f"{s['voices']} voices, {s['clips']} clips, {s['seconds'] / 60:.1f} min of reference audio",
             f"library on disk {_mb(s['total_bytes'])}  (clips {_mb(s['clip_bytes'])}, history only "
             f"{_mb(s['history_only_bytes'])}, other {_mb(s['other_bytes'])}, catalog {_mb(s['catalog_bytes'])})",
@@ -202,10 +237,12 @@ def cmd_stats(args, ctx: Context) -> int:
 
 
 def cmd_doctor(args, ctx: Context) -> int:
+    where = ctx.library_info()
     rep = ctx.engine.library.check(repair=args.repair, verify_hashes=not args.quick)
 
     def text() -> str:
-        lines = [f"checked {rep.checked.get('voices', 0)} voices, {rep.checked.get('clips', 0)} clips, "
+        lines = [f"library {where['library']} (from {where['library_source']})"]
+        lines += [f"checked {rep.checked.get('voices', 0)} voices, {rep.checked.get('clips', 0)} clips, "
                  f"{rep.checked.get('blobs', 0)} blobs ({_mb(rep.checked.get('bytes', 0))})"]
         lines += [f"repaired: {r}" for r in rep.repaired]
         lines += [f"PROBLEM: {f.message}" for f in rep.problems]
@@ -219,7 +256,7 @@ def cmd_doctor(args, ctx: Context) -> int:
                          else "No damage. Some recent leftovers are kept until they are older than 10 minutes.")
         return "\n".join(lines)
 
-    ctx.emit(rep.to_dict(), text)
+    ctx.emit({**where, **rep.to_dict()}, text)
     if not rep.ok:
         ctx.info(f"timbrel: the library has {len(rep.problems)} problem(s); see above. "
                  "Re-import the files (or pack) the damaged or missing clips came from: that replaces them; "

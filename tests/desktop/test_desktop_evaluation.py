@@ -167,8 +167,7 @@ def test_evaluate_one_cluster_cancel_and_unserved_hint(qtbot, setup):
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         win.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: not view.hint.isHidden(), timeout=60_000)
-    assert shown_name(win.engine, awb) in view.hint.text() and "timbrel base assign" in view.hint.text() \
-        and "preview-bases" in view.hint.text()
+    assert shown_name(win.engine, awb) in view.hint.text() and "Bases tab" in view.hint.text()
     wait_idle(qtbot, win)
 
     view.scope.setCurrentIndex(view.scope.findData(dita))

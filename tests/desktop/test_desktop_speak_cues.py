@@ -226,6 +226,7 @@ def test_timbrel_trigger_reaches_the_running_app(qtbot, voiced, socket_name):
                                 stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
         rc, out, err = wait_process(qtbot, proc)
         assert rc == 1 and "no cue named 'nope'" in err and "greet" in err
+        assert out == "" and err.count("no cue named 'nope'") == 1      # said once, as the error
 
         # a cue added by another process (`timbrel cue add`) is found in the catalog and played
         lib = str(win.engine.library_path)

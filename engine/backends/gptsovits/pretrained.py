@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ...errors import MissingAsset
+from ...loadguard import loading
 
 # Upstream pads the 16 kHz prompt audio with ``int(32000 * 0.3)`` zeros (its config's sampling rate, not 16 kHz).
 PROMPT_PAD_SAMPLES = 9600
@@ -36,7 +37,9 @@ def _folder(path: str | os.PathLike, what: str) -> Path:
 def load_hubert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.float32):
     from transformers import HubertModel
 
-    model = HubertModel.from_pretrained(str(_folder(path, "chinese-hubert-base")), local_files_only=True)
+    folder = _folder(path, "chinese-hubert-base")
+    with loading("The HuBERT model (chinese-hubert-base)", folder):
+        model = HubertModel.from_pretrained(str(folder), local_files_only=True)
     return model.to(device=device, dtype=dtype).eval()
 
 
@@ -59,8 +62,9 @@ def load_bert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     folder = str(_folder(path, "chinese-roberta-wwm-ext-large"))
-    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModelForMaskedLM.from_pretrained(folder, local_files_only=True)
+    with loading("The BERT model (chinese-roberta-wwm-ext-large)", folder):
+        tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForMaskedLM.from_pretrained(folder, local_files_only=True)
     return tok, model.to(device=device, dtype=dtype).eval()
 
 

@@ -250,7 +250,7 @@ def finetune_cluster(engine, cluster_id: int, base, name: str, *, settings: Fine
     rec = engine.bases.get(base)
     info = next((c for c in engine.analysis.clusters() if c.id == int(cluster_id)), None)
     if info is None:
-        raise InvalidInput(f"There is no cluster {cluster_id}.", hint="'timbrel clusters' lists them.")
+        raise InvalidInput(f"There is no cluster {cluster_id}.", hint="'timbrel cluster --show' lists them.")
     if not set(parts) <= {"gpt", "sovits"} or not parts:
         raise InvalidInput("Train 'gpt', 'sovits' or both.")
     manifest = engine.bases.manifest(rec)
