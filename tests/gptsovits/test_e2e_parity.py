@@ -129,7 +129,12 @@ def _frontend_problems(sentence: dict, fx: dict, bert_npz) -> list[str]:
 def test_frontend_sentences(e2e):
     data = json.loads((FIXTURES / "frontend" / "frontend.json").read_text("utf-8"))
     bert_npz = np.load(FIXTURES / "frontend" / "frontend_bert.npz")
-    known = _known() if e2e["spec"].get("set") == "shared" else {}
+    from engine.backends.gptsovits.text.ja_g2p import library
+
+    shared_set = e2e["spec"].get("set") == "shared"
+    known = _known() if shared_set else {}
+    # on another set (ids differ), Japanese sentences may differ only because of the OpenJTalk package
+    ja_tolerated = not shared_set and library() == "pyopenjtalk-plus"
     matched, unexpected, stale = [], [], []
     for s in data["sentences"]:
         problems = _frontend_problems(s, e2e, bert_npz)
@@ -137,7 +142,7 @@ def test_frontend_sentences(e2e):
             matched.append(s["id"])
             if s["id"] in known:
                 stale.append(s["id"])
-        elif s["id"] not in known:
+        elif s["id"] not in known and not (ja_tolerated and s["text_lang"] == "ja"):
             unexpected.append(f"{s['id']} ({s['text_lang']}) {s['text']!r}: " + " | ".join(problems[:3]))
     print(f"\nfrontend: {len(matched)}/{len(data['sentences'])} sentences match")
     assert not unexpected, "sentences that differ from upstream:\n" + "\n".join(unexpected)
