@@ -2703,4 +2703,57 @@ Missing: %2</source>
 缺少：%2</translation>
     </message>
 </context>
+<context>
+    <name>ServerPanel</name>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>HTTP server</source>
+        <translation>HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Serve on port</source>
+        <translation>在端口上提供服务</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>URL:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>The HTTP server is not installed (pip install 'timbrel[server]').</source>
+        <translation>未安装 HTTP 服务器（pip install 'timbrel[server]'）。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>api_v2 clients (GPT-SoVITS' API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
+        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Starting the HTTP server</source>
+        <translation>正在启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Could not start the HTTP server</source>
+        <translation>无法启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>%1 in flight, %2 served</source>
+        <translation>进行中 %1 个，已处理 %2 个</translation>
+    </message>
+</context>
 </TS>

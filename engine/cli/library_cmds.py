@@ -8,6 +8,7 @@ import sys
 
 from . import Context, add_command
 from ..errors import InvalidInput
+from ..library.text import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -137,7 +138,7 @@ def cmd_import(args, ctx: Context) -> int:
 
     def progress(done: int, total: int, path: str) -> None:
         if show_progress:
-            print(f"\r[{done}/{total}] {path[-60:]:60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            print(f"\r[{done}/{total}] {printable(path[-60:]):60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     from ..library.dataset_folders import LayoutUnclear
 

@@ -491,12 +491,25 @@ class Library:
         its catalog write can go through; make the reserve again afterwards when there is room."""
         from ..fsutil import disk_nearly_full
 
-        if self.catalog.read_only_reason or disk_nearly_full(self.root, 2 * LOW_SPACE):
+        tight = bool(self.catalog.read_only_reason) or disk_nearly_full(self.root, 2 * LOW_SPACE)
+        previous = None
+        if tight:
             if release_reserve(self.root) or self.catalog.read_only_reason:
                 self.catalog.reopen()
+            if not self.catalog.read_only_reason:
+                # SQLite here zeroes every freed page by default, which writes the whole deleted history
+                # into the WAL again; FAST frees pages without that extra write (their content stays in
+                # free pages until they are reused).
+                previous = self.catalog.scalar("PRAGMA secure_delete")
+                self.catalog.conn.execute("PRAGMA secure_delete = FAST")
         try:
             yield
         finally:
+            if previous is not None:
+                try:
+                    self.catalog.conn.execute(f"PRAGMA secure_delete = {int(previous)}")
+                except (sqlite3.Error, StorageError):
+                    pass
             ensure_reserve(self.root)
 
     # -- sizes ---------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def read_list(path: Path, voice: str | None, language: str | None, emotion: str 
         audio = resolve_list_path(raw, list_dir)
         if audio is None:
             items.append(SourceItem(None, name, where, line=number,
-                                    error=f"line {number}: audio file not found: {printable(raw, 200)}"))
+                                    error=f"line {number}: audio file not found: {printable(raw, 1000)}"))
             continue
         items.append(SourceItem(
             path=audio, voice=name, display=where, transcript=transcript, language=clip_lang,

@@ -291,3 +291,18 @@ def test_on_cuda_within_the_gpu_tolerance(fx):
         assert int(pred.scores.argmax()) == int(fx[f"{name}__scores"].argmax())
         assert rel_err(pred.embedding, fx[f"{name}__embedding"]) < 1e-2
         assert rel_err(m.frame_features(fx[f"{name}__input"], 16000), fx[f"{name}__frame_features"]) < 1e-2
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 48000])
+@pytest.mark.parametrize("method", ["sinc", "soxr"])
+def test_other_rates_resample_cleanly(rate, method):
+    """Up- and down-sampling keep a 1 kHz tone (amplitude and frequency) and give ceil(N * 16000 / rate) samples."""
+    from engine.analysis.emotion2vec.resample import to_16k
+
+    n = rate // 2 + 7
+    t = np.arange(n) / rate
+    y = to_16k((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), rate, method)
+    assert len(y) == int(np.ceil(n * 16000 / rate))
+    mid = y[800:-800]
+    ref = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(len(y)) / 16000)[800:-800]
+    assert np.abs(mid - ref).max() < 2e-3

@@ -115,3 +115,27 @@ def _as_storage(fn, data, storage_error, root):
         return fn(data)
     except OSError as exc:
         raise storage_error(exc, root / "blob") from exc
+
+
+def test_delete_of_a_voice_with_a_long_history_works_on_a_full_disk(small_fs, tmp_path, capsys):
+    from engine.library import Library
+
+    src = voices_folder(tmp_path / "src", ["old", "keep"], clips=1)
+    lib = small_fs.path / "lib"
+    assert cli(["--library", str(lib), "import", str(src)], capsys)[0] == 0
+    with Library.open(lib) as library:          # 600 old versions of 12 KB (as 600 edits of a tagged voice make)
+        snap = library.history("old")[-1].snapshot
+        with library.catalog.transaction() as conn:
+            vid = conn.execute("SELECT id FROM voices WHERE name = 'old'").fetchone()[0]
+            for v in range(2, 602):
+                body = dict(snap, tags=[f"a-rather-long-tag-number-{i:04d}" for i in range(300)], notes=str(v))
+                conn.execute("INSERT INTO voice_versions(voice_id, version, created_at, action, summary, snapshot)"
+                             " VALUES (?, ?, '2026-01-01', 'tag', 'tag', ?)", (vid, v, json.dumps(body)))
+            conn.execute("UPDATE voices SET version = 601 WHERE id = ?", (vid,))
+    small_fs.fill()
+    rc, out, err = cli(["--library", str(lib), "delete", "old", "--yes"], capsys)
+    assert rc == 0, err
+    assert cli(["--library", str(lib), "voices"], capsys)[1].split()[-5:].count("keep") == 1
+    small_fs.unfill()
+    rc, out, _ = cli(["--library", str(lib), "doctor", "--json"], capsys)
+    assert rc == 0 and json.loads(out)["clean"], out

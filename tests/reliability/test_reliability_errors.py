@@ -121,3 +121,29 @@ def test_language_codes_are_checked(tmp_path, capsys):
             normalize_language(bad)
     rc, _, err = cli(["--library", str(tmp_path / "lib"), "import", str(tmp_path), "--lang", "xx"], capsys)
     assert rc == 1 and "'xx' is not a language Timbrel supports" in err
+
+
+def test_failed_import_with_json_prints_the_error_and_the_report(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from engine.fsutil import storage_error
+    from engine.library.blobs import BlobStore
+    from rel_helpers import voices_folder
+
+    src = voices_folder(tmp_path / "src", ["first", "second"])
+    real = BlobStore.put_bytes
+    calls = {"n": 0}
+
+    def filling(self, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise storage_error(OSError(errno.ENOSPC, "No space left on device"), self.root / "blob")
+        return real(self, data)
+
+    monkeypatch.setattr(BlobStore, "put_bytes", filling)
+    rc, out, err = cli(["--library", str(tmp_path / "lib"), "import", str(src), "--json"], capsys)
+    assert rc == 1 and "disk is full" in err
+    data = json.loads(out)
+    assert data["ok"] is False and data["error"]["type"] == "ImportFailed"
+    assert "first" in data["error"]["hint"]                           # what was saved, truthfully
+    assert [(v["name"], v["status"]) for v in data["report"]["voices"]] == [("first", "created"), ("second", "rolled-back")]

@@ -74,18 +74,24 @@ def test_cli_refuses_special_files_quickly(tmp_path, fifo, zero):
     from rel_helpers import REPO, env_for
 
     lib = str(tmp_path / "lib")
+    dataset = tmp_path / "dataset"                       # a folder whose .list files are a FIFO and /dev/zero
+    dataset.mkdir()
+    os.mkfifo(dataset / "a.list")
+    (dataset / "b.list").symlink_to("/dev/zero")
     cases = [
         ["--library", lib, "import", str(zero("zero.list"))],
         ["--library", lib, "import", str(fifo("pipe.list"))],
         ["--library", lib, "import", str(fifo("pipe.timbrel"))],
         ["--library", lib, "import", str(zero("zero.wav")), str(fifo("pipe.wav")), "--voice", "V"],
+        ["--library", lib, "import", str(dataset)],
     ]
+    expected = ["not an ordinary file"] * 4 + ["no audio files"]
     res = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(cases)], capture_output=True, text=True,
                          env=env_for(), timeout=120, cwd=str(REPO))
     assert res.returncode == 0, res.stderr
-    for args, (rc, err) in zip(cases, json.loads(res.stdout.splitlines()[-1])):
+    for args, want, (rc, err) in zip(cases, expected, json.loads(res.stdout.splitlines()[-1])):
         assert rc == 1, (args, err)
-        assert no_traceback(err) and "not an ordinary file" in err.lower(), (args, err)
+        assert no_traceback(err) and want in err.lower(), (args, err)
 
 
 def _finishes(fn, timeout: float = 30.0):
