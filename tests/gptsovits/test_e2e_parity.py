@@ -109,15 +109,21 @@ def _frontend_problems(sentence: dict, fx: dict, bert_npz) -> list[str]:
         problems.append(f"pieces {segs} != {tgt['segments']}")
     items = [(seg, it) for seg, it in zip(segs, tgt["items"])]
     items.append((prompt_text(sentence["text"], lang), sentence["prompt"]))
+    memo = fx.setdefault("memo", {})  # the prompt text is often the target piece: compute each text once
     for seg, it in items:
-        seq = fe.text_to_phones(seg, lang, zh_predictor=fx["g2pw"])
+        if (seg, lang) not in memo:
+            memo[(seg, lang)] = fe.text_to_phones(seg, lang, zh_predictor=fx["g2pw"])
+        seq = memo[(seg, lang)]
         norm = "".join(s.text for s in seq.segments)
         if norm != it["norm_text"]:
             problems.append(f"norm {norm!r} != {it['norm_text']!r}")
         if seq.ids != it["phone_ids"]:
             problems.append(f"phones {' '.join(seq.phones)} != {' '.join(it['phone_symbols'])}")
             continue
-        ours = fe.bert_features(seq, fx["bert"], 1024)
+        key = ("bert", seg, lang)
+        if key not in memo:
+            memo[key] = fe.bert_features(seq, fx["bert"], 1024)
+        ours = memo[key]
         ref = bert_npz[it["bert_key"]]
         if tuple(ours.shape) != ref.shape:
             problems.append(f"BERT shape {tuple(ours.shape)} != {ref.shape}")

@@ -76,7 +76,8 @@ def _cut2(text: str) -> str:  # about 50 characters per piece
     if cur:
         out.append(cur)
     if len(out) > 1 and len(out[-1]) < 50:
-        out[-2] += out.pop()
+        tail = out.pop()
+        out[-1] += tail
     return "\n".join(o for o in out if not _only_punct(o))
 
 
