@@ -197,6 +197,20 @@ class MainWindow(QMainWindow):
         if cmd == "quit":
             QTimer.singleShot(0, self.close)
             return {"ok": True, "message": "closing"}
+        if cmd == "engine-status":   # 'timbrel engine status' while the app is open (read on a worker)
+            import os
+
+            def status(t):
+                import json
+
+                return json.loads(json.dumps(self.ctx.part("runtime").status(), default=str))
+
+            reply = lambda st: {"ok": True, "status": st, "pid": os.getpid()}  # noqa: E731
+            if respond is None:
+                return {"ok": False, "message": "engine status needs an answer channel"}
+            self.ctx.run(status, label=self.tr("Reading the runtime"), pool="io", on_done=lambda st: respond(reply(st)),
+                         on_error=lambda exc: respond({"ok": False, "message": str(exc)}))
+            return None
         if cmd == "trigger":
             name = str(msg.get("cue") or "").strip()
             if self.cues_view.has_cue(name):
@@ -378,7 +392,7 @@ class MainWindow(QMainWindow):
                      pool="io", on_done=done)
 
     def about(self) -> None:
-        from engine import __version__
+        from engine.api import __version__
 
         QMessageBox.about(self, self.tr("About Timbrel"),
                           self.tr("Timbrel %1\nHundreds of cloned voices on one GPU.").replace("%1", __version__))

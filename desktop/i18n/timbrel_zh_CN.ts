@@ -460,17 +460,17 @@
         <translation>组 %1</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="534"/>
+        <location filename="../views/clustermap.py" line="535"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="536"/>
+        <location filename="../views/clustermap.py" line="537"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="538"/>
+        <location filename="../views/clustermap.py" line="539"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -588,17 +588,17 @@
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="507"/>
+        <location filename="../views/clustermap.py" line="508"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="519"/>
+        <location filename="../views/clustermap.py" line="520"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="522"/>
+        <location filename="../views/clustermap.py" line="523"/>
         <source>%1 clips/s, about %2 left</source>
         <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
@@ -845,11 +845,16 @@
     <name>Device</name>
     <message>
         <location filename="../adapters.py" line="287"/>
-        <source>CPU (no GPU: video memory is simulated in main memory)</source>
-        <translation>CPU（无 GPU：显存在内存中模拟）</translation>
+        <source>CPU (no GPU: models run in host memory)</source>
+        <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
         <location filename="../adapters.py" line="289"/>
+        <source>Simulated device (modelled transfers, for tests)</source>
+        <translation>模拟设备（传输为模型估算，用于测试）</translation>
+    </message>
+    <message>
+        <location filename="../adapters.py" line="291"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -1763,7 +1768,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     </message>
     <message>
         <location filename="../mainwindow.py" line="106"/>
-        <location filename="../mainwindow.py" line="353"/>
+        <location filename="../mainwindow.py" line="367"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
@@ -1773,88 +1778,93 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="210"/>
+        <location filename="../mainwindow.py" line="206"/>
+        <source>Reading the runtime</source>
+        <translation>正在读取运行时</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="224"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="242"/>
+        <location filename="../mainwindow.py" line="256"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="274"/>
+        <location filename="../mainwindow.py" line="288"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="289"/>
-        <location filename="../mainwindow.py" line="347"/>
+        <location filename="../mainwindow.py" line="303"/>
+        <location filename="../mainwindow.py" line="361"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="290"/>
+        <location filename="../mainwindow.py" line="304"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="294"/>
+        <location filename="../mainwindow.py" line="308"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="296"/>
+        <location filename="../mainwindow.py" line="310"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="313"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="315"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="319"/>
+        <location filename="../mainwindow.py" line="333"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="320"/>
+        <location filename="../mainwindow.py" line="334"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="324"/>
+        <location filename="../mainwindow.py" line="338"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="330"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="331"/>
+        <location filename="../mainwindow.py" line="345"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="332"/>
+        <location filename="../mainwindow.py" line="346"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="343"/>
+        <location filename="../mainwindow.py" line="357"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="354"/>
+        <location filename="../mainwindow.py" line="368"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -1864,118 +1874,118 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>MonitorView</name>
     <message>
-        <location filename="../views/monitor.py" line="30"/>
+        <location filename="../views/monitor.py" line="31"/>
         <source>Apply budget</source>
         <translation>应用预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="39"/>
+        <location filename="../views/monitor.py" line="40"/>
         <source>The GPU runtime is not available in this build yet.</source>
         <translation>此版本暂不支持 GPU 运行时。</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="44"/>
+        <location filename="../views/monitor.py" line="45"/>
         <source>VRAM budget:</source>
         <translation>显存预算：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="49"/>
+        <location filename="../views/monitor.py" line="50"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="50"/>
+        <location filename="../views/monitor.py" line="51"/>
         <source>In use:</source>
         <translation>已用：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="51"/>
+        <location filename="../views/monitor.py" line="52"/>
         <source>Prefetch:</source>
         <translation>预取：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="52"/>
+        <location filename="../views/monitor.py" line="53"/>
         <source>Queue:</source>
         <translation>队列：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="53"/>
+        <location filename="../views/monitor.py" line="54"/>
         <source>Resident bases</source>
         <translation>常驻底模</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="55"/>
+        <location filename="../views/monitor.py" line="56"/>
         <source>Swap log</source>
         <translation>换入日志</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="75"/>
+        <location filename="../views/monitor.py" line="78"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="76"/>
+        <location filename="../views/monitor.py" line="79"/>
         <source>Could not read the runtime</source>
         <translation>无法读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="84"/>
+        <location filename="../views/monitor.py" line="87"/>
         <source>%1 of %2 MB</source>
         <translation>%1 / %2 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="87"/>
+        <location filename="../views/monitor.py" line="90"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="88"/>
-        <location filename="../views/monitor.py" line="136"/>
+        <location filename="../views/monitor.py" line="91"/>
+        <location filename="../views/monitor.py" line="139"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="102"/>
+        <location filename="../views/monitor.py" line="105"/>
         <source>Changing the VRAM budget</source>
         <translation>正在修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="103"/>
+        <location filename="../views/monitor.py" line="106"/>
         <source>Could not change the VRAM budget</source>
         <translation>无法修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="106"/>
+        <location filename="../views/monitor.py" line="109"/>
         <source>budget set to %1 MB</source>
         <translation>预算已设为 %1 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="121"/>
+        <location filename="../views/monitor.py" line="124"/>
         <source>loaded %1 (%2 MB, %3 s, %4)%5</source>
         <translation>已加载 %1（%2 MB，%3 秒，%4）%5</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="126"/>
+        <location filename="../views/monitor.py" line="129"/>
         <source>; evicted %1</source>
         <translation>；已换出 %1</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>hit</source>
         <translation>命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>miss</source>
         <translation>未命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>staging</source>
         <translation>暂存中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="132"/>
+        <location filename="../views/monitor.py" line="135"/>
         <source>prefetch %1: %2</source>
         <translation>预取 %1：%2</translation>
     </message>
@@ -2254,6 +2264,59 @@ Hundreds of cloned voices on one GPU.</source>
         <location filename="../views/planner.py" line="144"/>
         <source>Could not re-cluster</source>
         <translation>无法重新聚类</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPanel</name>
+    <message>
+        <location filename="../views/server.py" line="28"/>
+        <source>HTTP server</source>
+        <translation>HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="32"/>
+        <source>Serve on port</source>
+        <translation>在端口上提供服务</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="35"/>
+        <source>any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="45"/>
+        <source>URL:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="56"/>
+        <source>The HTTP server is not installed (pip install &apos;timbrel[server]&apos;).</source>
+        <translation>未安装 HTTP 服务器（pip install &apos;timbrel[server]&apos;）。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="58"/>
+        <source>api_v2 clients (GPT-SoVITS&apos; API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
+        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="84"/>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="94"/>
+        <source>Starting the HTTP server</source>
+        <translation>正在启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="112"/>
+        <source>Could not start the HTTP server</source>
+        <translation>无法启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="133"/>
+        <source>%1 in flight, %2 served</source>
+        <translation>进行中 %1 个，已处理 %2 个</translation>
     </message>
 </context>
 <context>
@@ -2701,59 +2764,6 @@ Hundreds of cloned voices on one GPU.</source>
 Missing: %2</source>
         <translation>已有：%1
 缺少：%2</translation>
-    </message>
-</context>
-<context>
-    <name>ServerPanel</name>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>HTTP server</source>
-        <translation>HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Serve on port</source>
-        <translation>在端口上提供服务</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>any free port</source>
-        <translation>任意空闲端口</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>URL:</source>
-        <translation>地址：</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>The HTTP server is not installed (pip install 'timbrel[server]').</source>
-        <translation>未安装 HTTP 服务器（pip install 'timbrel[server]'）。</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>api_v2 clients (GPT-SoVITS' API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
-        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Starting the HTTP server</source>
-        <translation>正在启动 HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Could not start the HTTP server</source>
-        <translation>无法启动 HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>%1 in flight, %2 served</source>
-        <translation>进行中 %1 个，已处理 %2 个</translation>
     </message>
 </context>
 </TS>

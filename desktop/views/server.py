@@ -84,9 +84,7 @@ class ServerPanel(QGroupBox):
         self.url.setText(self.tr("starting…"))
 
         def work(task):
-            from engine.server import ServerConfig, ServerThread
-
-            srv = ServerThread(self.ctx.engine, ServerConfig(host="127.0.0.1", port=port))
+            srv = self.ctx.engine.http_server("127.0.0.1", port)
             srv.core.listeners.append(self.countChanged.emit)
             srv.start()
             return srv

@@ -111,7 +111,9 @@ def read_checkpoint(path: Path) -> dict:
     except pickle.UnpicklingError as exc:
         raise UnsafeFile(f"{path.name} contains objects other than tensors, which Timbrel refuses to load "
                          f"({str(exc).splitlines()[0][:200]}).",
-                         hint="Use the model.pt published with emotion2vec+; a file saved from other code is not accepted.") from exc
+                         hint="Use the model.pt published with emotion2vec+. If this is that file and you trust it, keep only "
+                              "its weights: python -c \"import torch; torch.save({'model': torch.load('model.pt', "
+                              "weights_only=False)['model']}, 'model.pt')\" in the folder, then link it again.") from exc
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
         raise InvalidInput(f"{path} is not a readable torch checkpoint ({str(exc).splitlines()[0][:200]}).",
                            hint="The download may be incomplete: fetch model.pt again.") from exc
