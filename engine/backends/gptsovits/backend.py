@@ -152,7 +152,7 @@ class GptSovitsBackend(Backend):
         return hashlib.sha256(arch.encode()).hexdigest()[:16]
 
     def layout(self, manifest: Mapping[str, Any]):
-        from ...runtime.layout import TensorSpec
+        from ..layout import TensorSpec
         from .models import dtype_name, parameter_layout
 
         self._check(manifest)
