@@ -58,7 +58,6 @@ if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api
     from .analysis.planner import BasePlanner
     from .analysis.service import AnalysisService
     from .library.dataset_folders import FolderLayout
-    from .server import ServerThread
     from .assets import Assets
     from .backends.store import BaseStore
     from .consolidation.service import ConsolidationService
@@ -160,12 +159,6 @@ class Engine:
         from .analysis.planner import BasePlanner
 
         return BasePlanner(self)
-
-    def http_server(self, host: str = "127.0.0.1", port: int = 0, **config) -> "ServerThread":
-        """The HTTP API (``timbrel serve``) on a background thread, not yet started (``.start()``)."""
-        from .server import ServerConfig, ServerThread
-
-        return ServerThread(self, ServerConfig(host=host, port=port, **config))
 
     @property
     def vram_limit_mb(self) -> float:
