@@ -12,7 +12,10 @@ Measures, in one run, on the shipped runtime code (CudaDevice, BasePool, HostSta
 3. **synthesis**: fp16 real-time factor and time to first audio of a full-size random v2 base (GPT 77.6 M,
    SoVITS v2, full-size random HuBERT, small random BERT); a random GPT never stops, so each sentence is capped
    at ``--tokens`` semantic tokens. If fp16 fails on the card the error is reported and fp32 is measured;
-4. **budget under a burst**: a Runtime with a VRAM limit that fits two full-size bases serves a burst of
+4. **cross-voice batching**: GPT tokens/s and requests/s of B = 1, 2, 4, 8 different voices' requests decoded
+   together (``benchmarks/batching.py``'s ``run_batch``: batched GPT, then batched SoVITS) on the full-size random
+   v2 base, ``--tokens`` cap per request, and the speed-up over batch 1 (same run);
+5. **budget under a burst**: a Runtime with a VRAM limit that fits two full-size bases serves a burst of
    requests for four bases whose work allocates its declared workspace on the GPU: the budget's peak and
    ``torch.cuda.max_memory_allocated`` must stay under the limit.
 
@@ -230,6 +233,40 @@ def step_synthesis(device, tiny: bool, folder: Path, tokens: int) -> dict:
     return out
 
 
+def step_batching(device, tiny: bool, tokens: int) -> dict:
+    """Cross-voice batching on the card: the batch curve of benchmarks/batching.py (fp16 on CUDA)."""
+    import dataclasses
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_batching_bench", ROOT / "benchmarks" / "batching.py")
+    bb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bb)
+    dev = device.storage
+    dtype = torch.float16 if device.kind == "cuda" else torch.float32
+    gpt, sovits = build_models("v2", tiny)
+    gpt, sovits = gpt.to(dev, dtype).eval(), sovits.to(dev, dtype).eval()
+
+    def on_device(reqs):
+        return [(dataclasses.replace(r, phones=r.phones.to(dev), bert=r.bert.to(dev), prompt=r.prompt.to(dev)),
+                 target, seed) for r, target, seed in reqs]
+
+    out = {"dtype": str(dtype).removeprefix("torch."), "batch": {}}
+    with torch.no_grad():
+        bb.run_batch(gpt, sovits, on_device(bb.requests("v2", 1, min(tokens, 8), offset=99)), device.synchronize)
+        for b in (1, 2, 4, 8):
+            r = bb.run_batch(gpt, sovits, on_device(bb.requests("v2", b, tokens)), device.synchronize)
+            out["batch"][str(b)] = {"tokens_per_s": r["tokens"] / r["gpt_s"], "requests_per_s": b / r["total_s"],
+                                    "audio_s_per_s": r["audio_s"] / r["total_s"], "latency_s": r["total_s"]}
+    one = out["batch"]["1"]
+    out["speedup_vs_batch1"] = {k: v["tokens_per_s"] / one["tokens_per_s"] for k, v in out["batch"].items()}
+    out["requests_speedup_vs_batch1"] = {k: v["requests_per_s"] / one["requests_per_s"] for k, v in out["batch"].items()}
+    del gpt, sovits
+    gc.collect()
+    if device.kind == "cuda":
+        torch.cuda.empty_cache()
+    return out
+
+
 class BurstBackend:
     """A backend whose work really uses the device: it allocates its declared workspace and reads the base."""
 
@@ -342,6 +379,10 @@ def main(argv=None) -> int:
         result["bandwidth"] = bw
         result["swap"] = [step_swap(device, v, tiny, folder, bw["pinned_gb_s"], repeats) for v in VARIANTS]
         result["synthesis"] = step_synthesis(device, tiny, folder, tokens)
+        try:
+            result["batching"] = step_batching(device, tiny, tokens)
+        except Exception as exc:   # reported, never hidden
+            result["batching"] = {"error": f"{type(exc).__name__}: {exc}"}
         result["burst"] = step_burst(device, tiny, folder, burst)
     result["seconds"] = time.perf_counter() - started
 
@@ -364,6 +405,13 @@ def main(argv=None) -> int:
             p = s[phase]
             print(f"{'synthesis ' + name + ' ' + phase + ' RTF / first audio':44} {p['rtf']:8.3f} RTF  "
                   f"first audio {p['ttfa_s']:.3f} s, {p['audio_s']:.1f} s audio")
+    bt = result["batching"]
+    if "error" in bt:
+        print(f"{'cross-voice batching':44} {'failed':>14}  {bt['error'][:80]}")
+    else:
+        sp, rq = bt["speedup_vs_batch1"], bt["requests_speedup_vs_batch1"]
+        print(f"{'cross-voice batching ' + bt['dtype'] + ' GPT tok/s at 8':44} {bt['batch']['8']['tokens_per_s']:10.1f} tok/s  "
+              f"x{sp['2']:.2f} / x{sp['4']:.2f} / x{sp['8']:.2f} at 2/4/8 vs 1; requests/s x{rq['8']:.2f} at 8")
     b = result["burst"]
     held = "held" if b["budget_held"] and b.get("cuda_held", True) else "EXCEEDED"
     print(f"{'budget under a burst':44} {held:>14}  {b['done']}/{b['requests']} done, peak "

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from engine.cli import Context, add_command
 from engine.cli import main as engine_main
-from engine.errors import TimbrelError
+from engine.api import TimbrelError
 
 
 def _app_engine_status():

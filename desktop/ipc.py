@@ -28,7 +28,7 @@ MAX_LINE = 64 * 1024
 
 
 def socket_name() -> str:
-    from engine.paths import runtime_socket_name
+    from engine.api import runtime_socket_name
 
     return os.environ.get(SOCKET_ENV) or runtime_socket_name()
 

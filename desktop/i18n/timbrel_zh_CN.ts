@@ -1667,6 +1667,26 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../mainwindow.py" line="64"/>
+        <source>⚠ Text frontend differs from GPT-SoVITS</source>
+        <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="289"/>
+        <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
+        <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="292"/>
+        <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
+        <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="295"/>
+        <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
+        <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
+    </message>
+    <message>
         <location filename="../mainwindow.py" line="32"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
