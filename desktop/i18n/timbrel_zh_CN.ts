@@ -39,12 +39,12 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="184"/>
         <source>Consolidation #%1 applied: %2 clusters have their base; %3 models archived. Revert brings the previous bases back.</source>
-        <translation>整合 #%1 已应用：%2 个簇已有基础模型；%3 个模型已归档。撤销可恢复之前的基础模型。</translation>
+        <translation>整合 #%1 已应用：%2 个簇已有底模；%3 个模型已归档。撤销可恢复之前的底模。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="203"/>
         <source>Consolidation #%1 reverted: the clusters have their previous bases and the archived models are back.</source>
-        <translation>整合 #%1 已撤销：各簇恢复了之前的基础模型，归档的模型已恢复。</translation>
+        <translation>整合 #%1 已撤销：各簇恢复了之前的底模，归档的模型已恢复。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="207"/>
@@ -71,7 +71,7 @@
         <location filename="../views/bases.py" line="107"/>
         <location filename="../views/bases.py" line="157"/>
         <source>Base</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="107"/>
@@ -91,7 +91,7 @@
     <message>
         <location filename="../views/bases.py" line="113"/>
         <source>name for the new base</source>
-        <translation>新基础模型的名称</translation>
+        <translation>新底模的名称</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="114"/>
@@ -121,12 +121,12 @@
     <message>
         <location filename="../views/bases.py" line="125"/>
         <source>Import a GPT-SoVITS base</source>
-        <translation>导入 GPT-SoVITS 基础模型</translation>
+        <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="130"/>
         <source>How many bases?…</source>
-        <translation>需要多少个基础模型？…</translation>
+        <translation>需要多少个底模？…</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="131"/>
@@ -136,7 +136,7 @@
     <message>
         <location filename="../views/bases.py" line="135"/>
         <source>Stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="147"/>
@@ -156,7 +156,7 @@
     <message>
         <location filename="../views/bases.py" line="147"/>
         <source>Base version</source>
-        <translation>基础模型版本</translation>
+        <translation>底模版本</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="151"/>
@@ -166,7 +166,7 @@
     <message>
         <location filename="../views/bases.py" line="153"/>
         <source>Base:</source>
-        <translation>基础模型：</translation>
+        <translation>底模：</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="157"/>
@@ -191,12 +191,12 @@
     <message>
         <location filename="../views/bases.py" line="166"/>
         <source>name of the fine-tuned base</source>
-        <translation>微调后基础模型的名称</translation>
+        <translation>微调后底模的名称</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="167"/>
         <source>Fine-tune this cluster&apos;s base</source>
-        <translation>微调此簇的基础模型</translation>
+        <translation>微调此簇的底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="168"/>
@@ -216,32 +216,32 @@
     <message>
         <location filename="../views/bases.py" line="177"/>
         <source>New base:</source>
-        <translation>新基础模型：</translation>
+        <translation>新底模：</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="187"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
-        <translation>各簇及为其服务的基础模型（朗读页和评估使用同一规则）</translation>
+        <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="190"/>
         <source>Base versions of the selected cluster</source>
-        <translation>所选簇的基础模型版本</translation>
+        <translation>所选簇的底模版本</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="238"/>
         <source>Bases are not available in this build.</source>
-        <translation>此版本不提供基础模型功能。</translation>
+        <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="240"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="241"/>
         <source>Could not load the bases</source>
-        <translation>无法加载基础模型</translation>
+        <translation>无法加载底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="248"/>
@@ -256,7 +256,7 @@
     <message>
         <location filename="../views/bases.py" line="257"/>
         <source>(no base)</source>
-        <translation>（无基础模型）</translation>
+        <translation>（无底模）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="263"/>
@@ -266,7 +266,7 @@
     <message>
         <location filename="../views/bases.py" line="265"/>
         <source>%1 (preview fallback; no base assigned)</source>
-        <translation>%1（预览回退；未分配基础模型）</translation>
+        <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="267"/>
@@ -286,12 +286,12 @@
     <message>
         <location filename="../views/bases.py" line="283"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
-        <translation>还没有基础模型：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
+        <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="285"/>
         <source>%1 bases, %2 clusters.</source>
-        <translation>%1 个基础模型，%2 个簇。</translation>
+        <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="314"/>
@@ -346,12 +346,12 @@
     <message>
         <location filename="../views/bases.py" line="371"/>
         <source>Stored base %1.</source>
-        <translation>已保存基础模型 %1。</translation>
+        <translation>已保存底模 %1。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="377"/>
         <source>Could not import the base</source>
-        <translation>无法导入基础模型</translation>
+        <translation>无法导入底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="379"/>
@@ -361,12 +361,12 @@
     <message>
         <location filename="../views/bases.py" line="402"/>
         <source>Assigning a base</source>
-        <translation>正在分配基础模型</translation>
+        <translation>正在分配底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="403"/>
         <source>Could not assign the base</source>
-        <translation>无法分配基础模型</translation>
+        <translation>无法分配底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="420"/>
@@ -391,7 +391,7 @@
     <message>
         <location filename="../views/bases.py" line="436"/>
         <source>Choose the base to start from in the Base list above.</source>
-        <translation>请在上方的基础模型列表中选择起始基础模型。</translation>
+        <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="448"/>
@@ -416,7 +416,7 @@
     <message>
         <location filename="../views/bases.py" line="471"/>
         <source>Stored %1 as a new base version of the cluster.</source>
-        <translation>已将 %1 存为该簇的新基础模型版本。</translation>
+        <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="480"/>
@@ -565,7 +565,7 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="223"/>
         <source>Consolidate: one base per cluster</source>
-        <translation>整合：每个簇一个基础模型</translation>
+        <translation>整合：每个簇一个底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="231"/>
@@ -595,7 +595,7 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="237"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
 </context>
 <context>
@@ -989,17 +989,17 @@
     <message>
         <location filename="../views/evaluation.py" line="305"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
-        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的基础模型。</translation>
+        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="313"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
-        <translation>没有基础模型的簇无法评估（其音色无法说话）：%1。请在“基础模型”页分配基础模型。</translation>
+        <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="318"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
-        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实基础模型的好坏：%1。请在“基础模型”页分配 GPT-SoVITS 基础模型后再评估。</translation>
+        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="358"/>
@@ -1009,7 +1009,7 @@
     <message>
         <location filename="../views/evaluation.py" line="361"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
-        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有基础模型。</translation>
+        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="335"/>
@@ -1597,7 +1597,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     <message>
         <location filename="../mainwindow.py" line="51"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../mainwindow.py" line="52"/>
@@ -1853,12 +1853,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="45"/>
         <source>How to choose each cluster&apos;s base</source>
-        <translation>如何为每个簇选择基础模型</translation>
+        <translation>如何为每个簇选择底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="46"/>
         <source>Every cluster gets one base; the per-voice models it replaces are archived, not deleted, until you purge them.</source>
-        <translation>每个簇获得一个基础模型；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
+        <translation>每个簇获得一个底模；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="48"/>
@@ -1873,12 +1873,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="52"/>
         <source>Use this base for every cluster, even those with their own models</source>
-        <translation>所有簇都使用此基础模型，包括有自有模型的簇</translation>
+        <translation>所有簇都使用此底模，包括有自有模型的簇</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="54"/>
         <source>Base for clusters without a model of their own:</source>
-        <translation>没有自有模型的簇使用的基础模型：</translation>
+        <translation>没有自有模型的簇使用的底模：</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="64"/>
@@ -1912,7 +1912,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="82"/>
         <source>Base after</source>
-        <translation>之后的基础模型</translation>
+        <translation>之后的底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="82"/>
@@ -1952,7 +1952,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="114"/>
         <source>Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.</source>
-        <translation>存储：当前 %1 个基础模型、%2 → 之后 %3 个基础模型、%4（减少 %5%）。归档直到清除：%6。</translation>
+        <translation>存储：当前 %1 个底模、%2 → 之后 %3 个底模、%4（减少 %5%）。归档直到清除：%6。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="118"/>
@@ -1962,22 +1962,22 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="118"/>
         <source>pretrained base, zero-shot</source>
-        <translation>预训练基础模型，零样本</translation>
+        <translation>预训练底模，零样本</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="119"/>
         <source>keep its base</source>
-        <translation>保留其基础模型</translation>
+        <translation>保留其底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="122"/>
         <source>no base</source>
-        <translation>无基础模型</translation>
+        <translation>无底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="125"/>
         <source>no model of its own and no base chosen: it keeps speaking through the preview fallback</source>
-        <translation>没有自有模型也未选择基础模型：继续通过预览回退说话</translation>
+        <translation>没有自有模型也未选择底模：继续通过预览回退说话</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="132"/>
@@ -2006,7 +2006,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="24"/>
         <source>How many bases?</source>
-        <translation>需要多少个基础模型？</translation>
+        <translation>需要多少个底模？</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="28"/>
@@ -2026,7 +2026,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="37"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="37"/>
@@ -2056,7 +2056,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="47"/>
         <source>Fit: each voice&apos;s similarity (cosine) to the timbre centre of the other voices in its group; 1 means a voice alone in its group. More bases fit better but take more storage and VRAM.</source>
-        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。基础模型越多契合越好，但占用更多存储和显存。</translation>
+        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。底模越多契合越好，但占用更多存储和显存。</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="51"/>
@@ -2076,7 +2076,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="80"/>
         <source>Planning bases</source>
-        <translation>正在规划基础模型</translation>
+        <translation>正在规划底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="94"/>
@@ -2091,12 +2091,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="98"/>
         <source>over the VRAM limit: bases swap</source>
-        <translation>超出显存上限：基础模型需换入换出</translation>
+        <translation>超出显存上限：底模需换入换出</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="111"/>
         <source>stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="111"/>
@@ -2106,7 +2106,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="112"/>
         <source>%1 voices. One base ≈ %2 MB (%3); the shared models take %4 MB once. Recommended: %5 bases.</source>
-        <translation>%1 个音色。每个基础模型约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个基础模型。</translation>
+        <translation>%1 个音色。每个底模约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个底模。</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="138"/>
