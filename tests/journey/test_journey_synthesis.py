@@ -65,10 +65,11 @@ def test_voice_defaults_saved_and_overlaid(small_engine, capsys):
     with Engine(library=lib) as eng:
         d = synthesis_defaults.get(eng.library, "en_flite_awb")
         assert (d.options, d.seed, d.language) == ({"top_k": 5, "temperature": 0.7}, 3, "auto")
-        args = build_parser().parse_args(["voice-defaults", "en_flite_awb", "--top-k", "9", "--split", "cut2"])
+        args = build_parser().parse_args(["voice-defaults", "en_flite_awb", "--top-k", "9", "--split", "cut2",
+                                          "--speed", "1.2"])
         got = synthesis_from_args(args, eng, "en_flite_awb")
-        assert got == {"options": {"top_k": 9, "temperature": 0.7, "text_split_method": "cut2"}, "seed": 3,
-                       "language": "auto"}
+        assert got == {"options": {"top_k": 9, "temperature": 0.7, "text_split_method": "cut2"}, "speed": 1.2,
+                       "seed": 3, "language": "auto"}
         eng.library.delete_voice("en_flite_awb")     # the defaults go with the voice (ON DELETE CASCADE)
         n = eng.library.catalog.query_one("SELECT COUNT(*) FROM voice_synthesis_defaults")[0]
         assert n == 0
