@@ -4,9 +4,6 @@ assets, as tests/consolidation/test_consolidation_flow.py does."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from desktop_testutil import wait_idle
@@ -14,19 +11,8 @@ from desktop_testutil import wait_idle
 VOICES = ("en_flite_awb", "en_flite_awb_m125")
 
 
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory) -> Path:
-    builder = Path(__file__).resolve().parents[1] / "synthesis" / "conftest.py"
-    if not builder.is_file():
-        pytest.skip("the synthesis tests' fake-asset builder is not in this checkout")
-    spec = importlib.util.spec_from_file_location("timbrel_synthesis_conftest_ft", builder)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_fake_pretrained(tmp_path_factory.mktemp("ftassets") / "pretrained_models")
-
-
 @pytest.mark.slow
-def test_finetune_progress_then_cancel(qtbot, window, corpus, gsv_fixtures, fake_assets, tmp_path):
+def test_finetune_progress_then_cancel(qtbot, window, corpus, gsv_fixtures, fake_gsv_assets, tmp_path):
     from engine.backends.gptsovits.convert import import_base
 
     win, eng = window, window.engine
@@ -41,7 +27,7 @@ def test_finetune_progress_then_cancel(qtbot, window, corpus, gsv_fixtures, fake
     eng.analysis.analyze()
     cid = eng.analysis.cluster(k=1).clusters[0].id
     import_base(eng.bases, "tiny", gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth")
-    eng.assets.link(fake_assets)
+    eng.assets.link(fake_gsv_assets)
 
     view = win.bases_view
     win.tabs.setCurrentWidget(view)

@@ -124,13 +124,17 @@ def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_pat
     assert not win.problems, win.problems
 
 
-def test_unclear_folder_asks_before_importing(qtbot, window, corpus, tmp_path):
+def test_unclear_folder_asks_before_importing(qtbot, window, corpus, tmp_path, monkeypatch):
+    """The Library tab's own "Import folder…" button: an unclear folder opens the question, nothing is merged."""
+    from PySide6.QtWidgets import QFileDialog
+
     win, eng = window, window.engine
     folder = dataset_folder(corpus, tmp_path / "mixed", per=1)
     loose = folder / "clips" / "loose"
     loose.mkdir()
     shutil.copy(corpus / "clips" / "en_flite_rms" / "01.flac", loose / "x.flac")
-    win.import_folder(str(folder))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    win.library_view.import_folder_button.click()
     qtbot.waitUntil(lambda: getattr(win, "layout_question", None) is not None, timeout=20_000)
     dlg = win.layout_question
     assert "x.flac" in dlg.summary.toPlainText() and eng.library.voices() == []
