@@ -31,6 +31,28 @@ def dataset_folder(corpus: Path, root: Path, per: int = 2) -> Path:
     return root
 
 
+def drop(widget, paths) -> None:
+    """A real drag-and-drop of files onto ``widget`` (drag-enter first: Qt only drops after an accepted enter)."""
+    import warnings
+
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, enter)
+        assert enter.isAccepted()
+        ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, ev)
+    assert ev.isAccepted()
+
+
 def click(qtbot, button) -> None:
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -67,7 +89,8 @@ def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_pat
     win.tabs.setCurrentWidget(view)
     wait_idle(qtbot, win)
     for name, sovits in (("pair-v2", "sovits_v2_tiny.pth"), ("pair-pro", "sovits_v2ProPlus_tiny.pth")):
-        view.drop.filesDropped.emit([str(gsv_fixtures / "gpt_tiny.ckpt"), str(gsv_fixtures / sovits)])
+        drop(view.drop, [gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / sovits])
+        assert view.gpt_label.text() == "gpt_tiny.ckpt" and view.sovits_label.text() == sovits
         view.base_name.setText(name)
         with qtbot.waitSignal(view.baseImported, timeout=120_000):
             click(qtbot, view.import_button)
