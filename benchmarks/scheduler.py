@@ -5,8 +5,11 @@ v2Pro / v2ProPlus sizes 240/290/330 MB), bursty interactive requests (Gamma arri
 batch jobs (runs of sentences for one voice queued at once), ~80% offered load. The VRAM limit leaves
 room for the shared models (950 MB), one request's workspace (300 MB) and two to three bases.
 
-Policies, each on the same trace and link:
-  fcfs+lru        one global FIFO, LRU eviction, no prefetch (the baseline)
+Policies, each on the same trace and link, all through the shipped serving step (engine.runtime.serving):
+  fcfs+lru        one global FIFO, no priorities, LRU eviction, no prefetch (the weak baseline)
+  prio-fifo+lru   interactive first, one global FIFO within a class, LRU eviction, no prefetch (the honest
+                  baseline: it has the same strict priority as ours, so the comparison isolates holds,
+                  queue-lookahead eviction and prefetch)
   ours-noprefetch per-base queues, oldest head first, hold, strict interactive priority, queue-lookahead eviction
   ours            the same plus prefetch (disk → pinned staging → free slot on the copy engine)
 Lower bounds on swaps: every distinct base once (compulsory), and Belady's MIN for the service order
@@ -29,11 +32,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.runtime.belady import belady_loads, collapse_runs, compulsory_loads  # noqa: E402
+from engine.runtime.simulation.belady import belady_loads, collapse_runs, compulsory_loads  # noqa: E402
 from engine.runtime.device import LinkModel  # noqa: E402
 from engine.runtime.policy import BATCH, INTERACTIVE, SchedulerPolicy  # noqa: E402
-from engine.runtime.sim import SimConfig, fcfs_lru, make_sim_bases, simulate  # noqa: E402
-from engine.runtime.trace import TraceConfig, offered_load, synthetic_trace  # noqa: E402
+from engine.runtime.simulation.sim import SimConfig, fcfs_lru, make_sim_bases, priority_fifo_lru, simulate  # noqa: E402
+from engine.runtime.simulation.trace import TraceConfig, offered_load, synthetic_trace  # noqa: E402
 
 MB = 2**20
 SCALE = 2**10  # the simulated device stores 1 KiB per accounted MiB (tensors are really copied)
@@ -105,6 +108,7 @@ def main(argv=None) -> int:
         policy = lambda: SchedulerPolicy(args.hold, args.interactive_hold, aging)  # noqa: E731
         configs = {
             "fcfs+lru": fcfs_lru(SimConfig(**base)),
+            "prio-fifo+lru": priority_fifo_lru(SimConfig(**base)),
             "ours-noprefetch": SimConfig(**base, prefetch=False, policy=policy()),
             "ours": SimConfig(**base, policy=policy()),
         }
@@ -115,23 +119,33 @@ def main(argv=None) -> int:
             rows[name] = summarize(res, trace)
             rows[name]["sim_seconds"] = time.perf_counter() - t0
             rows[name]["belady_lower_bound"] = belady_loads(collapse_runs(res.service_order), int(k_relaxed))
-        fc, us = rows["fcfs+lru"], rows["ours"]
+        fc, pf, us = rows["fcfs+lru"], rows["prio-fifo+lru"], rows["ours"]
         bounds = {"compulsory": compulsory_loads([r.base for r in trace])}
         print(f"\nlink: {link_name}: {json.dumps(link.to_dict())}")
         print(f"{'policy':16} {'swaps':>5} {'(pref.)':>7} {'GB':>6} {'stall s':>7} {'req/s':>6} "
-              f"{'int p50':>7} {'int p95':>7} {'int p99':>7} {'int max':>7} {'all p99':>7} {'bat p99':>7} {'Belady':>6}")
+              f"{'int p50':>7} {'int p95':>7} {'int p99':>7} {'int max':>7} {'all p50':>7} {'all p99':>7} {'bat p99':>7} {'Belady':>6}")
         for name, r in rows.items():
             wi, wa, wb = r["wait"]["interactive"], r["wait"]["all"], r["wait"]["batch"]
             print(f"{name:16} {r['swaps']:5d} {r['prefetch_swaps']:7d} {r['gb_moved']:6.1f} {r['swap_stall_s']:7.1f} "
                   f"{r['throughput_rps']:6.3f} {wi['p50']:7.2f} {wi['p95']:7.2f} {wi['p99']:7.2f} {wi['max']:7.2f} "
-                  f"{wa['p99']:7.2f} {wb['p99']:7.2f} {r['belady_lower_bound']:6d}")
+                  f"{wa['p50']:7.2f} {wa['p99']:7.2f} {wb['p99']:7.2f} {r['belady_lower_bound']:6d}")
         ratios = {
+            "swaps_ours_vs_priofifo": us["swaps"] / pf["swaps"],
+            "stall_ours_vs_priofifo": us["swap_stall_s"] / pf["swap_stall_s"] if pf["swap_stall_s"] else None,
+            "interactive_p50_ours_vs_priofifo": us["wait"]["interactive"]["p50"] / pf["wait"]["interactive"]["p50"]
+            if pf["wait"]["interactive"]["p50"] else None,
+            "interactive_p99_ours_vs_priofifo": us["wait"]["interactive"]["p99"] / pf["wait"]["interactive"]["p99"],
+            "all_p50_ours_vs_priofifo": us["wait"]["all"]["p50"] / pf["wait"]["all"]["p50"] if pf["wait"]["all"]["p50"] else None,
+            "all_p99_ours_vs_priofifo": us["wait"]["all"]["p99"] / pf["wait"]["all"]["p99"],
             "swaps_ours_vs_fcfs": us["swaps"] / fc["swaps"],
             "interactive_p99_ours_vs_fcfs": us["wait"]["interactive"]["p99"] / fc["wait"]["interactive"]["p99"],
             "all_p99_ours_vs_fcfs": us["wait"]["all"]["p99"] / fc["wait"]["all"]["p99"],
             "ours_vs_belady_own_order": us["swaps"] / us["belady_lower_bound"],
             "ours_vs_compulsory": us["swaps"] / bounds["compulsory"],
         }
+        print(f"ours/prio-fifo+lru: swaps {ratios['swaps_ours_vs_priofifo']:.2f}x, stall "
+              f"{ratios['stall_ours_vs_priofifo'] or float('nan'):.2f}x, interactive p99 wait "
+              f"{ratios['interactive_p99_ours_vs_priofifo']:.2f}x, all p99 {ratios['all_p99_ours_vs_priofifo']:.2f}x")
         print(f"ours/fcfs: swaps {ratios['swaps_ours_vs_fcfs']:.2f}x, interactive p99 wait "
               f"{ratios['interactive_p99_ours_vs_fcfs']:.2f}x, all p99 {ratios['all_p99_ours_vs_fcfs']:.2f}x; "
               f"gap to Belady (same order, k={k_relaxed}): {ratios['ours_vs_belady_own_order']:.2f}x; "
@@ -141,17 +155,18 @@ def main(argv=None) -> int:
         out["links"][link_name] = {"link": link.to_dict(), "rows": rows, "bounds": bounds, "ratios": ratios}
     # budget sweep on the desktop link: how the comparison moves with room for more bases
     link = LINKS["desktop (PCIe 4 x16, NVMe)"]
-    print(f"\nbudget sweep (desktop link): {'limit MB':>8} {'policy':>8} {'swaps':>6} {'demand':>6} {'prefetch':>8} "
+    print(f"\nbudget sweep (desktop link): {'limit MB':>8} {'policy':>13} {'swaps':>6} {'demand':>6} {'prefetch':>8} "
           f"{'stall s':>7} {'int p99':>7} {'all p99':>7}")
     out["budget_sweep"] = []
     for budget_mb in args.sweep:
         base = dict(budget_bytes=budget_mb * MB, shared_bytes=shared, workspace_bytes=workspace, link=link,
                     scale=SCALE, pinned_pool_bytes=1024 * MB)
         for name, cfg in (("fcfs+lru", fcfs_lru(SimConfig(**base))),
+                          ("prio-fifo+lru", priority_fifo_lru(SimConfig(**base))),
                           ("ours", SimConfig(**base, policy=SchedulerPolicy(args.hold, args.interactive_hold, aging)))):
             r = summarize(simulate(trace, bases, cfg), trace)
             r.pop("service_order")
-            print(f"{'':29}{budget_mb:8d} {name:>8} {r['swaps']:6d} {r['demand_swaps']:6d} {r['prefetch_swaps']:8d} "
+            print(f"{'':29}{budget_mb:8d} {name:>13} {r['swaps']:6d} {r['demand_swaps']:6d} {r['prefetch_swaps']:8d} "
                   f"{r['swap_stall_s']:7.1f} {r['wait']['interactive']['p99']:7.2f} {r['wait']['all']['p99']:7.2f}")
             out["budget_sweep"].append({"budget_mb": budget_mb, "policy": name, **r})
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

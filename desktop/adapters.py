@@ -62,6 +62,24 @@ class GridData:
     emotions: list[str]
     counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
     missing: dict[tuple[int | None, str], list[str]] = field(default_factory=dict)   # voices lacking the emotion
+    # emotion2vec+ (when linked): voices whose unlabelled clips the model hears as the emotion, "name (0.82)"
+    predicted: dict[tuple[int | None, str], list[str]] = field(default_factory=dict)
+    # each row's voices' top emotions: cluster id → [(voice, emotion, confidence)]
+    tops: dict[int | None, list[tuple[str, str, float]]] = field(default_factory=dict)
+
+    def predicted_count(self, cluster_id: int | None, emotion: str) -> int:
+        return len(self.predicted.get((cluster_id, emotion), []))
+
+    def top_emotion(self, cluster_id: int | None) -> tuple[str, float, int] | None:
+        """The emotion most of the row's voices are heard as: (emotion, mean confidence of those voices, voices)."""
+        tops = self.tops.get(cluster_id) or []
+        if not tops:
+            return None
+        by: dict[str, list[float]] = {}
+        for _, emo, conf in tops:
+            by.setdefault(emo, []).append(conf)
+        emo = max(sorted(by), key=lambda e: (len(by[e]), sum(by[e])))
+        return emo, sum(by[emo]) / len(by[emo]), len(by[emo])
 
     def count(self, cluster_id: int | None, emotion: str) -> int:
         return self.counts.get((cluster_id, emotion), 0)
@@ -199,13 +217,21 @@ def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
                 for emo, n in zip(emotions, row):
                     counts[(cid, emo)] = int(n)
     missing: dict[tuple[int | None, str], list[str]] = {}
+    predicted: dict[tuple[int | None, str], list[str]] = {}
+    tops: dict[int | None, list[tuple[str, str, float]]] = {}
     for v in pick(grid, "voices", default=None) or []:
         if not isinstance(v, dict) and not hasattr(v, "missing"):
             continue
         cid = _cid(pick(v, "cluster_id", default=None))
+        name = str(pick(v, "voice", "name", default="?"))
         for emo in pick(v, "missing", default=[]) or []:
-            missing.setdefault((cid, str(emo)), []).append(str(pick(v, "voice", "name", default="?")))
-    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing)
+            missing.setdefault((cid, str(emo)), []).append(name)
+        for emo, conf in (pick(v, "predicted", default={}) or {}).items():
+            predicted.setdefault((cid, str(emo)), []).append(f"{name} ({float(conf):.2f})")
+        top = pick(v, "top_emotion", default=None)
+        if top:
+            tops.setdefault(cid, []).append((name, str(pick(top, "emotion")), float(pick(top, "confidence", default=0.0))))
+    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing, predicted=predicted, tops=tops)
 
 
 def _cid(key: Any) -> int | None:

@@ -1,7 +1,9 @@
 """Cues: saved requests ("say TEXT in VOICE with EMOTION") shown as a soundboard.
 
 A cue can carry an in-app shortcut and a global hotkey (both stored in Qt's
-portable key notation, e.g. ``Ctrl+Alt+H``; the desktop app binds them).
+portable key notation, e.g. ``Ctrl+Alt+H``; the desktop app binds them), and a playback
+``mode``: ``overlap`` (mixed with whatever plays, the default) or ``interrupt`` (stops what
+plays), as soundboards do. Modes are kept in ``cue_modes.json`` in the library folder (by cue id).
 ``timbrel trigger NAME`` asks a running app to play a cue. Cues live in the
 library catalog (table ``cues``, schema ``0004_app.sql``) and follow their
 voice: renaming the voice keeps the cue, deleting the voice deletes its cues.
@@ -10,6 +12,7 @@ voice: renaming the voice keeps the cue, deleting the voice deletes its cues.
     cue = eng.cues.get("hello")
     eng.cues.hint_prefetch(cue)          # stage the voice's base before the hotkey is pressed
     handle = eng.cues.say(cue)           # → engine.speech handle
+    handle, job = eng.cues.play(cue)     # speak it now (engine.speech.speak with the cue's mode)
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .errors import AlreadyExists, InvalidInput, NotFound
+from .errors import AlreadyExists, InvalidInput, NotFound, TimbrelError
 from .library.catalog import utc_now
 from .library.emotions import normalize_emotion
 
 MAX_NAME = 80
+CUE_MODES = ("overlap", "interrupt")
+MODES_FILE = "cue_modes.json"
 MAX_TEXT = 2000
 _KEY_RE = re.compile(r"^[A-Za-z0-9+\-_., /;'\[\]\\=`*]*$")
 
@@ -41,6 +46,7 @@ class Cue:
     position: int
     created_at: str
     updated_at: str
+    mode: str = "overlap"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,28 +84,63 @@ def _clean_key(key: str | None, what: str) -> str | None:
 class CueStore:
     """The cues of the engine's library (``engine.cues``)."""
 
-    FIELDS = ("name", "voice", "text", "emotion", "language", "shortcut", "hotkey", "position")
+    FIELDS = ("name", "voice", "text", "emotion", "language", "shortcut", "hotkey", "position", "mode")
 
     def __init__(self, engine) -> None:
         self.engine = engine
+
+    # -- modes (a sidecar file: the catalog schema belongs to the library) ----------------------------
+    def _modes_path(self):
+        from pathlib import Path
+
+        return Path(self._lib.root) / MODES_FILE
+
+    def _modes(self) -> dict[str, str]:
+        import json
+
+        try:
+            data = json.loads(self._modes_path().read_text(encoding="utf-8"))
+            return {str(k): v for k, v in data.items() if v in CUE_MODES}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def _set_mode(self, cue_id: int, mode: str | None) -> None:
+        from .fsutil import atomic_write_json
+
+        modes = self._modes()
+        if mode is None:
+            modes.pop(str(cue_id), None)
+        else:
+            modes[str(cue_id)] = mode
+        atomic_write_json(self._modes_path(), modes)
+
+    @staticmethod
+    def _clean_mode(mode: str | None) -> str:
+        mode = (mode or "overlap").strip().lower()
+        if mode not in CUE_MODES:
+            raise InvalidInput(f"'{mode}' is not a cue mode.", hint="Use overlap (mix with what plays) or interrupt.")
+        return mode
 
     @property
     def _lib(self):
         return self.engine.library
 
     # -- reading -----------------------------------------------------------------------------------
-    def _row_to_cue(self, r) -> Cue:
+    def _row_to_cue(self, r, modes: dict[str, str] | None = None) -> Cue:
+        modes = self._modes() if modes is None else modes
         return Cue(
             id=r["id"], name=r["name"], voice_id=r["voice_id"], voice=r["voice_name"], text=r["text"],
             emotion=r["emotion"], language=r["language"], shortcut=r["shortcut"], hotkey=r["hotkey"],
             position=r["position"], created_at=r["created_at"], updated_at=r["updated_at"],
+            mode=modes.get(str(r["id"]), "overlap"),
         )
 
     _SELECT = ("SELECT c.*, v.name AS voice_name FROM cues c JOIN voices v ON v.id = c.voice_id")
 
     def list(self) -> list[Cue]:
         rows = self._lib.catalog.query(self._SELECT + " ORDER BY c.position, c.name COLLATE NOCASE")
-        return [self._row_to_cue(r) for r in rows]
+        modes = self._modes()
+        return [self._row_to_cue(r, modes) for r in rows]
 
     def get(self, cue: str | int) -> Cue:
         if isinstance(cue, int):
@@ -114,8 +155,9 @@ class CueStore:
 
     # -- writing -----------------------------------------------------------------------------------
     def add(self, name: str, voice: str | int, text: str, *, emotion: str | None = None, language: str | None = None,
-            shortcut: str | None = None, hotkey: str | None = None) -> Cue:
+            shortcut: str | None = None, hotkey: str | None = None, mode: str | None = None) -> Cue:
         name = _clean_name(name)
+        mode = self._clean_mode(mode)
         text = _clean_text(text)
         emotion = normalize_emotion(emotion)
         shortcut = _clean_key(shortcut, "shortcut")
@@ -133,11 +175,13 @@ class CueStore:
                 (name, voice_id, emotion, text, language, shortcut, hotkey, pos, now, now),
             )
             cue_id = int(cur.lastrowid)
+        if mode != "overlap":
+            self._set_mode(cue_id, mode)
         self._lib.events.publish("cues.changed", cue=name, action="add")
         return self.get(cue_id)
 
     def update(self, cue: str | int, **fields: Any) -> Cue:
-        """Change any of name, voice, text, emotion, language, shortcut, hotkey, position."""
+        """Change any of name, voice, text, emotion, language, shortcut, hotkey, position, mode."""
         bad = set(fields) - set(self.FIELDS)
         if bad:
             raise InvalidInput(f"Cannot change {', '.join(sorted(bad))} of a cue.")
@@ -157,6 +201,7 @@ class CueStore:
             values["hotkey"] = _clean_key(fields["hotkey"], "hotkey")
         if "position" in fields:
             values["position"] = int(fields["position"])
+        mode = self._clean_mode(fields["mode"]) if "mode" in fields else None
         with self._lib.catalog.transaction() as conn:
             if "voice" in fields:
                 values["voice_id"] = self._lib._voice_id(conn, fields["voice"])
@@ -167,6 +212,8 @@ class CueStore:
             values["updated_at"] = utc_now()
             for key, value in values.items():
                 conn.execute(f"UPDATE cues SET {key} = ? WHERE id = ?", (value, current.id))
+        if mode is not None and mode != current.mode:
+            self._set_mode(current.id, mode)
         self._lib.events.publish("cues.changed", cue=values.get("name", current.name), action="update")
         return self.get(current.id)
 
@@ -174,6 +221,8 @@ class CueStore:
         current = self.get(cue)
         with self._lib.catalog.transaction() as conn:
             conn.execute("DELETE FROM cues WHERE id = ?", (current.id,))
+        if current.mode != "overlap":
+            self._set_mode(current.id, None)
         self._lib.events.publish("cues.changed", cue=current.name, action="remove")
 
     @staticmethod
@@ -189,12 +238,12 @@ class CueStore:
 
     # -- using -------------------------------------------------------------------------------------
     def base_for(self, cue: Cue | str | int) -> Any:
-        """The base that serves the cue's voice (through its cluster), or None when none is assigned yet."""
+        """The base that serves the cue's voice (``engine.speech.resolve_base``), or None when there is none yet."""
         cue = cue if isinstance(cue, Cue) else self.get(cue)
-        assignment = self.engine.analysis.cluster_of(cue.voice)
-        if assignment is None:
+        try:
+            return self.engine.speech.resolve_base(cue.voice)
+        except TimbrelError:
             return None
-        return self.engine.bases.base_for_cluster(assignment.cluster_id)
 
     def hint_prefetch(self, cue: Cue | str | int) -> Any:
         """Tell the runtime the cue's base will be needed soon. Returns the base, or None when there is nothing to stage."""
@@ -209,3 +258,11 @@ class CueStore:
         if cue.language and "language" not in options:
             options["language"] = cue.language
         return self.engine.speech.say(cue.text, cue.voice, emotion=cue.emotion, **options)
+
+    def play(self, cue: Cue | str | int, *, playback=None, on_end=None, **options: Any):
+        """Speak the cue now, in its mode (overlap / interrupt); returns ``(handle, playback job)`` at once."""
+        cue = cue if isinstance(cue, Cue) else self.get(cue)
+        if cue.language and "language" not in options:
+            options["language"] = cue.language
+        return self.engine.speech.speak(cue.text, cue.voice, emotion=cue.emotion, playback=playback, mode=cue.mode,
+                                        label=cue.name, on_end=on_end, **options)

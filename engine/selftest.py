@@ -182,24 +182,18 @@ def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backe
             from .playback import NullOutput, Playback
 
             base_name = _make_base(eng, backend)
-            handle = eng.speech.say(TEXT, "Selftest", base=base_name, seed=0)
-            chunks: list[np.ndarray] = []
-            rates: set[int] = set()
-
-            def collect():
-                for ch in handle.chunks():
-                    chunks.append(np.asarray(ch.samples, dtype=np.float32))
-                    rates.add(int(ch.sample_rate))
-                    yield ch
-
             out = NullOutput()
-            with Playback(output=out) as pb:
-                job = pb.play_stream(collect(), cancel=handle.cancel, label="selftest")
+            with Playback(output=out) as pb:   # the one speak path (engine.speech.speak)
+                handle, job = eng.speech.speak(TEXT, "Selftest", base=base_name, seed=0, playback=pb, label="selftest")
                 if not job.wait(timeout=120):
                     raise SelftestFailure("synthesis", "playback did not finish within 120 s")
+            if job.error is not None:
+                raise job.error
+            chunks = list(handle.chunks(timeout=0))
             if not chunks:
                 raise SelftestFailure("synthesis", "the backend produced no audio")
-            audio = np.concatenate(chunks)
+            rates = {int(c.sample_rate) for c in chunks}
+            audio = np.concatenate([np.asarray(c.samples, dtype=np.float32) for c in chunks])
             rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
             if rms < 1e-4 or not np.isfinite(audio).all():
                 raise SelftestFailure("synthesis", f"the synthesized audio is silent or broken (rms {rms:.2e})")
@@ -218,7 +212,8 @@ def run_selftest(*, workdir: str | Path | None = None, demo: bool = False, backe
                 from .backends.preview.espeak import get_espeak
 
                 base = create_preview_base(eng, "selftest-preview", ["Selftest"])
-                chunks = list(eng.speech.say(TEXT, "Selftest", base=base.name, seed=0).chunks())
+                whole = eng.speech.say(TEXT, "Selftest", base=base.name, seed=0).result(120)
+                chunks = [whole] if whole.samples.size else []
                 if not chunks:
                     raise SelftestFailure("preview", "the preview backend produced no audio")
                 audio = np.concatenate([np.asarray(c.samples, dtype=np.float64) for c in chunks])

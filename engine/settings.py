@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "runtime.pinned_pool_mb": 1024,  # pinned host staging pool for prefetch
     "runtime.device": "auto",        # auto | cpu | cuda | cuda:N
     "runtime.hold_s": 2.0,           # scheduler: max extra time a resident base keeps serving
+    "runtime.max_batch": 8,          # scheduler: rows of one base served together (capped by the backend; 1 = off)
     "playback.device": None,         # sounddevice output device name; None = system default
     "ui.language": None,             # None = follow the system
     "ui.first_run_done": False,

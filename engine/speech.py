@@ -67,25 +67,38 @@ def _best(clips: Iterable, language: str | None = None):
     return min(clips, key=lambda c: _quality(c, language)) if clips else None
 
 
-def choose_prompt_clip(voice, emotion: str | None = None, language: str | None = None):
-    """The clip to prompt with (see the module docstring). Raises :class:`InvalidInput` for a voice without clips."""
+def choose_prompt_clip(voice, emotion: str | None = None, language: str | None = None,
+                       predicted: Mapping[int, str] | None = None):
+    """The clip to prompt with (see the module docstring). Raises :class:`InvalidInput` for a voice without clips.
+
+    ``predicted`` (clip id → emotion, e.g. what emotion2vec+ hears) stands in for the label of unlabelled clips;
+    within each tier a labelled clip is preferred to a predicted one."""
     clips = list(voice.clips)
     if not clips:
         raise InvalidInput(f"Voice '{voice.name}' has no reference clips.",
                            hint=f"Add some with 'timbrel import CLIPS --voice \"{voice.name}\"'.")
     emotion = normalize_emotion(emotion) if emotion else None
+    guess = predicted or {}
+
+    def emo(c):
+        return c.emotion or guess.get(c.id)
+
+    def pick(candidates):
+        labelled = [c for c in candidates if c.emotion]
+        return _best(labelled or candidates, language)
+
     if emotion and emotion not in ("neutral", "other", "unknown"):
-        exact = [c for c in clips if c.emotion == emotion]
+        exact = [c for c in clips if emo(c) == emotion]
         if exact:
-            return _best(exact, language)
-        labelled = [c for c in clips if c.emotion and c.emotion not in ("neutral", "other", "unknown")]
+            return pick(exact)
+        labelled = [c for c in clips if emo(c) and emo(c) not in ("neutral", "other", "unknown")]
         if labelled:
-            near = min(emotion_distance(emotion, c.emotion) for c in labelled)
+            near = min(emotion_distance(emotion, emo(c)) for c in labelled)
             if near <= NEAR:
-                return _best([c for c in labelled if emotion_distance(emotion, c.emotion) == near], language)
-    neutral = [c for c in clips if c.emotion == "neutral"]
+                return pick([c for c in labelled if emotion_distance(emotion, emo(c)) == near])
+    neutral = [c for c in clips if emo(c) == "neutral"]
     if neutral:
-        return _best(neutral, language)
+        return pick(neutral)
     return _best(clips, language)
 
 
@@ -203,8 +216,16 @@ class SpeechService:
                              language=clip.language, emotion=clip.emotion, duration=clip.duration,
                              sample_rate=clip.sample_rate)
 
+    def _predicted(self, voice) -> dict[int, str]:
+        """clip id → the emotion emotion2vec+ hears in the voice's unlabelled clips (stored by 'analyze')."""
+        try:
+            from .analysis.emotion2vec.analysis import predicted_labels
+        except ImportError:
+            return {}
+        return predicted_labels(self.engine, voice.clips)
+
     def references(self, voice, emotion: str | None = None, language: str | None = None, k: int = 3) -> References:
-        prompt = choose_prompt_clip(voice, emotion, language)
+        prompt = choose_prompt_clip(voice, emotion, language, predicted=self._predicted(voice))
         timbre = choose_timbre_clips(voice, k, language)
         return References(voice.name, self._ref(prompt), tuple(self._ref(c) for c in timbre))
 
@@ -237,7 +258,7 @@ class SpeechService:
             v = voice if hasattr(voice, "clips") else self.engine.library.voice(voice)
             record = self.resolve_base(v, base)
             language = language or v.language
-            used_clip = choose_prompt_clip(v, emotion, language)
+            used_clip = choose_prompt_clip(v, emotion, language, predicted=self._predicted(v))
             timbre = choose_timbre_clips(v, 3, language)
             refs = References(v.name, self._ref(used_clip), tuple(self._ref(c) for c in timbre))
         request = SynthesisRequest(text=text, language=language, emotion=normalize_emotion(emotion) if emotion else None,

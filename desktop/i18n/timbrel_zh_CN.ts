@@ -229,217 +229,217 @@
         <translation>所选簇的底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="238"/>
+        <location filename="../views/bases.py" line="253"/>
         <source>Bases are not available in this build.</source>
         <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="240"/>
+        <location filename="../views/bases.py" line="255"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="241"/>
+        <location filename="../views/bases.py" line="256"/>
         <source>Could not load the bases</source>
         <translation>无法加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="248"/>
+        <location filename="../views/bases.py" line="263"/>
         <source>preview voice (not a clone)</source>
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="251"/>
+        <location filename="../views/bases.py" line="266"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="257"/>
+        <location filename="../views/bases.py" line="272"/>
         <source>(no base)</source>
         <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="263"/>
+        <location filename="../views/bases.py" line="278"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="265"/>
+        <location filename="../views/bases.py" line="280"/>
         <source>%1 (preview fallback; no base assigned)</source>
         <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="267"/>
+        <location filename="../views/bases.py" line="282"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="271"/>
+        <location filename="../views/bases.py" line="286"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="281"/>
+        <location filename="../views/bases.py" line="296"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="283"/>
+        <location filename="../views/bases.py" line="298"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
         <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="285"/>
+        <location filename="../views/bases.py" line="300"/>
         <source>%1 bases, %2 clusters.</source>
         <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="314"/>
+        <location filename="../views/bases.py" line="329"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="314"/>
+        <location filename="../views/bases.py" line="329"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="315"/>
+        <location filename="../views/bases.py" line="330"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="315"/>
+        <location filename="../views/bases.py" line="330"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="315"/>
+        <location filename="../views/bases.py" line="330"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="333"/>
+        <location filename="../views/bases.py" line="348"/>
         <source>Choose the GPT .ckpt and the SoVITS .pth</source>
         <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="334"/>
+        <location filename="../views/bases.py" line="349"/>
         <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
         <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="346"/>
+        <location filename="../views/bases.py" line="361"/>
         <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
         <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="347"/>
+        <location filename="../views/bases.py" line="362"/>
         <source>(drop or choose the .ckpt)</source>
         <translation>（拖入或选择 .ckpt）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="348"/>
+        <location filename="../views/bases.py" line="363"/>
         <source>(drop or choose the .pth)</source>
         <translation>（拖入或选择 .pth）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="371"/>
+        <location filename="../views/bases.py" line="386"/>
         <source>Stored base %1.</source>
         <translation>已保存底模 %1。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="377"/>
+        <location filename="../views/bases.py" line="392"/>
         <source>Could not import the base</source>
         <translation>无法导入底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="379"/>
+        <location filename="../views/bases.py" line="394"/>
         <source>Converting the GPT-SoVITS pair</source>
         <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="402"/>
+        <location filename="../views/bases.py" line="417"/>
         <source>Assigning a base</source>
         <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="403"/>
+        <location filename="../views/bases.py" line="418"/>
         <source>Could not assign the base</source>
         <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="420"/>
+        <location filename="../views/bases.py" line="435"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="421"/>
+        <location filename="../views/bases.py" line="436"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="426"/>
+        <location filename="../views/bases.py" line="441"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="427"/>
+        <location filename="../views/bases.py" line="442"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="436"/>
+        <location filename="../views/bases.py" line="451"/>
         <source>Choose the base to start from in the Base list above.</source>
         <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="448"/>
+        <location filename="../views/bases.py" line="463"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="448"/>
+        <location filename="../views/bases.py" line="463"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="449"/>
+        <location filename="../views/bases.py" line="464"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="450"/>
+        <location filename="../views/bases.py" line="465"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="471"/>
+        <location filename="../views/bases.py" line="486"/>
         <source>Stored %1 as a new base version of the cluster.</source>
         <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="480"/>
+        <location filename="../views/bases.py" line="495"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="483"/>
+        <location filename="../views/bases.py" line="498"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="484"/>
+        <location filename="../views/bases.py" line="499"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="487"/>
+        <location filename="../views/bases.py" line="502"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="499"/>
+        <location filename="../views/bases.py" line="514"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -447,117 +447,160 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="110"/>
+        <location filename="../adapters.py" line="128"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
 </context>
 <context>
+    <name>ClusterMap</name>
+    <message>
+        <location filename="../views/clustermap.py" line="69"/>
+        <source>Group %1</source>
+        <translation>组 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="534"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="536"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="538"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+</context>
+<context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="61"/>
+        <location filename="../views/clustermap.py" line="231"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="62"/>
+        <location filename="../views/clustermap.py" line="232"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="63"/>
+        <location filename="../views/clustermap.py" line="233"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="67"/>
+        <location filename="../views/clustermap.py" line="237"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="68"/>
+        <location filename="../views/clustermap.py" line="238"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="239"/>
+        <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
+        <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="242"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="69"/>
+        <location filename="../views/clustermap.py" line="243"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="77"/>
+        <location filename="../views/clustermap.py" line="251"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="79"/>
+        <location filename="../views/clustermap.py" line="253"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="106"/>
+        <location filename="../views/clustermap.py" line="281"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="129"/>
+        <location filename="../views/clustermap.py" line="304"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="130"/>
+        <location filename="../views/clustermap.py" line="305"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="171"/>
+        <location filename="../views/clustermap.py" line="358"/>
+        <source>… and %1 more clusters</source>
+        <translation>… 另有 %1 个簇</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="363"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="173"/>
+        <location filename="../views/clustermap.py" line="365"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="231"/>
+        <location filename="../views/clustermap.py" line="475"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="236"/>
+        <location filename="../views/clustermap.py" line="480"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="245"/>
+        <location filename="../views/clustermap.py" line="489"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="252"/>
+        <location filename="../views/clustermap.py" line="496"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="256"/>
+        <location filename="../views/clustermap.py" line="500"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="263"/>
+        <location filename="../views/clustermap.py" line="507"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="267"/>
+        <location filename="../views/clustermap.py" line="519"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../views/clustermap.py" line="522"/>
+        <source>%1 clips/s, about %2 left</source>
+        <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
 </context>
 <context>
@@ -783,6 +826,19 @@
     </message>
 </context>
 <context>
+    <name>Device</name>
+    <message>
+        <location filename="../adapters.py" line="287"/>
+        <source>CPU (no GPU: video memory is simulated in main memory)</source>
+        <translation>CPU（无 GPU：显存在内存中模拟）</translation>
+    </message>
+    <message>
+        <location filename="../adapters.py" line="289"/>
+        <source>GPU: %1</source>
+        <translation>GPU：%1</translation>
+    </message>
+</context>
+<context>
     <name>DropZone</name>
     <message>
         <location filename="../views/bases.py" line="72"/>
@@ -793,47 +849,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="642"/>
+        <location filename="../views/library.py" line="803"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="643"/>
+        <location filename="../views/library.py" line="804"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="644"/>
+        <location filename="../views/library.py" line="805"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="645"/>
+        <location filename="../views/library.py" line="806"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="646"/>
+        <location filename="../views/library.py" line="807"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="647"/>
+        <location filename="../views/library.py" line="808"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="648"/>
+        <location filename="../views/library.py" line="809"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="649"/>
+        <location filename="../views/library.py" line="810"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="650"/>
+        <location filename="../views/library.py" line="811"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1149,47 +1205,57 @@
 <context>
     <name>GridView</name>
     <message>
-        <location filename="../views/grid.py" line="32"/>
+        <location filename="../views/grid.py" line="33"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="41"/>
+        <location filename="../views/grid.py" line="42"/>
         <source>Timbre analysis is not available in this build yet.</source>
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="48"/>
+        <location filename="../views/grid.py" line="49"/>
         <source>Loading the grid</source>
         <translation>正在加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="49"/>
+        <location filename="../views/grid.py" line="50"/>
         <source>Could not load the emotion grid</source>
         <translation>无法加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="59"/>
+        <location filename="../views/grid.py" line="60"/>
+        <source>Heard most (emotion2vec+)</source>
+        <translation>最常听出的情绪（emotion2vec+）</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="62"/>
         <source>unclustered</source>
         <translation>未聚类</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="69"/>
+        <location filename="../views/grid.py" line="73"/>
         <source>No %1 clip in this cluster: import or label one.</source>
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="72"/>
+        <location filename="../views/grid.py" line="76"/>
         <source>Without a %1 clip: %2</source>
         <translation>缺少“%1”片段的音色：%2</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="77"/>
+        <location filename="../views/grid.py" line="80"/>
+        <source>emotion2vec+ hears %1 in unlabelled clips of: %2; &apos;timbrel emotions suggest --apply&apos; labels them.</source>
+        <translation>emotion2vec+ 在以下音色的未标注片段中听出“%1”：%2；运行 &apos;timbrel emotions suggest --apply&apos; 即可为它们加上标签。</translation>
+    </message>
+    <message>
+        <location filename="../views/grid.py" line="91"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="80"/>
+        <location filename="../views/grid.py" line="94"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -1253,316 +1319,326 @@
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="147"/>
+        <location filename="../views/library.py" line="235"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="149"/>
+        <location filename="../views/library.py" line="237"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="150"/>
+        <location filename="../views/library.py" line="238"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="182"/>
+        <location filename="../views/library.py" line="267"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="184"/>
+        <location filename="../views/library.py" line="269"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Waveform</source>
         <translation>波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Transcript</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Emotion</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="188"/>
+        <location filename="../views/library.py" line="273"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="209"/>
+        <location filename="../views/library.py" line="274"/>
+        <source>Heard as</source>
+        <translation>听出的情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="295"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="230"/>
+        <location filename="../views/library.py" line="317"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="234"/>
+        <location filename="../views/library.py" line="321"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="322"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="236"/>
+        <location filename="../views/library.py" line="323"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="255"/>
+        <location filename="../views/library.py" line="342"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="310"/>
+        <location filename="../views/library.py" line="409"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="315"/>
+        <location filename="../views/library.py" line="414"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="360"/>
+        <location filename="../views/library.py" line="503"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="361"/>
+        <location filename="../views/library.py" line="504"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="367"/>
+        <location filename="../views/library.py" line="510"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="367"/>
+        <location filename="../views/library.py" line="510"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="384"/>
+        <location filename="../views/library.py" line="527"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="385"/>
+        <location filename="../views/library.py" line="528"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="391"/>
+        <location filename="../views/library.py" line="534"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="392"/>
+        <location filename="../views/library.py" line="535"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="405"/>
+        <location filename="../views/library.py" line="548"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="406"/>
+        <location filename="../views/library.py" line="549"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="415"/>
+        <location filename="../views/library.py" line="558"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="416"/>
+        <location filename="../views/library.py" line="559"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="432"/>
+        <location filename="../views/library.py" line="575"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="443"/>
+        <location filename="../views/library.py" line="586"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="447"/>
+        <location filename="../views/library.py" line="590"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="458"/>
+        <location filename="../views/library.py" line="602"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="485"/>
+        <location filename="../views/library.py" line="621"/>
+        <source>emotion2vec+ (%1): %2</source>
+        <translation>emotion2vec+（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="639"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="486"/>
+        <location filename="../views/library.py" line="640"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="499"/>
+        <location filename="../views/library.py" line="653"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="500"/>
+        <location filename="../views/library.py" line="654"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="512"/>
+        <location filename="../views/library.py" line="666"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="521"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="521"/>
+        <location filename="../views/library.py" line="675"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="525"/>
+        <location filename="../views/library.py" line="679"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="531"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="531"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="537"/>
+        <location filename="../views/library.py" line="691"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="540"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="540"/>
+        <location filename="../views/library.py" line="694"/>
         <source>Importing is not available in this build yet.</source>
         <translation>此版本暂不支持导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="542"/>
+        <location filename="../views/library.py" line="696"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="550"/>
+        <location filename="../views/library.py" line="704"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="558"/>
+        <location filename="../views/library.py" line="712"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="563"/>
+        <location filename="../views/library.py" line="717"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="574"/>
+        <location filename="../views/library.py" line="728"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="729"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="585"/>
+        <location filename="../views/library.py" line="739"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="587"/>
+        <location filename="../views/library.py" line="741"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="589"/>
+        <location filename="../views/library.py" line="743"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="591"/>
+        <location filename="../views/library.py" line="745"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="597"/>
+        <location filename="../views/library.py" line="751"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="611"/>
+        <location filename="../views/library.py" line="765"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="613"/>
+        <location filename="../views/library.py" line="767"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="618"/>
+        <location filename="../views/library.py" line="772"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -2519,37 +2595,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="28"/>
+        <location filename="../views/library.py" line="52"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="29"/>
+        <location filename="../views/library.py" line="53"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="68"/>
+        <location filename="../views/library.py" line="143"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="154"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1

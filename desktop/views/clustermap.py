@@ -6,10 +6,14 @@ re-cluster with a chosen number of groups. All analysis runs on worker threads.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QGraphicsEllipseItem, QGraphicsScene, QGraphicsSimpleTextItem,
-                               QGraphicsView, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+import re
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
+                               QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..adapters import ClusterInfo, ClusterPoint, cluster_infos, cluster_name, cluster_points
 from .common import Latest
@@ -18,20 +22,181 @@ PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 SCALE = 400.0
 DOT = 12.0
+LEGEND_ITEMS = 40         # clusters listed in the legend (the rest are counted)
+CLUSTER_LABELS = 60       # cluster names are written on the map up to this many clusters
+LOD_POINTS = 400          # above this many voices the map draws one point-cloud item instead of one item per dot
+NAME_LABELS = 60          # voice names are written next to the dots up to this many voices
+MARKERS = ("circle", "square", "triangle", "diamond")
+_DEFAULT_LABEL = re.compile(r"^cluster \d+$")
+
+
+def style_of(rank: int | None) -> tuple[QColor, str]:
+    """Colour and marker of the cluster at ``rank`` (its position among the current clusters). The first 18
+    are the fixed palette's distinct colours; beyond, further hues (golden-ratio steps) and, every 18, the
+    next marker shape, so no two current clusters are drawn alike whatever their number."""
+    if rank is None:
+        return QColor("#888888"), "circle"
+    marker = MARKERS[(rank // len(PALETTE)) % len(MARKERS)]
+    if rank < len(PALETTE):
+        return QColor(PALETTE[rank]), marker
+    hue = (rank * 0.618033988749895) % 1.0
+    sat = 0.55 + 0.35 * ((rank // 7) % 2)
+    val = 0.80 - 0.18 * ((rank // 11) % 2)
+    return QColor.fromHsvF(hue, sat, val), marker
+
+
+_ranks: dict[int, int] = {}
 
 
 def cluster_color(cluster_id: int | None) -> QColor:
+    """The colour of a cluster on the current map (grey: no cluster)."""
     if cluster_id is None:
         return QColor("#888888")
-    return QColor(PALETTE[int(cluster_id) % len(PALETTE)])
+    return style_of(_ranks.get(int(cluster_id), int(cluster_id)))[0]
+
+
+def display_names(clusters) -> dict[int, str]:
+    """What the map, the legend and the library call each cluster: the user's label, else "Group A", "Group B"...
+    in the order of the clusters (never the raw "cluster 4" of a re-clustering)."""
+    from PySide6.QtCore import QCoreApplication
+
+    out = {}
+    for rank, c in enumerate(sorted(clusters, key=lambda c: c.id)):
+        label = (c.label or "").strip()
+        if label and not _DEFAULT_LABEL.match(label):
+            out[c.id] = label
+        else:
+            out[c.id] = QCoreApplication.translate("ClusterMap", "Group %1").replace("%1", group_letter(rank))
+    return out
+
+
+def html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def group_letter(rank: int) -> str:
+    """A, B, ... Z, AA, AB, ..."""
+    s = ""
+    rank += 1
+    while rank:
+        rank, r = divmod(rank - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def marker_path(marker: str, size: float) -> QPainterPath:
+    path = QPainterPath()
+    h = size / 2
+    if marker == "square":
+        path.addRect(QRectF(-h * 0.9, -h * 0.9, size * 0.9, size * 0.9))
+    elif marker == "triangle":
+        path.moveTo(0, -h)
+        path.lineTo(h, h * 0.8)
+        path.lineTo(-h, h * 0.8)
+        path.closeSubpath()
+    elif marker == "diamond":
+        path.moveTo(0, -h)
+        path.lineTo(h, 0)
+        path.lineTo(0, h)
+        path.lineTo(-h, 0)
+        path.closeSubpath()
+    else:
+        path.addEllipse(QRectF(-h, -h, size, size))
+    return path
+
+
+class PointCloud(QGraphicsItem):
+    """Thousands of voices in one item: points batched by style and drawn as small squares when zoomed out
+    (level of detail), as their cluster's markers when zoomed in; clicks pick the nearest point."""
+
+    def __init__(self, xy: np.ndarray, ranks: list[int | None], pinned: np.ndarray) -> None:
+        super().__init__()
+        self.xy = xy
+        self.pinned = pinned
+        self.groups: dict[int | None, np.ndarray] = {}
+        for i, r in enumerate(ranks):
+            self.groups.setdefault(r, []).append(i)
+        self.groups = {r: np.array(ix) for r, ix in self.groups.items()}
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        self._rect = QRectF(lo[0] - DOT, lo[1] - DOT, hi[0] - lo[0] + 2 * DOT, hi[1] - lo[1] + 2 * DOT)
+        self.highlight: int | None = None
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        size = max(2.0, min(DOT, 5.0 / max(lod, 1e-6)))        # about 5 px on screen, at most a dot's size
+        painter.setPen(Qt.PenStyle.NoPen)
+        exposed = option.exposedRect
+        for rank, idx in self.groups.items():
+            colour, marker = style_of(rank)
+            painter.setBrush(QBrush(colour))
+            pts = self.xy[idx]
+            inside = ((pts[:, 0] >= exposed.left() - size) & (pts[:, 0] <= exposed.right() + size)
+                      & (pts[:, 1] >= exposed.top() - size) & (pts[:, 1] <= exposed.bottom() + size))
+            pts = pts[inside]
+            if lod * size < 6.0 or len(pts) > 3000:        # far out: plain squares (fast)
+                h = size / 2
+                painter.drawRects([QRectF(x - h, y - h, size, size) for x, y in pts])
+            else:
+                shape = marker_path(marker, size)
+                for x, y in pts:
+                    painter.drawPath(shape.translated(x, y))
+        if self.pinned.any():
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor("#202020"), 0))
+            for x, y in self.xy[self.pinned]:
+                painter.drawEllipse(QPointF(x, y), size * 0.9, size * 0.9)
+        if self.highlight is not None:
+            x, y = self.xy[self.highlight]
+            painter.setPen(QPen(QColor("#000000"), 0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(x, y), size * 1.8, size * 1.8)
+
+    def nearest(self, pos: QPointF, radius: float) -> int | None:
+        d = np.hypot(self.xy[:, 0] - pos.x(), self.xy[:, 1] - pos.y())
+        i = int(np.argmin(d)) if len(d) else -1
+        return i if i >= 0 and d[i] <= radius else None
+
+
+class MapView(QGraphicsView):
+    """The map's view: wheel zooms, a click on the point cloud picks a voice."""
+
+    picked = Signal(int)
+
+    def __init__(self, scene) -> None:
+        super().__init__(scene)
+        self.cloud: PointCloud | None = None
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        f = 1.2 if event.angleDelta().y() > 0 else 1 / 1.2
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.scale(f, f)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self.cloud is not None and event.button() == Qt.MouseButton.LeftButton:
+            radius = 8.0 / max(self.transform().m11(), 1e-6)
+            i = self.cloud.nearest(self.mapToScene(event.position().toPoint()), radius)
+            if i is not None:
+                self.picked.emit(i)
+                return
+        super().mousePressEvent(event)
 
 
 class VoiceDot(QGraphicsEllipseItem):
-    def __init__(self, point: ClusterPoint, x: float, y: float) -> None:
+    def __init__(self, point: ClusterPoint, x: float, y: float, rank: int | None = None) -> None:
         super().__init__(-DOT / 2, -DOT / 2, DOT, DOT)
         self.point = point
         self.setPos(x, y)
-        self.setBrush(QBrush(cluster_color(point.cluster_id)))
+        colour, marker = style_of(rank)
+        self.marker = marker
+        if marker != "circle":      # the ellipse stays for hit-testing; the marker shape is drawn over it
+            shape = QGraphicsPathItem(marker_path(marker, DOT), self)
+            shape.setBrush(QBrush(colour))
+            shape.setPen(QPen(Qt.PenStyle.NoPen))
+            self.setPen(QPen(Qt.PenStyle.NoPen))
+        self.setBrush(QBrush(colour))
         self.setPen(QPen(QColor("#202020"), 2.0 if point.pinned else 0.5))
         self.setFlag(QGraphicsEllipseItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setToolTip(point.voice)
@@ -49,10 +214,15 @@ class ClusterMapView(QWidget):
         self.points: list[ClusterPoint] = []
         self.clusters: list[ClusterInfo] = []
         self.dots: dict[str, VoiceDot] = {}
+        self.cloud: PointCloud | None = None
+        self.names: dict[int, str] = {}
+        self._index: dict[str, int] = {}
         self.busy = False
 
         self.scene = QGraphicsScene(self)
-        self.view = QGraphicsView(self.scene)
+        self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.view = MapView(self.scene)
+        self.view.picked.connect(self._on_picked)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.voice_box = QComboBox()
@@ -62,9 +232,13 @@ class ClusterMapView(QWidget):
         self.unpin_button = QPushButton(self.tr("Unpin"))
         self.rename_button = QPushButton(self.tr("Rename cluster…"))
         self.k = QSpinBox()
-        self.k.setRange(1, 200)
+        self.k.setRange(1, 100000)
         self.k.setValue(4)
         self.k.setPrefix(self.tr("groups: "))
+        self.auto_k = QCheckBox(self.tr("Automatic"))
+        self.auto_k.setToolTip(self.tr("Let the analysis choose the number of groups (the cut whose clips are "
+                                       "best separated)"))
+        self.auto_k.toggled.connect(lambda on: self.k.setEnabled(not on))
         self.recluster_button = QPushButton(self.tr("Re-cluster"))
         self.analyze_button = QPushButton(self.tr("Analyze new clips"))
         self.info = QLabel()
@@ -84,6 +258,7 @@ class ClusterMapView(QWidget):
         row1.addStretch(1)
         row2 = QHBoxLayout()
         row2.addWidget(self.analyze_button)
+        row2.addWidget(self.auto_k)
         row2.addWidget(self.k)
         row2.addWidget(self.recluster_button)
         row2.addStretch(1)
@@ -130,26 +305,37 @@ class ClusterMapView(QWidget):
                      on_error=self.ctx.report(self.tr("Could not load the cluster map")))
 
     def _show(self, result) -> None:
+        global _ranks
         points, clusters = result
         self.points, self.clusters = points, clusters
         self.scene.clear()
         self.dots = {}
+        self.cloud = None
+        self.view.cloud = None
+        _ranks = {c.id: i for i, c in enumerate(sorted(clusters, key=lambda c: c.id))}
+        self.names = display_names(clusters)
+        self._index = {p.voice: i for i, p in enumerate(points)}
         if points:
-            xs = [p.x for p in points]
-            ys = [p.y for p in points]
-            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-            sx = SCALE / (x1 - x0) if x1 > x0 else 1.0
-            sy = SCALE / (y1 - y0) if y1 > y0 else 1.0
-            for p in points:
-                dot = VoiceDot(p, (p.x - x0) * sx, (y1 - p.y) * sy)
-                self.scene.addItem(dot)
-                self.dots[p.voice] = dot
-                if len(points) <= 60:
-                    label = QGraphicsSimpleTextItem(p.voice)
-                    label.setPos(dot.pos() + QPointF(DOT * 0.7, -DOT * 0.7))
-                    label.setBrush(QBrush(self.palette().text().color()))
-                    self.scene.addItem(label)
+            raw = np.array([(p.x, p.y) for p in points], dtype=np.float64)
+            lo, hi = raw.min(axis=0), raw.max(axis=0)
+            span = np.where(hi > lo, hi - lo, 1.0)
+            xy = np.empty_like(raw)
+            xy[:, 0] = (raw[:, 0] - lo[0]) * SCALE / span[0]
+            xy[:, 1] = (hi[1] - raw[:, 1]) * SCALE / span[1]
+            self.xy = xy
+            ranks = [_ranks.get(p.cluster_id) if p.cluster_id is not None else None for p in points]
+            if len(points) <= LOD_POINTS:
+                for p, (x, y), rank in zip(points, xy, ranks):
+                    dot = VoiceDot(p, float(x), float(y), rank)
+                    self.scene.addItem(dot)
+                    self.dots[p.voice] = dot
+            else:
+                self.cloud = PointCloud(xy, ranks, np.array([p.pinned for p in points], dtype=bool))
+                self.scene.addItem(self.cloud)
+                self.view.cloud = self.cloud
+            self._place_labels(points, xy)
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
+        self.view.resetTransform()
         self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         keep = self.voice_box.currentText()
         self.voice_box.blockSignals(True)
@@ -160,13 +346,19 @@ class ClusterMapView(QWidget):
         self.voice_box.blockSignals(False)
         self.target.clear()
         for c in clusters:
-            self.target.addItem(f"{cluster_name(c.id, c.label)} ({c.size})", c.id)
+            self.target.addItem(f"{self.names.get(c.id, cluster_name(c.id, c.label))} ({c.size})", c.id)
         sizes = {c.id: c.size for c in clusters}
-        legend = [f'<span style="color:{cluster_color(c.id).name()}">●</span> {cluster_name(c.id, c.label)} '
-                  f'({sizes.get(c.id, 0)})' for c in clusters]
+        shapes = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"}
+        legend = []
+        for c in clusters[:LEGEND_ITEMS]:
+            colour, marker = style_of(_ranks.get(c.id))
+            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span> '
+                          f'{html_escape(self.names.get(c.id, ""))} ({sizes.get(c.id, 0)})')
+        if len(clusters) > LEGEND_ITEMS:
+            legend.append(self.tr("… and %1 more clusters").replace("%1", str(len(clusters) - LEGEND_ITEMS)))
         self.legend.setText("&nbsp;&nbsp; ".join(legend))
         if clusters:
-            self.k.setValue(len(clusters))
+            self.k.setValue(min(self.k.maximum(), len(clusters)))
         if not points:
             self.info.setText(self.tr("No voice has been analysed yet: import voices, then press “Analyze new clips”."))
         else:
@@ -174,6 +366,48 @@ class ClusterMapView(QWidget):
                                       "when you re-cluster.").replace("%1", str(len(points))).replace("%2", str(len(clusters))))
         self._highlight(self.voice_box.currentText())
         self.loaded.emit(len(points))
+
+    def _place_labels(self, points, xy: np.ndarray) -> None:
+        """Cluster names at their centres (bold, placed first), then voice names beside their dots when there are
+        few voices; a label that would overlap one already placed tries the other sides, else is left out (the
+        dot's tooltip still names it)."""
+        taken: list[QRectF] = []
+        text_brush = QBrush(self.palette().text().color())
+
+        def place(text: str, x: float, y: float, bold: bool, offsets) -> bool:
+            item = QGraphicsSimpleTextItem(text)
+            if bold:
+                f = QFont(item.font())
+                f.setBold(True)
+                item.setFont(f)
+            item.setBrush(text_brush)
+            br = item.boundingRect()
+            for dx, dy in offsets:
+                ox = dx if dx >= 0 else dx - br.width()
+                oy = dy if dy >= 0 else dy - br.height()
+                rect = QRectF(x + ox, y + oy, br.width(), br.height())
+                if not any(rect.intersects(t) for t in taken):
+                    taken.append(rect)
+                    item.setPos(rect.topLeft())
+                    item.setZValue(2 if bold else 1)
+                    self.scene.addItem(item)
+                    return True
+            return False
+
+        members: dict[int, list[int]] = {}
+        for i, p in enumerate(points):
+            if p.cluster_id is not None:
+                members.setdefault(p.cluster_id, []).append(i)
+        if len(members) <= CLUSTER_LABELS:
+            for cid, ix in sorted(members.items(), key=lambda kv: -len(kv[1])):
+                cx, cy = xy[ix].mean(axis=0)
+                place(self.names.get(cid, ""), float(cx), float(cy), True,
+                      [(-0.0, -DOT), (DOT, DOT), (-DOT, DOT), (DOT, -DOT * 2.5)])
+        if len(points) <= NAME_LABELS:
+            side = DOT * 0.7
+            for p, (x, y) in zip(points, xy):
+                place(p.voice, float(x), float(y), False, [(side, -side), (-side, -side), (side, side * 0.2),
+                                                           (-side, side * 0.2)])
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -189,7 +423,7 @@ class ClusterMapView(QWidget):
             self.ctx.voiceSelected.emit(name)
 
     def _follow_voice(self, name: str) -> None:
-        if name in self.dots and self.voice_box.currentText() != name:
+        if name in self._index and self.voice_box.currentText() != name:
             self.voice_box.setCurrentText(name)
 
     def _highlight(self, name: str) -> None:
@@ -197,11 +431,21 @@ class ClusterMapView(QWidget):
             selected = voice == name
             dot.setScale(1.6 if selected else 1.0)
             dot.setZValue(1 if selected else 0)
-        point = next((p for p in self.points if p.voice == name), None)
+        if self.cloud is not None:
+            self.cloud.highlight = self._index.get(name)
+            self.cloud.update()
+        i = self._index.get(name)
+        point = self.points[i] if i is not None and i < len(self.points) else None
         if point is not None and point.cluster_id is not None:
-            i = self.target.findData(point.cluster_id)
-            if i >= 0:
-                self.target.setCurrentIndex(i)
+            j = self.target.findData(point.cluster_id)
+            if j >= 0:
+                self.target.setCurrentIndex(j)
+
+    def _on_picked(self, i: int) -> None:
+        if 0 <= i < len(self.points):
+            name = self.points[i].voice
+            self.voice_box.setCurrentText(name)
+            self.ctx.voiceSelected.emit(name)
 
     # -- actions -----------------------------------------------------------------------------------
     def _run(self, what: str, fn, label: str, on_progress=None) -> None:
@@ -252,7 +496,7 @@ class ClusterMapView(QWidget):
                   self.tr("Renaming the cluster"))
 
     def recluster(self) -> None:
-        k = self.k.value()
+        k = None if self.auto_k.isChecked() else self.k.value()
         self._run("reclustered", lambda t: self.ctx.part("analysis").cluster(k=k), self.tr("Re-clustering"))
 
     def analyze(self) -> None:
@@ -263,5 +507,33 @@ class ClusterMapView(QWidget):
                   self.tr("Analysing clips"), on_progress=self._analysis_progress)
 
     def _analysis_progress(self, done: int, total: int, _text: str) -> None:
-        if total:
-            self.info.setText(self.tr("Analysing clips: %1 of %2").replace("%1", str(done)).replace("%2", str(total)))
+        import time
+
+        if not total:
+            return
+        now = time.monotonic()
+        if done == 0 or getattr(self, "_progress_start", None) is None:
+            self._progress_start = (now, done)
+        t0, d0 = self._progress_start
+        rate = (done - d0) / (now - t0) if now > t0 and done > d0 else 0.0
+        text = self.tr("Analysing clips: %1 of %2").replace("%1", str(done)).replace("%2", str(total))
+        if rate > 0:
+            left = (total - done) / rate
+            text += " — " + self.tr("%1 clips/s, about %2 left").replace("%1", f"{rate:.1f}").replace(
+                "%2", format_duration(left))
+        self.info.setText(text)
+        if done >= total:
+            self._progress_start = None
+
+
+def format_duration(seconds: float) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return QCoreApplication.translate("ClusterMap", "%1 s").replace("%1", str(seconds))
+    if seconds < 3600:
+        return QCoreApplication.translate("ClusterMap", "%1 min %2 s").replace("%1", str(seconds // 60)).replace(
+            "%2", str(seconds % 60))
+    return QCoreApplication.translate("ClusterMap", "%1 h %2 min").replace("%1", str(seconds // 3600)).replace(
+        "%2", str(seconds % 3600 // 60))

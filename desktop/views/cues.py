@@ -41,6 +41,11 @@ class CueEditor(QDialog):
         for edit in (self.shortcut, self.hotkey):
             edit.setMaximumSequenceLength(1)
             edit.setClearButtonEnabled(True)
+        self.mode = QComboBox()
+        self.mode.addItem(self.tr("Overlap (mix with what is playing)"), "overlap")
+        self.mode.addItem(self.tr("Interrupt (stop what is playing)"), "interrupt")
+        if cue:
+            self.mode.setCurrentIndex(max(0, self.mode.findData(getattr(cue, "mode", "overlap"))))
         form = QFormLayout(self)
         form.addRow(self.tr("Name:"), self.name)
         form.addRow(self.tr("Voice:"), self.voice)
@@ -48,6 +53,7 @@ class CueEditor(QDialog):
         form.addRow(self.tr("Text:"), self.text)
         form.addRow(self.tr("In-app shortcut:"), self.shortcut)
         form.addRow(self.tr("Global hotkey:"), self.hotkey)
+        form.addRow(self.tr("When it plays:"), self.mode)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -59,6 +65,7 @@ class CueEditor(QDialog):
             "emotion": self.emotion.currentData(),
             "shortcut": self.shortcut.keySequence().toString(QKeySequence.SequenceFormat.PortableText) or None,
             "hotkey": self.hotkey.keySequence().toString(QKeySequence.SequenceFormat.PortableText) or None,
+            "mode": self.mode.currentData(),
         }
 
 
@@ -83,7 +90,8 @@ class CueButton(QPushButton):
 class CuesView(QWidget):
     """The soundboard. Cue names come from the catalog; playing runs on the speech worker."""
 
-    played = Signal(str, object)       # cue name, dict(state, frames, sample_rate) or the error
+    played = Signal(str, object)       # cue name, dict(state, frames, started_frame, mode) or the error
+    _cue_ended = Signal(str, object)   # from the playback thread
     cuesLoaded = Signal(int)
 
     def __init__(self, ctx, shortcut_parent: QWidget | None = None, parent: QWidget | None = None) -> None:
@@ -96,6 +104,7 @@ class CuesView(QWidget):
         self.shortcut_parent = shortcut_parent or self
         self.hotkeys = GlobalHotkeys(self)
         self.hotkeys.activated.connect(self.play)
+        self._cue_ended.connect(self._ended, Qt.ConnectionType.QueuedConnection)
         self.global_enabled = bool(ctx.engine.settings.get("ui.global_hotkeys", True))
         self.selected: str | None = None
 
@@ -225,25 +234,26 @@ class CuesView(QWidget):
         self.ctx.run(hint, label=self.tr("Prefetching"), pool="io")
 
     def play(self, name: str) -> None:
+        """Play a cue in its mode (overlap / interrupt) through the engine's speak path: a worker submits and
+        returns at once; ``played`` is emitted when its audio ended."""
         self.ctx.status.emit(self.tr("Playing cue “%1”").replace("%1", name))
 
         def work(task):
             cues = self.ctx.part("cues")
-            cue = cues.get(name)
-            try:
-                cues.hint_prefetch(cue)
-            except Exception:
-                pass
-            handle = cues.say(cue)
-            job = self.ctx.part("playback").play_stream(handle.chunks(), cancel=handle.cancel, label=cue.name)
-            job.wait()
-            if job.error is not None:
-                raise job.error
-            return {"state": job.state, "frames": job.frames}
+            handle, job = cues.play(name, playback=self.ctx.part("playback"),
+                                    on_end=lambda job: self._cue_ended.emit(name, job))
+            return job
 
         self.ctx.run(work, label=self.tr("Playing a cue"), pool="speech",
-                     on_done=lambda r: self.played.emit(name, r),
                      on_error=lambda e: (self.ctx.report(self.tr("Could not play the cue"))(e), self.played.emit(name, e)))
+
+    def _ended(self, name: str, job) -> None:
+        if job.error is not None:
+            self.ctx.report(self.tr("Could not play the cue"))(job.error)
+            self.played.emit(name, job.error)
+            return
+        self.played.emit(name, {"state": job.state, "frames": job.frames, "started_frame": job.started_frame,
+                                "mode": job.mode})
 
     def stop(self) -> None:
         playback = self.ctx.engine.__dict__.get("playback")   # only flags are set: safe on the GUI thread
@@ -278,7 +288,7 @@ class CuesView(QWidget):
             cues = self.ctx.part("cues")
             if old_name is None:
                 return cues.add(values["name"], values["voice"], values["text"], emotion=values["emotion"],
-                                shortcut=values["shortcut"], hotkey=values["hotkey"])
+                                shortcut=values["shortcut"], hotkey=values["hotkey"], mode=values.get("mode"))
             return cues.update(old_name, **values)
 
         self.ctx.run(work, label=self.tr("Saving the cue"), on_error=self.ctx.report(self.tr("Could not save the cue")))

@@ -4,37 +4,122 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QRectF, QSortFilterProxyModel, Qt, QTimer, Signal,
-                            Slot)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyledItemDelegate,
                                QTableView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from engine.library.emotions import EMOTIONS
 
-from ..adapters import VoiceRow, cluster_name, voice_row
+from ..adapters import VoiceRow, cluster_name
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
 from .common import CancelFlag, Latest, progress_adapter
 
 
+FETCH_ROWS = 500          # rows a table receives per fetch (the view asks for more as it scrolls)
+POLL_MS = 1500            # how often the library tab checks whether another process changed the catalog
+
+
+def summary_row(d: dict, assignment: dict | None = None) -> VoiceRow:
+    """A table row from ``Library.voice_summaries()`` (no clips loaded)."""
+    row = VoiceRow(id=int(d["id"]), name=str(d["name"]), clips=int(d["clips"]), seconds=float(d["seconds"]),
+                   tags=tuple(d.get("tags", ())), languages=tuple(d.get("languages", ())),
+                   emotions=tuple(d.get("emotions", ())), version=int(d.get("version", 0)))
+    if assignment is not None:
+        row.cluster_id = assignment.get("cluster_id")
+        row.cluster_label = str(assignment.get("label") or "")
+        row.pinned = bool(assignment.get("pinned"))
+    return row
+
+
 class VoiceModel(QAbstractTableModel):
+    """The voices table. Holds light rows for every voice (no clips), filters and sorts them itself, and hands
+    the view ``FETCH_ROWS`` rows at a time (``canFetchMore``/``fetchMore``), so 10,000 voices open, filter and
+    sort without creating 10,000 rows of cells up front."""
+
     COLUMNS = ("name", "clips", "length", "tags", "cluster", "emotions")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[VoiceRow] = []
+        self.all_rows: list[VoiceRow] = []
+        self.rows: list[VoiceRow] = []          # filtered and sorted: what the table shows (fetched or not)
+        self.fetched = 0
+        self._needles: list[str] = []
+        self._filter = ""
+        self._sort = (0, Qt.SortOrder.AscendingOrder)
 
     def headers(self) -> list[str]:
         return [self.tr("Voice"), self.tr("Clips"), self.tr("Length"), self.tr("Tags"), self.tr("Cluster"),
                 self.tr("Emotions")]
 
     def set_rows(self, rows: list[VoiceRow]) -> None:
+        self.all_rows = rows
+        self._needles = [" ".join([r.name, *r.tags, cluster_name(r.cluster_id, r.cluster_label), *r.languages]).casefold()
+                         for r in rows]
+        self._apply()
+
+    def set_filter(self, text: str) -> None:
+        text = (text or "").strip().casefold()
+        if text != self._filter:
+            self._filter = text
+            self._apply()
+
+    def _sort_key(self, column: int):
+        col = self.COLUMNS[column]
+        return {
+            "name": lambda r: r.name.casefold(),
+            "clips": lambda r: r.clips,
+            "length": lambda r: r.seconds,
+            "tags": lambda r: ", ".join(r.tags).casefold(),
+            "cluster": lambda r: (r.cluster_id is None, cluster_name(r.cluster_id, r.cluster_label).casefold()),
+            "emotions": lambda r: len(r.emotions),
+        }[col]
+
+    def _apply(self) -> None:
         self.beginResetModel()
+        if self._filter:
+            f = self._filter
+            rows = [r for r, n in zip(self.all_rows, self._needles) if f in n]
+        else:
+            rows = list(self.all_rows)
+        column, order = self._sort
+        rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
         self.rows = rows
+        self.fetched = min(len(rows), FETCH_ROWS)
         self.endResetModel()
 
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._apply()
+        self.layoutChanged.emit()
+
+    def row_of(self, name: str) -> int | None:
+        """Row of a voice in the current (filtered) list, fetching rows up to it."""
+        for i, r in enumerate(self.rows):
+            if r.name == name:
+                if i >= self.fetched:
+                    self.beginInsertRows(QModelIndex(), self.fetched, i)
+                    self.fetched = i + 1
+                    self.endInsertRows()
+                return i
+        return None
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+        return not parent.isValid() and self.fetched < len(self.rows)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
+        if parent.isValid():
+            return
+        more = min(FETCH_ROWS, len(self.rows) - self.fetched)
+        if more <= 0:
+            return
+        self.beginInsertRows(QModelIndex(), self.fetched, self.fetched + more - 1)
+        self.fetched += more
+        self.endInsertRows()
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.fetched
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return len(self.COLUMNS)
@@ -45,7 +130,7 @@ class VoiceModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or index.row() >= self.fetched:
             return None
         r = self.rows[index.row()]
         col = self.COLUMNS[index.column()]
@@ -55,7 +140,7 @@ class VoiceModel(QAbstractTableModel):
             if col == "clips":
                 return r.clips
             if col == "length":
-                return f"{r.seconds:.1f} s"
+                return self.tr("%1 s").replace("%1", f"{r.seconds:.1f}")
             if col == "tags":
                 return ", ".join(r.tags)
             if col == "cluster":
@@ -63,10 +148,13 @@ class VoiceModel(QAbstractTableModel):
                 return f"{name} 📌" if name and r.pinned else name
             if col == "emotions":
                 return f"{len(r.emotions)}/{len(EMOTIONS) - 2}  " + " ".join(r.emotions)
-        if role == Qt.ItemDataRole.ToolTipRole and col == "emotions":
-            missing = [emotion_label(e) for e in COVERAGE_EMOTIONS if e not in r.emotions]
-            return self.tr("Has: %1\nMissing: %2").replace(
-                "%1", ", ".join(emotion_label(e) for e in r.emotions) or "-").replace("%2", ", ".join(missing) or "-")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == "emotions":
+                missing = [emotion_label(e) for e in COVERAGE_EMOTIONS if e not in r.emotions]
+                return self.tr("Has: %1\nMissing: %2").replace(
+                    "%1", ", ".join(emotion_label(e) for e in r.emotions) or "-").replace("%2", ", ".join(missing) or "-")
+            if col in ("name", "cluster", "tags"):
+                return self.data(index, Qt.ItemDataRole.DisplayRole) or None
         if role == Qt.ItemDataRole.UserRole:
             return r.name
         if role == COVERAGE_ROLE and col == "emotions":
@@ -118,7 +206,7 @@ class WaveformDelegate(QStyledItemDelegate):
 
 
 class ClipTable(QTableWidget):
-    PLAY, WAVE, TRANSCRIPT, EMOTION, LANGUAGE, LENGTH = range(6)
+    PLAY, WAVE, TRANSCRIPT, EMOTION, LANGUAGE, LENGTH, HEARD = range(7)
 
 
 class LibraryView(QWidget):
@@ -154,12 +242,7 @@ class LibraryView(QWidget):
         top.addWidget(self.import_folder_button)
 
         self.model = VoiceModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterRole(Qt.ItemDataRole.UserRole + 1)
-        self.proxy.setFilterKeyColumn(0)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy = self.model          # the model filters and sorts itself (kept under this name for callers)
         self.voices = QTableView()
         self.voices.setModel(self.proxy)
         self.voices.setSortingEnabled(True)
@@ -170,6 +253,8 @@ class LibraryView(QWidget):
         self.voices.horizontalHeader().setStretchLastSection(True)
         self.voices.setAlternatingRowColors(True)
         self.voices.setWordWrap(False)
+        self.voices.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.voices.verticalHeader().setDefaultSectionSize(self.voices.fontMetrics().height() + 8)
 
         # detail panel
         self.voice_title = QLabel()
@@ -183,9 +268,10 @@ class LibraryView(QWidget):
         tags_row = QHBoxLayout()
         tags_row.addWidget(QLabel(self.tr("Tags:")))
         tags_row.addWidget(self.tags_edit, 1)
-        self.clip_table = ClipTable(0, 6)
+        self.clip_table = ClipTable(0, 7)
         self.clip_table.setHorizontalHeaderLabels(
-            ["", self.tr("Waveform"), self.tr("Transcript"), self.tr("Emotion"), self.tr("Language"), self.tr("Length")])
+            ["", self.tr("Waveform"), self.tr("Transcript"), self.tr("Emotion"), self.tr("Language"), self.tr("Length"),
+             self.tr("Heard as")])
         self.clip_table.setItemDelegateForColumn(ClipTable.WAVE, WaveformDelegate(self.clip_table))
         self.clip_table.verticalHeader().hide()
         header = self.clip_table.horizontalHeader()
@@ -216,7 +302,8 @@ class LibraryView(QWidget):
         split.addWidget(self.detail_stack)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([500, 600])
+        split.setSizes([640, 560])
+        self.split = split
         self.voices.horizontalHeader().setDefaultSectionSize(64)
         self.voices.setColumnWidth(0, 130)
         self.voices.setColumnWidth(1, 48)
@@ -265,8 +352,9 @@ class LibraryView(QWidget):
 
         self.voices.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.voices.customContextMenuRequested.connect(self._voice_menu)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self.model.set_filter)
         self.voices.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.voices.clicked.connect(self._on_clicked)
         self.import_folder_button.clicked.connect(self.choose_folder)
         self.empty_import_button.clicked.connect(self.choose_folder)
         self.demo_button.clicked.connect(self.install_demo)
@@ -279,6 +367,12 @@ class LibraryView(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
+        # another process (the CLI, a second window) may change the library: SQLite's data_version says so
+        self._data_version = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.poll_changes)
+        self._poll.start()
 
     # -- loading voices ----------------------------------------------------------------------------
     @Slot()
@@ -295,17 +389,22 @@ class LibraryView(QWidget):
 
         def load(task):
             lib = self.ctx.part("library")
-            voices = lib.voices()
+            summaries = lib.voice_summaries()       # aggregates only: no clip objects for 10,000 voices
             assignments = {}
             if with_clusters:
                 try:   # one read of the current clustering instead of a query per voice
-                    for c in self.ctx.part("analysis").clusters():
+                    from .clustermap import display_names
+
+                    infos = list(self.ctx.part("analysis").clusters())
+                    names = display_names(infos)       # the same names as the cluster map ("Group A" ...)
+                    for c in infos:
                         pinned = set(getattr(c, "pinned", ()) or ())
                         for name in getattr(c, "voices", ()) or ():
-                            assignments[name] = {"cluster_id": c.id, "label": c.label, "pinned": name in pinned}
+                            assignments[name] = {"cluster_id": c.id, "label": names.get(c.id, c.label),
+                                                 "pinned": name in pinned}
                 except Exception:  # analysis not usable yet: show voices without clusters
                     assignments = {}
-            return [voice_row(v, assignments.get(v.name)) for v in voices]
+            return [summary_row(d, assignments.get(d["name"])) for d in summaries]
 
         self.ctx.run(load, label=self.tr("Loading voices"), pool="io", on_done=self._show_voices,
                      on_error=self._load_failed)
@@ -319,34 +418,78 @@ class LibraryView(QWidget):
         keep = self.current_voice
         self.model.set_rows(rows)
         self.stack.setCurrentIndex(1 if rows else 0)
-        if keep is not None and not self.select_voice(keep):
+        self._fit_columns(rows)
+        if keep is not None and not self.select_voice(keep, load=False):
             self.current_voice = None
             self.detail_stack.setCurrentIndex(0)
         elif keep is not None:
             row = next((r for r in rows if r.name == keep), None)
             if row is not None and self._clips_version != (keep, row.version):
                 self.load_clips(keep)   # only when the voice changed: never rebuild the table under the user
+        if self.current_voice is None and self.model.rows:
+            # never leave the clip pane empty beside a full table: show the first voice
+            first = self.model.rows[0].name
+            if self.select_voice(first):
+                self.ctx.voiceSelected.emit(first)
         self.voicesLoaded.emit(len(rows))
 
-    def voice_names(self) -> list[str]:
-        return [self.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.proxy.rowCount())]
+    def _fit_columns(self, rows: list[VoiceRow]) -> None:
+        """Name and cluster columns wide enough for their longest text (measured on the longest 64 strings,
+        so 10,000 voices cost no more than 21), within limits that keep the clip pane usable."""
+        fm = self.voices.fontMetrics()
+        pad = 24
 
-    def select_voice(self, name: str) -> bool:
-        for r in range(self.proxy.rowCount()):
-            idx = self.proxy.index(r, 0)
-            if idx.data(Qt.ItemDataRole.UserRole) == name:
-                self.voices.selectionModel().blockSignals(True)
-                self.voices.setCurrentIndex(idx)
-                self.voices.selectionModel().blockSignals(False)
-                self.current_voice = name
-                return True
-        return False
+        def widest(texts, lo, hi):
+            longest = sorted(set(texts), key=len, reverse=True)[:64]
+            return max(lo, min(hi, max((fm.horizontalAdvance(t) for t in longest), default=0) + pad))
+
+        self.voices.setColumnWidth(0, widest([r.name for r in rows], 130, 280))
+        cluster_col = VoiceModel.COLUMNS.index("cluster")
+        self.voices.setColumnWidth(cluster_col, widest(
+            [cluster_name(r.cluster_id, r.cluster_label) + (" 📌" if r.pinned else "") for r in rows], 64, 220))
+
+    @Slot()
+    def poll_changes(self) -> None:
+        """Refresh when another process changed the catalog (``Library.data_version()``)."""
+        try:
+            version = self.ctx.part("library").data_version()
+        except Exception:   # the library is closing or not reachable: try again at the next tick
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.schedule_refresh()
+        self._data_version = version
+
+    def voice_names(self) -> list[str]:
+        """Every voice the table lists with the current search (fetched into the view or not)."""
+        return [r.name for r in self.model.rows]
+
+    def select_voice(self, name: str, load: bool = True) -> bool:
+        """Select a voice in the table (fetching rows up to it) and show its clips."""
+        r = self.model.row_of(name)
+        if r is None:
+            return False
+        idx = self.model.index(r, 0)
+        self.voices.selectionModel().blockSignals(True)
+        self.voices.setCurrentIndex(idx)
+        self.voices.selectionModel().blockSignals(False)
+        self.voices.scrollTo(idx)
+        self.current_voice = name
+        if load and (self._clips_version is None or self._clips_version[0] != name
+                     or self.detail_stack.currentIndex() != 1):
+            self.load_clips(name)
+        return True
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         name = current.data(Qt.ItemDataRole.UserRole) if current.isValid() else None
         if name and name != self.current_voice:
             self.current_voice = name
             self.ctx.voiceSelected.emit(name)
+            self.load_clips(name)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        """A click on the voice already shown (e.g. the first voice, shown at start) reloads its clips."""
+        name = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
+        if name and name == self.current_voice:
             self.load_clips(name)
 
     def _voice_menu(self, pos) -> None:
@@ -410,13 +553,13 @@ class LibraryView(QWidget):
         def load(task):
             lib = self.ctx.part("library")
             voice = lib.voice(name)
-            return voice, [str(lib.clip_path(c)) for c in voice.clips]
+            return voice, [str(lib.clip_path(c)) for c in voice.clips], heard_as(self.ctx, voice.clips)
 
         self.ctx.run(load, label=self.tr("Loading clips"), pool="io", on_done=self._latest_clips.wrap(self._show_clips),
                      on_error=self.ctx.report(self.tr("Could not read the voice")))
 
     def _show_clips(self, result) -> None:
-        voice, paths = result
+        voice, paths, heard = result
         if voice.name != self.current_voice:
             return
         self.clips = list(voice.clips)
@@ -451,6 +594,7 @@ class LibraryView(QWidget):
                 item = QTableWidgetItem(value)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 table.setItem(row, col, item)
+            table.setItem(row, ClipTable.HEARD, self._heard_item(heard.get(clip.id)))
         table.blockSignals(False)
         self.detail_stack.setCurrentIndex(1)
         self.clipsShown.emit(voice.name)
@@ -467,6 +611,16 @@ class LibraryView(QWidget):
             if item is not None:
                 item.setData(WAVEFORM_ROLE, pk)
         self.clip_table.blockSignals(False)
+
+    def _heard_item(self, pred) -> QTableWidgetItem:
+        """The emotion emotion2vec+ hears in the clip, with its confidence (empty before analysis / without a model)."""
+        item = QTableWidgetItem("" if pred is None else f"{emotion_label(pred.top)} {pred.confidence:.2f}")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        if pred is not None:
+            best = sorted(pred.probabilities.items(), key=lambda kv: -kv[1])[:3]
+            item.setToolTip(self.tr("emotion2vec+ (%1): %2").replace("%1", pred.model_id)
+                            .replace("%2", ", ".join(f"{emotion_label(e)} {p:.2f}" for e, p in best)))
+        return item
 
     def emotion_combo(self, row: int) -> QComboBox:
         return self.clip_table.cellWidget(row, ClipTable.EMOTION)
@@ -633,6 +787,13 @@ class LibraryView(QWidget):
         if paths:
             event.acceptProposedAction()
             self.import_paths(paths)
+
+
+def heard_as(ctx, clips) -> dict:
+    """clip id → stored emotion2vec+ prediction (worker thread); empty without the analysis part."""
+    if not ctx.available("analysis"):
+        return {}
+    return ctx.part("analysis").clip_emotions(clips)
 
 
 def emotion_label(emotion: str) -> str:

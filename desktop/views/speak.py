@@ -1,4 +1,8 @@
-"""Speak panel: text, voice, emotion → speak (streamed to the output), stop, save as WAV."""
+"""Speak panel: text, voice, emotion → speak (streamed to the output), stop, save as WAV.
+
+Speaking goes through the engine's one speak path (``engine.speech.speak``): a worker submits the request and
+returns at once; the playback's end callback (``on_end``) comes back to the GUI thread as a queued signal. So a
+cue can play (mixed, or interrupting) while this tab speaks."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ class SpeakView(QWidget):
     spoken = Signal(object)       # dict(state, frames, seconds, sample_rate) after playback ended
     saved = Signal(str)           # path of the written WAV
     prefetched = Signal(object)   # base name hinted to the runtime (None when there was none)
+    _ended = Signal(object, object, object)   # playback job, speech handle, key (from the playback thread)
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,6 +33,8 @@ class SpeakView(QWidget):
         self._latest = Latest()
         self.task = None
         self.handle = None
+        self.job = None
+        self._token = 0
         self.last_audio: tuple[tuple[str, str, str | None], np.ndarray, int] | None = None
 
         self.text = QPlainTextEdit()
@@ -65,6 +72,7 @@ class SpeakView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.state)
 
+        self._ended.connect(self._spoken, Qt.ConnectionType.QueuedConnection)
         self.speak_button.clicked.connect(self.speak)
         self.stop_button.clicked.connect(self.stop)
         self.save_button.clicked.connect(self.choose_save)
@@ -112,54 +120,66 @@ class SpeakView(QWidget):
         if not text or not voice:
             self.state.setText(self.tr("Choose a voice and type some text first."))
             return
-        if self.task is not None:
+        if self.task is not None or self.job is not None:
             self.stop()
         self.speak_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.state.setText(self.tr("Speaking…"))
-        key = (text, voice, emotion)
+        self._token += 1
+        key = ((text, voice, emotion), self._token)
 
         def work(task):
-            import numpy as np
+            # submit and return at once: synthesis runs on the runtime, audio on the playback thread
+            box: dict = {}
 
-            handle = self.ctx.part("speech").say(text, voice, emotion=emotion)
-            self.handle = handle
-            collected: list[np.ndarray] = []
-            rates: list[int] = []
+            def ended(job):
+                self._ended.emit(job, box.get("handle"), key)
 
-            def tee():
-                for chunk in handle.chunks():
-                    collected.append(np.asarray(chunk.samples, dtype=np.float32))
-                    rates.append(int(chunk.sample_rate))
-                    yield chunk
+            handle, job = self.ctx.part("speech").speak(text, voice, emotion=emotion, playback=self.ctx.part("playback"),
+                                                        mode="queue", label=text[:40], on_end=ended)
+            box["handle"] = handle
+            return handle, job
 
-            job = self.ctx.part("playback").play_stream(tee(), cancel=handle.cancel, label=text[:40])
-            job.wait()
-            audio = np.concatenate(collected) if collected else np.zeros(0, np.float32)
-            rate = rates[0] if rates else 0
-            return {"state": job.state, "frames": job.frames, "sample_rate": rate, "audio": audio,
-                    "error": job.error, "key": key}
-
-        self.task = self.ctx.run(work, label=self.tr("Speaking"), pool="speech", on_done=self._spoken,
+        self.task = self.ctx.run(work, label=self.tr("Speaking"), pool="speech", on_done=self._submitted,
                                  on_error=self._failed)
 
-    def _spoken(self, result: dict) -> None:
-        self.task = self.handle = None
+    def _submitted(self, result) -> None:
+        self.task = None
+        handle, job = result
+        if job.done:       # the end signal may already be queued: _spoken clears the state
+            return
+        self.handle, self.job = handle, job
+
+    def _spoken(self, job, handle, key) -> None:
+        import numpy as np
+
+        key, token = key
+        if token != self._token:
+            return   # a previous, replaced request
+        self.task = self.handle = self.job = None
         self.speak_button.setEnabled(True)
         self.stop_button.setEnabled(False)
-        if result["error"] is not None:
-            self._failed(result["error"])
+        error = job.error
+        if error is None and handle is not None and handle.state == "failed":
+            error = handle.error
+        if error is not None:
+            self._failed(error)
             return
-        seconds = result["frames"] / result["sample_rate"] if result["sample_rate"] else 0.0
-        if result["state"] == "done" and result["audio"].size:
-            self.last_audio = (result["key"], result["audio"], result["sample_rate"])
+        audio, rate = np.zeros(0, np.float32), 0
+        if handle is not None and handle.state == "done":
+            whole = handle.result(0)
+            audio, rate = whole.samples, int(whole.sample_rate)
+        seconds = job.frames / rate if rate else 0.0
+        if job.state == "done" and audio.size:
+            self.last_audio = (key, audio, rate)
             self.state.setText(self.tr("Spoke %1 s.").replace("%1", f"{seconds:.1f}"))
         else:
             self.state.setText(self.tr("Stopped."))
-        self.spoken.emit({k: v for k, v in result.items() if k != "audio"} | {"seconds": seconds})
+        self.spoken.emit({"state": job.state, "frames": job.frames, "sample_rate": rate, "error": None, "key": key,
+                          "seconds": seconds})
 
     def _failed(self, exc) -> None:
-        self.task = self.handle = None
+        self.task = self.handle = self.job = None
         self.speak_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.state.setText("")
@@ -167,12 +187,15 @@ class SpeakView(QWidget):
         self.spoken.emit({"state": "failed", "frames": 0, "sample_rate": 0, "seconds": 0.0, "error": exc})
 
     def stop(self) -> None:
-        handle = self.handle
+        """Stop this tab's speech (cues playing beside it go on). Only flags are set: safe on the GUI thread."""
+        handle, job = self.handle, self.job
         if handle is not None:
             handle.cancel()
-        playback = self.ctx.engine.__dict__.get("playback")   # only flags are set: safe on the GUI thread
-        if playback is not None:
-            playback.stop()
+        playback = self.ctx.engine.__dict__.get("playback")
+        if playback is not None and job is not None:
+            playback.cancel(job)
+        elif playback is not None and self.task is not None:
+            playback.stop()   # submitted a moment ago: its job is not known here yet
 
     # -- saving ------------------------------------------------------------------------------------
     def choose_save(self) -> None:

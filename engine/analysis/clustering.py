@@ -38,12 +38,40 @@ def normalize_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def _linkage(means: np.ndarray):
+# Above this many voices the condensed distances are built block by block (no n x n matrix, no index arrays).
+BLOCKED_LINKAGE_VOICES = 2000
+# Above this many clip x group cells the automatic cut is scored on candidate cuts with each clip compared to
+# the groups of its voice's nearest voices only (see _best_cut_large); below it every cut is scored exactly.
+EXACT_SILHOUETTE_CELLS = 40_000_000
+NEAREST_VOICES = 16
+CANDIDATE_CUTS = 40
+
+
+def condensed_distances(means: np.ndarray) -> np.ndarray:
+    """Cosine distances of the voices (the upper triangle, row by row, as scipy's linkage takes them)."""
+    x = normalize_rows(means)
+    n = len(x)
+    if n <= BLOCKED_LINKAGE_VOICES:
+        dist = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+        return dist[np.triu_indices(n, 1)]
+    out = np.empty(n * (n - 1) // 2, dtype=np.float64)
+    pos = 0
+    step = max(1, 4_000_000 // n)
+    for lo in range(0, n - 1, step):
+        hi = min(n - 1, lo + step)
+        block = np.clip(1.0 - x[lo:hi] @ x.T, 0.0, 2.0)
+        for r in range(hi - lo):
+            i = lo + r
+            row = block[r, i + 1:]
+            out[pos:pos + len(row)] = row
+            pos += len(row)
+    return out
+
+
+def _linkage(means: np.ndarray, dist: np.ndarray | None = None):
     from scipy.cluster.hierarchy import linkage
 
-    dist = np.clip(1.0 - normalize_rows(means) @ normalize_rows(means).T, 0.0, 2.0)
-    iu = np.triu_indices(len(means), 1)
-    return linkage(dist[iu], method="average")
+    return linkage(condensed_distances(means) if dist is None else dist, method="average")
 
 
 def _relabel(labels: np.ndarray) -> np.ndarray:
@@ -67,16 +95,23 @@ def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, thresho
         return Grouping(np.zeros(1, dtype=int), "single")
     from scipy.cluster.hierarchy import fcluster
 
-    z = _linkage(means)
+    dist = condensed_distances(means)
+    far = float(dist.max()) if len(dist) else 0.0
+    z = _linkage(means, dist)
+    del dist
     if k is not None:
         return Grouping(_relabel(fcluster(z, k, "maxclust") - 1), "k")
     if threshold is not None:
         return Grouping(_relabel(fcluster(z, 1.0 - threshold, "distance") - 1), "threshold")
 
-    sims = means @ means.T
-    if sims.min() >= family_similarity:
+    if 1.0 - far >= family_similarity - 1e-12:
         return Grouping(np.zeros(n, dtype=int), "single")
-    labels, scores = _best_cut(z, voice_clips, lone_clip_distance(voice_clips, family_similarity))
+    lone = lone_clip_distance(voice_clips, family_similarity)
+    n_clips = sum(len(c) for c in voice_clips)
+    if n_clips * n <= EXACT_SILHOUETTE_CELLS:
+        labels, scores = _best_cut(z, voice_clips, lone)
+    else:
+        labels, scores = _best_cut_large(z, means, voice_clips, lone)
     return Grouping(labels, "auto", scores)
 
 
@@ -140,6 +175,80 @@ def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray], lone_a: float) -> tu
         col_node[node_col[n + step]] = n + step
         k -= 1
     return _relabel(best[1]), scores
+
+
+def _clip_silhouette(clips: np.ndarray, clip_voice: np.ndarray, labels: np.ndarray, candidates: np.ndarray,
+                     lone_a: float, chunk: int = 8192) -> float:
+    """Mean clip silhouette of one cut (voice ``labels``), comparing each clip with its own group exactly and
+    with the groups in its voice's ``candidates`` row (the groups of its nearest voices) for "b"."""
+    k = int(labels.max()) + 1
+    dim = clips.shape[1]
+    sums = np.zeros((k, dim), dtype=np.float64)
+    np.add.at(sums, labels[clip_voice], clips)
+    counts = np.bincount(labels[clip_voice], minlength=k).astype(np.float64)
+    means = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    sums32 = sums.astype(np.float32)
+    total = 0.0
+    for lo in range(0, len(clips), chunk):
+        x = clips[lo:lo + chunk]
+        cv = clip_voice[lo:lo + chunk]
+        own = labels[cv]
+        own_n = counts[own] - 1
+        a_sum = counts[own] - np.einsum("ij,ij->i", x, sums32[own])
+        a = np.where(own_n > 0, a_sum / np.maximum(own_n, 1), lone_a)
+        cand = labels[candidates[cv]]                          # (chunk, K) groups of the nearest voices
+        dots = np.einsum("id,ikd->ik", x, means[cand])
+        dots[cand == own[:, None]] = -np.inf
+        best = dots.max(axis=1)
+        b = np.where(np.isfinite(best), 1.0 - best, 2.0)
+        total += float(((b - a) / np.maximum(np.maximum(a, b), 1e-12)).sum())
+    return total / len(clips)
+
+
+def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarray], lone_a: float
+                    ) -> tuple[np.ndarray, dict[int, float]]:
+    """The automatic cut for a large library: memory O(clips + voices x K), no clips x groups matrix.
+
+    Voice level first: each voice's ``NEAREST_VOICES`` nearest voices (by mean, computed block by block).
+    Clip level where it matters: a clip's "b" (distance to the nearest other group) is looked for among the
+    groups of those voices — the only groups that can be nearest unless groups are far larger than K voices,
+    where the result is a slight over-estimate of b. Cuts are scored on a geometric grid of k, then densely
+    around the best one."""
+    from scipy.cluster.hierarchy import cut_tree
+
+    n = len(voice_clips)
+    x = normalize_rows(means).astype(np.float32)
+    kn = min(NEAREST_VOICES, n - 1)
+    nearest = np.empty((n, kn + 1), dtype=np.int64)
+    step = max(1, 2_000_000 // n)
+    for lo in range(0, n, step):
+        sims = x[lo:lo + step] @ x.T
+        idx = np.argpartition(-sims, kn, axis=1)[:, :kn + 1]
+        nearest[lo:lo + step] = idx
+    clips = normalize_rows(np.concatenate(voice_clips)).astype(np.float32)
+    clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
+
+    scores: dict[int, float] = {}
+    labels_of: dict[int, np.ndarray] = {}
+
+    def score(ks: list[int]) -> None:
+        ks = sorted({int(k) for k in ks if 2 <= k <= n and int(k) not in scores})
+        if not ks:
+            return
+        cuts = cut_tree(z, n_clusters=ks)
+        for j, k in enumerate(ks):
+            lab = cuts[:, j].astype(np.int64)
+            scores[k] = round(_clip_silhouette(clips, clip_voice, lab, nearest, lone_a), 4)
+            labels_of[k] = lab
+
+    score(np.unique(np.round(np.geomspace(2, n, CANDIDATE_CUTS)).astype(int)).tolist())
+    ranked = sorted(scores)
+    best = max(ranked, key=lambda k: (scores[k], -k))
+    i = ranked.index(best)
+    lo, hi = ranked[max(0, i - 1)], ranked[min(len(ranked) - 1, i + 1)]
+    score(np.unique(np.round(np.linspace(lo, hi, CANDIDATE_CUTS // 2)).astype(int)).tolist())
+    best = max(scores, key=lambda k: (scores[k], -k))
+    return _relabel(labels_of[best]), dict(sorted(scores.items()))
 
 
 def enforce_cap(means: np.ndarray, labels: np.ndarray, cap: int) -> np.ndarray:

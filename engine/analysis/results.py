@@ -77,6 +77,14 @@ class AnalyzeReport:
     failed: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     assigned: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0            # time spent embedding and measuring (not counting duplicates/assignment)
+    resumed: dict[str, Any] | None = None   # the interrupted run this one continued: {"run", "done", "total"}
+
+    @property
+    def rate(self) -> float:
+        """Clips analysed per second in this run."""
+        return round(max(self.embedded, self.prosody_computed) / self.seconds, 2) if self.seconds > 0 else 0.0
+
     emotions: dict[str, Any] | None = None    # emotion2vec+ pass: model, computed, cached, failed (None: no model)
 
     @property
@@ -86,4 +94,5 @@ class AnalyzeReport:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["work_done"] = self.work_done
+        d["clips_per_second"] = self.rate
         return d

@@ -6,7 +6,9 @@ All results live in the catalog (``0002_analysis.sql``); a second run over uncha
 
 from __future__ import annotations
 
+import os
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -18,6 +20,7 @@ from .results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResul
 from .store import AnalysisStore, Member
 
 DEFAULT_MAX_PER_CLUSTER = 50
+ANALYZE_BATCH = 32          # clips per encoder forward pass and per stored transaction
 
 Progress = Callable[[int, int], Any]
 
@@ -35,6 +38,23 @@ def robust_mean(vectors: np.ndarray) -> np.ndarray:
     return cl.centroid(x[keep] if keep.sum() >= 2 else x)
 
 
+@dataclass(frozen=True)
+class VoiceRef:
+    """A voice known by id and name only (what clustering needs; no clips loaded)."""
+    id: int
+    name: str
+
+
+class VoiceVectors:
+    """Every analysable voice's clip embeddings and robust mean (see ``AnalysisService._voice_vectors``)."""
+
+    def __init__(self, ids: list[int], names: list[str], means: np.ndarray, clips: list[np.ndarray],
+                 skipped: list[str]) -> None:
+        self.ids, self.names, self.means, self.clips, self.skipped = ids, names, means, clips, skipped
+        self.index = {vid: i for i, vid in enumerate(ids)}
+        self.means32 = means.astype(np.float32) if len(ids) else np.zeros((0, 1), dtype=np.float32)
+
+
 def _cancelled(cancel) -> bool:
     if cancel is None:
         return False
@@ -47,6 +67,7 @@ class AnalysisService:
     def __init__(self, engine) -> None:
         self.engine = engine
         self._encoders: dict[str, Any] = {}
+        self._vectors: dict[tuple[str, str], tuple[Any, VoiceVectors]] = {}
         self._lock = threading.RLock()
 
     # -- plumbing ----------------------------------------------------------------------------------
@@ -84,10 +105,20 @@ class AnalysisService:
 
     # -- embeddings ----------------------------------------------------------------------------------
     def analyze(self, voices=None, progress: Progress | None = None, cancel=None, *, encoder: str | None = None,
-                prosody: bool = True, assign: bool = True) -> AnalyzeReport:
+                prosody: bool = True, assign: bool = True, batch_size: int = ANALYZE_BATCH,
+                workers: int | None = None) -> AnalyzeReport:
         """Embed (and measure the prosody of) every clip of ``voices`` (default: all) that is not cached yet;
-        report near-duplicates of the analysed voices and assign voices new to the current clustering."""
+        report near-duplicates of the analysed voices and assign voices new to the current clustering.
+
+        Clips are read, trimmed and measured on ``workers`` threads (default: one per core, at most 4) while
+        the encoder embeds them in batches of ``batch_size`` (one forward pass per batch). Each batch is stored
+        in one transaction with the run's progress (``analysis_runs``), so an interrupted run loses at most
+        one batch and the next run goes on where it stopped."""
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
         from . import prosody as pr
+        from ..errors import TimbrelError
 
         enc = self.encoder(encoder)
         store = self.store
@@ -101,31 +132,62 @@ class AnalysisService:
         report.embeddings_cached = sum(1 for s in shas if s in have)
         report.prosody_cached = sum(1 for s in shas if s in have_p)
         total = len(todo)
+        by_sha = {c.sha256: c for c in clips}
+        run_id, previous = store.start_run(enc.id, enc.version, total) if total else (None, None)
+        if previous is not None and previous["done"] < previous["total"]:
+            report.resumed = {"run": previous["id"], "done": previous["done"], "total": previous["total"]}
         self._publish("analysis.progress", done=0, total=total)
         if progress:
             progress(0, total)
-        by_sha = {c.sha256: c for c in clips}
-        for i, sha in enumerate(todo):
-            if _cancelled(cancel):
-                raise Cancelled(f"Analysis cancelled after {i} of {total} clips; what was done is kept.")
+
+        def work(sha: str):
+            """Worker thread: read the clip, prepare it for the encoder, measure its prosody."""
             try:
                 samples, sr = self._read(by_sha[sha])
-                if sha not in have:
-                    vec = enc.embed(samples, sr)
-                    store.put_embedding(sha, enc.id, enc.version, vec)
-                    report.embedded += 1
-                if prosody and sha not in have_p:
-                    store.put_prosody(sha, pr.VERSION, list(pr.FEATURE_NAMES), pr.extract(samples, sr))
-                    report.prosody_computed += 1
-            except Exception as exc:  # one bad clip must not stop the rest
-                from ..errors import TimbrelError
+                prepared = enc.prepare(samples, sr) if sha not in have else None
+                feats = pr.extract(samples, sr) if prosody and sha not in have_p else None
+                return sha, prepared, feats, None
+            except TimbrelError as exc:       # one bad clip must not stop the rest
+                return sha, None, None, exc
 
-                if not isinstance(exc, TimbrelError):
-                    raise
-                report.failed.append({"clip_sha256": sha, "voice_id": by_sha[sha].voice_id, "error": exc.message})
-            self._publish("analysis.progress", done=i + 1, total=total)
-            if progress:
-                progress(i + 1, total)
+        started = time.perf_counter()
+        done = failed = 0
+        n_workers = workers or max(1, min(4, os.cpu_count() or 1))
+        status = "done"
+        try:
+            with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="analyze") as pool:
+                for lo in range(0, total, batch_size):
+                    if _cancelled(cancel):
+                        status = "cancelled"
+                        raise Cancelled(f"Analysis cancelled after {done} of {total} clips; what was done is kept "
+                                        "and the next run goes on from there.")
+                    results = list(pool.map(work, todo[lo:lo + batch_size]))
+                    ok = [(sha, prep) for sha, prep, _, exc in results if exc is None and prep is not None]
+                    vectors = enc.embed_prepared([p for _, p in ok]) if ok else []
+                    embeddings = [(sha, vectors[i]) for i, (sha, _) in enumerate(ok)]
+                    feats = [(sha, f) for sha, _, f, exc in results if exc is None and f is not None]
+                    for sha, _, _, exc in results:
+                        if exc is not None:
+                            failed += 1
+                            report.failed.append({"clip_sha256": sha, "voice_id": by_sha[sha].voice_id,
+                                                  "error": exc.message})
+                    done += len(results)
+                    store.put_batch(embeddings, enc.id, enc.version, feats, pr.VERSION, list(pr.FEATURE_NAMES),
+                                    run_id=run_id, done=done, failed=failed, seconds=time.perf_counter() - started)
+                    report.embedded += len(embeddings)
+                    report.prosody_computed += len(feats)
+                    self._publish("analysis.progress", done=done, total=total)
+                    if progress:
+                        progress(done, total)
+        except BaseException:
+            if status != "cancelled":
+                status = "interrupted"
+            raise
+        finally:
+            report.seconds = round(time.perf_counter() - started, 3)
+            if run_id is not None:
+                store.finish_run(run_id, status, done, failed, report.seconds)
+        self._invalidate()
         from .emotion2vec.analysis import analyze_clips   # emotion probabilities when a model is linked
 
         report.emotions = analyze_clips(self, clips, cancel=cancel)
@@ -175,67 +237,106 @@ class AnalysisService:
         """The voice's timbre: robust mean of its clip embeddings, L2-normalised (float32)."""
         return robust_mean(self.clip_embeddings(voice, encoder)).astype(np.float32)
 
-    def _all_voice_embeddings(self, encoder: str | None = None, skipped: list[str] | None = None
-                              ) -> tuple[list[Voice], np.ndarray, list[np.ndarray]]:
-        vs, clips = [], []
-        for v in self.library.voices():
-            if not v.clips:
+    def _voice_vectors(self, enc) -> "VoiceVectors":
+        """Every voice's clip embeddings and robust mean for encoder ``enc``, read in one query and kept until
+        the catalog changes (``AnalysisStore.change_stamp``). Missing clip embeddings are computed first."""
+        store = self.store
+        key = (enc.id, enc.version)
+        with self._lock:
+            hit = self._vectors.get(key)
+            if hit is not None and hit[0] == store.change_stamp():
+                return hit[1]
+        vecs, counts = store.voice_clip_vectors(enc.id, enc.version)
+        order = store.voice_order()
+        ids, names, clips, skipped = [], [], [], []
+        for vid, name in order:
+            n = counts.get(vid, 0)
+            if n == 0:
                 continue
-            try:
-                clips.append(self.clip_embeddings(v, encoder))
-            except InvalidInput:
-                if skipped is not None:
-                    skipped.append(v.name)
-                continue
-            vs.append(v)
+            have = vecs.get(vid, [])
+            if len(have) < n:        # some clips not embedded yet: compute them (or leave out unusable ones)
+                try:
+                    arr = self.clip_embeddings(vid, enc.id)
+                except InvalidInput:
+                    skipped.append(name)
+                    continue
+            else:
+                arr = np.stack(have)
+            ids.append(vid)
+            names.append(name)
+            clips.append(arr)
         means = np.stack([robust_mean(c) for c in clips]) if clips else np.zeros((0, 1))
-        return vs, means, clips
+        table = VoiceVectors(ids, names, means, clips, skipped)
+        with self._lock:
+            self._vectors[key] = (store.change_stamp(), table)
+        return table
+
+    def _invalidate(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+    def _all_voice_embeddings(self, encoder: str | None = None, skipped: list[str] | None = None
+                              ) -> tuple[list[Any], np.ndarray, list[np.ndarray]]:
+        """(voices as (id, name) records, (n, dim) robust means, per-voice clip embeddings), name order."""
+        table = self._voice_vectors(self.encoder(encoder))
+        if skipped is not None:
+            skipped.extend(table.skipped)
+        return [VoiceRef(i, n) for i, n in zip(table.ids, table.names)], table.means, table.clips
 
     # -- similarity ----------------------------------------------------------------------------------
     def similar(self, voice, n: int = 5, encoder: str | None = None) -> list[dict[str, Any]]:
         """The ``n`` voices closest in timbre (cosine similarity of voice embeddings), closest first."""
+        enc = self.encoder(encoder)
         target = self._voice(voice)
-        me = self.voice_embedding(target, encoder)
-        out = []
-        for v in self.library.voices():
-            if v.id == target.id or not v.clips:
-                continue
-            try:
-                other = self.voice_embedding(v, encoder)
-            except InvalidInput:
-                continue
-            out.append({"voice": v.name, "similarity": round(float(me @ other), 4)})
+        me = self.voice_embedding(target, enc.id)
+        table = self._voice_vectors(enc)
+        if not table.ids:
+            return []
+        sims = table.means32 @ me
+        mine = table.index.get(target.id)
+        if mine is not None:
+            sims[mine] = -np.inf
+        n = max(0, n)
+        if n == 0:
+            return []
+        # the n best (with every voice tied with the n-th, so the name tie-break below is the same as a full sort)
+        cut = np.partition(sims, len(sims) - min(n, len(sims)))[len(sims) - min(n, len(sims))]
+        pick = np.flatnonzero(sims >= cut - 1e-6)
+        out = [{"voice": table.names[i], "similarity": round(float(sims[i]), 4)} for i in pick if np.isfinite(sims[i])]
         out.sort(key=lambda d: (-d["similarity"], d["voice"]))
-        return out[: max(0, n)]
+        return out[:n]
 
     def _duplicates_of(self, voices: list[Voice], enc) -> list[dict[str, Any]]:
         if not voices:
             return []
-        emb: dict[int, np.ndarray] = {}
-        for v in self.library.voices():
-            if v.clips:
-                try:
-                    emb[v.id] = self.voice_embedding(v, enc.id)
-                except InvalidInput:
-                    continue
-        all_v = [v for v in self.library.voices() if v.id in emb]
-        voices = [v for v in voices if v.id in emb]
+        table = self._voice_vectors(enc)
+        mine = [table.index[v.id] for v in voices if v.id in table.index]
+        if not mine:
+            return []
+        m32 = table.means32
         seen, out = set(), []
-        for v in voices:
-            for o in all_v:
-                if o.id == v.id or (min(o.id, v.id), max(o.id, v.id)) in seen:
-                    continue
-                s = float(emb[v.id] @ emb[o.id])
-                if s >= enc.duplicate_similarity:
-                    seen.add((min(o.id, v.id), max(o.id, v.id)))
-                    out.append({"voice": v.name, "other": o.name, "similarity": round(s, 4)})
+        for lo in range(0, len(mine), 1024):     # (voices x library) similarities, one block at a time
+            rows = mine[lo:lo + 1024]
+            block = m32[rows] @ m32.T
+            for r, i in enumerate(rows):
+                for j in np.flatnonzero(block[r] >= enc.duplicate_similarity):
+                    a, b = table.ids[i], table.ids[int(j)]
+                    if a == b or (min(a, b), max(a, b)) in seen:
+                        continue
+                    seen.add((min(a, b), max(a, b)))
+                    out.append({"voice": table.names[i], "other": table.names[int(j)],
+                                "similarity": round(float(block[r, j]), 4)})
         out.sort(key=lambda d: -d["similarity"])
         return out
 
     def near_duplicates(self, voice=None, encoder: str | None = None) -> list[dict[str, Any]]:
         """Pairs of voices so close in timbre they are probably the same voice (one voice, or the whole library)."""
         enc = self.encoder(encoder)
-        vs = [self._voice(voice)] if voice is not None else [v for v in self.library.voices() if v.clips]
+        if voice is not None:
+            vs = [self._voice(voice)]
+        else:
+            table = self._voice_vectors(enc)
+            vs = [VoiceRef(i, n) for i, n in zip(table.ids, table.names)]
         return self._duplicates_of(vs, enc)
 
     def check_new_voice(self, voice, encoder: str | None = None) -> dict[str, Any]:
@@ -258,15 +359,13 @@ class AnalysisService:
         return cur, (self.store.members(cur["id"]) if cur is not None else [])
 
     def _centroids(self, members: list[Member], enc, exclude_voice: int | None = None) -> dict[int, tuple[np.ndarray, int]]:
-        groups: dict[int, list[np.ndarray]] = {}
+        table = self._voice_vectors(enc)
+        groups: dict[int, list[int]] = {}
         for m in members:
-            if m.cluster_id is None or m.voice_id == exclude_voice:
+            if m.cluster_id is None or m.voice_id == exclude_voice or m.voice_id not in table.index:
                 continue
-            try:
-                groups.setdefault(m.cluster_id, []).append(self.voice_embedding(m.voice_id, enc.id))
-            except (NotFound, InvalidInput):
-                continue
-        return {cid: (cl.centroid(np.stack(vs)), len(vs)) for cid, vs in groups.items()}
+            groups.setdefault(m.cluster_id, []).append(table.index[m.voice_id])
+        return {cid: (cl.centroid(table.means32[rows]), len(rows)) for cid, rows in groups.items()}
 
     def _nearest_cluster(self, emb: np.ndarray, enc, exclude_voice: int | None = None) -> dict[str, Any] | None:
         cur, members = self._current_members()
@@ -382,10 +481,12 @@ class AnalysisService:
                 final.setdefault(cid, []).append(vid)
         outliers, warnings = [], []
         for key, vids in final.items():
-            vecs = np.stack([means[by_id[v]] for v in vids])
+            vecs = cl.normalize_rows(np.stack([means[by_id[v]] for v in vids]))
+            # each member against the centroid of the others: normalise(sum - itself), all members at once
+            rest = cl.normalize_rows(vecs.sum(axis=0)[None, :] - vecs)
+            own_sims = np.einsum("ij,ij->i", vecs, rest)
             for j, vid in enumerate(vids):
-                others = np.delete(vecs, j, axis=0)
-                sim = float(vecs[j] @ cl.centroid(others)) if len(others) else None
+                sim = float(own_sims[j]) if len(vids) > 1 else None
                 how = "pinned" if vid in pins else "cluster"
                 if how == "cluster" and sim is not None and sim < enc.outlier_similarity:
                     how = "outlier"
@@ -412,7 +513,7 @@ class AnalysisService:
 
     def _cluster_infos(self, clustering_id: int) -> list[ClusterInfo]:
         labels = self.store.cluster_labels()
-        names = {v.id: v.name for v in self.library.voices()}
+        names = dict(self.store.voice_order())
         groups: dict[int, list[Member]] = {}
         for m in self.store.members(clustering_id):
             if m.cluster_id is not None:
@@ -435,7 +536,7 @@ class AnalysisService:
 
     def unassigned(self) -> list[str]:
         cur, members = self._current_members()
-        names = {v.id: v.name for v in self.library.voices()}
+        names = dict(self.store.voice_order())
         return sorted(names[m.voice_id] for m in members if m.cluster_id is None)
 
     def cluster_of(self, voice) -> ClusterAssignment | None:

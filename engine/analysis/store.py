@@ -53,6 +53,69 @@ class AnalysisStore:
                 (sha, encoder_id, encoder_version, int(vector.shape[0]), to_blob(vector), utc_now()),
             )
 
+    def put_batch(self, embeddings: list[tuple[str, np.ndarray]], encoder_id: str, encoder_version: str,
+                  prosody: list[tuple[str, np.ndarray]], prosody_version: str, prosody_names: list[str],
+                  run_id: int | None = None, done: int = 0, failed: int = 0, seconds: float = 0.0) -> None:
+        """One batch of analysis results and the run's progress, in one transaction (all or nothing)."""
+        now = utc_now()
+        names = json.dumps(prosody_names)
+        with self.catalog.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO embeddings(clip_sha256, encoder_id, encoder_version, dim, vector, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                [(sha, encoder_id, encoder_version, int(v.shape[0]), to_blob(v), now) for sha, v in embeddings])
+            c.executemany(
+                "INSERT OR REPLACE INTO prosody_features(clip_sha256, extractor_version, names, vector, created_at)"
+                " VALUES (?,?,?,?,?)", [(sha, prosody_version, names, to_blob(v), now) for sha, v in prosody])
+            if run_id is not None:
+                c.execute("UPDATE analysis_runs SET done = ?, failed = ?, seconds = ?, updated_at = ? WHERE id = ?",
+                          (done, failed, float(seconds), now, run_id))
+
+    # -- analysis runs (0008_scale.sql) --------------------------------------------------------------
+    def start_run(self, encoder_id: str, encoder_version: str, total: int) -> tuple[int, dict | None]:
+        """Record a new run; returns (its id, the previous unfinished run as a dict or None). A run left
+        'running' by a process that stopped is marked 'interrupted'."""
+        now = utc_now()
+        with self.catalog.transaction() as c:
+            prev = c.execute("SELECT * FROM analysis_runs WHERE status IN ('running', 'cancelled') AND encoder_id = ?"
+                             " ORDER BY id DESC LIMIT 1", (encoder_id,)).fetchone()
+            c.execute("UPDATE analysis_runs SET status = 'interrupted' WHERE status = 'running'")
+            cur = c.execute("INSERT INTO analysis_runs(encoder_id, encoder_version, started_at, updated_at, total)"
+                            " VALUES (?,?,?,?,?)", (encoder_id, encoder_version, now, now, int(total)))
+        return int(cur.lastrowid), (dict(prev) if prev is not None else None)
+
+    def finish_run(self, run_id: int, status: str, done: int, failed: int, seconds: float) -> None:
+        now = utc_now()
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE analysis_runs SET status = ?, done = ?, failed = ?, seconds = ?, updated_at = ?,"
+                      " finished_at = ? WHERE id = ?", (status, done, failed, float(seconds), now, now, run_id))
+
+    def runs(self, limit: int = 20) -> list[dict]:
+        return [dict(r) for r in self.catalog.query("SELECT * FROM analysis_runs ORDER BY id DESC LIMIT ?", (limit,))]
+
+    # -- bulk reads for large libraries ---------------------------------------------------------------
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes by other connections (``PRAGMA data_version``) and by this thread's connection: equal stamps
+        mean nothing was written in between, so cached matrices are still right."""
+        conn = self.catalog.conn
+        return int(conn.execute("PRAGMA data_version").fetchone()[0]), int(conn.total_changes)
+
+    def voice_clip_vectors(self, encoder_id: str, encoder_version: str) -> tuple[dict[int, list[np.ndarray]], dict[int, int]]:
+        """Every voice's cached clip vectors for this encoder version (clip order), in one query, and each
+        voice's number of clips (to see which voices still miss some)."""
+        vecs: dict[int, list[np.ndarray]] = {}
+        for vid, blob in self.catalog.conn.execute(
+                "SELECT c.voice_id, e.vector FROM clips c JOIN embeddings e ON e.clip_sha256 = c.sha256"
+                " AND e.encoder_id = ? AND e.encoder_version = ? ORDER BY c.voice_id, c.id",
+                (encoder_id, encoder_version)):
+            vecs.setdefault(int(vid), []).append(from_blob(blob))
+        counts = {int(r[0]): int(r[1]) for r in self.catalog.query("SELECT voice_id, COUNT(*) FROM clips GROUP BY voice_id")}
+        return vecs, counts
+
+    def voice_order(self) -> list[tuple[int, str]]:
+        """(id, name) of every voice, in the library's name order."""
+        return [(int(r[0]), r[1]) for r in self.catalog.query("SELECT id, name FROM voices ORDER BY name COLLATE NOCASE")]
+
     def stale_embeddings(self, encoder_id: str, encoder_version: str) -> int:
         return int(self.catalog.scalar(
             "SELECT COUNT(*) FROM embeddings WHERE encoder_id = ? AND encoder_version != ?", (encoder_id, encoder_version)))
@@ -97,15 +160,21 @@ class AnalysisStore:
         ]
 
     def earlier_clusters(self, voice_ids: list[int], exclude: set[int]) -> dict[int, int]:
-        """For each voice, the cluster it was last in (any recorded clustering) among clusters not in ``exclude``."""
+        """For each voice, the cluster it was last in (any recorded clustering) among clusters not in ``exclude``
+        (one indexed query per 500 voices: ``cluster_members_by_voice``)."""
         out: dict[int, int] = {}
-        for vid in voice_ids:
-            for r in self.catalog.query(
-                "SELECT cluster_id FROM cluster_members WHERE voice_id = ? AND cluster_id IS NOT NULL"
-                " ORDER BY clustering_id DESC", (vid,)):
-                if int(r[0]) not in exclude:
-                    out[vid] = int(r[0])
-                    break
+        best: dict[int, int] = {}
+        for i in range(0, len(voice_ids), 500):
+            part = list(voice_ids[i:i + 500])
+            q = ",".join("?" * len(part))
+            for vid, cid, clustering in self.catalog.query(
+                    f"SELECT voice_id, cluster_id, clustering_id FROM cluster_members WHERE voice_id IN ({q})"
+                    " AND cluster_id IS NOT NULL", tuple(part)):
+                if int(cid) in exclude:
+                    continue
+                if int(clustering) > best.get(int(vid), -1):
+                    best[int(vid)] = int(clustering)
+                    out[int(vid)] = int(cid)
         return out
 
     def pins(self) -> dict[int, int]:
@@ -139,14 +208,10 @@ class AnalysisStore:
                 (parent_id, now, encoder_id, method, json.dumps(params, sort_keys=True), len(used)),
             )
             clustering_id = int(cur.lastrowid)
-            for m in members:
-                cid = m.cluster_id
-                if cid is not None and cid < 0:
-                    cid = fresh[-cid - 1]
-                c.execute(
-                    "INSERT INTO cluster_members(clustering_id, voice_id, cluster_id, how, similarity) VALUES (?,?,?,?,?)",
-                    (clustering_id, m.voice_id, cid, m.how, None if m.similarity is None else float(m.similarity)),
-                )
+            c.executemany(
+                "INSERT INTO cluster_members(clustering_id, voice_id, cluster_id, how, similarity) VALUES (?,?,?,?,?)",
+                [(clustering_id, m.voice_id, fresh[-m.cluster_id - 1] if m.cluster_id is not None and m.cluster_id < 0
+                  else m.cluster_id, m.how, None if m.similarity is None else float(m.similarity)) for m in members])
             for cid in retire:
                 if cid not in used:
                     c.execute("UPDATE clusters SET retired_at = ? WHERE id = ? AND retired_at IS NULL", (now, cid))

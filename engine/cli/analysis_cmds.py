@@ -43,13 +43,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 0)[1])
 
 
-def _progress(ctx: Context):
+def _progress(ctx: Context, label: str = "analysing", unit: str = "clip"):
+    """A progress bar with rate and time left on a terminal (tqdm); nothing with --json or when piped."""
     if getattr(ctx.args, "json", False) or not sys.stderr.isatty():
         return None
+    state: dict = {}
 
     def show(done: int, total: int) -> None:
-        if total:
-            print(f"\ranalysing {done}/{total} clips", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        if not total:
+            return
+        bar = state.get("bar")
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = state["bar"] = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, mininterval=0.5,
+                                      smoothing=0.1, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}"
+                                                                " [{elapsed}<{remaining}, {rate_fmt}]")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return show
 
@@ -69,6 +81,11 @@ def cmd_analyze(args, ctx: Context) -> int:
         lines = [f"{report.voices} voice(s), {report.clips} clip(s) with {report.encoder}: "
                  f"{report.embedded} embedded now, {report.embeddings_cached} already cached"
                  + ("" if report.work_done else " (nothing to do)") + "."]
+        if report.work_done and report.seconds:
+            lines.append(f"{report.rate:.1f} clips/s ({report.seconds:.1f} s).")
+        if report.resumed:
+            r = report.resumed
+            lines.append(f"Resumed an interrupted run that had finished {r['done']} of {r['total']} clips.")
         for f in report.failed:
             lines.append(f"  could not analyse a clip of voice #{f['voice_id']}: {f['error']}")
         if report.emotions is not None:

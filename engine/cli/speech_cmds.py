@@ -29,35 +29,26 @@ def cmd_say(args, ctx: Context) -> int:
     if not args.out and not args.play:
         raise InvalidInput("Say where the audio goes.", hint="Add --out FILE.wav, --play, or both.")
     eng = ctx.engine
-    handle = eng.speech.say(text, args.voice, emotion=args.emotion, language=args.language, seed=args.seed,
-                            base=args.base, priority=args.priority, speed=args.speed, timeout_s=args.timeout)
-    chunks: list = []
-    job = playback = None
-    if args.play:
-        try:
-            from ..playback import Playback
-        except ImportError as exc:
-            handle.cancel()
-            raise MissingAsset(f"Playback is not available in this installation ({exc}).",
-                               hint="Use --out FILE.wav instead.") from exc
-        playback = Playback(events=eng.events)
-        if not playback.available:
-            ctx.info(f"no sound output: {playback.reason}")
-
-        def tee():
-            for c in handle.chunks():
-                chunks.append(c)
-                yield c
-
-        job = playback.play_stream(tee(), cancel=handle.cancel, label=text[:40])
+    say = dict(emotion=args.emotion, language=args.language, seed=args.seed, base=args.base, priority=args.priority,
+               speed=args.speed, timeout_s=args.timeout)
+    playback = None
     try:
-        if job is not None:
+        if args.play:   # the one speak path: submit, play as chunks come
+            try:
+                from ..playback import Playback
+            except ImportError as exc:
+                raise MissingAsset(f"Playback is not available in this installation ({exc}).",
+                                   hint="Use --out FILE.wav instead.") from exc
+            playback = Playback(events=eng.events)
+            if not playback.available:
+                ctx.info(f"no sound output: {playback.reason}")
+            handle, job = eng.speech.speak(text, args.voice, playback=playback, label=text[:40], **say)
             job.wait()
             if job.error is not None:
                 raise job.error
-            audio = handle.result()
         else:
-            audio = handle.result()
+            handle = eng.speech.say(text, args.voice, **say)
+        audio = handle.result()
     finally:
         if playback is not None:
             playback.close()
@@ -65,7 +56,8 @@ def cmd_say(args, ctx: Context) -> int:
         from ..audio.io import write_wav
 
         write_wav(args.out, audio.samples, audio.sample_rate)
-    info = {**handle.info(), "seconds": audio.seconds, "sample_rate": audio.sample_rate, "out": args.out}
+    info = {**handle.info(), "seconds": audio.seconds, "sample_rate": audio.sample_rate, "out": args.out,
+            "used_clip": getattr(handle.used_clip, "id", None), "preview": handle.preview}
     ctx.emit(info, f"{audio.seconds:.2f} s of audio" + (f" written to {args.out}" if args.out else " played")
              + f" (waited {handle.wait_s or 0:.2f} s, synthesized in {handle.service_s or 0:.2f} s)")
     return 0

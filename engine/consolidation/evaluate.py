@@ -108,6 +108,7 @@ class Evaluator:
         self.seed = int(seed)
         self.drop = float(drop)
         self.margin = float(margin)
+        self._pending: dict[tuple, list[list]] = {}   # (voice id, base) → submitted handles, not yet collected
 
     # -- pieces -------------------------------------------------------------------------------------------------
     def _texts(self, voice) -> tuple[list[str], str]:
@@ -116,16 +117,48 @@ class Evaluator:
             lang = "en"
         return list(self.sentences[lang]), lang
 
-    def speech_embedding(self, voice, base, cancel: threading.Event | None = None) -> np.ndarray:
-        """Mean timbre embedding of the test sentences spoken by ``voice`` with ``base``."""
-        enc = self.engine.analysis.encoder()
+    def submit(self, voice, base) -> list:
+        """Queue the test sentences of ``voice`` with ``base`` at once (batch priority): the scheduler orders them.
+        :meth:`speech_embedding` collects them."""
         texts, lang = self._texts(voice)
+        handles = [self.engine.speech.say(text, voice, language=lang, seed=self.seed + i, base=base, priority="batch")
+                   for i, text in enumerate(texts)]
+        self._pending.setdefault((voice.id, str(getattr(base, "name", base))), []).append(handles)
+        return handles
+
+    def _take(self, voice, base) -> list | None:
+        queued = self._pending.get((voice.id, str(getattr(base, "name", base))))
+        return queued.pop(0) if queued else None
+
+    def cancel_pending(self) -> None:
+        """Cancel everything submitted and not collected (a cancelled or failed run)."""
+        pending, self._pending = self._pending, {}
+        self._cancel_all(h for lists in pending.values() for h in lists)
+
+    @staticmethod
+    def _cancel_all(pending) -> None:
+        for handles in pending:
+            for h in handles:
+                h.cancel()
+
+    def speech_embedding(self, voice, base, cancel: threading.Event | None = None) -> np.ndarray:
+        """Mean timbre embedding of the test sentences spoken by ``voice`` with ``base`` (collects what
+        :meth:`submit` queued, else submits them now)."""
+        enc = self.engine.analysis.encoder()
+        handles = self._take(voice, base)
+        if handles is None:
+            self.submit(voice, base)
+            handles = self._take(voice, base)
         vecs = []
-        for i, text in enumerate(texts):
+        for i, handle in enumerate(handles):
             if cancel is not None and cancel.is_set():
+                self._cancel_all([handles[i:]])
                 raise Cancelled("Evaluation cancelled; the finished runs are kept.")
-            handle = self.engine.speech.say(text, voice, language=lang, seed=self.seed + i, base=base, priority="batch")
-            chunk = handle.result(SYNTH_TIMEOUT_S)
+            try:
+                chunk = handle.result(SYNTH_TIMEOUT_S)
+            except BaseException:
+                self._cancel_all([handles[i + 1:]])
+                raise
             sr, audio = int(chunk.sample_rate), np.asarray(chunk.samples, dtype=np.float32)
             if audio.size == 0:
                 raise InvalidInput(f"Base '{getattr(base, 'name', base)}' produced no audio for voice '{voice.name}'.")
@@ -135,15 +168,19 @@ class Evaluator:
     def score_base(self, base, voices, cancel: threading.Event | None = None) -> float:
         """Mean similarity of ``voices`` synthesized with ``base`` to their own references (for choosing a base)."""
         an = self.engine.analysis
-        sims = [float(self.speech_embedding(v, base, cancel) @ _unit(an.voice_embedding(v))) for v in voices]
+        voices = list(voices)
+        for v in voices:   # everything queued at once
+            self.submit(v, base)
+        try:
+            sims = [float(self.speech_embedding(v, base, cancel) @ _unit(an.voice_embedding(v))) for v in voices]
+        finally:
+            self.cancel_pending()
         if not sims:
             raise InvalidInput("There are no voices to score the base with.")
         return float(np.mean(sims))
 
     # -- a run --------------------------------------------------------------------------------------------------
     def run(self, cluster: int | None = None, progress: Progress | None = None, cancel: threading.Event | None = None) -> EvaluationRun:
-        from . import versions
-
         an = self.engine.analysis
         lib = self.engine.library
         infos = an.clusters()
@@ -155,24 +192,17 @@ class Evaluator:
         embs = {v.id: _unit(an.voice_embedding(v)) for vs in members.values() for v in vs}
         sums = {cid: np.sum([embs[v.id] for v in vs], axis=0) for cid, vs in members.items()}
         todo = [(i.id, v) for i in infos if cluster is None or i.id == int(cluster) for v in members[i.id]]
-        results: list[VoiceEvaluation] = []
         bases = {cid: self.serving_base(members[cid]) for cid in {c for c, _ in todo}}
         unserved = sorted(cid for cid, rec in bases.items() if rec is None)
         previewed = {cid: rec.name for cid, rec in sorted(bases.items()) if rec is not None and rec.backend == "preview"}
         todo = [(cid, v) for cid, v in todo if cid not in previewed and bases[cid] is not None]
-        for n, (cid, voice) in enumerate(todo):
-            self._progress(progress, n, len(todo), voice.name)
-            rec = bases[cid]
-            e_speech = self.speech_embedding(voice, rec.name, cancel)
-            own = float(e_speech @ embs[voice.id])
-            others = [u for u in members[cid] if u.id != voice.id]
-            o_sims = [float(e_speech @ embs[u.id]) for u in others]
-            ver = versions.current(self.engine, cid)
-            res = VoiceEvaluation(voice.name, voice.id, cid, rec.name, None if ver is None else ver.id, round(own, 4),
-                                  round(float(np.mean(o_sims)), 4) if o_sims else None,
-                                  round(own - max(o_sims), 4) if o_sims else None, None)
-            self._check_fit(res, embs[voice.id], members, sums)
-            results.append(res)
+        # every synthesis of the run is queued at once, so the scheduler can order it (runs of one base, prefetch)
+        for cid, voice in todo:
+            self.submit(voice, bases[cid].name)
+        try:
+            results = self._evaluate(todo, bases, embs, members, sums, progress, cancel)
+        finally:
+            self.cancel_pending()
         self._progress(progress, len(todo), len(todo), "")
         self._judge(results)
         self._try_other_bases(results, members, embs, cancel)
@@ -197,6 +227,25 @@ class Evaluator:
             return self.engine.speech.resolve_base(voices[0])
         except TimbrelError:
             return None
+
+    def _evaluate(self, todo, bases, embs, members, sums, progress, cancel) -> list[VoiceEvaluation]:
+        from . import versions
+
+        results: list[VoiceEvaluation] = []
+        for n, (cid, voice) in enumerate(todo):
+            self._progress(progress, n, len(todo), voice.name)
+            rec = bases[cid]
+            e_speech = self.speech_embedding(voice, rec.name, cancel)
+            own = float(e_speech @ embs[voice.id])
+            others = [u for u in members[cid] if u.id != voice.id]
+            o_sims = [float(e_speech @ embs[u.id]) for u in others]
+            ver = versions.current(self.engine, cid)
+            res = VoiceEvaluation(voice.name, voice.id, cid, rec.name, None if ver is None else ver.id, round(own, 4),
+                                  round(float(np.mean(o_sims)), 4) if o_sims else None,
+                                  round(own - max(o_sims), 4) if o_sims else None, None)
+            self._check_fit(res, embs[voice.id], members, sums)
+            results.append(res)
+        return results
 
     @staticmethod
     def _progress(progress, done, total, item) -> None:

@@ -345,8 +345,38 @@ class Library:
         )
 
     def voices(self) -> list[Voice]:
-        ids = [r[0] for r in self.catalog.query("SELECT id FROM voices ORDER BY name COLLATE NOCASE")]
-        return [self.voice(i) for i in ids]
+        """Every voice with its tags and clips, in name order (three queries, whatever the library's size)."""
+        conn = self.catalog.conn
+        own = not conn.in_transaction      # one consistent snapshot for the three reads
+        if own:
+            conn.execute("BEGIN")
+        try:
+            rows = conn.execute("SELECT * FROM voices ORDER BY name COLLATE NOCASE").fetchall()
+            tags: dict[int, list[str]] = {}
+            for vid, tag in conn.execute("SELECT voice_id, tag FROM voice_tags ORDER BY voice_id, tag"):
+                tags.setdefault(vid, []).append(tag)
+            clips: dict[int, list[Clip]] = {}
+            for c in conn.execute("SELECT * FROM clips ORDER BY voice_id, id"):
+                clips.setdefault(c["voice_id"], []).append(self._clip_from_row(c))
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return [Voice(id=r["id"], name=r["name"], language=r["language"], notes=r["notes"], version=r["version"],
+                      created_at=r["created_at"], updated_at=r["updated_at"], tags=tuple(tags.get(r["id"], ())),
+                      clips=tuple(clips.get(r["id"], ()))) for r in rows]
+
+    def voice_summaries(self, search: str = "") -> list[dict[str, Any]]:
+        """One row per voice without loading clips (for lists of thousands of voices): id, name, version, tags,
+        clip count, seconds, distinct languages and emotions. ``search`` keeps voices whose name or a tag
+        contains it (case-insensitive)."""
+        from .summaries import voice_summaries
+
+        return voice_summaries(self, search)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another process or thread) commits a change to
+        the catalog (SQLite ``PRAGMA data_version``): cheap enough to poll from a GUI timer."""
+        return int(self.catalog.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def voice_names(self) -> list[str]:
         return [r[0] for r in self.catalog.query("SELECT name FROM voices ORDER BY name COLLATE NOCASE")]

@@ -24,8 +24,8 @@ The :class:`Mixer` sums the active jobs block by block (``BLOCK_FRAMES``) and ne
 would leave [-1, 1] is scaled down as a whole. With a sound device the mixing runs in PortAudio's output
 callback; with the :class:`NullOutput` (no sound device, tests) the playback thread renders the blocks and
 writes them. The stream opens at the first job's sample rate (later chunks at other rates are resampled) and
-closes when nothing is left to play. ``skip()`` ends the queued sound playing now; ``stop()`` ends every sound
-and empties the queue. Events: ``playback.state`` [state: playing | idle | stopped | skipped, job, label,
+closes when nothing is left to play. ``skip()`` ends the sound playing now (the queued one, else the oldest
+mixed one); ``cancel(job)`` ends one sound; ``stop()`` ends every sound and empties the queue. Events: ``playback.state`` [state: playing | idle | stopped | skipped, job, label,
 frames]; ``on_end(job)`` (optional, per job) runs when its audio ended.
 """
 
@@ -374,15 +374,30 @@ class Playback:
         return job
 
     def skip(self) -> None:
-        """End the queued sound playing now; the queue goes on (overlapping sounds go on too)."""
+        """End the sound playing now (the queued one, else the oldest mixed one); the rest goes on."""
         with self._cv:
-            current = self._current
+            current = self._current or (self._mixer.active[0] if self._mixer.active else None)
             if current is not None:
                 current._reason = "skipped"
                 current._stop.set()
             self._cv.notify_all()
         if current is not None:
             self._cancel_source(current)  # unblocks a source still waiting for synthesis
+
+    def cancel(self, job: PlaybackJob) -> None:
+        """End one sound (playing, mixed or queued); the others go on."""
+        with self._cv:
+            queued = job in self._queue
+            if queued:
+                self._queue.remove(job)
+            elif not job.done:
+                job._reason = "stopped"
+                job._stop.set()
+            self._cv.notify_all()
+        self._cancel_source(job)
+        if queued:
+            self._end(job, "stopped")
+            self._publish("stopped", job)
 
     def stop(self, keep: PlaybackJob | None = None) -> None:
         """End every sound playing now and drop everything queued."""

@@ -10,9 +10,12 @@
 ``hoststage``    pre-allocated pinned host pool for prefetched bases
 ``pool``         resident bases in pre-allocated slots, leases, eviction
 ``policy``       the pure scheduling state machine (hold, priorities)
-``scheduler``    worker + loader threads carrying out the policy
+``serving``      THE serving step (batch choice, lease, room, workspace, release) and the
+                 prefetch choice, shared by the scheduler and the simulator
+``scheduler``    worker + loader threads carrying out ``serving``'s steps
 ``metrics``      counters and ``runtime.*`` / ``request.done`` events
-``sim``/``trace``/``belady``  simulator, synthetic traces, lower bounds
+``spec``         ``ResolvedBase``: what the speech layer hands the runtime
+``simulation``   the simulator (drives ``serving`` in virtual time), traces, Belady bounds
 ===============  ==============================================================
 """
 
@@ -39,14 +42,15 @@ class Runtime:
 
     ``Runtime(engine)`` reads ``runtime.device``, ``runtime.vram_limit_mb``,
     ``runtime.pinned_pool_mb``, ``runtime.hold_s`` (and ``runtime.interactive_hold_s``,
-    ``runtime.batch_max_wait_s``: 60 s by default, 0 turns aging off)
+    ``runtime.batch_max_wait_s``: 60 s by default, 0 turns aging off), ``runtime.max_batch`` (rows of one base
+    served together, capped by the backend's ``max_batch_rows``; 1 turns batching off)
     from the engine's settings. Tests may pass ``device=`` (e.g. a simulated device).
     """
 
     def __init__(self, engine=None, *, device=None, vram_limit_mb: float | None = None,
                  pinned_pool_mb: float | None = None, hold_s: float | None = None,
                  interactive_hold_s: float | None = None, batch_max_wait_s: float | None = None,
-                 events=None, prefetch: bool = True) -> None:
+                 events=None, prefetch: bool = True, max_batch: int | None = None) -> None:
         from ..torchutil import configure_torch
         from .budget import Budget
         from .device import make_device
@@ -84,8 +88,12 @@ class Runtime:
         self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s,
                                       batch_max_wait_s=batch_max_wait_s)
         self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
+        max_batch = int(setting("runtime.max_batch", 1) if max_batch is None else max_batch)
+        if max_batch < 1:
+            raise InvalidInput(f"runtime.max_batch is {max_batch}; it must be at least 1.",
+                               hint="Use 1 to turn batching off, or e.g. 8.")
         self.scheduler = Scheduler(device=self.device, budget=self.budget, pool=self.pool, staging=self.staging,
-                                   policy=self.policy, metrics=self.metrics, prefetch=prefetch)
+                                   policy=self.policy, metrics=self.metrics, prefetch=prefetch, max_batch=max_batch)
         self._closed = False
 
     # -- bases ------------------------------------------------------------------------------------------

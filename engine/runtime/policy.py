@@ -40,7 +40,8 @@ its own service time and one more turn to the bound. In the common case (one or 
 per other base ahead of ``r``) this is ``S_run + (G + 1)·(H + S_max + T_swap)`` beyond the FCFS work
 ahead, with ``G`` the number of other bases that have older requests.
 
-``FcfsPolicy`` is the baseline: one global first-come-first-served queue, no priorities.
+Baselines: ``FcfsPolicy`` — one global first-come-first-served queue, no priorities;
+``PriorityFifoPolicy`` — interactive first, one global FIFO within a class (no per-base holds, no aging).
 """
 
 from __future__ import annotations
@@ -240,6 +241,28 @@ class FcfsPolicy(SchedulerPolicy):
     def planned_order(self, now: float) -> list[str]:
         seen: list[str] = []
         for j in sorted((j for q in self.queues.values() for j in q), key=lambda j: (j.arrival, j.id)):
+            if j.base not in seen:
+                seen.append(j.base)
+        return seen
+
+
+class PriorityFifoPolicy(SchedulerPolicy):
+    """Baseline: interactive requests first, then one global FIFO within each class; no holds, no aging."""
+
+    name = "prio-fifo"
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 0.0, None)
+
+    def _choose(self, now: float) -> tuple[str, str] | None:
+        if not self.queues:
+            return None
+        base = min(self.queues, key=lambda b: self.queues[b][0].order())
+        return base, "oldest"
+
+    def planned_order(self, now: float) -> list[str]:
+        seen: list[str] = []
+        for j in sorted((j for q in self.queues.values() for j in q), key=Job.order):
             if j.base not in seen:
                 seen.append(j.base)
         return seen

@@ -1,13 +1,10 @@
-"""The scheduling mechanism: a worker thread that runs requests and a loader thread that prefetches.
+"""The threaded scheduler: a worker thread that serves batches and a loader thread that prefetches.
 
-Policy (which request next, which base to evict, what to prefetch) is decided by the pure
-:class:`SchedulerPolicy` under ``self._cond``; this module only carries the decisions out:
-lease the base in the :class:`BasePool` (swapping it in when needed), reserve the
-request's workspace, make compute wait on the copy, stream chunks to the handle, release.
-
-The loader thread stages the next base the policy will need (or a hotkey/GUI hint, or
-the most used recent base) from disk into the host staging pool, then copies it into a
-free device slot on the copy stream while the worker computes.
+Every decision and resource step is :class:`~engine.runtime.serving.Serving`'s (the same code the simulator
+drives in virtual time): which rows form the next batch, leasing the base, freeing room, reserving the rows'
+workspace, releasing it, and what to prefetch. This module only adds the threads, the waiting, the request
+handles, and the backend call: ``synthesize_batch`` streams each row's chunks to its own handle as they come, and
+its ``admit()`` callback lets rows queued for the same base join the running batch (continuous batching).
 """
 
 from __future__ import annotations
@@ -15,10 +12,10 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
+from ..backends.base import BatchRow
 from ..errors import Cancelled, ResourceExhausted, TimbrelError
 from .budget import Budget
 from .hoststage import HostStaging
@@ -26,68 +23,24 @@ from .metrics import Metrics
 from .policy import PRIORITY_NAMES, Job, SchedulerPolicy, priority_value
 from .pool import BasePool, BaseSpec
 from .requests import RequestHandle, RequestTimedOut
+from .serving import Batch, Row, Serving
 
 log = logging.getLogger(__name__)
 
-RECENT = 32  # recent requests remembered for "recent use" prefetch prediction
 
-
-@dataclass
+@dataclass(eq=False)
 class Work:
-    """Everything needed to run one request once its turn comes."""
+    """What the worker needs to run one row besides the orchestration's :class:`Row`."""
 
-    spec: BaseSpec
-    backend: Any
-    manifest: dict
     request: Any          # backends.base.SynthesisRequest
     references: Any       # backends.base.References
     handle: RequestHandle
-    job: Job
-    workspace: int = 0
-    context: Any = None   # backends.base.SynthesisContext
-
-
-class SharedModels:
-    """Models every base of a backend uses (HuBERT, BERT, SV...), loaded once and kept resident."""
-
-    def __init__(self, device, budget: Budget, pool: BasePool) -> None:
-        self.device = device
-        self.budget = budget
-        self.pool = pool
-        self._lock = threading.Lock()
-        self.loaded: dict[str, tuple[Any, int]] = {}
-
-    def ensure(self, backend, manifest, distance, context=None) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for sm in backend.shared_models(manifest, context):
-            with self._lock:
-                if sm.name not in self.loaded:
-                    acc = int(sm.nbytes)
-                    self.pool.make_free(acc, distance)
-                    self.budget.reserve(acc, "shared", what=f"The shared model '{sm.name}'")
-                    try:
-                        obj = backend.load_shared(sm.name, self.device, context)
-                    except BaseException:
-                        self.budget.release(acc, "shared")
-                        raise
-                    self.loaded[sm.name] = (obj, acc)
-                out[sm.name] = self.loaded[sm.name][0]
-        return out
-
-    def clear(self) -> None:
-        with self._lock:
-            for _, acc in self.loaded.values():
-                self.budget.release(acc, "shared")
-            self.loaded.clear()
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return {name: acc for name, (_, acc) in self.loaded.items()}
+    finished: bool = False
 
 
 class Scheduler:
     def __init__(self, *, device, budget: Budget, pool: BasePool, staging: HostStaging | None,
-                 policy: SchedulerPolicy, metrics: Metrics, prefetch: bool = True) -> None:
+                 policy: SchedulerPolicy, metrics: Metrics, prefetch: bool = True, max_batch: int = 1) -> None:
         self.device = device
         self.clock = device.clock
         self.budget = budget
@@ -96,22 +49,23 @@ class Scheduler:
         self.policy = policy
         self.metrics = metrics
         self.prefetch_enabled = prefetch and staging is not None
-        self.shared = SharedModels(device, budget, pool)
+        self.serving = Serving(clock=self.clock, device=device, budget=budget, pool=pool, staging=staging,
+                               policy=policy, metrics=metrics, max_batch=max_batch)
+        self.shared = self.serving.shared
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
-        self._work: dict[int, Work] = {}
-        self._running: Work | None = None
+        self._running: Batch | None = None
         self._closing = False
         self._closed = False
-        self._hints: deque[BaseSpec] = deque(maxlen=4)
-        self._recent: deque[str] = deque(maxlen=RECENT)
-        self._specs: dict[str, BaseSpec] = {}
         self._loader_kick = False
-        self._headroom = 0
         self.loader_error: str | None = None
         self._worker = threading.Thread(target=self._worker_loop, name="timbrel-runtime-worker", daemon=True)
         self._loader = threading.Thread(target=self._loader_loop, name="timbrel-runtime-housekeeper", daemon=True)
         self._started = False
+
+    @property
+    def max_batch(self) -> int:
+        return self.serving.max_batch
 
     # -- submitting --------------------------------------------------------------------------------------
     def _ensure_started(self) -> None:
@@ -134,11 +88,9 @@ class Scheduler:
             handle = RequestHandle(rid, spec.label or spec.key, pname, now)
             deadline = now + timeout_s if timeout_s is not None else None
             job = Job(rid, spec.key, prio, now, deadline, float(backend.estimate_seconds(manifest, request)))
-            work = Work(spec, backend, manifest, request, references, handle, job, workspace, context)
-            self._work[rid] = work
-            self._specs[spec.key] = spec
+            row = Row(job, spec, backend, manifest, workspace, Work(request, references, handle), context)
             handle._on_cancel = self._cancel_waiting
-            self.policy.submit(job)
+            self.serving.submit(row)
             self._ensure_started()
             self.metrics.queue(self.policy.lengths())
             self._cond.notify_all()
@@ -146,47 +98,44 @@ class Scheduler:
 
     def _cancel_waiting(self, handle: RequestHandle) -> None:
         with self._cond:
-            job = self.policy.cancel(handle.request_id)
-            work = self._work.pop(handle.request_id, None) if job is not None else None
-            if job is not None:
+            row = self.serving.cancel(handle.request_id)
+            if row is not None:
                 self.metrics.queue(self.policy.lengths())
-        if work is not None:
-            self._finish(work, "cancelled", Cancelled("The request was cancelled."), 0.0, 0.0)
+        if row is not None:
+            self._finish(row, "cancelled", Cancelled("The request was cancelled."), 0.0, 0.0)
 
     def hint(self, spec: BaseSpec) -> None:
         """A cue says this base will be wanted soon (hotkey focus, GUI selection): stage it."""
         with self._cond:
-            self._specs[spec.key] = spec
-            self._hints.append(spec)
+            self.serving.hint(spec)
             self._loader_kick = True
             self._ensure_started()
             self._cond.notify_all()
 
     # -- worker --------------------------------------------------------------------------------------------
-    def _expire_locked(self, now: float) -> list[Work]:
-        expired = [self._work.pop(j.id) for j in self.policy.expire(now) if j.id in self._work]
+    def _expire_locked(self, now: float) -> list[Row]:
+        expired = self.serving.expire(now)
         if expired:
             self.metrics.queue(self.policy.lengths())
         return expired
 
-    def _time_out(self, expired: list[Work], now: float) -> None:
-        for w in expired:
-            self._finish(w, "timeout", RequestTimedOut(
+    def _time_out(self, expired: list[Row], now: float) -> None:
+        for row in expired:
+            self._finish(row, "timeout", RequestTimedOut(
                 "The request timed out before the device was free.",
                 hint="Try again, raise the timeout, or raise the VRAM limit so more bases stay loaded."),
-                now - w.job.arrival, 0.0)
+                now - row.job.arrival, 0.0)
 
-    def _next_work(self) -> Work | None:
+    def _next_batch(self) -> Batch | None:
         while True:
             with self._cond:
                 now = self.clock.now()
                 expired = self._expire_locked(now)
-                d = None if expired else self.policy.next(now)
-                if d is not None:
-                    work = self._work.pop(d.job.id)
-                    self._running = work
+                batch = None if expired else self.serving.next_batch(now)
+                if batch is not None:
+                    self._running = batch
                     self.metrics.queue(self.policy.lengths())
-                    return work
+                    return batch
                 if not expired:
                     if self._closing:
                         return None
@@ -199,11 +148,11 @@ class Scheduler:
 
     def _worker_loop(self) -> None:
         while True:
-            work = self._next_work()
-            if work is None:
+            batch = self._next_batch()
+            if batch is None:
                 return
             try:
-                self._run(work)
+                self._run(batch)
             except BaseException:  # never let the worker die silently
                 log.exception("runtime worker failed")
             finally:
@@ -211,79 +160,98 @@ class Scheduler:
                     self._running = None
                     self._cond.notify_all()
 
-    def _run(self, work: Work) -> None:
-        handle = work.handle
-        dispatched = self.clock.now()
-        lease = None
-        ws_reserved = 0
+    def _run(self, batch: Batch) -> None:
+        dispatched = batch.dispatched
+        rows: dict[int, Row] = {}
+        started = None
+
+        def begin(joined: list[Row]) -> list[BatchRow]:
+            out = []
+            t = self.clock.now()
+            for row in joined:
+                rows[row.id] = row
+                row.payload.handle._start(t - row.job.arrival)
+                out.append(BatchRow(row.id, row.payload.request, row.payload.references))
+            return out
+
+        def admit() -> list[BatchRow]:
+            if self._closing:
+                return []
+            joined = self.serving.admit(batch, lock=self._cond)
+            if joined:
+                with self._cond:
+                    self.metrics.queue(self.policy.lengths())
+            return begin(joined)
+
+        def live() -> list[Row]:
+            return [r for r in rows.values() if not r.payload.finished]
+
         try:
-            if handle.cancel_requested:
-                raise Cancelled("The request was cancelled.")
+            cancelled = [r for r in batch.rows if r.payload.handle.cancel_requested]
+            for r in cancelled:
+                batch.rows.remove(r)
+                self._finish(r, "cancelled", Cancelled("The request was cancelled."), dispatched - r.job.arrival, 0.0)
+            if not batch.rows:
+                return
             with self._cond:
-                dist = self.policy.distance_fn(dispatched)
-                self._recent.append(work.spec.key)
-            shared = self.shared.ensure(work.backend, work.manifest, dist, work.context)
-            lease = self.pool.acquire(work.spec, dist, keep_free=work.workspace)
-            self.pool.make_free(work.workspace, dist, exclude=work.spec.key)
-            self.budget.reserve(work.workspace, "workspace", what="This request's working memory")
-            ws_reserved = work.workspace
-            self._headroom = max(self._headroom, work.workspace)
+                dist = self.serving.distance(dispatched)
+            self.serving.start(batch, dist, lock=self._cond)
+            lease = batch.lease
             if lease.handle is not None:
                 self.device.ready_for_compute(lease.handle)
                 lease.handle.wait()
-            if lease.swapped or lease.prefetched:
-                self.metrics.prefetch(work.spec.label or work.spec.key, hit=lease.prefetched)
             with self._cond:
                 self._loader_kick = True
                 self._cond.notify_all()
-            start = self.clock.now()
-            handle._start(start - work.job.arrival)
-            for chunk in work.backend.synthesize(lease.model, shared, work.request, work.references, work.context):
-                if handle.cancel_requested:
-                    raise Cancelled("The request was cancelled.")
-                handle._push(chunk)
-            self._finish(work, "done", None, start - work.job.arrival, self.clock.now() - start)
+            started = self.clock.now()
+            first = begin(list(batch.rows))
+            head = batch.head
+            stream = head.backend.synthesize_batch(lease.model, batch.shared, first, head.context, admit)
+            try:
+                for key, chunk in stream:
+                    row = rows.get(key)
+                    if row is None or row.payload.finished:
+                        continue
+                    handle = row.payload.handle
+                    if chunk is None:
+                        self._finish(row, "done", None, started - row.job.arrival, self.clock.now() - started)
+                        self.serving.finish_row(batch, row)
+                    elif handle.cancel_requested:
+                        self._finish(row, "cancelled", Cancelled("The request was cancelled."),
+                                     started - row.job.arrival, self.clock.now() - started)
+                        self.serving.finish_row(batch, row)
+                    else:
+                        handle._push(chunk)
+                    if not live() and any(r.payload.handle.state == "cancelled" for r in rows.values()):
+                        break   # nothing left to serve after a cancel: stop the backend
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+            for row in live():   # the backend ended without closing these rows
+                self._finish(row, "done", None, started - row.job.arrival, self.clock.now() - started)
         except Cancelled as exc:
-            self._finish(work, "cancelled", exc, dispatched - work.job.arrival, self.clock.now() - dispatched)
+            for row in [r for r in batch.rows if not r.payload.finished]:
+                self._finish(row, "cancelled", exc, dispatched - row.job.arrival, self.clock.now() - dispatched)
         except TimbrelError as exc:
-            self._finish(work, "failed", exc, dispatched - work.job.arrival, self.clock.now() - dispatched)
+            for row in [r for r in batch.rows if not r.payload.finished]:
+                self._finish(row, "failed", exc, dispatched - row.job.arrival, self.clock.now() - dispatched)
         except Exception as exc:
             log.exception("synthesis failed")
             err = TimbrelError(f"Synthesis failed: {exc}", hint="This is a bug; the log has details.")
-            self._finish(work, "failed", err, dispatched - work.job.arrival, self.clock.now() - dispatched)
+            for row in [r for r in batch.rows if not r.payload.finished]:
+                self._finish(row, "failed", err, dispatched - row.job.arrival, self.clock.now() - dispatched)
         finally:
-            if ws_reserved:
-                self.budget.release(ws_reserved, "workspace")
-            if lease is not None:
-                lease.release()
-            if self.budget.target < self.budget.limit:  # a lowered VRAM limit waited for this request
-                with self._cond:
-                    dist = self.policy.distance_fn(self.clock.now())
-                self.pool.shrink(dist)
+            self.serving.finish(batch, self.distance_now() if self.budget.target < self.budget.limit else None)
 
-    def _finish(self, work: Work, state: str, error, wait_s: float, service_s: float) -> None:
+    def _finish(self, row: Row, state: str, error, wait_s: float, service_s: float) -> None:
+        work = row.payload
+        work.finished = True
         work.handle._end(state, error, service_s)
         self.metrics.request_done(work.handle.request_id, wait_s, service_s, state,
-                                  base=work.spec.label or work.spec.key, priority=work.handle.priority)
+                                  base=row.spec.label or row.spec.key, priority=work.handle.priority)
 
     # -- loader (prefetch) ------------------------------------------------------------------------------------
-    def _prefetch_target(self) -> BaseSpec | None:
-        """Lock held. Next base in the planned order that is not resident; else a hint; else the most used recent base."""
-        resident = set(self.pool.resident())
-        if self._running is not None:
-            resident.add(self._running.spec.key)
-        for key in self.policy.planned_order(self.clock.now()):
-            if key not in resident and key in self._specs:
-                return self._specs[key]
-        while self._hints:
-            spec = self._hints.pop()
-            if spec.key not in resident:
-                return spec
-        for key, _ in Counter(self._recent).most_common():
-            if key not in resident and key in self._specs:
-                return self._specs[key]
-        return None
-
     def _loader_loop(self) -> None:
         """Housekeeping thread: times out waiting requests while the worker is busy, and prefetches."""
         while True:
@@ -299,14 +267,14 @@ class Scheduler:
                 spec = dist = None
                 if self._loader_kick and self.prefetch_enabled:
                     self._loader_kick = False
-                    spec = self._prefetch_target()
-                    dist = self.policy.distance_fn(now)
+                    running = self._running.key if self._running is not None else None
+                    spec = self.serving.prefetch_target(now, running)
+                    dist = self.serving.distance(now)
             self._time_out(expired, now)
             if spec is None:
                 continue
             try:
-                self.staging.stage(spec.key, spec.packed, spec.source, self.clock.now())
-                self.pool.prefetch(spec, dist, keep_free=self._headroom)
+                self.serving.prefetch(spec, dist)
                 self.metrics.prefetch_loads += 1
             except TimbrelError as exc:  # a damaged base fails its own request later, with the same message
                 self.loader_error = exc.message
@@ -317,28 +285,29 @@ class Scheduler:
     def distance_now(self):
         """The policy's eviction distance for the current queue (used when the budget shrinks)."""
         with self._cond:
-            return self.policy.distance_fn(self.clock.now())
+            return self.serving.distance(self.clock.now())
 
     # -- status / shutdown ------------------------------------------------------------------------------------
     def snapshot(self) -> dict:
         with self._cond:
             waiting = [{"request_id": j.id, "base": j.base, "priority": j.priority, "waiting_s": self.clock.now() - j.arrival}
                        for j in self.policy.jobs()]
-            running = self._running.handle.info() if self._running is not None else None
-            return {"queue": self.policy.lengths(), "waiting": waiting, "running": running,
+            batch = [r.payload.handle.info() for r in self._running.rows] if self._running is not None else []
+            return {"queue": self.policy.lengths(), "waiting": waiting, "running": batch[0] if batch else None,
+                    "running_batch": batch, "max_batch": self.serving.max_batch,
                     "current_base": self.policy.current, "closing": self._closing,
                     "prefetch_error": self.loader_error}
 
     def close(self, timeout: float | None = 30.0) -> None:
-        """Stop taking requests, cancel every waiting one, let the running one finish, stop the threads."""
+        """Stop taking requests, cancel every waiting one, let the running batch finish, stop the threads."""
         with self._cond:
             if self._closed:
                 return
             self._closing = True
-            drained = [self._work.pop(j.id) for j in self.policy.drain() if j.id in self._work]
+            drained = self.serving.drain()
             self._cond.notify_all()
-        for w in drained:
-            self._finish(w, "cancelled", Cancelled("The engine shut down before this request started."), 0.0, 0.0)
+        for row in drained:
+            self._finish(row, "cancelled", Cancelled("The engine shut down before this request started."), 0.0, 0.0)
         if self._started:
             self._worker.join(timeout)
             if self._loader.is_alive():

@@ -81,7 +81,7 @@ def test_analyze_can_be_cancelled_and_keeps_what_was_done(corpus_engine):
     done = []
     with pytest.raises(Cancelled):
         eng.analysis.analyze(encoder="counting", prosody=False, progress=lambda d, t: done.append(d),
-                             cancel=lambda: len(done) > 3)
+                             cancel=lambda: len(done) > 3, batch_size=1)
     n = eng.library.catalog.scalar("SELECT COUNT(*) FROM embeddings WHERE encoder_version = 'cancel-test'")
     assert n == 3
     report = eng.analysis.analyze(encoder="counting", prosody=False)

@@ -201,3 +201,46 @@ def test_link_errors_are_plain(tmp_path, engine):
     assert not engine.assets.emotion2vec_status().present
     assert engine.analysis.emotion_model() is None
     np.testing.assert_equal(engine.analysis.clip_emotions([]), {})
+
+
+def test_prompt_choice_uses_predictions_for_unlabelled_clips():
+    from types import SimpleNamespace
+
+    from engine.speech import choose_prompt_clip
+
+    def clip(i, emotion=None):
+        return SimpleNamespace(id=i, emotion=emotion, duration=5.0, transcript="t", language="en")
+
+    v = SimpleNamespace(name="V", clips=(clip(1), clip(2), clip(3, "neutral")))
+    assert choose_prompt_clip(v, "happy").id == 3                                  # no predictions: neutral
+    assert choose_prompt_clip(v, "happy", predicted={2: "happy"}).id == 2
+    assert choose_prompt_clip(v, "surprised", predicted={2: "happy"}).id == 2      # nearest, predicted
+    labelled = SimpleNamespace(name="V", clips=(clip(1), clip(2, "happy")))
+    assert choose_prompt_clip(labelled, "happy", predicted={1: "happy"}).id == 2  # a label beats a prediction
+    assert choose_prompt_clip(SimpleNamespace(name="V", clips=(clip(1), clip(2))), None, predicted={2: "neutral"}).id == 2
+
+
+def test_speech_references_follow_stored_predictions(corpus_engine):
+    from engine.analysis.emotion2vec.analysis import EmotionCache, predicted_labels
+    from engine.library.emotions import EMOTIONS
+
+    eng, helper = corpus_engine
+    helper.add("en_flite_awb")                                   # no labels at all
+    v = eng.library.voice("en_flite_awb")
+    cache = EmotionCache(eng.library.catalog)
+    tops = {0: ("happy", 0.9), 1: ("sad", 0.3)}
+    for i, c in enumerate(v.clips):
+        top, conf = tops.get(i, ("neutral", 0.6))
+        probs = {e: 0.0 for e in EMOTIONS}
+        probs[top] = conf
+        probs["other" if top != "other" else "sad"] = 1 - conf
+        cache.put(c.sha256, "emotion2vec_x-1", probs)
+    labels = predicted_labels(eng, v.clips)
+    assert labels[v.clips[0].id] == "happy" and v.clips[1].id not in labels       # 0.3 is too unsure
+    assert eng.speech.references(v, "happy").prompt.sha256 == v.clips[0].sha256
+    sad = eng.speech.references(v, "sad").prompt.sha256                        # unsure sad → a neutral clip
+    assert sad in {c.sha256 for c in v.clips[2:]}
+    with eng.library.edit(v.name) as ed:                                         # a user label wins
+        ed.update_clip(v.clips[3].id, emotion="happy")
+    v = eng.library.voice("en_flite_awb")
+    assert eng.speech.references(v, "happy").prompt.sha256 == v.clips[3].sha256

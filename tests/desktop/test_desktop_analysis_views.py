@@ -105,6 +105,54 @@ def test_grid_highlights_gaps(qtbot, imported):
     assert win.problems == []
 
 
+def test_grid_and_library_show_what_emotion2vec_hears(qtbot, imported):
+    """Stored emotion2vec+ predictions (what 'analyze' writes when a model is linked) appear in the grid (gaps the
+    model can fill, the emotion each row is heard as) and in the Library tab's clip table."""
+    from engine.analysis.emotion2vec.analysis import EmotionCache
+    from engine.library.emotions import EMOTIONS
+
+    from desktop.views.library import ClipTable
+
+    win = imported
+    lib = win.engine.library
+    dita = lib.voice("cs_festival_dita")
+    with lib.edit(dita.name) as ed:                      # dita's clips lose their labels
+        for c in dita.clips:
+            ed.update_clip(c.id, emotion=None, emotion_source=None)
+    cache = EmotionCache(lib.catalog)
+    for c in lib.all_clips():
+        probs = {e: 0.0 for e in EMOTIONS}
+        top, conf = ("happy", 0.8) if c.voice_id == dita.id else ("neutral", 0.7)
+        probs[top], probs["sad"] = conf, 1 - conf
+        cache.put(c.sha256, "emotion2vec_test-0123", probs)
+
+    grid = win.grid_view
+    with qtbot.waitSignal(grid.loaded, timeout=60_000):
+        win.tabs.setCurrentWidget(grid)
+    data = grid.data
+    emotions = [e for e in data.emotions if e not in ("other", "unknown")]
+    assert grid.table.columnCount() == len(emotions) + 1             # + "Heard most"
+    assert data.predicted[(None, "happy")] == ["cs_festival_dita (0.80)"]
+    happy = grid.table.item(0, emotions.index("happy"))
+    assert happy.text() == "2 +1?" and "cs_festival_dita (0.80)" in happy.toolTip()
+    heard = grid.table.item(0, len(emotions))
+    assert heard.text() == "neutral 0.70"                              # two of three voices are heard as neutral
+    assert "cs_festival_dita: happy 0.80" in heard.toolTip()
+
+    view = win.library_view
+    win.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: "cs_festival_dita" in view.voice_names(), timeout=60_000)
+    with qtbot.waitSignal(view.clipsShown, timeout=30_000):
+        assert view.select_voice("cs_festival_dita")
+        view.load_clips("cs_festival_dita")
+    col = ClipTable.HEARD
+    assert view.clip_table.horizontalHeaderItem(col).text() == "Heard as"
+    cells = [view.clip_table.item(r, col) for r in range(view.clip_table.rowCount())]
+    assert [c.text() for c in cells] == ["happy 0.80"] * len(dita.clips)
+    assert "emotion2vec_test-0123" in cells[0].toolTip() and "sad 0.20" in cells[0].toolTip()
+    assert win.problems == []
+
+
 def test_monitor_budget_change_updates_the_view(qtbot, window):
     window.start()
     mon = window.monitor_view

@@ -49,7 +49,7 @@ def test_pool_warm_and_cold_paths_on_gpu(cuda_device):
     from engine.runtime.budget import Budget
     from engine.runtime.hoststage import HostStaging
     from engine.runtime.pool import BasePool
-    from engine.runtime.sim import make_sim_bases
+    from engine.runtime.simulation.sim import make_sim_bases
 
     bases = make_sim_bases({"a": 2 * MB, "b": 2 * MB})
     staging = HostStaging(cuda_device, 8 * MB)

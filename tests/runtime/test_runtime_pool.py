@@ -15,7 +15,7 @@ from engine.runtime.hoststage import HostStaging
 from engine.runtime.layout import TensorSpec
 from engine.runtime.metrics import Metrics
 from engine.runtime.pool import BasePool, BaseSpec
-from engine.runtime.sim import make_sim_bases
+from engine.runtime.simulation.sim import make_sim_bases
 from engine.runtime.sources import SafetensorsSource, TensorSource
 
 KB = 1024

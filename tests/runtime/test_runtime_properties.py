@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from engine.runtime.device import LinkModel
 from engine.runtime.policy import BATCH, INTERACTIVE, SchedulerPolicy
-from engine.runtime.sim import SimConfig, fcfs_lru, latency_bound, make_sim_bases, simulate
-from engine.runtime.trace import TraceRequest
+from engine.runtime.simulation.sim import SimConfig, fcfs_lru, latency_bound, make_sim_bases, simulate
+from engine.runtime.simulation.trace import TraceRequest
 
 KB = 1024
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.runtime.belady import belady_loads, collapse_runs, compulsory_loads
+from engine.runtime.simulation.belady import belady_loads, collapse_runs, compulsory_loads
 from engine.runtime.device import LinkModel
 from engine.runtime.policy import INTERACTIVE, SchedulerPolicy
-from engine.runtime.sim import SimConfig, fcfs_lru, make_sim_bases, simulate
-from engine.runtime.trace import TraceConfig, cluster_map, offered_load, synthetic_trace
+from engine.runtime.simulation.sim import SimConfig, fcfs_lru, make_sim_bases, simulate
+from engine.runtime.simulation.trace import TraceConfig, cluster_map, offered_load, synthetic_trace
 
 MB = 2**20
 
@@ -63,7 +63,7 @@ def test_ours_swaps_less_than_fcfs_without_hurting_interactive_tail():
 
 def test_aging_bounds_batch_waits_under_a_continuous_interactive_stream():
     from engine.runtime.policy import BATCH
-    from engine.runtime.trace import TraceRequest
+    from engine.runtime.simulation.trace import TraceRequest
 
     reqs = [TraceRequest(i, i * 0.2, "a", INTERACTIVE, 0.25) for i in range(60)]   # overloaded: always waiting
     reqs.append(TraceRequest(60, 1.0, "b", BATCH, 0.25))

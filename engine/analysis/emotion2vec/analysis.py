@@ -164,16 +164,36 @@ def linked_model(engine):
                                   resampler=str(engine.settings.get("analysis.emotion_resampler") or "sinc"))
 
 
-def clip_emotions(service, clips) -> dict[int, ClipEmotion]:
+def stored_emotions(catalog, settings, clips) -> dict[int, ClipEmotion]:
     """clip id → the stored prediction for its audio (the linked model's if it has one, else the newest of any
     model); nothing is computed. For display and prompt choice."""
-    cache = EmotionCache(service.library.catalog)
-    shas = sorted({c.sha256 for c in clips})
     from .locate import status
 
-    st = status(service.engine.settings)
+    cache = EmotionCache(catalog)
+    shas = sorted({c.sha256 for c in clips})
+    if not shas:
+        return {}
+    st = status(settings)
     rows = cache.get(shas, st.model_id) if st.ok and st.model_id else {}
     missing = [s for s in shas if s not in rows]
     if missing:
         rows.update(cache.latest_for_clips(missing))
     return {c.id: rows[c.sha256] for c in clips if c.sha256 in rows}
+
+
+def clip_emotions(service, clips) -> dict[int, ClipEmotion]:
+    return stored_emotions(service.library.catalog, service.engine.settings, clips)
+
+
+PROMPT_MIN_CONFIDENCE = 0.5
+
+
+def predicted_labels(engine, clips, min_confidence: float = PROMPT_MIN_CONFIDENCE) -> dict[int, str]:
+    """clip id → emotion for *unlabelled* clips whose stored prediction is at least ``min_confidence`` sure
+    (``other`` / ``unknown`` left out): what prompt-clip choice uses where a clip has no label."""
+    unlabelled = [c for c in clips if not c.emotion]
+    if not unlabelled:
+        return {}
+    rows = stored_emotions(engine.library.catalog, engine.settings, unlabelled)
+    return {cid: p.top for cid, p in rows.items()
+            if p.confidence >= min_confidence and p.top not in ("other", "unknown")}

@@ -31,7 +31,20 @@ class TimbreEncoder(abc.ABC):
         """Several clips → (n, dim). Encoders may override this to batch."""
         if not clips:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self.embed(s, sr) for s, sr in clips]).astype(np.float32)
+        return self.embed_prepared([self.prepare(s, sr) for s, sr in clips])
+
+    # Batched analysis splits the work in two: ``prepare`` (per clip, thread-safe, runs on worker threads:
+    # resampling, trimming, features) and ``embed_prepared`` (one call for a batch of prepared clips: the
+    # network's forward pass). The defaults keep ``embed`` as the only thing an encoder must write.
+    def prepare(self, samples: np.ndarray, sample_rate: int):
+        """Per-clip work that can run on a worker thread; raises ``AudioError`` for an unusable clip."""
+        return (samples, sample_rate)
+
+    def embed_prepared(self, items: list) -> np.ndarray:
+        """(n, dim) vectors for ``prepare``'s results (one batch)."""
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.embed(s, sr) for s, sr in items]).astype(np.float32)
 
     def info(self) -> dict:
         return {"id": self.id, "version": self.version, "dim": self.dim, "sample_rate": self.sample_rate,

@@ -30,6 +30,7 @@ WINDOW_FRAMES = 160  # 1.6 s
 WINDOWS_PER_SECOND = 1.3
 MIN_COVERAGE = 0.75
 PREPROCESS_REVISION = "p1"
+MAX_BATCH_WINDOWS = 256  # windows per LSTM forward when clips are embedded in batches
 
 _hash_lock = threading.Lock()
 _hash_cache: dict[str, str] = {}
@@ -124,21 +125,37 @@ class GE2EEncoder(TimbreEncoder):
                           pad_mode="constant", return_complex=True).abs().pow(2)
         return (spec.transpose(0, 1) @ self._fb)
 
-    def embed(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    def prepare(self, samples: np.ndarray, sample_rate: int):
+        """The clip's partial windows, (windows, 160, 40) float32 (runs on analysis worker threads)."""
         import torch
 
         wav = prepare(samples, sample_rate, SAMPLE_RATE)
-        with self._lock, torch.inference_mode():
+        with torch.inference_mode():
             mels = self.mel_frames(wav)
             n = mels.shape[0]
             starts = window_starts(n)
             need = starts[-1] + WINDOW_FRAMES
             if need > n:
                 mels = torch.cat([mels, mels.new_zeros(need - n, N_MELS)])
-            batch = torch.stack([mels[s:s + WINDOW_FRAMES] for s in starts])
-            partial = self.net(batch)
-            out = partial.mean(dim=0).float().cpu().numpy()
-        return l2_normalize(out)
+            return torch.stack([mels[s:s + WINDOW_FRAMES] for s in starts])
+
+    def embed_prepared(self, items: list) -> np.ndarray:
+        """One LSTM forward over the windows of many clips (in slices of at most ``MAX_BATCH_WINDOWS``); each
+        clip's vector is the normalised mean of its windows' embeddings."""
+        import torch
+
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        counts = [int(w.shape[0]) for w in items]
+        with self._lock, torch.inference_mode():
+            windows = torch.cat(list(items)).to(self.device)
+            parts = [self.net(windows[i:i + MAX_BATCH_WINDOWS]) for i in range(0, len(windows), MAX_BATCH_WINDOWS)]
+            partial = torch.cat(parts).float().cpu()
+        out = np.stack([p.mean(dim=0).numpy() for p in torch.split(partial, counts)])
+        return l2_normalize(out, axis=1)
+
+    def embed(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        return self.embed_prepared([self.prepare(samples, sample_rate)])[0]
 
 
 def _build_net():

@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ...errors import InvalidInput, MissingAsset
-from ..base import AudioChunk, Backend, References, SharedModel, SynthesisContext, SynthesisRequest
+from ..base import AudioChunk, Backend, BatchRow, References, SharedModel, SynthesisContext, SynthesisRequest
 
 HUBERT, BERT, SV, G2PW_MODEL = "gptsovits.hubert", "gptsovits.bert", "gptsovits.sv", "gptsovits.g2pw"
 SUPPORTED = ("v2", "v2Pro", "v2ProPlus")
@@ -284,3 +284,42 @@ class GptSovitsBackend(Backend):
         sampling = {k: opts[k] for k in ("top_k", "top_p", "temperature", "repetition_penalty", "noise_scale") if k in opts}
         yield from pipe.stream(request.text, references, language=request.language, seed=request.seed,
                                speed=request.speed, output_rate=rate, options=sampling)
+
+    # -- batching (cross-voice: requests for one base share every GPT / SoVITS step; see .batching) -----------
+    #: rows one base decodes together unless the manifest's ``inference.max_batch_rows`` says otherwise
+    MAX_BATCH_ROWS = 8
+    #: the last batch's statistics (widest GPT batch, steps, row-steps, SoVITS calls / rows) and the widest
+    #: GPT batch this backend has run (process-wide; tests and benchmarks read them)
+    batch_stats: dict = {}
+    widest_batch: int = 0
+
+    def max_batch_rows(self, manifest: Mapping[str, Any]) -> int:
+        inf = manifest.get("inference") or {}
+        return max(1, int(inf.get("max_batch_rows", self.MAX_BATCH_ROWS)))
+
+    def synthesize_batch(self, model: GptSovitsModel, shared: Mapping[str, Any], rows: Sequence[BatchRow],
+                         context: SynthesisContext | None, admit: Callable[[], list[BatchRow]] | None = None
+                         ) -> Iterator[tuple[int, AudioChunk | None]]:
+        """Every row runs its own pipeline (so its audio equals its solo run); their GPT steps and SoVITS
+        decodes are batched across rows, and rows that ``admit()`` hands over join between GPT steps."""
+        from .batching import BatchRunner, no_grad_start
+
+        runner = BatchRunner(model.gpt, model.sovits, max_rows=self.max_batch_rows(model.manifest))
+
+        def starter(row):
+            def start(gpt, sovits):
+                proxied = GptSovitsModel(gpt, sovits, model.manifest)
+                return self.synthesize(proxied, shared, row.request, row.references, context)
+            return row.key, no_grad_start(start)
+
+        for row in rows:
+            runner.start(*starter(row))
+        more = (lambda: [starter(r) for r in admit()]) if admit is not None else None
+        try:
+            for key, item in runner.run(more):
+                if isinstance(item, BaseException):
+                    raise item
+                yield key, item
+        finally:
+            self.batch_stats = runner.stats()
+            self.widest_batch = max(self.widest_batch, runner.widest)

@@ -106,3 +106,22 @@ class ToneBackend(Backend):
             audio = synth_sentence(model.w, sentence, f0=f0, tilt=tilt, speed=request.speed, seed=s,
                                    sample_rate=model.sample_rate)
             yield AudioChunk(audio, model.sample_rate)
+
+    # -- batching: rows advance one sentence each per round (no shared compute: the tone synth is per-sample
+    #    numpy work), so the engine's batching path — admit(), per-row streaming, end markers — runs cheaply.
+    MAX_BATCH_ROWS = 8
+
+    def max_batch_rows(self, manifest) -> int:
+        return self.MAX_BATCH_ROWS
+
+    def synthesize_batch(self, model: ToneModel, shared, rows, context, admit):
+        live = [(row.key, self.synthesize(model, shared, row.request, row.references, context)) for row in rows]
+        while live:
+            still = []
+            for key, chunks in live:
+                chunk = next(chunks, None)
+                yield key, chunk
+                if chunk is not None:
+                    still.append((key, chunks))
+            live = still + [(row.key, self.synthesize(model, shared, row.request, row.references, context))
+                            for row in admit()]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .policy import BATCH, INTERACTIVE
+from ..policy import BATCH, INTERACTIVE
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,170 @@
+"""Scale (issue #21): a 2,000-voice catalog opens in the library view and filters without loading every
+voice's clips; the table receives rows lazily; another process's change is noticed (PRAGMA data_version);
+the cluster map draws thousands of points as one item with distinct styles per cluster."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_testutil import wait_idle
+
+N_VOICES = 2000
+CLIPS = 8
+
+
+def fill_catalog(lib, n: int = N_VOICES, clips: int = CLIPS) -> None:
+    """Synthetic rows straight into the catalog (no audio: the library list never reads it)."""
+    now = "2026-01-01T00:00:00.000+00:00"
+    voices, blobs, rows, tags = [], [], [], []
+    for i in range(n):
+        voices.append((i + 1, f"voice{i:04d}", "en", now, now))
+        if i % 10 == 0:
+            tags.append((i + 1, "narrator" if i % 20 == 0 else "robot"))
+        for j in range(clips):
+            sha = hashlib.sha256(f"{i}/{j}".encode()).hexdigest()
+            blobs.append((sha, 1000, "clip", now))
+            rows.append((i + 1, sha, "hello", "en", "happy" if j == 0 else "neutral", "import", 4.0 + j * 0.1, 16000, now))
+    with lib.catalog.transaction() as c:
+        c.executemany("INSERT INTO voices(id, name, language, notes, version, created_at, updated_at)"
+                      " VALUES (?, ?, ?, '', 1, ?, ?)", voices)
+        c.executemany("INSERT INTO blobs(sha256, size, kind, created_at) VALUES (?,?,?,?)", blobs)
+        c.executemany("INSERT INTO clips(voice_id, sha256, transcript, language, emotion, emotion_source, duration,"
+                      " sample_rate, created_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        c.executemany("INSERT INTO voice_tags(voice_id, tag) VALUES (?, ?)", tags)
+
+
+@pytest.fixture
+def big(qtbot, window, monkeypatch):
+    from engine.library.library import Library
+
+    fill_catalog(window.engine.library)
+    calls = {"voices": 0, "voice": []}
+    real_voices, real_voice = Library.voices, Library.voice
+
+    def voices(self):
+        calls["voices"] += 1
+        return real_voices(self)
+
+    def voice(self, v):
+        calls["voice"].append(v)
+        return real_voice(self, v)
+
+    monkeypatch.setattr(Library, "voices", voices)
+    monkeypatch.setattr(Library, "voice", voice)
+    window.calls = calls
+    return window
+
+
+def test_two_thousand_voices_open_and_filter_without_loading_clips(qtbot, big):
+    from desktop.views.library import FETCH_ROWS
+
+    win = big
+    lib = win.library_view
+    with qtbot.waitSignal(lib.voicesLoaded, timeout=60_000) as loaded:
+        lib.refresh()
+    assert loaded.args == [N_VOICES]
+    model = lib.model
+    assert len(model.rows) == N_VOICES
+    assert model.rowCount() == FETCH_ROWS < N_VOICES          # the table got the first rows only
+    row = model.rows[0]
+    assert (row.name, row.clips, row.emotions) == ("voice0000", CLIPS, ("happy", "neutral"))
+    assert row.seconds == pytest.approx(sum(4.0 + j * 0.1 for j in range(CLIPS)))
+    # the list never built Voice objects with clips: no voices() call, and voice() only for the clip pane
+    assert win.calls["voices"] == 0
+    # scrolling to the end fetches the rest, a page at a time
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == N_VOICES
+    # search as you type filters all 2,000 voices (names and tags), still without reading clips
+    lib.search.setText("voice19")
+    assert lib.voice_names() == [f"voice{i}" for i in range(1900, 2000)]
+    lib.search.setText("narrator")
+    assert len(lib.voice_names()) == N_VOICES // 20
+    lib.search.setText("")
+    assert len(lib.voice_names()) == N_VOICES
+    # sorting by clip length keeps every voice and orders them
+    lib.voices.sortByColumn(lib.model.COLUMNS.index("length"), Qt.SortOrder.DescendingOrder)
+    assert len(model.rows) == N_VOICES
+    # selecting a voice far down the list fetches up to it and loads that voice's clips only
+    with qtbot.waitSignal(lib.clipsShown, timeout=30_000, check_params_cb=lambda n: n == "voice1777"):
+        assert lib.select_voice("voice1777")
+    assert lib.voice_title.text() == "voice1777" and lib.clip_table.rowCount() == CLIPS
+    wait_idle(qtbot, win)
+    assert win.calls["voices"] == 0
+    assert len(win.calls["voice"]) <= 3        # the first voice shown at start and voice1777, never 2,000
+    assert win.problems == []
+
+
+def test_a_change_by_another_process_is_noticed(qtbot, window, tmp_path):
+    lib_view = window.library_view
+    with qtbot.waitSignal(lib_view.voicesLoaded, timeout=60_000):
+        lib_view.refresh()
+    assert lib_view.voice_names() == []
+    lib_view.poll_changes()                       # remembers the current data_version
+    other = sqlite3.connect(window.engine.library.root / "catalog.sqlite")   # "another process"
+    other.execute("INSERT INTO voices(name, notes, version, created_at, updated_at)"
+                  " VALUES ('from the CLI', '', 1, 'now', 'now')")
+    other.commit()
+    other.close()
+    with qtbot.waitSignal(lib_view.voicesLoaded, timeout=30_000):
+        lib_view.poll_changes()
+    assert lib_view.voice_names() == ["from the CLI"]
+
+
+def test_cluster_map_draws_thousands_of_points_in_one_item_with_distinct_styles(qtbot, window):
+    from desktop.adapters import ClusterInfo, ClusterPoint
+    from desktop.views.clustermap import LOD_POINTS, PointCloud, display_names, style_of
+
+    view = window.cluster_view
+    rng = np.random.default_rng(0)
+    n, k = 3000, 40
+    clusters = [ClusterInfo(c * 3 + 1, f"cluster {c * 3 + 1}" if c % 2 else f"名字{c}", n // k) for c in range(k)]
+    points = [ClusterPoint(f"v{i}", float(rng.normal()), float(rng.normal()), clusters[i % k].id, i % 97 == 0)
+              for i in range(n)]
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view._show((points, clusters))
+    assert n > LOD_POINTS and view.dots == {}
+    clouds = [i for i in view.scene.items() if isinstance(i, PointCloud)]
+    assert len(clouds) == 1 and len(clouds[0].xy) == n
+    image = view.view.grab()
+    assert not image.isNull()
+    # 40 clusters, 40 different (colour, marker) pairs: nothing repeats from cluster 9 (or 19) on
+    styles = {(style_of(r)[0].name(), style_of(r)[1]) for r in range(k)}
+    assert len(styles) == k
+    # default labels "cluster N" are shown as groups; the user's names stay
+    names = display_names(clusters)
+    assert names[clusters[0].id] == "名字0" and names[clusters[1].id] == "Group B"
+    assert "cluster 4" not in view.legend.text()
+    # a click on a point picks its voice
+    i = 123
+    picked = []
+    view.view.picked.connect(picked.append)
+    pos = view.view.mapFromScene(*clouds[0].xy[i])
+    qtbot.mouseClick(view.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert picked and view.voice_box.currentText() == points[picked[0]].voice
+
+
+def test_cluster_map_labels_do_not_overlap(qtbot, window):
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from desktop.adapters import ClusterInfo, ClusterPoint
+
+    view = window.cluster_view
+    clusters = [ClusterInfo(1, "cluster 1", 11), ClusterInfo(4, "cluster 4", 10)]
+    # 21 voices bunched together (as a real map often is)
+    points = [ClusterPoint(f"en_voice_{i:02d}", 0.01 * (i % 5), 0.01 * (i // 5), 1 if i < 11 else 4)
+              for i in range(21)]
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view._show((points, clusters))
+    labels = [i for i in view.scene.items() if isinstance(i, QGraphicsSimpleTextItem)]
+    rects = [l.sceneBoundingRect() for l in labels]
+    for a in range(len(rects)):
+        for b in range(a + 1, len(rects)):
+            assert not rects[a].intersects(rects[b]), (labels[a].text(), labels[b].text())
+    texts = {l.text() for l in labels}
+    assert {"Group A", "Group B"} <= texts and not any(t.startswith("cluster ") for t in texts)
