@@ -89,7 +89,7 @@ def say_report(handle, audio, *, emotion: str | None = None, out: str | None = N
     lines = [f"{audio.seconds:.2f} s of audio" + (" " + " and ".join(where) if where else "")
              + f" (waited {handle.wait_s or 0:.2f} s, synthesized in {handle.service_s or 0:.2f} s)"]
     if played and no_sound:
-        lines.append(f"Nothing was heard: there is no sound output ({no_sound}).")
+        lines.append(f"Nothing was heard: there is no sound output ({no_sound.rstrip('.')}).")
     base = getattr(handle, "base", None)
     if getattr(handle, "preview", False):
         lines.append(f"Spoken with the preview voice ({base}), not a clone of the voice — link GPT-SoVITS assets "
