@@ -12,12 +12,19 @@ Models (random weights, nothing downloaded):
 * ``v2``: full-size v2 GPT (24 layers × 512, 77.6 M) and SoVITS v2 (``configs/s2.json`` sizes) with random
   weights. A random GPT rarely predicts EOS, so every utterance is capped at ``--tokens`` semantic tokens.
 
+The scheduler part replays the scheduler benchmark's synthetic trace (``benchmarks/scheduler.py``: Zipf over
+300 voices in 8 clusters, bursty interactive + batch jobs, desktop link, its VRAM limit) through the runtime's
+simulator with batching off (``max_batch`` 1) and on (``max_batch`` 8). The simulated device does not compute:
+a batch of B rows takes (sum of the rows' trace service times) / speed-up(B), the speed-up taken from the
+end-to-end request throughput measured above (and, as a second line, from the GPT-only curve: the case where
+the GPT dominates, e.g. a GPU). The output says so.
+
 Reported per model and batch size: GPT ``tokens_per_s`` (new tokens / GPT wall time, prompt passes included)
 and ``speedup_vs_batch1``; requests/s and seconds of audio per second end to end (GPT + SoVITS);
 mean / max per-request latency (a request's GPT + SoVITS finish time, all B submitted at once); and where the
 GPT time goes (prompt passes, logits + per-row sampling, batched transformer steps).
 
-    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8]
+    python benchmarks/batching.py [--tokens 40] [--models tiny v2] [--sizes 1 2 4 8] [--no-scheduler]
 Writes benchmarks/results/batching.json.
 """
 
@@ -129,10 +136,18 @@ def bench_model(name: str, sizes: list[int], tokens: int) -> dict:
             "audio_s_per_s": r["audio_s"] / r["total_s"],
             "latency_mean_s": sum(r["latency_s"]) / b, "latency_max_s": max(r["latency_s"]),
             "gpt_latency_mean_s": sum(r["gpt_latency_s"]) / b,
+            "decode_tokens_per_s": r["tokens"] / max(r["gpt_breakdown_s"]["forward"] + r["gpt_breakdown_s"]["logits_sample"], 1e-9),
             "gpt_step_ms": 1000 * r["gpt_breakdown_s"]["forward"] / max(r["steps"], 1),
             "gpt_breakdown_s": r["gpt_breakdown_s"],
             "sovits_s_per_request": r["sovits_s"] / b,
         }
+    # the shipped one-request path (Text2Semantic.generate) on the batch-1 request: the decoder's B=1 is no slower
+    row, _, _ = requests(name, 1, tokens)[0]
+    t0 = time.perf_counter()
+    solo = gpt.generate(row.phones, row.bert, row.prompt, top_k=row.top_k, top_p=row.top_p,
+                        temperature=row.temperature, repetition_penalty=row.repetition_penalty,
+                        early_stop_num=row.early_stop_num, generator=torch.Generator().manual_seed(0))
+    solo_tps = solo.new_tokens.numel() / (time.perf_counter() - t0)
     base = rows[str(sizes[0])]
     for row in rows.values():
         row["speedup_vs_batch1"] = row["tokens_per_s"] / base["tokens_per_s"]
@@ -140,6 +155,7 @@ def bench_model(name: str, sizes: list[int], tokens: int) -> dict:
         "params_gpt": sum(p.numel() for p in gpt.parameters()),
         "params_sovits": sum(p.numel() for p in sovits.parameters()),
         "token_cap": tokens,
+        "solo_generate_tokens_per_s": solo_tps,
         "batch": rows,
         "tokens_per_s": {k: v["tokens_per_s"] for k, v in rows.items()},
         "speedup_vs_batch1": {k: v["speedup_vs_batch1"] for k, v in rows.items()},
@@ -148,12 +164,13 @@ def bench_model(name: str, sizes: list[int], tokens: int) -> dict:
 
 def print_model(name: str, res: dict) -> None:
     print(f"\n{name}: GPT {res['params_gpt'] / 1e6:.1f} M, SoVITS {res['params_sovits'] / 1e6:.1f} M params, "
-          f"cap {res['token_cap']} tokens per request")
-    print(f"{'batch':>5} {'tok/s':>8} {'speedup':>8} {'req/s':>7} {'audio s/s':>9} {'lat mean':>9} {'lat max':>8}"
-          f" {'GPT step':>9} {'prefill':>8} {'logit+smp':>9} {'steps':>7} {'SoVITS/req':>10}")
+          f"cap {res['token_cap']} tokens per request; one-request Text2Semantic.generate: "
+          f"{res['solo_generate_tokens_per_s']:.1f} tok/s")
+    print(f"{'batch':>5} {'tok/s':>8} {'speedup':>8} {'dec tok/s':>9} {'req/s':>7} {'audio s/s':>9} {'lat mean':>9} {'lat max':>8}"
+          f" {'GPT step':>9} {'prefill':>8} {'logit+smp':>9} {'batched':>7} {'SoVITS/req':>10}")
     for b, r in res["batch"].items():
         br = r["gpt_breakdown_s"]
-        print(f"{b:>5} {r['tokens_per_s']:8.1f} {r['speedup_vs_batch1']:7.2f}x {r['requests_per_s']:7.2f}"
+        print(f"{b:>5} {r['tokens_per_s']:8.1f} {r['speedup_vs_batch1']:7.2f}x {r['decode_tokens_per_s']:9.1f} {r['requests_per_s']:7.2f}"
               f" {r['audio_s_per_s']:9.2f} {r['latency_mean_s']:8.2f}s {r['latency_max_s']:7.2f}s"
               f" {r['gpt_step_ms']:7.1f}ms {br['prefill']:7.2f}s {br['logits_sample']:8.2f}s {br['forward']:6.2f}s"
               f" {r['sovits_s_per_request']:9.2f}s")
@@ -166,6 +183,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tokens", type=int, default=40, help="semantic-token cap per request (v2; tiny uses 2x)")
     ap.add_argument("--models", nargs="+", default=["tiny", "v2"], choices=["tiny", "v2"])
     ap.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 4, 8])
+    ap.add_argument("--no-scheduler", action="store_true", help="skip the simulated scheduler trace")
+    ap.add_argument("--curve-model", default="v2", choices=["tiny", "v2"], help="whose batch curve drives the trace")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "batching.json")
     args = ap.parse_args(argv)
     configure_torch()
@@ -177,12 +196,97 @@ def main(argv=None) -> int:
             res = bench_model(name, args.sizes, args.tokens * (2 if name == "tiny" else 1))
             out[name] = res
             print_model(name, res)
+    if not args.no_scheduler and args.curve_model in out:
+        out["scheduler"] = scheduler_trace(out[args.curve_model], args.curve_model)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2))
     tmp.replace(args.out)
     print(f"\nwrote {args.out}")
     return 0
+
+
+def curve(points: dict[str, float]):
+    """speed-up(B) from measured points {"1": 1.0, "2": s2, ...}: linear in between, flat beyond the last."""
+    xs = sorted((int(k), float(v)) for k, v in points.items())
+
+    def f(b: int) -> float:
+        if b <= xs[0][0]:
+            return xs[0][1]
+        for (x0, y0), (x1, y1) in zip(xs, xs[1:]):
+            if b <= x1:
+                return y0 + (y1 - y0) * (b - x0) / (x1 - x0)
+        return xs[-1][1]
+
+    return f
+
+
+def scheduler_trace(measured: dict, model: str) -> dict:
+    """The scheduler benchmark's trace with batching off vs on, through the runtime's simulator."""
+    import importlib.util
+
+    from engine.runtime.policy import SchedulerPolicy
+    from engine.runtime.simulation.sim import SimConfig, make_sim_bases, simulate
+    from engine.runtime.simulation.trace import TraceConfig, offered_load, synthetic_trace
+
+    spec = importlib.util.spec_from_file_location("_sched_bench", ROOT / "benchmarks" / "scheduler.py")
+    sb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sb)
+    MB = sb.MB
+    tcfg = TraceConfig(duration_s=1800.0, batch_job_rate=1 / 15.0)
+    trace = synthetic_trace(tcfg, seed=1)
+    archs = list(sb.ARCH_MB)
+    arch_of = {f"cluster-{i}": archs[i % len(archs)] for i in range(tcfg.n_clusters)}
+    sizes = {k: sb.ARCH_MB[a] * MB for k, a in arch_of.items()}
+    bases = make_sim_bases(sizes, arch_of, scale=sb.SCALE)
+    link = sb.LINKS["desktop (PCIe 4 x16, NVMe)"]
+    curves = {
+        "end-to-end": {k: v["requests_per_s"] / measured["batch"]["1"]["requests_per_s"]
+                       for k, v in measured["batch"].items()},
+        "GPT only": dict(measured["speedup_vs_batch1"]),
+    }
+    print(f"\nscheduler trace ({len(trace)} requests, offered load {offered_load(trace):.2f}, desktop link, shared 950 MB,"
+          f" workspace 300 MB per row): SIMULATED device (nothing is computed); a batch of B rows takes"
+          f" sum(service) / speed-up(B), speed-up from the measured '{model}' batch curve above")
+    print(f"{'VRAM MB':>7} {'service model':14} {'batching':>8} {'req/s':>6} {'mean batch':>10} {'int p50':>7} {'int p99':>7}"
+          f" {'all p50':>7} {'all p99':>7} {'swaps':>5} {'over budget':>11}")
+    out = {"simulated": True, "curve_model": model, "trace_requests": len(trace),
+           "offered_load": offered_load(trace), "curves": curves, "rows": {}, "ratios": {}}
+    for budget_mb in (2000, 4000):
+        base = dict(budget_bytes=budget_mb * MB, shared_bytes=950 * MB, workspace_bytes=300 * MB, link=link,
+                    scale=sb.SCALE, pinned_pool_bytes=1024 * MB)
+        runs = [("-", "off", 1, lambda rows: sum(r.service_s for r in rows))]
+        for cname, pts in curves.items():
+            sp = curve(pts)
+            runs.append((cname, "on", 8, lambda rows, sp=sp: sum(r.service_s for r in rows) / max(sp(len(rows)), 1e-9)))
+        for cname, label, mb, batch_time in runs:
+            cfg = SimConfig(**base, policy=SchedulerPolicy(2.0, 0.5, 60.0), max_batch=mb, batch_time=batch_time)
+            res = simulate(trace, bases, cfg)
+            r = sb.summarize(res, trace)
+            r.pop("service_order")
+            done = res.done()
+            r["mean_batch"] = sum(x.batch for x in done) / max(len(done), 1)
+            r["requests_by_batch_size"] = {str(k): sum(1 for x in done if x.batch == k)
+                                           for k in sorted({x.batch for x in done})}
+            out["rows"][f"{budget_mb} MB / {cname} / {label}"] = r
+            wi, wa = r["wait"]["interactive"], r["wait"]["all"]
+            print(f"{budget_mb:7d} {cname:14} {label:>8} {r['throughput_rps']:6.3f} {r['mean_batch']:10.2f}"
+                  f" {wi['p50']:7.2f} {wi['p99']:7.2f} {wa['p50']:7.2f} {wa['p99']:7.2f} {r['swaps']:5d}"
+                  f" {r['over_budget_steps']:11d}")
+        off = out["rows"][f"{budget_mb} MB / - / off"]
+        for cname in curves:
+            on = out["rows"][f"{budget_mb} MB / {cname} / on"]
+            rr = {
+                "all_p99_on_vs_off": on["wait"]["all"]["p99"] / off["wait"]["all"]["p99"] if off["wait"]["all"]["p99"] else None,
+                "all_p50_on_vs_off": on["wait"]["all"]["p50"] / off["wait"]["all"]["p50"] if off["wait"]["all"]["p50"] else None,
+                "interactive_p99_on_vs_off": (on["wait"]["interactive"]["p99"] / off["wait"]["interactive"]["p99"]
+                                              if off["wait"]["interactive"]["p99"] else None),
+            }
+            out["ratios"][f"{budget_mb} MB / {cname}"] = rr
+            print(f"{budget_mb:7d} {cname:14} on/off: all p50 wait {rr['all_p50_on_vs_off'] or float('nan'):.2f}x, p99 "
+                  f"{rr['all_p99_on_vs_off'] or float('nan'):.2f}x, interactive p99 "
+                  f"{rr['interactive_p99_on_vs_off'] or float('nan'):.2f}x; batch sizes {on['requests_by_batch_size']}")
+    return out
 
 
 if __name__ == "__main__":

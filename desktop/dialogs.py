@@ -33,7 +33,7 @@ class FolderField(QWidget):
 
 
 class SettingsDialog(QDialog):
-    """Library folder, GPT-SoVITS assets, VRAM limit, audio output, language, hotkeys."""
+    """Library folder, GPT-SoVITS assets, emotion2vec+ model, VRAM limit, audio output, language, hotkeys."""
 
     applied = Signal(dict)   # the changed settings
 
@@ -44,6 +44,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.library = FolderField(str(ctx.engine.library_path), self.tr("Library folder"))
         self.assets = FolderField(s.get("assets.gptsovits_path"), self.tr("GPT-SoVITS pretrained models folder"))
+        self.emotion_model = FolderField(s.get("assets.emotion2vec_path"),
+                                         self.tr("emotion2vec+ model folder (or a folder holding one)"))
         self.vram = QSpinBox()
         self.vram.setRange(64, 1024 * 1024)
         self.vram.setSingleStep(256)
@@ -63,6 +65,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Library folder:"), self.library)
         form.addRow(self.tr("GPT-SoVITS assets:"), self.assets)
+        form.addRow(self.tr("Emotion model:"), self.emotion_model)
         form.addRow(self.tr("VRAM limit:"), self.vram)
         form.addRow(self.tr("Audio output:"), self.output)
         form.addRow("", self.output_note)
@@ -104,6 +107,7 @@ class SettingsDialog(QDialog):
     def values(self) -> dict:
         return {
             "library.path": self.library.value(), "assets.gptsovits_path": self.assets.value(),
+            "assets.emotion2vec_path": self.emotion_model.value(),
             "runtime.vram_limit_mb": self.vram.value(), "playback.device": self.output.currentData(),
             "ui.language": self.language.currentData(), "ui.global_hotkeys": self.global_hotkeys.isChecked(),
         }
@@ -114,7 +118,7 @@ class SettingsDialog(QDialog):
         for key, value in self.values().items():
             current = str(self.ctx.engine.library_path) if key == "library.path" else s.get(key)
             if value != current:
-                if key != "assets.gptsovits_path":   # the main window links (verifies) the assets folder
+                if key not in ("assets.gptsovits_path", "assets.emotion2vec_path"):   # the main window links (verifies) these
                     s.set(key, value)
                 changed[key] = value
         self.applied.emit(changed)

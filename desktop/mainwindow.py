@@ -22,6 +22,7 @@ from .views.speak import SpeakView
 class MainWindow(QMainWindow):
     cueTriggered = Signal(str)
     assetsChecked = Signal(object)     # engine.assets status (or None after unlinking)
+    emotionModelLinked = Signal(object)   # the emotion2vec+ asset state (or None after unlinking)
     audioChecked = Signal(str)         # why there is no sound ("" when the output works)
 
     def __init__(self, engine, parent: QWidget | None = None, *, show_errors: bool = True) -> None:
@@ -274,6 +275,8 @@ class MainWindow(QMainWindow):
     def _settings_applied(self, changed: dict) -> None:
         if "assets.gptsovits_path" in changed:
             self.link_assets(changed["assets.gptsovits_path"])
+        if "assets.emotion2vec_path" in changed:
+            self.link_emotion_model(changed["assets.emotion2vec_path"])
         if "ui.global_hotkeys" in changed:
             self.cues_view.set_global_hotkeys(bool(changed["ui.global_hotkeys"]))
         if "runtime.vram_limit_mb" in changed:
@@ -306,6 +309,29 @@ class MainWindow(QMainWindow):
         else:
             self.ctx.status.emit(self.tr("GPT-SoVITS assets linked: %1").replace("%1", str(status.root)))
         self.assetsChecked.emit(status)
+
+    def link_emotion_model(self, path: str | None) -> None:
+        """Find, verify and convert an emotion2vec+ model folder (or unlink with None), on a worker."""
+        if not self.ctx.available("assets"):
+            return
+
+        def work(task):
+            assets = self.ctx.part("assets")
+            if not path:
+                assets.unlink_emotion2vec()
+                return None
+            return assets.link_emotion2vec(path)
+
+        def done(state) -> None:
+            if state is None:
+                self.ctx.status.emit(self.tr("Emotion model unlinked: emotion suggestions are a weak guess from prosody."))
+            else:
+                self.ctx.status.emit(self.tr("Emotion model linked: %1. Analyse the library to hear each clip's emotion.")
+                                     .replace("%1", str(state.detail)))
+            self.emotionModelLinked.emit(state)
+
+        self.ctx.run(work, label=self.tr("Checking the emotion model"), on_done=done,
+                     on_error=self.ctx.report(self.tr("The emotion model was not linked")))
 
     def check_audio(self) -> None:
         """Open the audio output on a worker (imports sounddevice there) and say when there is no sound."""

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from .events import EventBus
 from .library import Library
-from .paths import resolve_library_dir
+from .paths import choose_library_dir
 from .settings import Settings
 
 if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api` stays cheap
@@ -67,8 +67,8 @@ class Engine:
     ) -> None:
         self.settings = settings or Settings()
         self.events = events or EventBus()
-        explicit = library if library is not None else self.settings.get("library.path")
-        self.library_path: Path = resolve_library_dir(explicit)
+        # --library > $TIMBREL_LIBRARY > settings > default; library_source says which one won
+        self.library_path, self.library_source = choose_library_dir(library, self.settings.get("library.path"))
         self.device_spec = device or self.settings.get("runtime.device")
         self._vram_limit_mb = vram_limit_mb
         self._lock = threading.RLock()

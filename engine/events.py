@@ -9,7 +9,7 @@ Topics in use (``data`` keys in brackets):
 
 * ``library.changed`` [voice, action]
 * ``import.progress`` [done, total, path]
-* ``analysis.progress`` [done, total]
+* ``analysis.progress`` [done, total, phase (``emotion`` for the emotion2vec+ pass of ``analyze``)]
 * ``cluster.changed`` [clustering_id]
 * ``bases.changed`` [base, action (register | remove | assign), cluster_id (assign)]
 * ``runtime.residency`` [resident: list, used_bytes, budget_bytes]

@@ -1,8 +1,8 @@
 """Where Timbrel keeps things on disk.
 
-The library folder is chosen in this order: an explicit path (``--library``),
-the ``TIMBREL_LIBRARY`` environment variable, then
-``platformdirs.user_data_dir("timbrel")/library``. Settings live in
+The library folder is chosen in this order (:func:`choose_library_dir`): an explicit path
+(``--library``), the ``TIMBREL_LIBRARY`` environment variable, the ``library.path`` setting,
+then ``platformdirs.user_data_dir("timbrel")/library``. Settings live in
 ``user_config_dir("timbrel")`` (``TIMBREL_CONFIG_DIR`` overrides it).
 """
 
@@ -22,13 +22,29 @@ def default_library_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "library"
 
 
-def resolve_library_dir(explicit: str | os.PathLike | None = None) -> Path:
+#: Where the library folder came from, as :func:`choose_library_dir` reports it.
+FROM_OPTION = "--library"
+FROM_ENV = "$" + LIBRARY_ENV
+FROM_SETTINGS = "settings (library.path)"
+FROM_DEFAULT = "default"
+
+
+def choose_library_dir(explicit: str | os.PathLike | None = None,
+                       configured: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """(library folder, where it came from): ``--library`` > ``$TIMBREL_LIBRARY`` > the
+    ``library.path`` setting (``configured``) > the user data folder."""
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser(), FROM_OPTION
     env = os.environ.get(LIBRARY_ENV)
     if env:
-        return Path(env).expanduser()
-    return default_library_dir()
+        return Path(env).expanduser(), FROM_ENV
+    if isinstance(configured, (str, os.PathLike)) and str(configured).strip():
+        return Path(configured).expanduser(), FROM_SETTINGS
+    return default_library_dir(), FROM_DEFAULT
+
+
+def resolve_library_dir(explicit: str | os.PathLike | None = None) -> Path:
+    return choose_library_dir(explicit)[0]
 
 
 def config_dir() -> Path:

@@ -12,8 +12,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .fsutil import atomic_write_json
+from .errors import InvalidInput
+from .fsutil import atomic_write_json, read_bounded
 from .paths import config_dir
+
+MAX_SETTINGS_BYTES = 1 << 20
 
 DEFAULTS: dict[str, Any] = {
     "library.path": None,            # None: the platformdirs default
@@ -40,11 +43,11 @@ class Settings:
         values: dict[str, Any] = {}
         if self.path.exists():
             try:
-                loaded = json.loads(self.path.read_text("utf-8"))
+                loaded = json.loads(read_bounded(self.path, MAX_SETTINGS_BYTES).decode("utf-8"))
                 if isinstance(loaded, dict):
                     values = loaded
-            except (OSError, ValueError):
-                values = {}  # a damaged settings file falls back to defaults
+            except (OSError, ValueError, RecursionError, InvalidInput):
+                values = {}  # a damaged (or absurd) settings file falls back to defaults
         with self._lock:
             self._values = values
 

@@ -660,167 +660,183 @@
     </message>
     <message>
         <location filename="../views/cues.py" line="45"/>
+        <source>Overlap (mix with what is playing)</source>
+        <translation>叠加（与正在播放的声音混合）</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="46"/>
+        <source>Interrupt (stop what is playing)</source>
+        <translation>打断（停止正在播放的声音）</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="50"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="46"/>
+        <location filename="../views/cues.py" line="51"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="47"/>
+        <location filename="../views/cues.py" line="52"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="48"/>
+        <location filename="../views/cues.py" line="53"/>
         <source>Text:</source>
         <translation>文本：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="49"/>
+        <location filename="../views/cues.py" line="54"/>
         <source>In-app shortcut:</source>
         <translation>应用内快捷键：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="50"/>
+        <location filename="../views/cues.py" line="55"/>
         <source>Global hotkey:</source>
         <translation>全局热键：</translation>
+    </message>
+    <message>
+        <location filename="../views/cues.py" line="56"/>
+        <source>When it plays:</source>
+        <translation>播放时：</translation>
     </message>
 </context>
 <context>
     <name>CuesView</name>
     <message>
-        <location filename="../views/cues.py" line="102"/>
+        <location filename="../views/cues.py" line="111"/>
         <source>New cue…</source>
         <translation>新建快捷台词…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="103"/>
+        <location filename="../views/cues.py" line="112"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="104"/>
+        <location filename="../views/cues.py" line="113"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="105"/>
+        <location filename="../views/cues.py" line="114"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="106"/>
+        <location filename="../views/cues.py" line="115"/>
         <source>Stop the sound and drop the queued cues</source>
         <translation>停止声音并清空排队的快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="107"/>
+        <location filename="../views/cues.py" line="116"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="108"/>
+        <location filename="../views/cues.py" line="117"/>
         <source>End the sound playing now; queued cues go on</source>
         <translation>结束当前声音；排队的快捷台词继续播放</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="123"/>
+        <location filename="../views/cues.py" line="132"/>
         <source>No cues yet. A cue is a saved line (voice, emotion, text) you can play with one click, a shortcut, a global hotkey, or &apos;timbrel trigger NAME&apos;.</source>
         <translation>还没有快捷台词。快捷台词是保存好的一句话（音色、情绪、文本），可以一键、快捷键、全局热键或 &apos;timbrel trigger 名称&apos; 播放。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="145"/>
+        <location filename="../views/cues.py" line="154"/>
         <source>Loading cues</source>
         <translation>正在加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="146"/>
+        <location filename="../views/cues.py" line="155"/>
         <source>Could not load the cues</source>
         <translation>无法加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="190"/>
+        <location filename="../views/cues.py" line="199"/>
         <source>Global hotkeys are off.</source>
         <translation>全局热键已关闭。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/cues.py" line="196"/>
+        <location filename="../views/cues.py" line="205"/>
         <source>%n global hotkey(s) active.</source>
         <translation>
             <numerusform>%n 个全局热键已启用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="198"/>
+        <location filename="../views/cues.py" line="207"/>
         <source>Global hotkeys are unavailable here: %1</source>
         <translation>此环境无法使用全局热键：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="200"/>
+        <location filename="../views/cues.py" line="209"/>
         <source>Not usable: %1</source>
         <translation>无法使用：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="201"/>
+        <location filename="../views/cues.py" line="210"/>
         <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
         <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="225"/>
+        <location filename="../views/cues.py" line="234"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="228"/>
+        <location filename="../views/cues.py" line="239"/>
         <source>Playing cue “%1”</source>
         <translation>正在播放快捷台词“%1”</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="244"/>
+        <location filename="../views/cues.py" line="247"/>
         <source>Playing a cue</source>
         <translation>正在播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="246"/>
+        <location filename="../views/cues.py" line="248"/>
+        <location filename="../views/cues.py" line="252"/>
         <source>Could not play the cue</source>
         <translation>无法播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="261"/>
+        <location filename="../views/cues.py" line="271"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="261"/>
+        <location filename="../views/cues.py" line="271"/>
         <source>Import a voice first.</source>
         <translation>请先导入一个音色。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="270"/>
-        <location filename="../views/cues.py" line="289"/>
+        <location filename="../views/cues.py" line="280"/>
+        <location filename="../views/cues.py" line="299"/>
         <source>Click a cue first.</source>
         <translation>请先点击一个快捷台词。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="284"/>
+        <location filename="../views/cues.py" line="294"/>
         <source>Saving the cue</source>
         <translation>正在保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="284"/>
+        <location filename="../views/cues.py" line="294"/>
         <source>Could not save the cue</source>
         <translation>无法保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="292"/>
+        <location filename="../views/cues.py" line="302"/>
         <source>Removing the cue</source>
         <translation>正在删除快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="293"/>
+        <location filename="../views/cues.py" line="303"/>
         <source>Could not remove the cue</source>
         <translation>无法删除快捷台词</translation>
     </message>
@@ -1116,52 +1132,52 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../dialogs.py" line="130"/>
+        <location filename="../dialogs.py" line="134"/>
         <source>Welcome to Timbrel</source>
         <translation>欢迎使用 Timbrel</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="131"/>
+        <location filename="../dialogs.py" line="135"/>
         <source>&lt;h3&gt;Welcome to Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel keeps your cloned voices in a library folder. Voices with a similar timbre share one GPT-SoVITS base, so hundreds of voices fit on one GPU.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;欢迎使用 Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel 把你克隆的音色保存在一个音色库文件夹中。音色相近的声音共享同一个 GPT-SoVITS 底模，所以一张显卡就能放下几百个音色。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="136"/>
+        <location filename="../dialogs.py" line="140"/>
         <source>Library folder</source>
         <translation>音色库文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="137"/>
+        <location filename="../dialogs.py" line="141"/>
         <source>GPT-SoVITS pretrained models folder</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="138"/>
+        <location filename="../dialogs.py" line="142"/>
         <source>Optional: the GPT-SoVITS &apos;pretrained_models&apos; folder (HuBERT, BERT, base checkpoints). You can skip this and link it later in Settings.</source>
         <translation>可选：GPT-SoVITS 的 &apos;pretrained_models&apos; 文件夹（HuBERT、BERT、底模）。可以先跳过，以后在设置中关联。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142"/>
+        <location filename="../dialogs.py" line="146"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143"/>
+        <location filename="../dialogs.py" line="147"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="145"/>
+        <location filename="../dialogs.py" line="149"/>
         <source>Add the demo voices if the library is empty (four small synthetic voices that speak through the preview voice)</source>
         <translation>如果音色库为空，添加演示音色（四个小型合成音色，通过预览语音发声）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150"/>
+        <location filename="../dialogs.py" line="154"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="151"/>
+        <location filename="../dialogs.py" line="155"/>
         <source>Skip assets</source>
         <translation>跳过资源</translation>
     </message>
@@ -1646,159 +1662,179 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="31"/>
+        <location filename="../mainwindow.py" line="32"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="47"/>
+        <location filename="../mainwindow.py" line="48"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="48"/>
+        <location filename="../mainwindow.py" line="49"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="49"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Bases</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="80"/>
+        <location filename="../mainwindow.py" line="81"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="81"/>
+        <location filename="../mainwindow.py" line="82"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="85"/>
+        <location filename="../mainwindow.py" line="86"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="89"/>
+        <location filename="../mainwindow.py" line="90"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="94"/>
+        <location filename="../mainwindow.py" line="95"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="98"/>
+        <location filename="../mainwindow.py" line="99"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="104"/>
+        <location filename="../mainwindow.py" line="105"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="105"/>
-        <location filename="../mainwindow.py" line="327"/>
+        <location filename="../mainwindow.py" line="106"/>
+        <location filename="../mainwindow.py" line="353"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="142"/>
+        <location filename="../mainwindow.py" line="143"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="209"/>
+        <location filename="../mainwindow.py" line="210"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="241"/>
+        <location filename="../mainwindow.py" line="242"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="271"/>
+        <location filename="../mainwindow.py" line="274"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="286"/>
-        <location filename="../mainwindow.py" line="321"/>
+        <location filename="../mainwindow.py" line="289"/>
+        <location filename="../mainwindow.py" line="347"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="287"/>
+        <location filename="../mainwindow.py" line="290"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="291"/>
+        <location filename="../mainwindow.py" line="294"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="293"/>
+        <location filename="../mainwindow.py" line="296"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="298"/>
+        <location filename="../mainwindow.py" line="313"/>
+        <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
+        <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="315"/>
+        <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
+        <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="319"/>
+        <source>Checking the emotion model</source>
+        <translation>正在检查情绪模型</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="320"/>
+        <source>The emotion model was not linked</source>
+        <translation>未能关联情绪模型</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="324"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="304"/>
+        <location filename="../mainwindow.py" line="330"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="305"/>
+        <location filename="../mainwindow.py" line="331"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="306"/>
+        <location filename="../mainwindow.py" line="332"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="317"/>
+        <location filename="../mainwindow.py" line="343"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="328"/>
+        <location filename="../mainwindow.py" line="354"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -2218,67 +2254,77 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="53"/>
+        <location filename="../dialogs.py" line="48"/>
+        <source>emotion2vec+ model folder (or a folder holding one)</source>
+        <translation>emotion2vec+ 模型文件夹（或包含它的文件夹）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="55"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="57"/>
+        <location filename="../dialogs.py" line="59"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="61"/>
+        <location filename="../dialogs.py" line="63"/>
         <source>Enable global hotkeys (X11, Windows, macOS)</source>
         <translation>启用全局热键（X11、Windows、macOS）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="64"/>
+        <location filename="../dialogs.py" line="66"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="65"/>
+        <location filename="../dialogs.py" line="67"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="66"/>
+        <location filename="../dialogs.py" line="68"/>
+        <source>Emotion model:</source>
+        <translation>情绪模型：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="69"/>
         <source>VRAM limit:</source>
         <translation>显存上限：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="67"/>
+        <location filename="../dialogs.py" line="70"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="69"/>
+        <location filename="../dialogs.py" line="72"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="70"/>
+        <location filename="../dialogs.py" line="73"/>
         <source>Hotkeys:</source>
         <translation>热键：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="71"/>
+        <location filename="../dialogs.py" line="74"/>
         <source>A new library folder or language takes effect the next time Timbrel starts.</source>
         <translation>新的音色库文件夹或语言在下次启动 Timbrel 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="81"/>
+        <location filename="../dialogs.py" line="84"/>
         <source>Listing audio outputs</source>
         <translation>正在列出音频输出</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="99"/>
+        <location filename="../dialogs.py" line="102"/>
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../dialogs.py" line="102"/>
+        <location filename="../dialogs.py" line="105"/>
         <source>%n output device(s) found.</source>
         <translation>
             <numerusform>找到 %n 个输出设备。</numerusform>
@@ -2288,63 +2334,63 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="34"/>
+        <location filename="../views/speak.py" line="41"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="38"/>
+        <location filename="../views/speak.py" line="45"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="43"/>
+        <location filename="../views/speak.py" line="50"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="44"/>
+        <location filename="../views/speak.py" line="51"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="45"/>
+        <location filename="../views/speak.py" line="52"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="47"/>
+        <location filename="../views/speak.py" line="54"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="49"/>
+        <location filename="../views/speak.py" line="56"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="57"/>
+        <location filename="../views/speak.py" line="64"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="76"/>
+        <location filename="../views/speak.py" line="84"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="104"/>
+        <location filename="../views/speak.py" line="112"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="113"/>
-        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="121"/>
+        <location filename="../views/speak.py" line="209"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="119"/>
+        <location filename="../views/speak.py" line="127"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
@@ -2354,47 +2400,47 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="156"/>
+        <location filename="../views/speak.py" line="175"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="158"/>
+        <location filename="../views/speak.py" line="177"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="166"/>
+        <location filename="../views/speak.py" line="186"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="179"/>
+        <location filename="../views/speak.py" line="202"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="179"/>
+        <location filename="../views/speak.py" line="202"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="216"/>
+        <location filename="../views/speak.py" line="239"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="217"/>
+        <location filename="../views/speak.py" line="240"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="218"/>
+        <location filename="../views/speak.py" line="241"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="221"/>
+        <location filename="../views/speak.py" line="244"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -2635,6 +2681,59 @@ Hundreds of cloned voices on one GPU.</source>
 Missing: %2</source>
         <translation>已有：%1
 缺少：%2</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPanel</name>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>HTTP server</source>
+        <translation>HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Serve on port</source>
+        <translation>在端口上提供服务</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>URL:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>The HTTP server is not installed (pip install 'timbrel[server]').</source>
+        <translation>未安装 HTTP 服务器（pip install 'timbrel[server]'）。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>api_v2 clients (GPT-SoVITS' API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
+        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Starting the HTTP server</source>
+        <translation>正在启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>Could not start the HTTP server</source>
+        <translation>无法启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py"/>
+        <source>%1 in flight, %2 served</source>
+        <translation>进行中 %1 个，已处理 %2 个</translation>
     </message>
 </context>
 </TS>

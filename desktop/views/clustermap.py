@@ -503,7 +503,8 @@ class ClusterMapView(QWidget):
         from .common import CancelFlag, progress_adapter
 
         self._run("analyzed",
-                  lambda t: self.ctx.part("analysis").analyze(progress=progress_adapter(t), cancel=CancelFlag(t)),
+                  lambda t: self.ctx.part("analysis").analyze(progress=progress_adapter(t), cancel=CancelFlag(t),
+                                                              emotion_progress=progress_adapter(t)),
                   self.tr("Analysing clips"), on_progress=self._analysis_progress)
 
     def _analysis_progress(self, done: int, total: int, _text: str) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLis
 
 from ..adapters import RuntimeState, runtime_state
 from .common import Latest
+from .server import ServerPanel
 
 MAX_LOG_LINES = 500
 
@@ -62,6 +63,8 @@ class MonitorView(QWidget):
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addLayout(lower, 1)
+        self.server_panel = ServerPanel(ctx)     # the HTTP server section (desktop/views/server.py)
+        layout.addWidget(self.server_panel)
 
         self.apply_button.clicked.connect(self.apply_budget)
         ctx.bridge.event.connect(self._on_event)

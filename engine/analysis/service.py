@@ -106,14 +106,17 @@ class AnalysisService:
     # -- embeddings ----------------------------------------------------------------------------------
     def analyze(self, voices=None, progress: Progress | None = None, cancel=None, *, encoder: str | None = None,
                 prosody: bool = True, assign: bool = True, batch_size: int = ANALYZE_BATCH,
-                workers: int | None = None) -> AnalyzeReport:
+                workers: int | None = None, emotion_progress: Progress | None = None) -> AnalyzeReport:
         """Embed (and measure the prosody of) every clip of ``voices`` (default: all) that is not cached yet;
         report near-duplicates of the analysed voices and assign voices new to the current clustering.
 
         Clips are read, trimmed and measured on ``workers`` threads (default: one per core, at most 4) while
         the encoder embeds them in batches of ``batch_size`` (one forward pass per batch). Each batch is stored
         in one transaction with the run's progress (``analysis_runs``), so an interrupted run loses at most
-        one batch and the next run goes on where it stopped."""
+        one batch and the next run goes on where it stopped.
+
+        With an emotion2vec+ model linked, a second pass stores each clip's emotion probabilities
+        (``emotion_progress(done, total)``; ``report.emotions``)."""
         import time
         from concurrent.futures import ThreadPoolExecutor
 
@@ -190,7 +193,7 @@ class AnalysisService:
         self._invalidate()
         from .emotion2vec.analysis import analyze_clips   # emotion probabilities when a model is linked
 
-        report.emotions = analyze_clips(self, clips, cancel=cancel)
+        report.emotions = analyze_clips(self, clips, progress=emotion_progress, cancel=cancel)
         analysed = [v for v in vs if v.clips]
         report.duplicates = self._duplicates_of(analysed, enc)
         if assign and analysed:
@@ -708,9 +711,8 @@ class AnalysisService:
     def grid(self) -> dict[str, Any]:
         """Clusters × emotions: how many voices have a usable reference (3-10 s clip) of each emotion, and per
         voice which emotions it has and which it lacks (compared with the emotions used in the library)."""
-        from .grid import build_grid
-
         from .emotion2vec.analysis import clip_emotions
+        from .grid import build_grid
 
         cur, members = self._current_members()
         voices = self.library.voices()

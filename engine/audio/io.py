@@ -27,9 +27,10 @@ def read_audio(source: str | os.PathLike | bytes, target_sr: int | None = None) 
 
     Raises :class:`AudioError` with a plain message for anything libsndfile cannot read.
     """
-    name, handle = _source(source)
+    name, _ = _source(source)
     try:
-        data, sr = sf.read(handle, dtype="float32", always_2d=True)
+        with _open_source(source) as handle:
+            data, sr = sf.read(handle, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise _undecodable(name, exc) from exc
     except MemoryError as exc:
@@ -73,6 +74,28 @@ def _source(source: str | os.PathLike | bytes) -> tuple[str, Any]:
     return Path(source).name, source
 
 
+def _duration(seconds: float) -> str:
+    """'30 s', '90 s', '30 minutes', '1.5 minutes': how a length limit reads in a message."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    minutes = seconds / 60
+    return f"{minutes:g} minutes" if minutes != 1 else "1 minute"
+
+
+def _open_source(source: str | os.PathLike | bytes):
+    """What soundfile reads: in-memory bytes, or the path opened as a regular file (a device or FIFO is
+    refused at once instead of being read without end or blocking)."""
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(source)
+    from ..errors import InvalidInput
+    from ..fsutil import open_regular
+
+    try:
+        return open_regular(source)
+    except InvalidInput as exc:
+        raise AudioError(exc.message, hint=exc.hint) from None
+
+
 def _undecodable(name: str, detail: object) -> AudioError:
     return AudioError(f"Cannot read {name}: it is not audio Timbrel can decode ({detail}).",
                       hint="Use WAV, FLAC, OGG or MP3 files.")
@@ -85,9 +108,18 @@ def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_
     to be hours long cannot make it allocate more than ``max_seconds`` of audio), and it
     refuses NaN/infinite samples. Raises :class:`AudioError` with a plain message.
     """
-    name, handle = _source(source)
+    name, _ = _source(source)
+    with _open_source(source) as handle:
+        return _decode_open(handle, name, max_seconds)
+
+
+def _decode_open(handle, name: str, max_seconds: float) -> tuple[np.ndarray, int]:
     try:
-        if not isinstance(source, (bytes, bytearray)) and os.path.getsize(source) == 0:
+        if isinstance(handle, io.BytesIO):
+            empty = not handle.getbuffer().nbytes
+        else:
+            empty = os.fstat(handle.fileno()).st_size == 0
+        if empty:
             raise AudioError(f"{name} is empty (0 bytes).", hint="Check that the file was copied completely.")
     except OSError as exc:
         raise AudioError(f"Cannot open {name}: {exc.strerror or exc}.") from exc
@@ -110,7 +142,7 @@ def decode_audio(source: str | os.PathLike | bytes, *, max_seconds: float = MAX_
                 total += len(block)
                 if total > limit:
                     raise AudioError(
-                        f"{name} is longer than {max_seconds / 60:.0f} minutes.",
+                        f"{name} is longer than {_duration(max_seconds)}.",
                         hint="Cut the recording into shorter files first.",
                     )
                 parts.append(block.mean(axis=1, dtype=np.float32) if channels > 1 else block[:, 0].copy())

@@ -235,7 +235,11 @@ class BaseStore:
         """A safetensors ``safe_open`` handle (mmap; use as a context manager) on a group's weights."""
         from safetensors import safe_open
 
-        return safe_open(str(self.weights_path(base, group)), framework="pt", device=device)
+        from ..loadguard import loading
+
+        path = self.weights_path(base, group)
+        with loading(f"The '{group}' weights", path, in_library=True):
+            return safe_open(str(path), framework="pt", device=device)
 
     # -- clusters -----------------------------------------------------------------------------------------
     def base_for_cluster(self, cluster_id: int) -> BaseRecord | None:

@@ -3,7 +3,11 @@
 Each module in this package that defines ``register(subparsers)`` adds its
 subcommands; a subcommand's handler is ``func(args, ctx) -> int | None``.
 Exit status: 0 ok, 1 a user-facing error (message and hint on stderr),
-2 a usage error. ``--json`` on a command prints machine-readable output on stdout.
+2 a usage error. ``--json`` on a command prints machine-readable output on stdout; when the
+command fails it prints ``{"ok": false, "error": {"type", "message", "hint"}}`` there instead
+(plus ``"report"`` when an import got part of the way). ``--verbose`` says which library is used
+and why (``--library`` > ``$TIMBREL_LIBRARY`` > settings > default). Text that comes from files
+(names, paths, transcripts) is printed with control characters escaped.
 
 The engine never imports the desktop: the ``timbrel`` console script is
 :func:`desktop.cli.main`, which adds the app's own commands (``app``,
@@ -51,7 +55,14 @@ class Context:
             from ..api import Engine
 
             self._engine = Engine(library=getattr(self.args, "library", None))
+            if getattr(self.args, "verbose", False):
+                self.info(f"timbrel: library {self._engine.library_path} (from {self._engine.library_source})")
         return self._engine
+
+    def library_info(self) -> dict[str, str]:
+        """Which library this command uses and why (for stats, doctor...)."""
+        eng = self.engine
+        return {"library": str(eng.library_path), "library_source": eng.library_source}
 
     def close(self) -> None:
         if self._engine is not None:
@@ -66,11 +77,17 @@ class Context:
                 text = text()
             if text is None:
                 text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-            print(text)
+            print(_printable(text))
 
     @staticmethod
     def info(message: str) -> None:
-        print(message, file=sys.stderr)
+        print(_printable(message), file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    from ..library.text import printable
+
+    return printable(text, keep_newlines=True)
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +117,9 @@ def build_parser(plugins: Sequence[ModuleType] = ()) -> argparse.ArgumentParser:
         + (" Run without a command to open the app." if any(hasattr(p, "no_command") for p in plugins) else ""),
     )
     parser.add_argument("--version", action="version", version=f"timbrel {__version__}")
-    parser.add_argument("--library", metavar="PATH", help="library folder (default: $TIMBREL_LIBRARY or the user data folder)")
+    parser.add_argument("--library", metavar="PATH",
+                        help="library folder (default: $TIMBREL_LIBRARY, else the library.path setting, else the user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say which library is used, and why")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [importlib.import_module(f"{__name__}.{name}") for name in _command_modules()] + list(plugins)
     for module in modules:
@@ -125,10 +144,7 @@ def main(argv: Sequence[str] | None = None, plugins: Sequence[ModuleType] = ()) 
     try:
         return int(args.func(args, ctx) or 0)
     except TimbrelError as exc:
-        print(f"timbrel: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
-        return 1
+        return _fail(args, type(exc).__name__, exc.message, exc.hint, getattr(exc, "report", None))
     except KeyboardInterrupt:
         print("timbrel: interrupted", file=sys.stderr)
         return 130
@@ -137,8 +153,40 @@ def main(argv: Sequence[str] | None = None, plugins: Sequence[ModuleType] = ()) 
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    # Safety nets: errors that should have become a TimbrelError further down still end in a
+    # plain message and exit 1, never a traceback.
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ENOSPC:
+            return _fail(args, "StorageError", "The disk is full; this command's change was not saved.",
+                         "Free some space and try again; changes saved before are kept.")
+        return _fail(args, "StorageError", f"A file could not be read or written: {exc.strerror or exc}"
+                     + (f" ({exc.filename})" if exc.filename else "") + ".", None)
+    except (RecursionError, MemoryError) as exc:
+        return _fail(args, "InvalidInput", f"The input is too large or too deeply nested to handle ({type(exc).__name__}).",
+                     "Check that the file is what you meant to give.")
     finally:
         ctx.close()
+
+
+def _fail(args: argparse.Namespace, kind: str, message: str, hint: str | None, report: Any = None) -> int:
+    """Report a failed command: message and hint on stderr; with --json also an error object on stdout."""
+    from ..library.text import printable
+
+    message = printable(message, keep_newlines=True)
+    print(f"timbrel: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {printable(hint)}", file=sys.stderr)
+    if getattr(args, "json", False):
+        data: dict[str, Any] = {"ok": False, "error": {"type": kind, "message": message, "hint": hint}}
+        if report is not None and hasattr(report, "to_dict"):
+            data["report"] = report.to_dict()
+        try:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        except BrokenPipeError:
+            pass
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -75,7 +75,8 @@ def cmd_analyze(args, ctx: Context) -> int:
                  "\n".join(f"{n}{'  (default)' if n == DEFAULT_ENCODER else ''}" for n in names))
         return 0
     an = ctx.engine.analysis
-    report = an.analyze(args.voices or None, progress=_progress(ctx), encoder=args.encoder)
+    report = an.analyze(args.voices or None, progress=_progress(ctx), encoder=args.encoder,
+                        emotion_progress=_progress(ctx, "emotions (emotion2vec+)"))
 
     def text() -> str:
         lines = [f"{report.voices} voice(s), {report.clips} clip(s) with {report.encoder}: "

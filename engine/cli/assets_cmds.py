@@ -82,11 +82,14 @@ def cmd_status(args, ctx: Context) -> int:
 def cmd_download(args, ctx: Context) -> int:
     manifest = None
     if args.manifest:
+        from ..fsutil import read_bounded
+        from ..safejson import loads_bounded
+
         try:
-            manifest = json.loads(Path(args.manifest).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"Cannot read the manifest {args.manifest}: {exc}.",
-                               hint='It is JSON: {"base_url": "...", "files": [{"path": "...", "sha256": "..."}]}.') from exc
+            manifest = loads_bounded(read_bounded(args.manifest, 16 << 20), f"The manifest {args.manifest}")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message,
+                               hint='It is JSON: {"base_url": "...", "files": [{"path": "...", "sha256": "..."}]}.') from None
     last = {}
 
     def progress(path: str, done: int, total: int | None) -> None:

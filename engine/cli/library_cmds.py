@@ -8,6 +8,7 @@ import sys
 
 from . import Context, add_command
 from ..errors import InvalidInput
+from ..library.text import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,8 +122,13 @@ def cmd_history(args, ctx: Context) -> int:
 
 
 def cmd_revert(args, ctx: Context) -> int:
-    v = ctx.engine.library.revert(args.voice, args.version)
-    ctx.emit(v.to_dict(), f"'{v.name}' now matches version {args.version} (saved as version {v.version}).")
+    lib = ctx.engine.library
+    before = lib.voice(args.voice).version
+    v = lib.revert(args.voice, args.version)
+    if v.version == before:
+        ctx.emit(v.to_dict(), f"'{v.name}' already matches version {args.version}; nothing was changed.")
+    else:
+        ctx.emit(v.to_dict(), f"'{v.name}' now matches version {args.version} (saved as version {v.version}).")
     return 0
 
 
@@ -132,7 +138,7 @@ def cmd_import(args, ctx: Context) -> int:
 
     def progress(done: int, total: int, path: str) -> None:
         if show_progress:
-            print(f"\r[{done}/{total}] {path[-60:]:60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            print(f"\r[{done}/{total}] {printable(path[-60:]):60}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     from ..library.dataset_folders import LayoutUnclear
 
@@ -210,10 +216,11 @@ def _mb(n: int) -> str:
 
 
 def cmd_stats(args, ctx: Context) -> int:
-    s = ctx.engine.library.stats()
+    s = {**ctx.library_info(), **ctx.engine.library.stats()}
 
     def text() -> str:
         lines = [
+            f"library {s['library']} (from {s['library_source']})",
             f"{s['voices']} voices, {s['clips']} clips, {s['seconds'] / 60:.1f} min of reference audio",
             f"library on disk {_mb(s['total_bytes'])}  (clips {_mb(s['clip_bytes'])}, history only "
             f"{_mb(s['history_only_bytes'])}, other {_mb(s['other_bytes'])}, catalog {_mb(s['catalog_bytes'])})",
@@ -231,10 +238,12 @@ def cmd_stats(args, ctx: Context) -> int:
 
 
 def cmd_doctor(args, ctx: Context) -> int:
+    where = ctx.library_info()
     rep = ctx.engine.library.check(repair=args.repair, verify_hashes=not args.quick)
 
     def text() -> str:
-        lines = [f"checked {rep.checked.get('voices', 0)} voices, {rep.checked.get('clips', 0)} clips, "
+        lines = [f"library {where['library']} (from {where['library_source']})"]
+        lines += [f"checked {rep.checked.get('voices', 0)} voices, {rep.checked.get('clips', 0)} clips, "
                  f"{rep.checked.get('blobs', 0)} blobs ({_mb(rep.checked.get('bytes', 0))})"]
         lines += [f"repaired: {r}" for r in rep.repaired]
         lines += [f"PROBLEM: {f.message}" for f in rep.problems]
@@ -248,7 +257,7 @@ def cmd_doctor(args, ctx: Context) -> int:
                          else "No damage. Some recent leftovers are kept until they are older than 10 minutes.")
         return "\n".join(lines)
 
-    ctx.emit(rep.to_dict(), text)
+    ctx.emit({**where, **rep.to_dict()}, text)
     if not rep.ok:
         ctx.info(f"timbrel: the library has {len(rep.problems)} problem(s); see above. "
                  "Re-import the files (or pack) the damaged or missing clips came from: that replaces them; "

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PureWindowsPath
 
 from ..errors import InvalidInput
+from ..fsutil import read_bounded
+from ..library.sources import MAX_LIST_BYTES
 
 _GPT_RE = re.compile(r"^(?P<exp>.+)-e(?P<epoch>\d+)\.ckpt$", re.IGNORECASE)
 _SOVITS_RE = re.compile(r"^(?P<exp>.+)_e(?P<epoch>\d+)_s(?P<step>\d+)\.pth$", re.IGNORECASE)
@@ -90,8 +92,8 @@ def _list_speakers(path: Path) -> tuple[Counter, dict[str, str]]:
     counts: Counter = Counter()
     by_clip: dict[str, str] = {}
     try:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    except OSError:
+        text = read_bounded(path, MAX_LIST_BYTES).decode("utf-8-sig", errors="replace")
+    except InvalidInput:  # not a regular file, or absurdly large: the importer reports it
         return counts, by_clip
     for line in text.splitlines():
         parts = line.split("|", 3)
@@ -108,8 +110,8 @@ def _trained_clips(log_dir: Path) -> list[str]:
     if not f.is_file():
         return []
     try:
-        lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_bounded(f, MAX_LIST_BYTES).decode("utf-8", errors="replace").splitlines()
+    except InvalidInput:
         return []
     return [PureWindowsPath(ln.split("\t", 1)[0].strip()).name.casefold() for ln in lines if ln.strip()]
 

@@ -37,7 +37,9 @@ def _row(r) -> BaseVersion:
 
 
 def record(engine, cluster_id: int, base, kind: str, provenance: dict | None = None) -> BaseVersion:
-    """Append a version for ``cluster_id`` (inside the caller's transaction when there is one)."""
+    """Append a version for ``cluster_id`` (inside the caller's transaction when there is one). When the
+    cluster's newest version already names this very base (same name and manifest), nothing is added and
+    that version is returned: re-running a consolidation or rollback with nothing to change adds no version."""
     if kind not in KINDS:
         raise InvalidInput(f"Unknown base version kind '{kind}'.")
     rec = engine.bases.get(base)
@@ -51,6 +53,11 @@ def record(engine, cluster_id: int, base, kind: str, provenance: dict | None = N
                              "source_files": sources})
     catalog = engine.library.catalog
     with catalog.transaction() as conn:
+        last = conn.execute("SELECT * FROM base_versions WHERE cluster_id = ? ORDER BY version DESC LIMIT 1",
+                            (int(cluster_id),)).fetchone()
+        if (last is not None and last["base_name"].casefold() == rec.name.casefold()
+                and last["manifest_blob_sha256"] == rec.manifest_sha256):
+            return _row(last)  # the cluster already has exactly this base: re-running adds no empty version
         n = conn.execute("SELECT COALESCE(MAX(version), 0) FROM base_versions WHERE cluster_id = ?", (int(cluster_id),)).fetchone()[0]
         cur = conn.execute(
             "INSERT INTO base_versions(cluster_id, version, base_name, kind, manifest_blob_sha256, provenance, created_at)"

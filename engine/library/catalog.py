@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import StorageError
+from ..fsutil import disk_full_error, disk_nearly_full
 
 SCHEMA_PACKAGE = "engine.library.schema"
 
@@ -44,6 +45,7 @@ class Catalog:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
+        self.read_only_reason: str | None = None  # set when the catalog could only be opened for reading
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -52,17 +54,40 @@ class Catalog:
         except sqlite3.Error as exc:
             raise StorageError(f"Cannot open the catalog {self.path}: {exc}") from exc
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
         try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if is_space_error(exc, self.path.parent):
+                return self._connect_read_only(exc)
+            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):
+                raise StorageError(
+                    f"Cannot open the catalog {self.path} ({exc}).",
+                    hint="Check that the disk is connected and readable, then try again; nothing was changed.",
+                ) from exc
             raise StorageError(
                 f"{self.path} is not a Timbrel catalog or is damaged ({exc}).",
                 hint="Restore the library folder from a backup, or choose another library folder.",
             ) from exc
-        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _connect_read_only(self, cause: BaseException) -> sqlite3.Connection:
+        """The disk is full: SQLite cannot create the WAL index it needs even to read. Open the
+        catalog as an immutable snapshot instead (reads work; every write is refused plainly).
+        A cleanly closed catalog has an empty WAL, so the snapshot is the whole catalog."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise disk_full_error(self.path.parent, "the catalog cannot even be opened for reading",
+                                  delete_works=self._reserve_kept()) from exc
+        self.read_only_reason = "full"
         return conn
 
     @property
@@ -77,6 +102,18 @@ class Catalog:
                 self._all.append(conn)
         return conn
 
+    def reopen(self) -> None:
+        """Drop every connection (the next use connects afresh), e.g. after space was freed."""
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            try:
+                c.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+        self.read_only_reason = None
+
     def close(self) -> None:
         self._closed = True
         with self._all_lock:
@@ -90,35 +127,58 @@ class Catalog:
     # -- transactions --------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All-or-nothing write block. Nested use joins the outer transaction."""
+        """All-or-nothing write block. Nested use joins the outer transaction.
+
+        Whatever goes wrong (an exception in the block, a full disk at any statement or at COMMIT),
+        the change is rolled back and SQLite's own errors become a :class:`StorageError` that says
+        plainly that *this* change was not saved (earlier, committed changes are kept)."""
         conn = self.conn
+        if self.read_only_reason:
+            raise disk_full_error(self.path.parent, "this change cannot be saved", delete_works=self._reserve_kept())
         if conn.in_transaction:
             yield conn
             return
         self._begin_immediate(conn)
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(conn)
+            if isinstance(exc, sqlite3.OperationalError):
+                raise self._write_error(exc) from exc
             raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                conn.execute("ROLLBACK")
-                raise StorageError(f"Could not save the change to the catalog: {exc}", hint="Check free disk space and try again.") from exc
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # SQLite may already have rolled back (SQLITE_FULL at COMMIT does): roll back only what is left
+            _rollback(conn)
+            raise self._write_error(exc) from exc
 
-    @staticmethod
-    def _begin_immediate(conn: sqlite3.Connection) -> None:
+    def _reserve_kept(self) -> bool:
+        """Whether the library keeps space back for ``delete`` (see :mod:`engine.library.reserve`)."""
+        from .reserve import RESERVE_NAME
+
+        return (self.path.parent / RESERVE_NAME).is_file()
+
+    def _write_error(self, exc: sqlite3.Error) -> StorageError:
+        if is_space_error(exc, self.path.parent):
+            return disk_full_error(self.path.parent, "this change was not saved", delete_works=self._reserve_kept())
+        if "locked" in str(exc) or "busy" in str(exc):
+            return busy_error()
+        return StorageError(
+            f"Could not save the change to the catalog ({exc}); it was not saved.",
+            hint="Changes saved before this one are kept. Check the disk, then run 'timbrel doctor'.",
+        )
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
         for attempt in range(50):
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
+                    raise self._write_error(exc) from exc
                 time.sleep(0.05 * (attempt + 1))
-        raise StorageError("The library is busy (another program holds its write lock).", hint="Close other Timbrel windows and try again.")
+        raise busy_error()
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -131,24 +191,41 @@ class Catalog:
         return None if row is None else row[0]
 
     # -- migrations ----------------------------------------------------------------------------
+    def _applied(self, conn: sqlite3.Connection) -> set[str]:
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+        return {r[0] for r in conn.execute("SELECT name FROM schema_migrations")} if exists else set()
+
     def migrate(self) -> list[str]:
-        """Apply every bundled migration not applied yet. Returns the names applied now."""
+        """Apply every bundled migration not applied yet. Returns the names applied now.
+
+        Safe with several processes opening a new library at once: which migrations are missing is
+        decided again *inside* each migration's write transaction (``BEGIN IMMEDIATE`` holds the
+        write lock), so a migration another process applied meanwhile is skipped, never re-run."""
         conn = self.conn
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
         known = available_migrations()
         known_names = {name for name, _ in known}
-        unknown = sorted(applied - known_names)
-        if unknown:
-            raise StorageError(
-                f"This library was written by a newer Timbrel (schema {unknown[-1]}).",
-                hint="Update Timbrel to open it; nothing was changed.",
-            )
+
+        def check_unknown(applied: set[str]) -> None:
+            unknown = sorted(applied - known_names)
+            if unknown:
+                raise StorageError(
+                    f"This library was written by a newer Timbrel (schema {unknown[-1]}).",
+                    hint="Update Timbrel to open it; nothing was changed.",
+                )
+
+        applied = self._applied(conn)
+        check_unknown(applied)
         done: list[str] = []
         for name, sql in known:
             if name in applied:
                 continue
             with self.transaction() as c:
+                c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                now_applied = self._applied(c)
+                check_unknown(now_applied)
+                if name in now_applied:  # another process applied it while we waited for the lock
+                    applied = now_applied
+                    continue
                 for statement in _split_sql(sql):
                     c.execute(statement)
                 c.execute("INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)", (name, utc_now()))
@@ -164,6 +241,37 @@ class Catalog:
         problems = [r[0] for r in self.query("PRAGMA integrity_check") if r[0] != "ok"]
         problems += [f"foreign key: {tuple(r)}" for r in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is left of a transaction; SQLite may already have rolled it back itself."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    msg = str(exc).lower()
+    return "not a database" in msg or "malformed" in msg or "encrypted" in msg
+
+
+def is_space_error(exc: BaseException, folder: Path) -> bool:
+    """True when ``exc`` comes from a full disk. SQLite reports a full disk as "database or disk is
+    full" for data, but as a plain "disk I/O error" when it cannot grow its WAL index: then the
+    free space of the folder decides."""
+    msg = str(exc).lower()
+    if "full" in msg or "no space" in msg:
+        return True
+    if "disk i/o error" in msg or "unable to open" in msg:
+        return disk_nearly_full(folder)
+    return False
+
+
+def busy_error() -> StorageError:
+    return StorageError("The library is busy (another program holds its write lock).",
+                        hint="Close other Timbrel windows and try again; nothing was changed by this command.")
 
 
 def _split_sql(script: str) -> list[str]:

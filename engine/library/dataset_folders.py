@@ -27,7 +27,9 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from ..errors import InvalidInput
-from .sources import LIST_EXTENSIONS, SourceItem, _is_audio, discover, read_list
+from ..fsutil import read_bounded
+from .sources import LIST_EXTENSIONS, MAX_LIST_BYTES, SourceItem, _is_audio, discover, read_list
+from .text import clean_transcript
 
 LAYOUTS = ("auto", "lists", "folders")
 MAX_DEPTH = 2            # how deep below the folder .list files are looked for
@@ -171,8 +173,8 @@ def _resolve(raw: str, list_dir: Path, search: list[Path]) -> Path | None:
 
 def _summarise_list(path: Path, search: list[Path]) -> tuple[ListSummary, set[Path]]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_bounded(path, MAX_LIST_BYTES).decode("utf-8-sig")  # regular files only, bounded
+    except (InvalidInput, UnicodeDecodeError):
         return ListSummary(str(path), 0, {}, {}, 0, 0), set()
     speakers: dict[str, int] = {}
     langs: dict[str, int] = {}
@@ -270,9 +272,12 @@ def _relink(item: SourceItem, list_path: Path, search: list[Path]) -> SourceItem
         return item
     from .emotions import emotion_from_name
 
-    text = list_path.read_bytes().decode("utf-8-sig").splitlines()[item.line - 1]
-    fields = _split_line(text) or ["", "", "", ""]
-    transcript = " ".join(fields[3].split())
+    try:
+        text = read_bounded(list_path, MAX_LIST_BYTES).decode("utf-8-sig").splitlines()[item.line - 1]
+        fields = _split_line(text) or ["", "", "", ""]
+        transcript = clean_transcript(fields[3])
+    except (InvalidInput, UnicodeDecodeError, IndexError):
+        return item
     lang = item.language
     if lang is None:
         from .languages import normalize_language

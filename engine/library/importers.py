@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import AlreadyExists, AudioError, ImportFailed, InvalidInput, TimbrelError, UnsafeFile
+from ..errors import AlreadyExists, AudioError, ImportFailed, InvalidInput, StorageError, TimbrelError, UnsafeFile
 from .blobs import sha256_bytes
 from .emotions import normalize_emotion
 from .languages import normalize_language
@@ -278,8 +278,10 @@ class Importer:
                         c.stored_bytes = 0
             report.files.extend(files)
             report.voices.append(VoiceResult(name, CANCELLED if cancelled else "rolled-back", reason=reason))
-            if isinstance(exc, TimbrelError):
+            if isinstance(exc, (StorageError, ImportFailed)):  # the library itself is in trouble: stop here
                 raise _failed(name, exc, report) from exc
+            if isinstance(exc, TimbrelError):  # this voice cannot be imported (a bad name...): the others still can
+                return
             raise
         else:
             staged.done()
@@ -314,11 +316,9 @@ class Importer:
             return VoiceResult(name, "would-update" if exists else "would-create", clips_added=n)
         langs = Counter(cr.language for cr, _, _ in pending if cr.language)
         summary = f"imported {n} clip{'s' if n != 1 else ''}"
-        if exists:
-            ctx = lib.edit(name, action="import", summary=summary)
-        else:
-            ctx = lib.edit_new(name, language=langs.most_common(1)[0][0] if langs else None, summary=summary, action="import")
-        with ctx as ed:
+
+        def fill(ed) -> int:
+            added = 0
             for cr, flac, source in pending:
                 staged.ensure(cr.sha256, flac)
                 cr.clip_id = ed.add_clip(
@@ -326,8 +326,22 @@ class Importer:
                     language=cr.language, emotion=cr.emotion, emotion_source="import" if cr.emotion else None,
                     source_path=source, size=len(flac),
                 )
+                added += cr.clip_id is not None
+            return added
+
+        added = None
+        if not exists:
+            try:
+                with lib.edit_new(name, language=langs.most_common(1)[0][0] if langs else None, summary=summary,
+                                  action="import") as ed:
+                    added = fill(ed)
+            except AlreadyExists:
+                exists = True  # another import created this voice meanwhile: add to it instead
+        if added is None:
+            with lib.edit(name, action="import", summary=summary) as ed:
+                added = fill(ed)
         voice = lib.voice(name)
-        return VoiceResult(voice.name, "updated" if exists else "created", clips_added=n, version=voice.version)
+        return VoiceResult(voice.name, "updated" if exists else "created", clips_added=added, version=voice.version)
 
     # -- packs -----------------------------------------------------------------------------------
     def _import_pack(self, item: PackItem, report: ImportReport, advance, dry_run: bool) -> None:
@@ -346,6 +360,11 @@ class Importer:
 
 
 def _failed(name: str, exc: TimbrelError, report: ImportReport) -> ImportFailed:
-    err = ImportFailed(f"Importing voice '{name}' failed and was rolled back: {exc.message}", hint=exc.hint)
+    saved = [v.name for v in report.voices if v.status in ("created", "updated")]
+    kept = (f"Voices imported before it were saved ({', '.join(saved[:5])}{', ...' if len(saved) > 5 else ''}); "
+            "running the same import again skips what is already there." if saved
+            else "Nothing from this import was saved.")
+    hint = f"{exc.hint.rstrip('.')}. {kept}" if exc.hint else kept
+    err = ImportFailed(f"Importing voice '{name}' failed and was rolled back: {exc.message}", hint=hint)
     err.report = report  # type: ignore[attr-defined]
     return err

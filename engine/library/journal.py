@@ -85,12 +85,19 @@ class ImportJournal:
         if not _try_lock(self._fd):  # a brand-new file: cannot happen unless locks are broken
             os.close(self._fd)
             raise StorageError(f"Cannot lock {self.path}.", hint="Check that the library folder is on a local disk.")
-        self._write(json.dumps({"pid": os.getpid(), "started": utc_now(), "label": label}, ensure_ascii=False))
+        try:
+            self._write(json.dumps({"pid": os.getpid(), "started": utc_now(), "label": label}, ensure_ascii=False))
+        except StorageError:
+            self.close()  # an empty journal is of no use to anyone: remove it
+            raise
 
     def _write(self, line: str) -> None:
         # Unbuffered, so other processes see the line at once. Not fsynced: after a power cut a
         # lost line only means its blob is cleaned up as an ordinary orphan (after the grace period).
-        os.write(self._fd, (line + "\n").encode("utf-8"))
+        try:
+            os.write(self._fd, (line + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise storage_error(exc, self.path) from exc
 
     def record(self, sha: str) -> None:
         """Note a blob this import is about to store or reuse (call before writing it)."""

@@ -20,24 +20,24 @@ from ..events import EventBus
 from ..paths import resolve_library_dir
 from .blobs import BlobStore
 from .catalog import Catalog, utc_now
+from . import history as history_store
 from .emotions import EMOTION_SOURCES, normalize_emotion
 from .models import Clip, Voice, VoiceVersion
+from .reserve import ensure_reserve, release_reserve
+from .text import MAX_NOTES, check_tag, check_voice_name, clean_transcript
 
 CATALOG_NAME = "catalog.sqlite"
 MARKER_NAME = "timbrel-library.json"
 LIBRARY_FORMAT = 1
 MAX_NAME = 120
+LOW_SPACE = 1 << 20
+# what a library folder holds (another process may be creating one right now)
+_LAYOUT = {CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALOG_NAME}-journal", MARKER_NAME, "blobs",
+           "journal"}
 
 
 def _check_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("A voice needs a name.")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"Voice names are at most {MAX_NAME} characters.")
-    if any(ord(ch) < 32 for ch in name):
-        raise InvalidInput("Voice names cannot contain control characters.")
-    return name
+    return check_voice_name(name)
 
 
 @dataclass
@@ -65,17 +65,19 @@ class VoiceEditor:
         self._touch()
 
     def set_notes(self, notes: str) -> None:
+        if len(notes or "") > MAX_NOTES:
+            raise InvalidInput(f"Notes are at most {MAX_NOTES} characters.")
         self.conn.execute("UPDATE voices SET notes = ? WHERE id = ?", (notes or "", self.voice_id))
         self._touch()
 
     def set_tags(self, tags: list[str] | tuple[str, ...]) -> None:
         self.conn.execute("DELETE FROM voice_tags WHERE voice_id = ?", (self.voice_id,))
-        for tag in sorted({t.strip() for t in tags if t and t.strip()}):
+        for tag in sorted({check_tag(t) for t in tags if t and t.strip()}):
             self.conn.execute("INSERT INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
         self._touch()
 
     def add_tag(self, tag: str) -> None:
-        tag = tag.strip()
+        tag = check_tag(tag)
         if tag:
             self.conn.execute("INSERT OR IGNORE INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
             self._touch()
@@ -98,6 +100,7 @@ class VoiceEditor:
         size: int | None = None,
     ) -> int | None:
         """Attach a stored blob to the voice as a clip. Returns the clip id, or ``None`` if the voice already has this audio."""
+        transcript = clean_transcript(transcript)
         if not self.library.blobs.exists(sha256):
             raise StorageError(f"Clip audio {sha256[:12]} is not in the blob store.")
         emotion = normalize_emotion(emotion)
@@ -127,6 +130,8 @@ class VoiceEditor:
         row = self.conn.execute("SELECT id FROM clips WHERE id = ? AND voice_id = ?", (clip_id, self.voice_id)).fetchone()
         if row is None:
             raise NotFound(f"Clip {clip_id} is not part of this voice.")
+        if "transcript" in fields:
+            fields["transcript"] = clean_transcript(fields["transcript"])
         if "emotion" in fields:
             fields["emotion"] = normalize_emotion(fields["emotion"])
             fields.setdefault("emotion_source", "user" if fields["emotion"] else None)
@@ -166,7 +171,7 @@ class Library:
         if not marker.exists():
             if not create:
                 raise NotFound(f"There is no Timbrel library at {root}.", hint="Import something first, or pass --library PATH.")
-            if root.exists() and any(p for p in root.iterdir() if not p.name.startswith(".")) and not (root / CATALOG_NAME).exists():
+            if root.exists() and any(p.name not in _LAYOUT for p in root.iterdir() if not p.name.startswith(".")):
                 raise StorageError(
                     f"{root} is not empty and is not a Timbrel library.",
                     hint="Choose an empty folder (or a new name) for the library.",
@@ -182,6 +187,8 @@ class Library:
             from ..fsutil import atomic_write_json
 
             atomic_write_json(marker, {"format": LIBRARY_FORMAT, "created_at": utc_now()})
+        if lib.catalog.read_only_reason is None:
+            ensure_reserve(root)
         return lib
 
     def close(self) -> None:
@@ -210,7 +217,7 @@ class Library:
         """Every blob the catalog still needs: current clips, every history snapshot, and other tables' references."""
         refs = {r[0] for r in self.catalog.query("SELECT sha256 FROM clips")}
         for row in self.catalog.query("SELECT snapshot FROM voice_versions"):
-            snap = json.loads(row[0])
+            snap = json.loads(row[0])  # clip hashes are always inline (see history.py)
             refs.update(c["sha256"] for c in snap.get("clips", []))
         for table, column in self._blob_reference_columns():
             refs.update(r[0] for r in self.catalog.query(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"))
@@ -220,7 +227,7 @@ class Library:
         """Columns in other tables named ``*sha256`` that point at blobs (bases, manifests...)."""
         out = []
         for (table,) in self.catalog.query("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            if table in ("clips", "blobs", "voice_versions", "schema_migrations"):
+            if table in ("clips", "blobs", "voice_versions", "schema_migrations", "history_texts"):
                 continue
             for col in self.catalog.query(f"PRAGMA table_info({table})"):
                 if col["name"].endswith("blob_sha256"):
@@ -284,11 +291,15 @@ class Library:
 
     @contextlib.contextmanager
     def edit(self, voice: str | int, *, action: str = "edit", summary: str = "") -> Iterator[VoiceEditor]:
-        """Change a voice in one transaction; on success append one version (if anything changed)."""
+        """Change a voice in one transaction; on success append one version, only if the voice
+        really differs afterwards (re-applying what is already there adds no empty version)."""
         with self.catalog.transaction() as conn:
             vid = self._voice_id(conn, voice)
+            before = self._snapshot(conn, vid)
             ed = VoiceEditor(self, conn, vid)
             yield ed
+            if ed.changed and self._snapshot(conn, vid) == before:
+                ed.changed = False
             if ed.changed:
                 self._record_version(conn, vid, action, summary)
         if ed.changed:
@@ -301,7 +312,7 @@ class Library:
         snapshot = self._snapshot(conn, voice_id)
         conn.execute(
             "INSERT INTO voice_versions(voice_id, version, created_at, action, summary, snapshot) VALUES (?,?,?,?,?,?)",
-            (voice_id, version, now, action, summary or action, json.dumps(snapshot, ensure_ascii=False, sort_keys=True)),
+            (voice_id, version, now, action, summary or action, history_store.pack(conn, snapshot)),
         )
         return version
 
@@ -323,6 +334,7 @@ class Library:
             vid = self._voice_id(conn, voice)
             name = conn.execute("SELECT name FROM voices WHERE id = ?", (vid,)).fetchone()[0]
             conn.execute("DELETE FROM voices WHERE id = ?", (vid,))
+            history_store.prune_texts(conn)
         self.events.publish("library.changed", voice=name, action="delete")
 
     # -- reading -------------------------------------------------------------------------------
@@ -398,9 +410,11 @@ class Library:
     # -- history -------------------------------------------------------------------------------
     def history(self, voice: str | int) -> list[VoiceVersion]:
         vid = self._voice_id(self.catalog.conn, voice)
-        rows = self.catalog.query("SELECT * FROM voice_versions WHERE voice_id = ? ORDER BY version", (vid,))
+        conn = self.catalog.conn
+        rows = conn.execute("SELECT * FROM voice_versions WHERE voice_id = ? ORDER BY version", (vid,)).fetchall()
         return [
-            VoiceVersion(r["voice_id"], r["version"], r["created_at"], r["action"], r["summary"], json.loads(r["snapshot"]))
+            VoiceVersion(r["voice_id"], r["version"], r["created_at"], r["action"], r["summary"],
+                         history_store.unpack(conn, r["snapshot"]))
             for r in rows
         ]
 
@@ -420,7 +434,8 @@ class Library:
         return snapshot_diff(a, b) | {"from": old, "to": new}
 
     def revert(self, voice: str | int, version: int) -> Voice:
-        """Make the voice look as it did at ``version``; recorded as a new version (nothing is lost)."""
+        """Make the voice look as it did at ``version``; recorded as a new version (nothing is lost).
+        When the voice already looks like that, nothing is recorded (the version stays the same)."""
         target = self.version(voice, version).snapshot
         missing = [c["sha256"] for c in target["clips"] if not self.blobs.exists(c["sha256"])]
         if missing:
@@ -428,6 +443,9 @@ class Library:
                 f"Version {version} needs {len(missing)} clip file(s) that are missing from the library.",
                 hint="Run 'timbrel doctor' to see what is damaged.",
             )
+        conn = self.catalog.conn
+        if self._snapshot(conn, self._voice_id(conn, voice)) == target:
+            return self.voice(voice)  # already looks like that version: no empty version
         with self.edit(voice, action="revert", summary=f"reverted to version {version}") as ed:
             if target["name"] != self.catalog.conn.execute("SELECT name FROM voices WHERE id = ?", (ed.voice_id,)).fetchone()[0]:
                 ed.rename(target["name"])
@@ -441,7 +459,6 @@ class Library:
                     language=c["language"], emotion=c["emotion"], emotion_source=c["emotion_source"],
                     source_path=c["source_path"],
                 )
-            ed.changed = True
         return self.voice(ed.voice_id)
 
     # -- maintenance (stats.py, doctor.py, gc.py) ----------------------------------------------
@@ -455,13 +472,45 @@ class Library:
         """Integrity check (``repair=True``: also remove safe leftovers); a :class:`~engine.library.doctor.DoctorReport`."""
         from . import doctor
 
-        return doctor.repair(self) if repair else doctor.check(self, verify_hashes=verify_hashes)
+        if not repair:
+            return doctor.check(self, verify_hashes=verify_hashes)
+        with self.freeing_space():
+            return doctor.repair(self)
 
     def purge_voice(self, voice: str | int):
-        """Delete a voice with its history and remove the audio no other voice or version uses."""
+        """Delete a voice with its history and remove the audio no other voice or version uses.
+        Works on a full disk (see :mod:`engine.library.reserve`)."""
         from .gc import delete_voice
 
-        return delete_voice(self, voice)
+        with self.freeing_space():
+            return delete_voice(self, voice)
+
+    @contextlib.contextmanager
+    def freeing_space(self) -> Iterator[None]:
+        """Around a command that frees space: on a (nearly) full disk, release the reserve first so
+        its catalog write can go through; make the reserve again afterwards when there is room."""
+        from ..fsutil import disk_nearly_full
+
+        tight = bool(self.catalog.read_only_reason) or disk_nearly_full(self.root, 2 * LOW_SPACE)
+        previous = None
+        if tight:
+            if release_reserve(self.root) or self.catalog.read_only_reason:
+                self.catalog.reopen()
+            if not self.catalog.read_only_reason:
+                # SQLite here zeroes every freed page by default, which writes the whole deleted history
+                # into the WAL again; FAST frees pages without that extra write (their content stays in
+                # free pages until they are reused).
+                previous = self.catalog.scalar("PRAGMA secure_delete")
+                self.catalog.conn.execute("PRAGMA secure_delete = FAST")
+        try:
+            yield
+        finally:
+            if previous is not None:
+                try:
+                    self.catalog.conn.execute(f"PRAGMA secure_delete = {int(previous)}")
+                except (sqlite3.Error, StorageError):
+                    pass
+            ensure_reserve(self.root)
 
     # -- sizes ---------------------------------------------------------------------------------
     def voice_stored_bytes(self, voice: str | int) -> int:

@@ -31,13 +31,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import AlreadyExists, AudioError, InvalidInput, StorageError, UnsafeFile
-from ..fsutil import atomic_write_with
+from ..fsutil import atomic_write_with, open_regular
+from ..safejson import loads_bounded
 from .blobs import sha256_bytes
 from .catalog import utc_now
 from .emotions import EMOTION_SOURCES, normalize_emotion
 from .languages import normalize_language
 from .models import clip_metadata
 from .staging import DryRun, StagedBlobs
+from .text import MAX_NAME, MAX_TRANSCRIPT, check_voice_name, clean_transcript
 
 if TYPE_CHECKING:
     from .importers import FileResult, VoiceResult
@@ -54,7 +56,8 @@ MAX_TOTAL_BYTES = 1 << 30
 MAX_RATIO = 100
 MIN_RATE, MAX_RATE = 8_000, 48_000
 MAX_CLIP_SECONDS = 30.0
-MAX_TEXT = 10_000
+MAX_TEXT = MAX_TRANSCRIPT
+MAX_MANIFEST_DEPTH = 8  # format_version 1 nests 4 deep (clips → clip → fields)
 _CLIP_NAME = re.compile(r"clips/([0-9a-f]{64})\.flac")
 
 
@@ -62,6 +65,9 @@ _CLIP_NAME = re.compile(r"clips/([0-9a-f]{64})\.flac")
 def export_pack(library: "Library", voice: str | int, dest: Path, *, overwrite: bool = False) -> dict[str, Any]:
     """Write ``voice`` to ``dest`` atomically. Each clip is checked against its hash as it is copied."""
     v = library.voice(voice)
+    if not v.clips:
+        raise InvalidInput(f"'{v.name}' has no clips, and a pack needs at least one.",
+                           hint=f"Add recordings first: timbrel import FILES --voice '{v.name}'.")
     dest = Path(dest).expanduser()
     if dest.is_dir():
         raise InvalidInput(f"{dest} is a folder.", hint="Give a file name, e.g. -o voice.timbrel.")
@@ -161,16 +167,26 @@ def _str(value: Any, field_name: str, path: Path, limit: int = MAX_TEXT, optiona
     return value
 
 
+def _transcript(value: Any, i: int, path: Path) -> str:
+    try:
+        return clean_transcript(_str(value, "transcript", path) or "")
+    except InvalidInput as exc:
+        raise _bad(path, f"clip {i}: {exc.message.rstrip('.')}") from None
+
+
 def read_pack(path: Path) -> Pack:
     """Open and fully validate a pack (see the module docstring). Raises UnsafeFile/InvalidInput."""
     path = Path(path)
+    handle = open_regular(path)  # a device or FIFO named .timbrel is refused here, never read
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        handle.close()
         raise _bad(path, f"it is not a zip file ({exc})") from exc
     except OSError as exc:
+        handle.close()
         raise InvalidInput(f"Cannot read {path.name}: {exc.strerror or exc}.") from exc
-    with zf:
+    with handle, zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
             raise _refuse(path, f"it has {len(infos)} entries (at most {MAX_ENTRIES})")
@@ -214,9 +230,9 @@ def _read(zf: zipfile.ZipFile, path: Path, name: str) -> bytes:
 
 def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        m = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _bad(path, f"manifest.json is not valid JSON ({exc})") from exc
+        m = loads_bounded(raw, "manifest.json", max_depth=MAX_MANIFEST_DEPTH)
+    except InvalidInput as exc:
+        raise _bad(path, exc.message.rstrip(".")) from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise _bad(path, "manifest.json does not describe a Timbrel voice pack")
     version = m.get("format_version")
@@ -227,7 +243,11 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     voice = m.get("voice")
     if not isinstance(voice, dict):
         raise _bad(path, "manifest.json has no voice")
-    name = _str(voice.get("name"), "voice.name", path, 120, optional=False)
+    name = _str(voice.get("name"), "voice.name", path, MAX_NAME, optional=False)
+    try:
+        name = check_voice_name(name)
+    except InvalidInput as exc:
+        raise _bad(path, f"voice.name: {exc.message.rstrip('.')}") from None
     tags = voice.get("tags") or []
     if not isinstance(tags, list) or len(tags) > 256 or not all(isinstance(t, str) and len(t) <= 100 for t in tags):
         raise _bad(path, "'voice.tags' must be a list of short texts")
@@ -239,6 +259,8 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     clips = m.get("clips")
     if not isinstance(clips, list):
         raise _bad(path, "'clips' must be a list")
+    if not clips:
+        raise _bad(path, "it has no clips (a voice needs at least one recording)")
     seen: set[str] = set()
     clean_clips = []
     for i, c in enumerate(clips, start=1):
@@ -260,14 +282,18 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
         source = c.get("emotion_source")
         source = source if source in EMOTION_SOURCES else ("import" if emotion else None)
         clean_clips.append({
-            "file": f"{CLIP_DIR}{sha}.flac", "sha256": sha, "transcript": _str(c.get("transcript"), "transcript", path) or "",
+            "file": f"{CLIP_DIR}{sha}.flac", "sha256": sha, "transcript": _transcript(c.get("transcript"), i, path),
             "language": lang, "emotion": emotion, "emotion_source": source if emotion else None,
         })
     return {"voice": clean_voice, "clips": clean_clips}
 
 
 def _read_clip(path: Path, zf: zipfile.ZipFile, entry: dict[str, Any], names: set[str]) -> PackClip:
+    import numpy as np
+
+    from ..audio.ingest import SILENT_PEAK_DBFS
     from ..audio.io import decode_audio
+    from ..audio.vad import detect_speech
 
     sha = entry["sha256"]
     if entry["file"] not in names:
@@ -287,6 +313,10 @@ def _read_clip(path: Path, zf: zipfile.ZipFile, entry: dict[str, Any], names: se
 
     if sf.info(io.BytesIO(data)).channels != 1:
         raise _bad(path, f"clip {sha[:12]} is not mono")
+    if not len(samples) or float(np.max(np.abs(samples))) <= 10 ** (SILENT_PEAK_DBFS / 20):
+        raise _bad(path, f"clip {sha[:12]} is silent (its loudest sample is below {SILENT_PEAK_DBFS:.0f} dBFS)")
+    if detect_speech(samples, sr).speech_span is None:
+        raise _bad(path, f"clip {sha[:12]} contains no speech")
     return PackClip(sha, data, entry["transcript"], entry["language"], entry["emotion"], entry["emotion_source"],
                     round(len(samples) / sr, 3), sr)
 

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 from ..errors import InvalidInput
+from ..fsutil import read_bounded
 from .emotions import emotion_from_name
 from .languages import normalize_language
+from .text import check_voice_name, clean_transcript, printable
 
 AUDIO_EXTENSIONS = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc", ".au", ".w64", ".caf"}
 LIST_EXTENSIONS = {".list"}
@@ -70,10 +72,10 @@ def _sidecar_transcript(audio: Path) -> str:
     for ext in SIDECAR_EXTENSIONS:
         side = audio.with_suffix(ext)
         try:
-            if side.is_file() and side.stat().st_size <= MAX_SIDECAR_BYTES:
-                return " ".join(side.read_text("utf-8-sig").split())
-        except (OSError, UnicodeDecodeError):
-            continue
+            if side.exists():
+                return clean_transcript(read_bounded(side, MAX_SIDECAR_BYTES).decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, InvalidInput):
+            continue  # an unusable sidecar is ignored: the clip imports without a transcript
     return ""
 
 
@@ -144,13 +146,11 @@ def read_list(path: Path, voice: str | None, language: str | None, emotion: str 
     """Items of a GPT-SoVITS annotation list (one per non-empty line)."""
     display = str(path)
     try:
-        if path.stat().st_size > MAX_LIST_BYTES:
-            return [SourceItem(None, None, display, error="the list file is larger than 64 MB")]
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_bounded(path, MAX_LIST_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         return [SourceItem(None, None, display, error="the list is not UTF-8 text (GPT-SoVITS writes UTF-8)")]
-    except OSError as exc:
-        return [SourceItem(None, None, display, error=f"cannot read it: {exc.strerror or exc}")]
+    except InvalidInput as exc:
+        return [SourceItem(None, None, display, error=exc.message)]
     items: list[SourceItem] = []
     list_dir = path.parent
     for number, line in enumerate(text.splitlines(), start=1):
@@ -163,22 +163,28 @@ def read_list(path: Path, voice: str | None, language: str | None, emotion: str 
                                     error=f"line {number}: expected 'path|speaker|language|text', got {len(fields)} field(s)"))
             continue
         raw, speaker, lang, text_ = (f.strip() for f in fields)
-        name = voice or speaker
-        if not name:
-            items.append(SourceItem(None, None, where, line=number, error=f"line {number}: the speaker name is empty"))
+        # Each field is checked here, so a bad line is rejected on its own (with its number) and
+        # the rest of the list still imports. Nothing from the line is echoed unescaped.
+        try:
+            name = voice or check_voice_name(speaker)
+        except InvalidInput as exc:
+            items.append(SourceItem(None, None, where, line=number,
+                                    error=f"line {number}: the speaker name '{printable(speaker, 40)}' is not usable: "
+                                          f"{exc.message}"))
             continue
         try:
             clip_lang = language or normalize_language(lang)
+            transcript = clean_transcript(text_)
         except InvalidInput as exc:
-            items.append(SourceItem(None, name, where, line=number, error=f"line {number}: {exc.message}"))
+            items.append(SourceItem(None, name, where, line=number, error=f"line {number}: {printable(exc.message)}"))
             continue
         audio = resolve_list_path(raw, list_dir)
         if audio is None:
             items.append(SourceItem(None, name, where, line=number,
-                                    error=f"line {number}: audio file not found: {raw}"))
+                                    error=f"line {number}: audio file not found: {printable(raw, 1000)}"))
             continue
         items.append(SourceItem(
-            path=audio, voice=name, display=where, transcript=" ".join(text_.split()), language=clip_lang,
+            path=audio, voice=name, display=where, transcript=transcript, language=clip_lang,
             emotion=emotion or emotion_from_name(audio.stem), line=number, split=False,
         ))
     if not items:

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .reserve import RESERVE_NAME
+
 if TYPE_CHECKING:
     from .library import Library
 
@@ -31,6 +33,8 @@ def _tree_bytes(root: Path) -> int:
     total = 0
     for dirpath, _dirs, files in os.walk(root):
         for f in files:
+            if f == RESERVE_NAME:
+                continue  # space kept back for a full disk (reserve.py), not library content
             try:
                 total += os.lstat(os.path.join(dirpath, f)).st_size
             except OSError:

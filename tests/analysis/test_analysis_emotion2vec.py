@@ -268,3 +268,41 @@ def test_safetensors_asset_round_trip(tmp_path, fx):
     for name in ("a_1s", "d_quiet"):
         pred = m.predict(fx[f"{name}__input"], 16000)
         assert np.abs(pred.scores - fx[f"{name}__scores"]).max() < SCORE_TOL
+
+
+def test_device_argument_on_cpu(fx):
+    """The device path (model and ALiBi bias built on ``device``) on the CPU device; the CUDA run is below."""
+    from engine.analysis.emotion2vec import Emotion2Vec
+
+    m = Emotion2Vec.from_funasr_folder(FIXTURES / "emotion2vec_tiny", device=torch.device("cpu"))
+    assert next(m.model.parameters()).device.type == "cpu"
+    assert np.abs(m.predict(fx["a_1s__input"], 16000).scores - fx["a_1s__scores"]).max() < SCORE_TOL
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_on_cuda_within_the_gpu_tolerance(fx):
+    """GPU arithmetic (TF32 convolutions) does not meet the fp32 CPU tolerance: ~1e-2 relative and the same argmax."""
+    from engine.analysis.emotion2vec import Emotion2Vec
+
+    m = Emotion2Vec.from_funasr_folder(FIXTURES / "emotion2vec_tiny", device=torch.device("cuda"))
+    for name in INPUTS:
+        pred = m.predict(fx[f"{name}__input"], 16000)
+        assert int(pred.scores.argmax()) == int(fx[f"{name}__scores"].argmax())
+        assert rel_err(pred.embedding, fx[f"{name}__embedding"]) < 1e-2
+        assert rel_err(m.frame_features(fx[f"{name}__input"], 16000), fx[f"{name}__frame_features"]) < 1e-2
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 48000])
+@pytest.mark.parametrize("method", ["sinc", "soxr"])
+def test_other_rates_resample_cleanly(rate, method):
+    """Up- and down-sampling keep a 1 kHz tone (amplitude and frequency) and give ceil(N * 16000 / rate) samples."""
+    from engine.analysis.emotion2vec.resample import to_16k
+
+    n = rate // 2 + 7
+    t = np.arange(n) / rate
+    y = to_16k((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), rate, method)
+    assert len(y) == int(np.ceil(n * 16000 / rate))
+    mid = y[800:-800]
+    ref = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(len(y)) / 16000)[800:-800]
+    assert np.abs(mid - ref).max() < 2e-3

@@ -244,3 +244,16 @@ def test_speech_references_follow_stored_predictions(corpus_engine):
         ed.update_clip(v.clips[3].id, emotion="happy")
     v = eng.library.voice("en_flite_awb")
     assert eng.speech.references(v, "happy").prompt.sha256 == v.clips[3].sha256
+
+
+def test_analyze_reports_emotion_progress(corpus_engine, model_cache):
+    eng, helper = corpus_engine
+    helper.add("en_piper_joe")
+    eng.assets.link_emotion2vec(model_cache)
+    n = len({c.sha256 for c in eng.library.voice("en_piper_joe").clips})
+    calls, seen = [], []
+    eng.events.subscribe("analysis.progress", lambda e: seen.append(dict(e.data)))
+    report = eng.analysis.analyze(emotion_progress=lambda d, t: calls.append((d, t)))
+    assert report.emotions["computed"] == n
+    assert calls[0] == (0, n) and calls[-1] == (n, n) and len(calls) == n + 1
+    assert [e for e in seen if e.get("phase") == "emotion"][-1] == {"done": n, "total": n, "phase": "emotion"}

@@ -178,3 +178,32 @@ def test_monitor_budget_change_updates_the_view(qtbot, window):
                                  cause="request")
     qtbot.waitUntil(lambda: "base-b" in mon.log.toPlainText())
     assert window.problems == []
+
+
+def test_settings_link_the_emotion_model(qtbot, window, tmp_path, shared):
+    import os
+    import shutil
+    from pathlib import Path
+
+    fixtures = Path(os.environ.get("TIMBREL_E2V_FIXTURES") or (shared / "fixtures" / "emotion2vec"))
+    cache = tmp_path / "hub"
+    shutil.copytree(fixtures / "emotion2vec_tiny", cache / "iic" / "emotion2vec_plus_tiny")
+    d = window.open_settings()
+    wait_idle(qtbot, window)
+    d.emotion_model.edit.setText(str(cache))
+    with qtbot.waitSignal(window.emotionModelLinked, timeout=60_000) as linked:
+        d.save_and_close()
+    assert linked.args[0].ok and linked.args[0].model_id.startswith("emotion2vec_d96-")
+    st = window.engine.assets.emotion2vec_status()
+    assert st.ok and st.source == str((cache / "iic" / "emotion2vec_plus_tiny").resolve())
+    assert window.problems == []
+
+    (tmp_path / "empty").mkdir()
+    d = window.open_settings()
+    wait_idle(qtbot, window)
+    assert d.emotion_model.value() == st.source                # the linked folder is shown
+    d.emotion_model.edit.setText(str(tmp_path / "empty"))
+    d.save_and_close()
+    wait_idle(qtbot, window)
+    assert window.problems and "No emotion2vec+ model folder" in window.problems[-1][1]
+    assert window.engine.assets.emotion2vec_status().ok        # the earlier link stays

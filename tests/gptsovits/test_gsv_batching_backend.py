@@ -84,8 +84,10 @@ def test_batch_rows_equal_solo_runs_and_stream_per_sentence(pretrained, tmp_path
         admitted += len(more)
         return more
 
+    order: list[int] = []
     for key, chunk in be.synthesize_batch(model, shared, rows[:4], None, admit):
         assert key not in ended, "a chunk after the row's end marker"
+        order.append(key)
         if chunk is None:
             ended.append(key)
         else:
@@ -97,16 +99,26 @@ def test_batch_rows_equal_solo_runs_and_stream_per_sentence(pretrained, tmp_path
         for x, y in zip(a, b):
             assert x.shape == y.shape
             assert np.abs(x - y).max() <= 1e-4 * max(np.abs(x).max(), 1e-6), f"row {r.key} differs from its solo run"
+    # streaming: rows' chunks interleave (each sentence is yielded when it is done, not when the batch ends)
+    runs = sum(1 for a, b in zip(order, order[1:]) if a != b) + 1
+    assert runs > len(rows), order
     stats = be.batch_stats
     assert stats["widest_gpt_batch"] >= 3, stats  # rows really shared GPT steps
     assert stats["gpt_row_steps"] > stats["gpt_steps"], stats
 
 
-def test_a_failing_row_raises_and_stops_the_batch(pretrained, tmp_path, gsv_fixtures, corpus):
+def test_a_failing_row_fails_alone(pretrained, tmp_path, gsv_fixtures, corpus):
+    """The failing row's error comes after the other rows ended (the runtime fails only rows left open)."""
     from engine.errors import InvalidInput
 
     be, model, shared = _setup(pretrained, tmp_path, gsv_fixtures, "sovits_v2_tiny.pth")
     good = _rows(corpus, 1)[0]
     bad = BatchRow(9, SynthesisRequest("   ", language="en"), good.references)
+    late = BatchRow(5, good.request, good.references)
+    seen: list[tuple[int, bool]] = []
     with pytest.raises(InvalidInput):
-        list(be.synthesize_batch(model, shared, [good, bad], None, lambda: []))
+        for key, chunk in be.synthesize_batch(model, shared, [good, bad], None,
+                                              lambda it=iter([[late]]): next(it, [])):
+            seen.append((key, chunk is None))
+    assert (good.key, True) in seen  # the good row ran to its end marker
+    assert all(k != bad.key for k, _ in seen)

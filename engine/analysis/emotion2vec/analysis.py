@@ -171,8 +171,8 @@ def stored_emotions(catalog, settings, clips) -> dict[int, ClipEmotion]:
 
     cache = EmotionCache(catalog)
     shas = sorted({c.sha256 for c in clips})
-    if not shas:
-        return {}
+    if not shas or catalog.scalar("SELECT 1 FROM emotion_probabilities LIMIT 1") is None:
+        return {}                      # nothing analysed yet (no model linked): no per-clip queries
     st = status(settings)
     rows = cache.get(shas, st.model_id) if st.ok and st.model_id else {}
     missing = [s for s in shas if s not in rows]

@@ -128,9 +128,18 @@ _REQUIRED = {
 }
 
 
+MAX_TEXT_BYTES = 1 << 20      # config.yaml is ~5.5 kB, tokens.txt 119 bytes: anything this big is not one
+
+
+def _read_text(path: Path) -> str:
+    from ...fsutil import read_bounded
+
+    return read_bounded(path, MAX_TEXT_BYTES).decode("utf-8")
+
+
 def read_tokens(path: Path) -> tuple[str, ...]:
     try:
-        text = path.read_text("utf-8")
+        text = _read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Cannot read the labels file {path} ({exc}).",
                            hint="Use the tokens.txt that came with the model.") from exc
@@ -189,10 +198,10 @@ def load_config(folder: Path) -> E2VConfig:
     import yaml
 
     path = folder / "config.yaml"
+    if not path.exists():
+        raise InvalidInput(f"{folder} has no config.yaml.", hint="Give the emotion2vec+ model folder itself.")
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"{folder} has no config.yaml.", hint="Give the emotion2vec+ model folder itself.") from exc
+        data = yaml.safe_load(_read_text(path))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InvalidInput(f"{path} cannot be read as YAML ({exc}).", hint="Use the config.yaml that came with the model.") from exc
     tokens = folder / "tokens.txt"

@@ -116,7 +116,7 @@ class Emotion2Vec:
         return x
 
     def windows(self, x16k: np.ndarray) -> list[np.ndarray]:
-        """Consecutive windows of at most ``window_s`` seconds; a tail too short for a frame joins the previous."""
+        """Consecutive windows of at most ``window_s`` seconds; a tail under 1 s joins the last window."""
         size = max(int(self.window_s * SAMPLE_RATE), self.cfg.receptive_field)
         if len(x16k) <= size:
             return [x16k]

@@ -111,7 +111,9 @@ def read_checkpoint(path: Path) -> dict:
     except pickle.UnpicklingError as exc:
         raise UnsafeFile(f"{path.name} contains objects other than tensors, which Timbrel refuses to load "
                          f"({str(exc).splitlines()[0][:200]}).",
-                         hint="Use the model.pt published with emotion2vec+; a file saved from other code is not accepted.") from exc
+                         hint="Use the model.pt published with emotion2vec+. If this is that file and you trust it, keep only "
+                              "its weights: python -c \"import torch; torch.save({'model': torch.load('model.pt', "
+                              "weights_only=False)['model']}, 'model.pt')\" in the folder, then link it again.") from exc
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
         raise InvalidInput(f"{path} is not a readable torch checkpoint ({str(exc).splitlines()[0][:200]}).",
                            hint="The download may be incomplete: fetch model.pt again.") from exc
@@ -197,11 +199,10 @@ def convert_folder(folder: Path, dest_root: Path, *, sha256: str | None = None) 
     meta_path = dest / META_FILE
     if meta_path.is_file() and (dest / WEIGHTS_FILE).is_file():
         try:
-            meta = json.loads(meta_path.read_text("utf-8"))
-            if meta.get("format") == ASSET_FORMAT and meta.get("source_sha256") == digest:
+            if read_asset_meta(dest).get("source_sha256") == digest:
                 return dest
-        except (OSError, ValueError):
-            pass
+        except InvalidInput:
+            pass                      # damaged: convert again
     state = map_checkpoint(read_checkpoint(ckpt), cfg, str(ckpt))
     dest.mkdir(parents=True, exist_ok=True)
 
@@ -226,10 +227,12 @@ def convert_folder(folder: Path, dest_root: Path, *, sha256: str | None = None) 
 
 
 def read_asset_meta(asset: Path) -> dict:
+    from ...fsutil import read_bounded
+
     path = Path(asset) / META_FILE
     try:
-        meta = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        meta = json.loads(read_bounded(path, 1 << 20).decode("utf-8"))
+    except (OSError, ValueError, InvalidInput) as exc:
         raise InvalidInput(f"The converted emotion model at {asset} is damaged ({exc}).",
                            hint="Link the emotion2vec+ folder again: 'timbrel assets link FOLDER'.") from exc
     if meta.get("format") != ASSET_FORMAT:

@@ -107,8 +107,11 @@ class GE2EEncoder(TimbreEncoder):
         self.device = resolve_device(device)
         self._lock = threading.Lock()
         self.net = _GE2ENet().to(self.device).eval()
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = state.get("model_state", state)
+        from ...loadguard import loading
+
+        with loading("The GE2E encoder weights", path):
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = state.get("model_state", state)
         wanted = {k: v for k, v in state.items() if k.startswith(("lstm.", "linear."))}
         self.net.load_state_dict(wanted, strict=True)
         from ...audio.features import mel_filterbank

@@ -301,7 +301,10 @@ class GptSovitsBackend(Backend):
                          context: SynthesisContext | None, admit: Callable[[], list[BatchRow]] | None = None
                          ) -> Iterator[tuple[int, AudioChunk | None]]:
         """Every row runs its own pipeline (so its audio equals its solo run); their GPT steps and SoVITS
-        decodes are batched across rows, and rows that ``admit()`` hands over join between GPT steps."""
+        decodes are batched across rows, and rows that ``admit()`` hands over join between GPT steps.
+
+        A row that fails does not take the others down: no more rows are admitted, the others run to their end
+        markers, then the (first) error is raised, so the runtime fails only the rows left open."""
         from .batching import BatchRunner, no_grad_start
 
         runner = BatchRunner(model.gpt, model.sovits, max_rows=self.max_batch_rows(model.manifest))
@@ -314,12 +317,22 @@ class GptSovitsBackend(Backend):
 
         for row in rows:
             runner.start(*starter(row))
-        more = (lambda: [starter(r) for r in admit()]) if admit is not None else None
+        failed: list[BaseException] = []
+
+        def more():
+            # once a row failed, nobody joins: the batch winds down and the error is raised at its end
+            return [] if failed or admit is None else [starter(r) for r in admit()]
+
         try:
             for key, item in runner.run(more):
                 if isinstance(item, BaseException):
-                    raise item
+                    failed.append(item)
+                    continue
                 yield key, item
+            if failed:
+                # every other row has ended (its end marker was yielded): the runtime fails only the rows still
+                # open, i.e. the failed ones
+                raise failed[0]
         finally:
             self.batch_stats = runner.stats()
             self.widest_batch = max(self.widest_batch, runner.widest)

@@ -197,7 +197,7 @@ class BatchRunner:
                     with self._cond:
                         room = self.max_rows - len(self._workers)
                     if room > 0:
-                        for key, start in admit()[:max(room, 0)]:
+                        for key, start in admit():  # the runtime caps what it hands over; every row it gives runs
                             self.start(key, start)
                 with self._cond:
                     idle = not self._calls and not self._out and not (self._decoder and len(self._decoder))

@@ -123,9 +123,12 @@ def load_base(manifest: Mapping, paths: Mapping[str, str | os.PathLike], device=
     """Open the safetensors of each group (mmap, no pickle) and return filled ``(gpt, sovits)``."""
     from safetensors.torch import load_file
 
+    from ...loadguard import loading
+
     mods = {}
     for g in GROUPS:
-        tensors = load_file(str(paths[g]), device="cpu")
+        with loading(f"The {g} weights of this base", paths[g], in_library=True):
+            tensors = load_file(str(paths[g]), device="cpu")
         if dtype is not None:
             tensors = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in tensors.items()}
         if str(device) != "cpu":

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from ...errors import MissingAsset
+from ...loadguard import loading
 
 # Upstream pads the 16 kHz prompt audio with ``int(32000 * 0.3)`` zeros (its config's sampling rate, not 16 kHz).
 PROMPT_PAD_SAMPLES = 9600
@@ -43,8 +44,9 @@ TRANSFORMERS_LOAD_LOCK = threading.RLock()
 def load_hubert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.float32):
     from transformers import HubertModel
 
-    with TRANSFORMERS_LOAD_LOCK:
-        model = HubertModel.from_pretrained(str(_folder(path, "chinese-hubert-base")), local_files_only=True)
+    folder = _folder(path, "chinese-hubert-base")
+    with TRANSFORMERS_LOAD_LOCK, loading("The HuBERT model (chinese-hubert-base)", folder):
+        model = HubertModel.from_pretrained(str(folder), local_files_only=True)
     return model.to(device=device, dtype=dtype).eval()
 
 
@@ -67,7 +69,7 @@ def load_bert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     folder = str(_folder(path, "chinese-roberta-wwm-ext-large"))
-    with TRANSFORMERS_LOAD_LOCK:
+    with TRANSFORMERS_LOAD_LOCK, loading("The BERT model (chinese-roberta-wwm-ext-large)", folder):
         tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForMaskedLM.from_pretrained(folder, local_files_only=True)
     return tok, model.to(device=device, dtype=dtype).eval()

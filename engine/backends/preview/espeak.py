@@ -6,14 +6,16 @@ wheel ships at run time and never links against it; without the wheel the
 preview backend reports a :class:`~engine.errors.MissingAsset` with the install
 command. The library keeps global state, so every call is serialised by a lock.
 
-Output is repeatable but not bit-exact between calls: eSpeak's noise generator is seeded per call, yet its
-pitch "flutter" counter carries over from one utterance to the next (and survives re-initialisation), so
-two renderings of the same text differ by a fraction of a period in their jitter. Tests check pitch,
-duration and energy, not samples.
+Output is bit-identical for the same text, settings and seed. eSpeak keeps state in static variables
+that no API call resets (the pitch "flutter" index of its wave generator carries over from one utterance
+to the next and survives ``espeak_Terminate``/``espeak_Initialize``), so each synthesis runs in a freshly
+loaded copy of the library: load, initialise, seed, speak, terminate, unload. That costs a few
+milliseconds per sentence and makes every rendering start from the same state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
 from dataclasses import dataclass
@@ -50,20 +52,42 @@ class EspeakInfo:
     sample_rate: int
 
 
+def _unload(handle: int) -> bool:
+    """Unload a shared library (its static state goes with it). False when the platform cannot."""
+    import _ctypes
+
+    close = getattr(_ctypes, "dlclose", None) or getattr(_ctypes, "FreeLibrary", None)
+    if close is None:  # pragma: no cover
+        return False
+    close(handle)
+    return True
+
+
 class Espeak:
-    """One process-wide eSpeak NG instance (use :func:`get_espeak`)."""
+    """eSpeak NG behind one lock (use :func:`get_espeak`); every :meth:`synth` runs in a fresh load of the library."""
 
     def __init__(self) -> None:
         try:
             import espeakng_loader
         except ImportError as exc:
             raise MissingAsset("The preview voice engine (eSpeak NG) is not installed.", hint=_INSTALL_HINT) from exc
-        lib_path = espeakng_loader.get_library_path()
+        self._lib_path = espeakng_loader.get_library_path()
         try:
-            data_path = espeakng_loader.get_data_path()
-            lib = ctypes.CDLL(lib_path)
+            self._data_path = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as exc:
-            raise MissingAsset(f"eSpeak NG could not be loaded from {lib_path} ({exc}).", hint=_INSTALL_HINT) from exc
+            raise MissingAsset(f"eSpeak NG's data could not be found ({exc}).", hint=_INSTALL_HINT) from exc
+        self._lock = threading.Lock()
+        self._chunks: list[np.ndarray] = []
+        self._cb = _CALLBACK(self._on_audio)  # keep a reference: ctypes must not free it
+        with self._lock, self._loaded() as (lib, sr):
+            version = (lib.espeak_Info(None) or b"?").decode(errors="replace")
+        self.info = EspeakInfo(version, self._lib_path, self._data_path, int(sr))
+
+    def _load(self) -> ctypes.CDLL:
+        try:
+            lib = ctypes.CDLL(self._lib_path)
+        except OSError as exc:
+            raise MissingAsset(f"eSpeak NG could not be loaded from {self._lib_path} ({exc}).", hint=_INSTALL_HINT) from exc
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
@@ -76,21 +100,30 @@ class Espeak:
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
         lib.espeak_Info.restype = ctypes.c_char_p
-        self._set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)  # espeak-ng >= 1.51: deterministic noise
-        if self._set_seed is not None:
-            self._set_seed.argtypes = [ctypes.c_long]
-            self._set_seed.restype = None
-        sr = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, data_path.encode(), 0)
-        if sr <= 0:
-            raise MissingAsset(f"eSpeak NG failed to start with its data at {data_path}.", hint=_INSTALL_HINT)
-        self._lib = lib
-        self._lock = threading.Lock()
-        self._chunks: list[np.ndarray] = []
-        self._cb = _CALLBACK(self._on_audio)  # keep a reference: ctypes must not free it
-        lib.espeak_SetSynthCallback(self._cb)
-        version = (lib.espeak_Info(None) or b"?").decode(errors="replace")
-        self.info = EspeakInfo(version, lib_path, data_path, int(sr))
-        self._voice: str | None = None
+        lib.espeak_Terminate.restype = ctypes.c_int
+        set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)  # espeak-ng >= 1.51: deterministic noise
+        if set_seed is not None:
+            set_seed.argtypes = [ctypes.c_long]
+            set_seed.restype = None
+        return lib
+
+    @contextlib.contextmanager
+    def _loaded(self):
+        """A freshly loaded, initialised library (call with the lock held); unloaded afterwards."""
+        lib = self._load()
+        try:
+            sr = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, self._data_path.encode(), 0)
+            if sr <= 0:
+                raise MissingAsset(f"eSpeak NG failed to start with its data at {self._data_path}.", hint=_INSTALL_HINT)
+            lib.espeak_SetSynthCallback(self._cb)
+            try:
+                yield lib, sr
+            finally:
+                lib.espeak_Terminate()
+        finally:
+            handle = lib._handle
+            del lib
+            _unload(handle)
 
     @property
     def sample_rate(self) -> int:
@@ -115,26 +148,26 @@ class Espeak:
 
     def synth(self, text: str, language: str | None = "en", rate_wpm: int = 165, pitch: int = 50, range_: int = 50,
               seed: int = 0) -> np.ndarray:
-        """Synthesize ``text``; returns mono float32 at :attr:`sample_rate` (same inputs and seed → same samples)."""
+        """Synthesize ``text``; returns mono float32 at :attr:`sample_rate`.
+        The same inputs and seed give the same samples, bit for bit, whatever was spoken before."""
         text = (text or "").strip()
         if not text:
             raise InvalidInput("There is no text to speak.")
         voice = self.voice_for(language)
         data = text.encode("utf-8") + b"\0"
-        with self._lock:
-            if voice != self._voice:
-                if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                    raise InvalidInput(f"eSpeak NG has no voice '{voice}'.", hint="Choose another language for this voice.")
-                self._voice = voice
-            self._lib.espeak_SetParameter(PARAM_RATE, int(rate_wpm), 0)
-            self._lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
-            self._lib.espeak_SetParameter(PARAM_RANGE, int(range_), 0)
-            self._lib.espeak_SetParameter(PARAM_VOLUME, 100, 0)
-            if self._set_seed is not None:
-                self._set_seed(int(seed) & 0x7FFFFFFF)
+        with self._lock, self._loaded() as (lib, _sr):
+            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise InvalidInput(f"eSpeak NG has no voice '{voice}'.", hint="Choose another language for this voice.")
+            lib.espeak_SetParameter(PARAM_RATE, int(rate_wpm), 0)
+            lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
+            lib.espeak_SetParameter(PARAM_RANGE, int(range_), 0)
+            lib.espeak_SetParameter(PARAM_VOLUME, 100, 0)
+            set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)
+            if set_seed is not None:
+                set_seed(int(seed) & 0x7FFFFFFF)
             self._chunks = []
             buf = ctypes.create_string_buffer(data)
-            err = self._lib.espeak_Synth(buf, len(data), 0, POS_CHARACTER, 0, ESPEAK_CHARS_UTF8, None, None)
+            err = lib.espeak_Synth(buf, len(data), 0, POS_CHARACTER, 0, ESPEAK_CHARS_UTF8, None, None)
             chunks, self._chunks = self._chunks, []
         if err != 0:
             raise InvalidInput(f"eSpeak NG could not speak this text (error {err}).")
