@@ -60,7 +60,12 @@
 <context>
     <name>Bases</name>
     <message>
-        <location filename="../views/bases.py" line="28"/>
+        <location filename="../views/bases.py" line="29"/>
+        <source>%1 kB</source>
+        <translation>%1 kB</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="30"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
@@ -68,378 +73,388 @@
 <context>
     <name>BasesView</name>
     <message>
-        <location filename="../views/bases.py" line="107"/>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="109"/>
+        <location filename="../views/bases.py" line="159"/>
         <source>Base</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="109"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="109"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="109"/>
         <source>Serves</source>
         <translation>服务于</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="113"/>
+        <location filename="../views/bases.py" line="115"/>
         <source>name for the new base</source>
         <translation>新底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="114"/>
+        <location filename="../views/bases.py" line="116"/>
         <source>Choose files…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="115"/>
+        <location filename="../views/bases.py" line="117"/>
         <source>Import pair</source>
         <translation>导入模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="118"/>
+        <location filename="../views/bases.py" line="120"/>
         <source>GPT:</source>
         <translation>GPT：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="119"/>
+        <location filename="../views/bases.py" line="121"/>
         <source>SoVITS:</source>
         <translation>SoVITS：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="120"/>
+        <location filename="../views/bases.py" line="122"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="125"/>
+        <location filename="../views/bases.py" line="127"/>
         <source>Import a GPT-SoVITS base</source>
         <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="130"/>
+        <location filename="../views/bases.py" line="132"/>
         <source>How many bases?…</source>
         <translation>需要多少个底模？…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="131"/>
+        <location filename="../views/bases.py" line="133"/>
         <source>Consolidate…</source>
         <translation>整合…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="135"/>
+        <location filename="../views/bases.py" line="137"/>
         <source>Stored bases</source>
         <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="149"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="149"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="149"/>
         <source>Served by</source>
         <translation>服务者</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="149"/>
         <source>Base version</source>
         <translation>底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="153"/>
         <source>Assign to cluster</source>
         <translation>分配给簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="153"/>
+        <location filename="../views/bases.py" line="155"/>
         <source>Base:</source>
         <translation>底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="159"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="159"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="159"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="159"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Roll back to this version</source>
         <translation>回滚到此版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="166"/>
+        <location filename="../views/bases.py" line="168"/>
         <source>name of the fine-tuned base</source>
         <translation>微调后底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="167"/>
+        <location filename="../views/bases.py" line="169"/>
         <source>Fine-tune this cluster&apos;s base</source>
         <translation>微调此簇的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="168"/>
+        <location filename="../views/bases.py" line="170"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="174"/>
+        <location filename="../views/bases.py" line="176"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="176"/>
+        <location filename="../views/bases.py" line="178"/>
         <source>Steps (GPT and SoVITS):</source>
         <translation>步数（GPT 和 SoVITS）：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="177"/>
+        <location filename="../views/bases.py" line="179"/>
         <source>New base:</source>
         <translation>新底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="187"/>
+        <location filename="../views/bases.py" line="189"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
         <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="190"/>
+        <location filename="../views/bases.py" line="192"/>
         <source>Base versions of the selected cluster</source>
         <translation>所选簇的底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="253"/>
+        <location filename="../views/bases.py" line="256"/>
         <source>Bases are not available in this build.</source>
         <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="255"/>
+        <location filename="../views/bases.py" line="258"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="256"/>
+        <location filename="../views/bases.py" line="259"/>
         <source>Could not load the bases</source>
         <translation>无法加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="263"/>
+        <location filename="../views/bases.py" line="270"/>
         <source>preview voice (not a clone)</source>
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="266"/>
+        <location filename="../views/bases.py" line="272"/>
+        <source>clusters %1</source>
+        <translation>簇 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="274"/>
+        <source>fallback for %1 clusters</source>
+        <translation>为 %1 个簇兜底</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="275"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="272"/>
+        <location filename="../views/bases.py" line="281"/>
         <source>(no base)</source>
         <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="278"/>
+        <location filename="../views/bases.py" line="287"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="280"/>
+        <location filename="../views/bases.py" line="289"/>
         <source>%1 (preview fallback; no base assigned)</source>
         <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="282"/>
+        <location filename="../views/bases.py" line="291"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="286"/>
+        <location filename="../views/bases.py" line="295"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="296"/>
+        <location filename="../views/bases.py" line="305"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="298"/>
+        <location filename="../views/bases.py" line="307"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
         <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="300"/>
+        <location filename="../views/bases.py" line="309"/>
         <source>%1 bases, %2 clusters.</source>
         <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="329"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="329"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="348"/>
+        <location filename="../views/bases.py" line="357"/>
         <source>Choose the GPT .ckpt and the SoVITS .pth</source>
         <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="349"/>
+        <location filename="../views/bases.py" line="358"/>
         <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
         <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="361"/>
+        <location filename="../views/bases.py" line="370"/>
         <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
         <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="362"/>
+        <location filename="../views/bases.py" line="371"/>
         <source>(drop or choose the .ckpt)</source>
         <translation>（拖入或选择 .ckpt）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="363"/>
+        <location filename="../views/bases.py" line="372"/>
         <source>(drop or choose the .pth)</source>
         <translation>（拖入或选择 .pth）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="386"/>
+        <location filename="../views/bases.py" line="395"/>
         <source>Stored base %1.</source>
         <translation>已保存底模 %1。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="392"/>
+        <location filename="../views/bases.py" line="401"/>
         <source>Could not import the base</source>
         <translation>无法导入底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="394"/>
+        <location filename="../views/bases.py" line="403"/>
         <source>Converting the GPT-SoVITS pair</source>
         <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="417"/>
+        <location filename="../views/bases.py" line="426"/>
         <source>Assigning a base</source>
         <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="418"/>
+        <location filename="../views/bases.py" line="427"/>
         <source>Could not assign the base</source>
         <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="435"/>
+        <location filename="../views/bases.py" line="444"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="436"/>
+        <location filename="../views/bases.py" line="445"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="441"/>
+        <location filename="../views/bases.py" line="450"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="442"/>
+        <location filename="../views/bases.py" line="451"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="451"/>
+        <location filename="../views/bases.py" line="460"/>
         <source>Choose the base to start from in the Base list above.</source>
         <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="463"/>
+        <location filename="../views/bases.py" line="472"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="463"/>
+        <location filename="../views/bases.py" line="472"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="464"/>
+        <location filename="../views/bases.py" line="473"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="474"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="486"/>
+        <location filename="../views/bases.py" line="495"/>
         <source>Stored %1 as a new base version of the cluster.</source>
         <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="495"/>
+        <location filename="../views/bases.py" line="504"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="498"/>
+        <location filename="../views/bases.py" line="507"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="499"/>
+        <location filename="../views/bases.py" line="508"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="502"/>
+        <location filename="../views/bases.py" line="511"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="514"/>
+        <location filename="../views/bases.py" line="523"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -460,17 +475,17 @@
         <translation>组 %1</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="534"/>
+        <location filename="../views/clustermap.py" line="535"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="536"/>
+        <location filename="../views/clustermap.py" line="537"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="538"/>
+        <location filename="../views/clustermap.py" line="539"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -588,17 +603,17 @@
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="507"/>
+        <location filename="../views/clustermap.py" line="508"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="519"/>
+        <location filename="../views/clustermap.py" line="520"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="522"/>
+        <location filename="../views/clustermap.py" line="523"/>
         <source>%1 clips/s, about %2 left</source>
         <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
@@ -857,7 +872,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../views/bases.py" line="72"/>
+        <location filename="../views/bases.py" line="74"/>
         <source>Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)</source>
         <translation>将 GPT-SoVITS 模型对拖到这里（GPT .ckpt + SoVITS .pth）</translation>
     </message>
@@ -1667,174 +1682,174 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="48"/>
+        <location filename="../mainwindow.py" line="49"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="49"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Bases</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="55"/>
+        <location filename="../mainwindow.py" line="56"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="81"/>
+        <location filename="../mainwindow.py" line="82"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="82"/>
+        <location filename="../mainwindow.py" line="83"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="86"/>
+        <location filename="../mainwindow.py" line="87"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="90"/>
+        <location filename="../mainwindow.py" line="91"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="95"/>
+        <location filename="../mainwindow.py" line="96"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="99"/>
+        <location filename="../mainwindow.py" line="100"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="105"/>
+        <location filename="../mainwindow.py" line="106"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="106"/>
-        <location filename="../mainwindow.py" line="353"/>
+        <location filename="../mainwindow.py" line="107"/>
+        <location filename="../mainwindow.py" line="367"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="143"/>
+        <location filename="../mainwindow.py" line="144"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="210"/>
+        <location filename="../mainwindow.py" line="211"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="242"/>
+        <location filename="../mainwindow.py" line="256"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="274"/>
+        <location filename="../mainwindow.py" line="288"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="289"/>
-        <location filename="../mainwindow.py" line="347"/>
+        <location filename="../mainwindow.py" line="303"/>
+        <location filename="../mainwindow.py" line="361"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="290"/>
+        <location filename="../mainwindow.py" line="304"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="294"/>
+        <location filename="../mainwindow.py" line="308"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="296"/>
+        <location filename="../mainwindow.py" line="310"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="313"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="315"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="319"/>
+        <location filename="../mainwindow.py" line="333"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="320"/>
+        <location filename="../mainwindow.py" line="334"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="324"/>
+        <location filename="../mainwindow.py" line="338"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="330"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="331"/>
+        <location filename="../mainwindow.py" line="345"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="332"/>
+        <location filename="../mainwindow.py" line="346"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="343"/>
+        <location filename="../mainwindow.py" line="357"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="354"/>
+        <location filename="../mainwindow.py" line="368"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -1844,118 +1859,118 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>MonitorView</name>
     <message>
-        <location filename="../views/monitor.py" line="30"/>
+        <location filename="../views/monitor.py" line="31"/>
         <source>Apply budget</source>
         <translation>应用预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="39"/>
+        <location filename="../views/monitor.py" line="40"/>
         <source>The GPU runtime is not available in this build yet.</source>
         <translation>此版本暂不支持 GPU 运行时。</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="44"/>
+        <location filename="../views/monitor.py" line="45"/>
         <source>VRAM budget:</source>
         <translation>显存预算：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="49"/>
+        <location filename="../views/monitor.py" line="50"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="50"/>
+        <location filename="../views/monitor.py" line="51"/>
         <source>In use:</source>
         <translation>已用：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="51"/>
+        <location filename="../views/monitor.py" line="52"/>
         <source>Prefetch:</source>
         <translation>预取：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="52"/>
+        <location filename="../views/monitor.py" line="53"/>
         <source>Queue:</source>
         <translation>队列：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="53"/>
+        <location filename="../views/monitor.py" line="54"/>
         <source>Resident bases</source>
         <translation>常驻底模</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="55"/>
+        <location filename="../views/monitor.py" line="56"/>
         <source>Swap log</source>
         <translation>换入日志</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="75"/>
+        <location filename="../views/monitor.py" line="78"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="76"/>
+        <location filename="../views/monitor.py" line="79"/>
         <source>Could not read the runtime</source>
         <translation>无法读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="84"/>
+        <location filename="../views/monitor.py" line="87"/>
         <source>%1 of %2 MB</source>
         <translation>%1 / %2 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="87"/>
+        <location filename="../views/monitor.py" line="90"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="88"/>
-        <location filename="../views/monitor.py" line="136"/>
+        <location filename="../views/monitor.py" line="91"/>
+        <location filename="../views/monitor.py" line="139"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="102"/>
+        <location filename="../views/monitor.py" line="105"/>
         <source>Changing the VRAM budget</source>
         <translation>正在修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="103"/>
+        <location filename="../views/monitor.py" line="106"/>
         <source>Could not change the VRAM budget</source>
         <translation>无法修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="106"/>
+        <location filename="../views/monitor.py" line="109"/>
         <source>budget set to %1 MB</source>
         <translation>预算已设为 %1 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="121"/>
+        <location filename="../views/monitor.py" line="124"/>
         <source>loaded %1 (%2 MB, %3 s, %4)%5</source>
         <translation>已加载 %1（%2 MB，%3 秒，%4）%5</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="126"/>
+        <location filename="../views/monitor.py" line="129"/>
         <source>; evicted %1</source>
         <translation>；已换出 %1</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>hit</source>
         <translation>命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>miss</source>
         <translation>未命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="132"/>
         <source>staging</source>
         <translation>暂存中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="132"/>
+        <location filename="../views/monitor.py" line="135"/>
         <source>prefetch %1: %2</source>
         <translation>预取 %1：%2</translation>
     </message>
@@ -2237,6 +2252,59 @@ Hundreds of cloned voices on one GPU.</source>
     </message>
 </context>
 <context>
+    <name>ServerPanel</name>
+    <message>
+        <location filename="../views/server.py" line="28"/>
+        <source>HTTP server</source>
+        <translation>HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="32"/>
+        <source>Serve on port</source>
+        <translation>在端口上提供服务</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="35"/>
+        <source>any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="45"/>
+        <source>URL:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="56"/>
+        <source>The HTTP server is not installed (pip install &apos;timbrel[server]&apos;).</source>
+        <translation>未安装 HTTP 服务器（pip install &apos;timbrel[server]&apos;）。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="58"/>
+        <source>api_v2 clients (GPT-SoVITS&apos; API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
+        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="84"/>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="94"/>
+        <source>Starting the HTTP server</source>
+        <translation>正在启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="112"/>
+        <source>Could not start the HTTP server</source>
+        <translation>无法启动 HTTP 服务器</translation>
+    </message>
+    <message>
+        <location filename="../views/server.py" line="133"/>
+        <source>%1 in flight, %2 served</source>
+        <translation>进行中 %1 个，已处理 %2 个</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../dialogs.py" line="44"/>
@@ -2334,113 +2402,158 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="41"/>
+        <location filename="../views/speak.py" line="43"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="45"/>
+        <location filename="../views/speak.py" line="47"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="50"/>
+        <location filename="../views/speak.py" line="54"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="51"/>
+        <location filename="../views/speak.py" line="55"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="52"/>
+        <location filename="../views/speak.py" line="56"/>
+        <source>Spoken by:</source>
+        <translation>朗读者：</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="58"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="54"/>
+        <location filename="../views/speak.py" line="60"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="56"/>
+        <location filename="../views/speak.py" line="62"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="64"/>
+        <location filename="../views/speak.py" line="70"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="84"/>
+        <location filename="../views/speak.py" line="93"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="112"/>
+        <location filename="../views/speak.py" line="121"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="121"/>
-        <location filename="../views/speak.py" line="209"/>
+        <location filename="../views/speak.py" line="146"/>
+        <source>Finding the voice&apos;s base</source>
+        <translation>正在查找音色的底模</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="154"/>
+        <source>nothing yet: %1</source>
+        <translation>暂无：%1</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="156"/>
+        <source>%1 — the preview voice, a stand-in that is not a clone of this voice</source>
+        <translation>%1——预览音色，只是替代，并不是此音色的克隆</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="165"/>
+        <source>Spoken with the preview voice (%1), not a clone of this voice.</source>
+        <translation>使用预览音色（%1）朗读，并不是此音色的克隆。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="168"/>
+        <source>Spoken by base %1.</source>
+        <translation>由底模 %1 朗读。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="171"/>
+        <source>No %1 clip: prompted with clip #%2 (%3).</source>
+        <translation>没有“%1”片段：使用片段 #%2（%3）作为提示。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="173"/>
+        <source>no emotion label</source>
+        <translation>无情绪标签</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="176"/>
+        <source>This base ignores: %1.</source>
+        <translation>此底模忽略：%1。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="127"/>
+        <location filename="../views/speak.py" line="192"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="143"/>
+        <location filename="../views/speak.py" line="210"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="175"/>
+        <location filename="../views/speak.py" line="243"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="177"/>
+        <location filename="../views/speak.py" line="245"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="254"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="202"/>
+        <location filename="../views/speak.py" line="270"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="202"/>
+        <location filename="../views/speak.py" line="270"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="239"/>
+        <location filename="../views/speak.py" line="309"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="240"/>
+        <location filename="../views/speak.py" line="310"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="241"/>
+        <location filename="../views/speak.py" line="311"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="244"/>
+        <location filename="../views/speak.py" line="314"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -2448,192 +2561,192 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SynthesisOptionsWidget</name>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="30"/>
+        <location filename="../widgets/synthesis_options.py" line="31"/>
         <source>Synthesis settings</source>
         <translation>合成设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>No split</source>
         <translation>不切分</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>Every four sentences</source>
         <translation>每四句</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>Every 50 characters</source>
         <translation>每 50 个字符</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="43"/>
+        <location filename="../widgets/synthesis_options.py" line="44"/>
         <source>At Chinese full stops (。)</source>
         <translation>按中文句号（。）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="43"/>
+        <location filename="../widgets/synthesis_options.py" line="44"/>
         <source>At English full stops (.)</source>
         <translation>按英文句号（.）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="44"/>
+        <location filename="../widgets/synthesis_options.py" line="45"/>
         <source>At every punctuation mark</source>
         <translation>按每个标点符号</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="52"/>
+        <location filename="../widgets/synthesis_options.py" line="53"/>
         <source>random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>the voice&apos;s language</source>
         <translation>音色自身的语言</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>auto (detect)</source>
         <translation>自动（检测）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>Chinese</source>
         <translation>中文</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>English</source>
         <translation>英语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Japanese</source>
         <translation>日语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Korean</source>
         <translation>韩语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Cantonese</source>
         <translation>粤语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="58"/>
+        <location filename="../widgets/synthesis_options.py" line="59"/>
         <source>Reference-free (do not prompt with the clip&apos;s transcript)</source>
         <translation>无参考文本模式（不使用片段的文本作为提示）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="61"/>
+        <location filename="../widgets/synthesis_options.py" line="62"/>
         <source>Add extra timbre references…</source>
         <translation>添加额外音色参考…</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="62"/>
+        <location filename="../widgets/synthesis_options.py" line="63"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="63"/>
+        <location filename="../widgets/synthesis_options.py" line="64"/>
         <source>Reset to defaults</source>
         <translation>恢复默认值</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="64"/>
+        <location filename="../widgets/synthesis_options.py" line="65"/>
         <source>Save as this voice&apos;s defaults</source>
         <translation>保存为此音色的默认设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="69"/>
+        <location filename="../widgets/synthesis_options.py" line="70"/>
         <source>Top-k:</source>
         <translation>Top-k：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="70"/>
+        <location filename="../widgets/synthesis_options.py" line="71"/>
         <source>Top-p:</source>
         <translation>Top-p：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="71"/>
+        <location filename="../widgets/synthesis_options.py" line="72"/>
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="72"/>
+        <location filename="../widgets/synthesis_options.py" line="73"/>
         <source>Repetition penalty:</source>
         <translation>重复惩罚：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="73"/>
+        <location filename="../widgets/synthesis_options.py" line="74"/>
         <source>Text split:</source>
         <translation>文本切分：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="74"/>
+        <location filename="../widgets/synthesis_options.py" line="75"/>
         <source>Speed:</source>
         <translation>语速：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="75"/>
+        <location filename="../widgets/synthesis_options.py" line="76"/>
         <source>Pause between pieces (s):</source>
         <translation>片段间停顿（秒）：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="76"/>
+        <location filename="../widgets/synthesis_options.py" line="77"/>
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="77"/>
+        <location filename="../widgets/synthesis_options.py" line="78"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="161"/>
+        <location filename="../widgets/synthesis_options.py" line="167"/>
         <source>Extra timbre references</source>
         <translation>额外音色参考</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="162"/>
+        <location filename="../widgets/synthesis_options.py" line="168"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3)</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="182"/>
+        <location filename="../widgets/synthesis_options.py" line="188"/>
         <source>Loading the voice&apos;s settings</source>
         <translation>正在加载音色设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="189"/>
+        <location filename="../widgets/synthesis_options.py" line="195"/>
         <source>Using the settings saved for %1.</source>
         <translation>使用为 %1 保存的设置。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="190"/>
+        <location filename="../widgets/synthesis_options.py" line="196"/>
         <source>%1 has no saved settings: GPT-SoVITS&apos; defaults are shown.</source>
         <translation>%1 没有保存的设置：显示的是 GPT-SoVITS 的默认值。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="195"/>
+        <location filename="../widgets/synthesis_options.py" line="201"/>
         <source>Choose a voice first.</source>
         <translation>请先选择一个音色。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="206"/>
+        <location filename="../widgets/synthesis_options.py" line="212"/>
         <source>Saved as the defaults of %1.</source>
         <translation>已保存为 %1 的默认设置。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="209"/>
+        <location filename="../widgets/synthesis_options.py" line="215"/>
         <source>Saving the voice&apos;s settings</source>
         <translation>正在保存音色设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="210"/>
+        <location filename="../widgets/synthesis_options.py" line="216"/>
         <source>Could not save the settings</source>
         <translation>无法保存设置</translation>
     </message>
@@ -2681,59 +2794,6 @@ Hundreds of cloned voices on one GPU.</source>
 Missing: %2</source>
         <translation>已有：%1
 缺少：%2</translation>
-    </message>
-</context>
-<context>
-    <name>ServerPanel</name>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>HTTP server</source>
-        <translation>HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Serve on port</source>
-        <translation>在端口上提供服务</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>any free port</source>
-        <translation>任意空闲端口</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>URL:</source>
-        <translation>地址：</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>The HTTP server is not installed (pip install 'timbrel[server]').</source>
-        <translation>未安装 HTTP 服务器（pip install 'timbrel[server]'）。</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>api_v2 clients (GPT-SoVITS' API) and OpenAI speech clients can use this address; only this computer can reach it.</source>
-        <translation>api_v2 客户端（GPT-SoVITS 的 API）和 OpenAI 语音客户端可以使用此地址；只有本机可以访问。</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Starting the HTTP server</source>
-        <translation>正在启动 HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>Could not start the HTTP server</source>
-        <translation>无法启动 HTTP 服务器</translation>
-    </message>
-    <message>
-        <location filename="../views/server.py"/>
-        <source>%1 in flight, %2 served</source>
-        <translation>进行中 %1 个，已处理 %2 个</translation>
     </message>
 </context>
 </TS>
