@@ -93,8 +93,9 @@ def requests(model: str, b: int, tokens: int, offset: int = 0):
     return out
 
 
-def run_batch(gpt, sovits, reqs) -> dict:
-    """Decode ``reqs`` as one batch (GPT rows together, then their SoVITS decodes together)."""
+def run_batch(gpt, sovits, reqs, sync=lambda: None) -> dict:
+    """Decode ``reqs`` as one batch (GPT rows together, then their SoVITS decodes together); ``sync`` waits for the
+    device before a clock is read (GPU)."""
     from engine.backends.gptsovits.sovits_batch import SynthRow, decode_batch
     from engine.backends.gptsovits.t2s_batch import BatchDecoder
 
@@ -108,6 +109,7 @@ def run_batch(gpt, sovits, reqs) -> dict:
         _, done = dec.step()
         for k, r in done.items():
             results[k], gpt_done[k] = r, time.perf_counter() - t0
+    sync()
     t_gpt = time.perf_counter() - t0
     rows = []
     for row, target, seed in reqs:
@@ -115,6 +117,7 @@ def run_batch(gpt, sovits, reqs) -> dict:
         ge = torch.randn(1, gin, 1, generator=torch.Generator().manual_seed(seed)) * 0.1
         rows.append(SynthRow(toks.view(1, 1, -1), target, ge, 0.5, 1.0, torch.Generator().manual_seed(seed)))
     wavs = decode_batch(sovits, rows)
+    sync()
     total = time.perf_counter() - t0
     n_tok = sum(int(r.new_tokens.numel()) for r in results.values())
     audio = sum(w.shape[-1] for w in wavs) / AUDIO_RATE

@@ -283,8 +283,10 @@ def device_label(kind: Any, name: Any) -> str:
     from PySide6.QtCore import QCoreApplication
 
     kind = str(kind or "").casefold()
-    if kind in ("sim", "cpu", "simulated"):
-        return QCoreApplication.translate("Device", "CPU (no GPU: video memory is simulated in main memory)")
+    if kind == "cpu":
+        return QCoreApplication.translate("Device", "CPU (no GPU: models run in host memory)")
+    if kind in ("sim", "simulated"):
+        return QCoreApplication.translate("Device", "Simulated device (modelled transfers, for tests)")
     if kind == "cuda":
         return QCoreApplication.translate("Device", "GPU: %1").replace("%1", str(name or "CUDA"))
     return str(name or kind or "")

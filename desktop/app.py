@@ -31,7 +31,7 @@ def create_application(argv: list[str] | None = None):
     """The QApplication with names and the translation chosen by the ``ui.language`` setting."""
     from PySide6.QtWidgets import QApplication
 
-    from engine.settings import Settings
+    from engine.api import Settings
 
     from . import i18n
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None, *, library: str | None = None) -> int:
 
     add_demo = False
     if not settings.get("ui.first_run_done") and library is None and not os.environ.get("TIMBREL_LIBRARY"):
-        from engine.paths import default_library_dir
+        from engine.api import default_library_dir
 
         from .dialogs import FirstRunDialog
 

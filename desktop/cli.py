@@ -15,10 +15,19 @@ from typing import Sequence
 
 from engine.cli import Context, add_command
 from engine.cli import main as engine_main
-from engine.errors import TimbrelError
+from engine.api import TimbrelError
+
+
+def _app_engine_status():
+    from . import ipc
+
+    return ipc.remote_engine_status()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from engine.cli import runtime_cmds
+
+    runtime_cmds.REMOTE_STATUS = _app_engine_status   # 'timbrel engine status' asks a running app first
     p = sub.add_parser("app", help="open the desktop app (the same as running 'timbrel' alone)")
     p.set_defaults(func=cmd_app)
 

@@ -38,7 +38,7 @@ class AppContext(QObject):
     def report(self, title: str) -> Callable[[BaseException], None]:
         """An ``on_error`` callback that shows the error under ``title``."""
         def show(exc: BaseException) -> None:
-            from engine.errors import Cancelled
+            from engine.api import Cancelled
 
             if isinstance(exc, Cancelled):
                 self.status.emit(self.tr("Cancelled."))

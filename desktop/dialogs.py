@@ -85,12 +85,9 @@ class SettingsDialog(QDialog):
 
     @staticmethod
     def _list_devices(task):
-        from engine.playback import NoOutputDevice, list_output_devices
+        from engine.api import output_devices
 
-        try:
-            return [d.name for d in list_output_devices()], ""
-        except NoOutputDevice as exc:
-            return [], str(exc)
+        return output_devices()
 
     def _show_devices(self, result) -> None:
         names, reason = result

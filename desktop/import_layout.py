@@ -14,7 +14,7 @@ from .views.common import CancelFlag, progress_adapter
 def import_folder(ctx, library_view, folder: str, parent=None) -> None:
     """Inspect ``folder`` on a worker; a clear layout goes to the library's own import, an unclear one to the user."""
     def inspect(task):
-        from engine.library.dataset_folders import inspect_folder
+        from engine.api import inspect_folder
 
         return inspect_folder(folder)
 

@@ -7,6 +7,8 @@ one JSON line:
 * ``{"cmd": "focus"}``              → raise the window (a second ``timbrel`` sends this and exits)
 * ``{"cmd": "trigger", "cue": N}``  → play cue N (``timbrel trigger N``; bind it in the desktop's shortcut settings)
 * ``{"cmd": "ping"}``               → ``{"ok": true, "pid": ...}``
+* ``{"cmd": "engine-status"}``      → ``{"ok": true, "status": <the app engine's runtime.status()>, "pid": ...}``
+  (``timbrel engine status`` asks this first: :func:`remote_engine_status`)
 * ``{"cmd": "quit"}``               → close the window (scripts, tests)
 
 Replies: ``{"ok": bool, "message": str}``.
@@ -26,7 +28,7 @@ MAX_LINE = 64 * 1024
 
 
 def socket_name() -> str:
-    from engine.paths import runtime_socket_name
+    from engine.api import runtime_socket_name
 
     return os.environ.get(SOCKET_ENV) or runtime_socket_name()
 
@@ -65,6 +67,17 @@ def send(message: dict[str, Any], name: str | None = None, timeout_ms: int = 300
 
 
 _keep_app: list = []
+
+
+def remote_engine_status(name: str | None = None, timeout_ms: int = 20000) -> dict | None:
+    """The running app's engine status (``runtime.status()`` plus ``pid``), or None when no app answers."""
+    try:
+        reply = send({"cmd": "engine-status"}, name, timeout_ms)
+    except ImportError:   # no Qt here: no app can be asked
+        return None
+    if not reply or not reply.get("ok") or not isinstance(reply.get("status"), dict):
+        return None
+    return {**reply["status"], "pid": reply.get("pid")}
 
 
 class InstanceServer(QObject):

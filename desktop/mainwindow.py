@@ -65,6 +65,11 @@ class MainWindow(QMainWindow):
         self.audio_label.setObjectName("audioState")
         self.audio_label.hide()
         self.statusBar().addPermanentWidget(self.audio_label)
+        # shown when the linked GPT-SoVITS assets make the text frontend differ from upstream (tool tip: how)
+        self.assets_label = QLabel(self.tr("⚠ Text frontend differs from GPT-SoVITS"))
+        self.assets_label.setObjectName("assetsFrontend")
+        self.assets_label.hide()
+        self.statusBar().addPermanentWidget(self.assets_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self._build_menus()
@@ -193,6 +198,20 @@ class MainWindow(QMainWindow):
         if cmd == "quit":
             QTimer.singleShot(0, self.close)
             return {"ok": True, "message": "closing"}
+        if cmd == "engine-status":   # 'timbrel engine status' while the app is open (read on a worker)
+            import os
+
+            def status(t):
+                import json
+
+                return json.loads(json.dumps(self.ctx.part("runtime").status(), default=str))
+
+            reply = lambda st: {"ok": True, "status": st, "pid": os.getpid()}  # noqa: E731
+            if respond is None:
+                return {"ok": False, "message": "engine status needs an answer channel"}
+            self.ctx.run(status, label=self.tr("Reading the runtime"), pool="io", on_done=lambda st: respond(reply(st)),
+                         on_error=lambda exc: respond({"ok": False, "message": str(exc)}))
+            return None
         if cmd == "trigger":
             name = str(msg.get("cue") or "").strip()
             if self.cues_view.has_cue(name):
@@ -308,7 +327,30 @@ class MainWindow(QMainWindow):
             self.ctx.status.emit(self.tr("GPT-SoVITS assets unlinked."))
         else:
             self.ctx.status.emit(self.tr("GPT-SoVITS assets linked: %1").replace("%1", str(status.root)))
+            self._frontend_notice(status)
         self.assetsChecked.emit(status)
+
+    def frontend_notes(self, status) -> list[str]:
+        """What differs from upstream GPT-SoVITS' text frontend with these assets (empty: nothing)."""
+        sources = status.frontend()
+        notes = []
+        if sources["zh_polyphones"] == "pypinyin":
+            notes.append(self.tr("Chinese polyphones are read with pypinyin's dictionary: no usable G2PW model is "
+                                 "linked, while GPT-SoVITS always uses G2PW, so some readings differ."))
+        elif sources["zh_polyphones"] == "g2pw":
+            notes.append(self.tr("Chinese polyphones: G2PW is used without GPT-SoVITS' phrase corrections "
+                                 "(polyphonic.rep not found in the linked installation)."))
+        if sources["en_dictionary"] != "upstream":
+            notes.append(self.tr("English: GPT-SoVITS' own dictionary (cmudict.rep) was not found in the linked "
+                                 "installation; a few words are pronounced differently."))
+        return notes
+
+    def _frontend_notice(self, status) -> None:
+        notes = self.frontend_notes(status)
+        self.assets_label.setVisible(bool(notes))
+        self.assets_label.setToolTip("\n".join(notes))
+        if notes:
+            self.ctx.status.emit(notes[0])
 
     def link_emotion_model(self, path: str | None) -> None:
         """Find, verify and convert an emotion2vec+ model folder (or unlink with None), on a worker."""
@@ -356,13 +398,15 @@ class MainWindow(QMainWindow):
                 bad = [i.name for i in status.items if i.required and not i.ok]
                 self.ctx.status.emit(self.tr("The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices "
                                              "cannot speak until this is fixed in Settings.").replace("%1", ", ".join(bad)))
+            else:
+                self._frontend_notice(status)
             self.assetsChecked.emit(status)
 
         self.ctx.run(lambda t: self.ctx.part("assets").status(), label=self.tr("Checking the GPT-SoVITS assets"),
                      pool="io", on_done=done)
 
     def about(self) -> None:
-        from engine import __version__
+        from engine.api import __version__
 
         QMessageBox.about(self, self.tr("About Timbrel"),
                           self.tr("Timbrel %1\nHundreds of cloned voices on one GPU.").replace("%1", __version__))

@@ -81,7 +81,7 @@ class Task(QObject):
     @Slot(object)
     def _on_error(self, exc: BaseException) -> None:
         self.error = exc
-        from engine.errors import Cancelled
+        from engine.api import Cancelled
 
         self.state = "cancelled" if isinstance(exc, Cancelled) or self._cancel.is_set() else "failed"
         self.failed.emit(exc)
@@ -136,7 +136,7 @@ class TaskRunner(QObject):
     def _run(task: Task, fn: Callable[[Task], Any]) -> None:
         try:
             if task.is_cancelled():
-                from engine.errors import Cancelled
+                from engine.api import Cancelled
 
                 raise Cancelled("Cancelled before it started.")
             result = fn(task)
@@ -173,7 +173,7 @@ class TaskRunner(QObject):
 
 def _is_user_error(exc: BaseException) -> bool:
     try:
-        from engine.errors import TimbrelError
+        from engine.api import TimbrelError
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, TimbrelError)

@@ -32,7 +32,7 @@ def compute_peaks(samples: np.ndarray, buckets: int = PEAK_BUCKETS) -> np.ndarra
 
 
 def read_peaks(path: str, buckets: int = PEAK_BUCKETS) -> np.ndarray:
-    from engine.audio.io import read_audio
+    from engine.api import read_audio
 
     samples, _ = read_audio(path)
     return compute_peaks(samples, buckets)

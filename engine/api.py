@@ -23,7 +23,14 @@ attribute          class                                      what
 ``playback``       :class:`engine.playback.Playback`          audio output queue (sounddevice / null)
 ``consolidation``  :class:`engine.consolidation.service.ConsolidationService`  plans, versions, evaluation, fine-tuning
 ``demo``           :class:`engine.demo.DemoService`           the bundled demo voices
+``planner``        :class:`engine.analysis.planner.BasePlanner`  how many bases fit the VRAM budget
 =================  =========================================  ==========================
+
+This module is also the one door the desktop app uses into the engine (an import-linter contract in
+pyproject.toml enforces it): besides :class:`Engine` it re-exports the vocabulary a front end needs (errors,
+``EMOTIONS``, settings, paths, the synthesis-option table, per-voice synthesis defaults) and a few plain helpers
+(:func:`read_audio`, :func:`write_wav`, :func:`output_devices`, :func:`inspect_folder`) that import their
+module on first use.
 
 Every attribute is typed (the classes are imported for type checkers only, and at first use for real), so
 go-to-definition and type checkers see each subsystem.
@@ -37,13 +44,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import __version__, synthesis_options
+from .errors import Cancelled, InvalidInput, NotFound, TimbrelError
 from .events import EventBus
-from .library import Library
-from .paths import choose_library_dir
+from .library import Library, synthesis_defaults
+from .library.emotions import EMOTIONS
+from .paths import choose_library_dir, default_library_dir, runtime_socket_name
 from .settings import Settings
 
 if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api` stays cheap
+    import numpy as np
+
+    from .analysis.planner import BasePlanner
     from .analysis.service import AnalysisService
+    from .library.dataset_folders import FolderLayout
     from .assets import Assets
     from .backends.store import BaseStore
     from .consolidation.service import ConsolidationService
@@ -140,6 +154,12 @@ class Engine:
 
         return DemoService(self)
 
+    @cached_property
+    def planner(self) -> "BasePlanner":
+        from .analysis.planner import BasePlanner
+
+        return BasePlanner(self)
+
     @property
     def vram_limit_mb(self) -> float:
         if self._vram_limit_mb is not None:
@@ -166,3 +186,42 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# -- plain helpers for front ends (their modules import numpy / soundfile / sounddevice on first use) --------------
+def read_audio(source: str | os.PathLike | bytes, target_sr: int | None = None) -> "tuple[np.ndarray, int]":
+    """Decode an audio file (or bytes) to mono float32 (``engine.audio.io.read_audio``)."""
+    from .audio.io import read_audio as _read_audio
+
+    return _read_audio(source, target_sr)
+
+
+def write_wav(path: str | os.PathLike, samples: "np.ndarray", sample_rate: int) -> None:
+    """Write mono float audio as a 16-bit WAV, atomically (``engine.audio.io.write_wav``)."""
+    from .audio.io import write_wav as _write_wav
+
+    _write_wav(path, samples, sample_rate)
+
+
+def output_devices() -> tuple[list[str], str]:
+    """The names of the audio outputs, and "" — or no names and the plain reason there are none."""
+    from .playback import NoOutputDevice, list_output_devices
+
+    try:
+        return [d.name for d in list_output_devices()], ""
+    except NoOutputDevice as exc:
+        return [], str(exc)
+
+
+def inspect_folder(folder: str | os.PathLike) -> "FolderLayout":
+    """What kind of dataset folder ``folder`` is (``engine.library.dataset_folders.inspect_folder``)."""
+    from .library.dataset_folders import inspect_folder as _inspect
+
+    return _inspect(folder)
+
+
+__all__ = [
+    "Engine", "EventBus", "Settings", "Library", "EMOTIONS", "TimbrelError", "Cancelled", "InvalidInput", "NotFound",
+    "__version__", "synthesis_options", "synthesis_defaults", "default_library_dir", "runtime_socket_name",
+    "read_audio", "write_wav", "output_devices", "inspect_folder",
+]

@@ -47,3 +47,31 @@ def test_a_qt_import_in_the_engine_breaks_the_contract(tmp_path):
     assert result.returncode != 0
     assert "engine._qt_probe" in result.stdout
     assert "PySide6" in result.stdout
+
+
+def test_a_desktop_import_around_the_facade_breaks_the_contract(tmp_path):
+    _copy_tree(tmp_path)
+    (tmp_path / "desktop" / "_facade_probe.py").write_text("from engine.library import emotions  # around engine.api\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "desktop._facade_probe" in result.stdout
+
+
+def test_the_desktop_contract_names_every_engine_part_but_the_facade():
+    """A new engine module must join the desktop contract's forbidden list (or the facade must re-export it)."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    desktop = next(c for c in contracts if c.get("source_modules") == ["desktop"] and c["type"] == "forbidden")
+    parts = {f"engine.{p.stem}" for p in (ROOT / "engine").iterdir()
+             if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())}
+    assert parts - {"engine.api", "engine.cli", "engine.server"} == set(desktop["forbidden_modules"])
+
+
+def test_an_upward_import_breaks_the_engine_layers(tmp_path):
+    """The library sits below the runtime: a library module that imports the runtime is a circle in the making."""
+    _copy_tree(tmp_path)
+    (tmp_path / "engine" / "library" / "_layer_probe.py").write_text("from engine.runtime import budget  # upward\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "engine.library._layer_probe" in result.stdout

@@ -33,8 +33,7 @@ def size_text(n: int) -> str:
 def serving_bases(engine) -> dict:
     """What the Bases tab shows (worker thread): bases, clusters with the base serving each (by the one rule),
     the base versions per cluster."""
-    from engine.consolidation import versions
-    from engine.errors import TimbrelError
+    from engine.api import TimbrelError
 
     bases = engine.bases.list()
     served: dict[str, list[int]] = {}
@@ -55,9 +54,9 @@ def serving_bases(engine) -> dict:
         clusters.append({"id": info.id, "label": info.label, "voices": list(info.voices),
                          "assigned": assigned.name if assigned else None, "serving": serving, "preview": preview})
     hist = {}
-    for v in versions.history(engine):
+    for v in engine.consolidation.versions():
         hist.setdefault(v.cluster_id, []).append(v)
-    current = {c["id"]: versions.current(engine, c["id"]) for c in clusters}
+    current = {c["id"]: engine.consolidation.current_version(c["id"]) for c in clusters}
     return {"bases": bases, "served": served, "clusters": clusters, "versions": hist, "current": current}
 
 
@@ -384,9 +383,7 @@ class BasesView(QWidget):
         self.import_button.setEnabled(False)
 
         def work(task):
-            from engine.backends.gptsovits.convert import import_base
-
-            return import_base(self.ctx.engine.bases, name, gpt, sovits, provenance={"made_by": "timbrel app"})
+            return self.ctx.engine.bases.import_gptsovits_pair(name, gpt, sovits, provenance={"made_by": "timbrel app"})
 
         def done(rec) -> None:
             self.gpt_path = self.sovits_path = None
@@ -411,12 +408,10 @@ class BasesView(QWidget):
 
     def assign(self, cluster_id: int, base: str | None) -> None:
         def work(task):
-            from engine.consolidation import versions
-
             eng = self.ctx.engine
             rec = eng.bases.assign(cluster_id, base, note="assigned in the app")
             if rec is not None:
-                versions.record(eng, cluster_id, rec.name, "assigned", {"by": "timbrel app"})
+                eng.consolidation.record_version(cluster_id, rec.name, "assigned", {"by": "timbrel app"})
             return rec
 
         def done(rec) -> None:
@@ -436,9 +431,7 @@ class BasesView(QWidget):
 
     def rollback(self, cluster_id: int, version: int | None) -> None:
         def work(task):
-            from engine.consolidation import versions
-
-            return versions.rollback(self.ctx.engine, cluster_id, version)
+            return self.ctx.engine.consolidation.rollback(cluster_id, version)
 
         def done(v) -> None:
             self.ctx.status.emit(self.tr("%1 is served by %2 again (version %3).")
@@ -474,13 +467,12 @@ class BasesView(QWidget):
         self.ft_state.setText(self.tr("Starting…"))
 
         def work(task):
-            from engine.consolidation.train.finetune import FineTuneSettings, finetune_cluster
-
             from .common import CancelFlag
 
             report = progress_adapter(task)
-            settings = FineTuneSettings(gpt_steps=steps, sovits_steps=steps)
-            return finetune_cluster(self.ctx.engine, cluster_id, base, name, settings=settings,
+            consolidation = self.ctx.engine.consolidation
+            settings = consolidation.finetune_settings(gpt_steps=steps, sovits_steps=steps)
+            return consolidation.finetune(cluster_id, base, name, settings=settings,
                                     progress=lambda stage, done, total: report(done, total, stage),
                                     cancel=CancelFlag(task))
 
@@ -497,7 +489,7 @@ class BasesView(QWidget):
             self.refresh()
 
         def failed(exc) -> None:
-            from engine.errors import Cancelled
+            from engine.api import Cancelled
 
             self._ft_end()
             if isinstance(exc, Cancelled):

@@ -24,10 +24,9 @@ def _table(columns: list[str]) -> QTableWidget:
 
 def plan_with_voices(engine, **kw):
     """The plan and, per voice, the base serving it now (the one rule) and the base that will serve it."""
-    from engine.consolidation.consolidate import make_plan
-    from engine.errors import TimbrelError
+    from engine.api import TimbrelError
 
-    plan = make_plan(engine, **kw)
+    plan = engine.consolidation.plan(**kw)
     rows = []
     for cp in plan.clusters:
         for name in cp.voices:
@@ -165,9 +164,7 @@ class ApplyPage(QWizardPage):
         self.completeChanged.emit()
 
         def work(task):
-            from engine.consolidation.archive import apply_plan
-
-            return apply_plan(self.wiz.ctx.engine, plan)
+            return self.wiz.ctx.engine.consolidation.apply(plan)
 
         self.wiz.ctx.run(work, label=self.tr("Applying the consolidation"), on_done=self._applied,
                          on_error=self._failed)
@@ -195,9 +192,7 @@ class ApplyPage(QWizardPage):
         self.revert_button.setEnabled(False)
 
         def work(task):
-            from engine.consolidation.archive import revert
-
-            return revert(self.wiz.ctx.engine, arch_id)
+            return self.wiz.ctx.engine.consolidation.revert(arch_id)
 
         def done(a) -> None:
             self.result.setText(self.tr("Consolidation #%1 reverted: the clusters have their previous bases and the "

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QKeySequenceEdit, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
-from engine.library.emotions import EMOTIONS
+from engine.api import EMOTIONS
 
 from ..hotkeys import GlobalHotkeys
 from .common import Latest

@@ -45,16 +45,14 @@ class EvaluationData:
 
 def load_evaluation_data(engine, limit: int = 100_000) -> EvaluationData:
     """The newest evaluation of each voice, the clusters and their bases (worker thread)."""
-    from engine.consolidation import evaluate
-
     data = EvaluationData()
     seen: set[str] = set()
-    for row in evaluate.history(engine, None, limit):
+    for row in engine.consolidation.evaluation_history(None, limit):
         if row["voice"] not in seen:
             seen.add(row["voice"])
             data.rows.append(row)
     data.rows.sort(key=lambda r: (r["cluster"], r["voice"].casefold()))
-    serving = evaluate.Evaluator(engine).serving_base     # the one rule: SpeechService.resolve_base
+    serving = engine.consolidation.evaluator().serving_base     # the one rule: SpeechService.resolve_base
     for info in engine.analysis.clusters():
         rec = serving([engine.library.voice(n) for n in info.voices[:1]])
         data.clusters.append((info.id, info.label or "", None if rec is None else rec.name))
@@ -69,14 +67,8 @@ def load_evaluation_data(engine, limit: int = 100_000) -> EvaluationData:
 
 
 def apply_move(engine, row: dict) -> list[dict]:
-    """Carry out one evaluation row's move proposal through ``evaluate.apply_moves``."""
-    from engine.consolidation.evaluate import EvaluationRun, VoiceEvaluation, apply_moves
-
-    voice = engine.library.voice(row["voice"])
-    ve = VoiceEvaluation(row["voice"], voice.id, int(row["cluster"]), row["base"], row["base_version_id"],
-                         row["sim_own"], row["sim_others"], row["margin"], None, row["flagged"], row["verdict"],
-                         dict(row["proposal"]))
-    return apply_moves(engine, EvaluationRun(int(row["run"]), row["created_at"], "", "", [ve], []))
+    """Carry out one evaluation row's move proposal (``Engine.consolidation.apply_history_move``)."""
+    return engine.consolidation.apply_history_move(row)
 
 
 class EvaluationView(QWidget):
@@ -206,18 +198,14 @@ class EvaluationView(QWidget):
     def _start_auto(self) -> None:
         if self.auto is not None or not self.auto_box.isEnabled():
             return
-        from engine.consolidation.background import AutoEvaluator
-
-        self.auto = AutoEvaluator(self.engine, evaluator_factory=self._evaluator).start()
+        self.auto = self.engine.consolidation.auto_evaluator(self._evaluator).start()
         self.ctx.status.emit(self.tr("Automatic evaluation is on."))
 
     def _evaluator(self, engine):
         """An Evaluator, with the engine parts it uses created under the desktop's lock (worker threads only)."""
-        from engine.consolidation.evaluate import Evaluator
-
         for name in ("library", "analysis", "bases", "speech"):
             self.ctx.part(name)
-        return Evaluator(engine)
+        return engine.consolidation.evaluator()
 
     def _stop_auto(self) -> None:
         auto, self.auto = self.auto, None
@@ -404,9 +392,7 @@ class EvaluationView(QWidget):
                      on_error=self.ctx.report(self.tr("Could not load the evaluation history")))
 
     def _load_history(self, voice: str) -> list[dict]:
-        from engine.consolidation.evaluate import history
-
-        return history(self.engine, voice, 50)
+        return self.engine.consolidation.evaluation_history(voice, 50)
 
     def _show_history(self, rows: list[dict]) -> None:
         self.history.clear()

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QHBoxLayout
 
-from engine.library.emotions import EMOTIONS
+from engine.api import EMOTIONS
 
 from ..adapters import GridData, cluster_name, grid_data
 from .common import Latest

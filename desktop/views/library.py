@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QLineEdit, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyledItemDelegate,
                                QTableView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from engine.library.emotions import EMOTIONS
+from engine.api import EMOTIONS
 
 from ..adapters import VoiceRow, cluster_name
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
@@ -667,7 +667,7 @@ class LibraryView(QWidget):
 
     def play_clip(self, clip, path: str) -> None:
         def play(task):
-            from engine.audio.io import read_audio
+            from engine.api import read_audio
 
             samples, rate = read_audio(path)
             return self.ctx.part("playback").play(samples, rate, label=f"clip {clip.id}")
@@ -755,11 +755,9 @@ class LibraryView(QWidget):
     def install_demo(self, only_if_empty: bool = False) -> None:
         """Add the demo voices on a worker thread (``only_if_empty``: the first-run case, a no-op otherwise)."""
         def work(task):
-            from engine.demo import install_demo_if_empty, install_demo_library
-
             if only_if_empty:
-                return install_demo_if_empty(self.ctx.engine)
-            return install_demo_library(self.ctx.engine)
+                return self.ctx.engine.demo.install_if_empty()
+            return self.ctx.engine.demo.install()
 
         self.demo_button.setEnabled(False)
         self.ctx.run(work, label=self.tr("Adding the demo voices"), on_done=self._demo_done,

@@ -73,9 +73,7 @@ class PlannerDialog(QDialog):
         self.summary.setText(self.tr("Computing…"))
 
         def work(task):
-            from engine.analysis.planner import plan_bases
-
-            return plan_bases(self.ctx.engine, limit)
+            return self.ctx.engine.planner.plan(limit)
 
         self.ctx.run(work, label=self.tr("Planning bases"), on_done=self._show,
                      on_error=lambda exc: self._failed(exc))
@@ -130,9 +128,7 @@ class PlannerDialog(QDialog):
         self.apply_button.setEnabled(False)
 
         def work(task):
-            from engine.analysis.planner import apply_k
-
-            return apply_k(self.ctx.engine, k)
+            return self.ctx.engine.planner.apply(k)
 
         def done(res) -> None:
             self.summary.setText(self.tr("Re-clustered into %1 groups; %2 clusters kept their ids.")

@@ -84,7 +84,7 @@ class ServerPanel(QGroupBox):
         self.url.setText(self.tr("starting…"))
 
         def work(task):
-            from engine.server import ServerConfig, ServerThread
+            from engine.server import ServerConfig, ServerThread   # a front end the app hosts (pyproject: contracts)
 
             srv = ServerThread(self.ctx.engine, ServerConfig(host="127.0.0.1", port=port))
             srv.core.listeners.append(self.countChanged.emit)

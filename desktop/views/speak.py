@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from engine.library.emotions import EMOTIONS
+from engine.api import EMOTIONS
 
 from ..widgets.synthesis_options import SynthesisOptionsWidget
 from .common import Latest
@@ -283,7 +283,7 @@ class SpeakView(QWidget):
         def work(task):
             import numpy as np
 
-            from engine.audio.io import write_wav
+            from engine.api import write_wav
 
             if cached is not None:
                 audio, rate = cached[1], cached[2]
@@ -293,14 +293,14 @@ class SpeakView(QWidget):
                 for chunk in handle.chunks():
                     if task.is_cancelled():
                         handle.cancel()
-                        from engine.errors import Cancelled
+                        from engine.api import Cancelled
 
                         raise Cancelled("Saving was cancelled.")
                     parts.append(np.asarray(chunk.samples, dtype=np.float32))
                     rate = rate or int(chunk.sample_rate)
                 audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
             if not audio.size:
-                from engine.errors import TimbrelError
+                from engine.api import TimbrelError
 
                 raise TimbrelError("The voice produced no audio for this text.")
             write_wav(path, audio, rate)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from engine import synthesis_options as so
+from engine.api import synthesis_options as so
 
 
 class SynthesisOptionsWidget(QGroupBox):
@@ -181,7 +181,7 @@ class SynthesisOptionsWidget(QGroupBox):
             return
 
         def work(task):
-            from engine.library import synthesis_defaults
+            from engine.api import synthesis_defaults
 
             return synthesis_defaults.get(self.ctx.part("library"), name)
 
@@ -203,7 +203,7 @@ class SynthesisOptionsWidget(QGroupBox):
         vals = self.values()
 
         def work(task):
-            from engine.library import synthesis_defaults
+            from engine.api import synthesis_defaults
 
             return synthesis_defaults.save(self.ctx.part("library"), name, vals["options"], seed=vals["seed"],
                                            language=vals["language"])

@@ -149,3 +149,16 @@ def plan_bases(engine, vram_limit_mb: float | None = None, *, target_fit: float 
 def apply_k(engine, k: int):
     """Re-cluster into ``k`` groups (cluster ids stay stable where the groups overlap)."""
     return engine.analysis.cluster(k=int(k))
+
+
+class BasePlanner:
+    """Facade subsystem: ``engine.planner`` (how many bases fit a VRAM budget, and re-clustering into that many)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def plan(self, vram_limit_mb: float | None = None, **kwargs) -> BasePlan:
+        return plan_bases(self.engine, vram_limit_mb, **kwargs)
+
+    def apply(self, k: int):
+        return apply_k(self.engine, k)

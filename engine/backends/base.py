@@ -128,7 +128,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def layout(self, manifest: Mapping[str, Any]):
-        """``group → name → engine.runtime.layout.TensorSpec``."""
+        """``group → name → engine.backends.layout.TensorSpec``."""
 
     @abc.abstractmethod
     def build_skeleton(self, manifest: Mapping[str, Any], tensors: Mapping[str, Mapping[str, Any]], device) -> Any:

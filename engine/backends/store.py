@@ -80,6 +80,12 @@ class BaseStore:
     def library(self):
         return self.engine.library
 
+    def import_gptsovits_pair(self, name: str, gpt_path, sovits_path, *, provenance: dict | None = None):
+        """Convert an upstream GPT-SoVITS pair (``.ckpt`` + ``.pth``) and store it as base ``name``."""
+        from .gptsovits.convert import import_base
+
+        return import_base(self, name, gpt_path, sovits_path, provenance=provenance)
+
     @property
     def _catalog(self):
         return self.library.catalog

@@ -1,12 +1,21 @@
-"""Runtime commands: ``timbrel engine status`` and ``timbrel base create-tone``."""
+"""Runtime commands: ``timbrel engine status`` and ``timbrel base create-tone``.
+
+``timbrel engine status`` shows what the running desktop app's engine is doing when the app is open (asked over
+its local socket through :data:`REMOTE_STATUS`, which the desktop's console script sets: the engine never imports
+the desktop), else this process's own engine; it says which. ``--local`` skips the app.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Callable
 
 from . import Context, add_command
 
 MB = 2**20
+
+#: ``() -> dict | None``: the running app's ``runtime.status()`` (with ``"pid"``), or None when no app answers.
+REMOTE_STATUS: Callable[[], dict | None] | None = None
 
 
 def _subparsers(parser: argparse.ArgumentParser):
@@ -20,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("engine", help="the synthesis runtime: device, VRAM budget, resident bases, queue")
     esub = p.add_subparsers(dest="engine_command", metavar="ACTION", required=True)
     q = add_command(esub, "status", cmd_status, help="device, VRAM budget, resident bases, queue and swap statistics")
-    q.add_argument("--vram-limit", type=float, metavar="MB", help="use this VRAM limit (default: the setting)")
+    q.add_argument("--vram-limit", type=float, metavar="MB", help="use this VRAM limit (default: the setting; "
+                   "implies --local)")
+    q.add_argument("--local", action="store_true", help="this process's engine, even when the desktop app is open")
 
     # 'timbrel base create-tone NAME' joins the 'base' command when the bases module made one.
     base = sub.choices.get("base")
@@ -37,7 +48,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def format_status(s: dict) -> str:
     b = s["budget"]
     dev = s["device"]
-    lines = [f"device      {dev.get('name', dev.get('kind'))} ({dev.get('kind')})"]
+    src = s.get("source") or {}
+    lines = []
+    if src:
+        lines.append("engine      " + (f"the running desktop app (pid {src.get('pid')})" if src.get("where") == "app"
+                                      else "this command's own engine (no desktop app is running)"
+                                      if src.get("app") is False else "this command's own engine"))
+    lines.append(f"device      {dev.get('name', dev.get('kind'))} ({dev.get('kind')})")
+    if dev.get("kind") == "cpu":
+        lines.append("memory      host memory (no GPU); nothing is pinned")
     if "free_bytes" in dev:
         lines.append(f"gpu memory  {dev['free_bytes'] / MB:.0f} MB free of {dev['total_bytes'] / MB:.0f} MB")
     pending = "" if b["target_bytes"] == b["limit_bytes"] else f" (lowering to {b['target_bytes'] / MB:.0f} MB)"
@@ -52,7 +71,11 @@ def format_status(s: dict) -> str:
                      + (f" ({st['fallback']})" if st.get("fallback") else ""))
     sch = s["scheduler"]
     queue = ", ".join(f"{k}: {v}" for k, v in sch["queue"].items()) or "empty"
-    lines.append(f"queue       {queue}; hold {sch['hold_s']:.1f} s (interactive {sch['interactive_hold_s']:.1f} s)")
+    lines.append(f"queue       {queue}; hold {sch['hold_s']:.1f} s (interactive {sch['interactive_hold_s']:.1f} s)"
+                 + (f"; batches up to {sch['max_batch']}" if sch.get("max_batch") else ""))
+    running = sch.get("running_batch") or ([sch["running"]] if sch.get("running") else [])
+    if running:
+        lines.append("running     " + ", ".join(f"#{r['request_id']} {r['base']} ({r['priority']})" for r in running))
     m = s["metrics"]
     lines.append(f"swaps       {m['swaps']} ({m['swap_bytes'] / MB:.1f} MB, {m['swap_seconds']:.3f} s); "
                  f"prefetch hits {m['prefetch']['hits']}, misses {m['prefetch']['misses']}")
@@ -65,11 +88,20 @@ def format_status(s: dict) -> str:
 
 
 def cmd_status(args, ctx: Context) -> int:
+    local = args.local or args.vram_limit is not None
+    if not local and REMOTE_STATUS is not None:
+        remote = REMOTE_STATUS()
+        if remote is not None:
+            s = {**remote, "source": {"where": "app", "pid": remote.get("pid"), "app": True}}
+            s.pop("pid", None)
+            ctx.emit(s, lambda: format_status(s))
+            return 0
     eng = ctx.engine
     rt = eng.runtime
     if args.vram_limit is not None:
         rt.set_vram_limit(args.vram_limit)
-    s = rt.status()
+    s = {**rt.status(), "source": {"where": "local", "pid": None,
+                                   "app": None if local or REMOTE_STATUS is None else False}}
     ctx.emit(s, lambda: format_status(s))
     return 0
 

@@ -293,14 +293,25 @@ class Evaluator:
         (by more than ``margin``) the proposal becomes a move to that cluster."""
         bases = {cid: self.serving_base(vs) for cid, vs in members.items()}
         bases = {cid: rec for cid, rec in bases.items() if rec is not None and rec.backend != "preview"}
+        todo = []
         for r in results:
             if r.verdict != "poorly-served":
                 continue
             voice = next(v for v in members[r.cluster_id] if v.id == r.voice_id)
+            others = [(cid, rec) for cid, rec in sorted(bases.items())
+                      if cid != r.cluster_id and rec.name.casefold() != r.base.casefold()]
+            todo.append((r, voice, others))
+            for _, rec in others:   # every trial queued at once: the scheduler groups them by base
+                self.submit(voice, rec.name)
+        try:
+            self._judge_others(todo, embs, cancel)
+        finally:
+            self.cancel_pending()
+
+    def _judge_others(self, todo, embs, cancel) -> None:
+        for r, voice, others in todo:
             best, best_sim = None, r.sim_own + self.margin
-            for cid, rec in sorted(bases.items()):
-                if cid == r.cluster_id or rec is None or rec.name.casefold() == r.base.casefold():
-                    continue
+            for cid, rec in others:
                 sim = float(self.speech_embedding(voice, rec.name, cancel) @ embs[r.voice_id])
                 if sim > best_sim:
                     best, best_sim = (cid, rec.name), sim

@@ -82,6 +82,12 @@ class ConsolidationService:
 
         return rollback(self.engine, cluster_id, version)
 
+    def record_version(self, cluster_id: int, base, kind: str, provenance: dict | None = None) -> "BaseVersion":
+        """Record that ``base`` now serves ``cluster_id`` (``kind``: "assigned", "consolidated", ...)."""
+        from .versions import record
+
+        return record(self.engine, cluster_id, base, kind, provenance)
+
     # -- evaluation -------------------------------------------------------------------------------------------
     def evaluator(self, **kwargs: Any) -> "Evaluator":
         from .evaluate import Evaluator
@@ -112,7 +118,25 @@ class ConsolidationService:
 
         return apply_moves(self.engine, run)
 
+    def apply_history_move(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        """Carry out the move proposal of one :meth:`evaluation_history` row (the voice moves to the proposed
+        cluster), through :meth:`apply_moves`."""
+        from .evaluate import EvaluationRun, VoiceEvaluation
+
+        voice = self.engine.library.voice(row["voice"])
+        ve = VoiceEvaluation(row["voice"], voice.id, int(row["cluster"]), row["base"], row["base_version_id"],
+                             row["sim_own"], row["sim_others"], row["margin"], None, row["flagged"], row["verdict"],
+                             dict(row["proposal"]))
+        return self.apply_moves(EvaluationRun(int(row["run"]), row["created_at"], "", "", [ve], []))
+
     # -- fine-tuning and export ---------------------------------------------------------------------------------
+    @staticmethod
+    def finetune_settings(**fields: Any) -> "FineTuneSettings":
+        """A :class:`FineTuneSettings` (``gpt_steps``, ``sovits_steps``, ...) for :meth:`finetune`."""
+        from .train.finetune import FineTuneSettings
+
+        return FineTuneSettings(**fields)
+
     def finetune(self, cluster_id: int, base, name: str, *, settings: "FineTuneSettings | None" = None,
                  parts: tuple[str, ...] = ("gpt", "sovits"), resume: bool = False, assign: bool = True,
                  models: dict[str, Any] | None = None, progress: Callable[[str, int, int], None] | None = None,

@@ -496,12 +496,14 @@ class Library:
         if tight:
             if release_reserve(self.root) or self.catalog.read_only_reason:
                 self.catalog.reopen()
-            if not self.catalog.read_only_reason:
+            try:
                 # SQLite here zeroes every freed page by default, which writes the whole deleted history
                 # into the WAL again; FAST frees pages without that extra write (their content stays in
                 # free pages until they are reused).
                 previous = self.catalog.scalar("PRAGMA secure_delete")
                 self.catalog.conn.execute("PRAGMA secure_delete = FAST")
+            except sqlite3.Error:
+                previous = None  # the delete itself will report the full disk plainly
         try:
             yield
         finally:

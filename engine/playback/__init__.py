@@ -21,9 +21,12 @@ source waiting for synthesis never blocks the others). ``play_stream(..., mode=)
 * ``interrupt`` — stops everything playing or queued, then starts at the next audio block.
 
 The :class:`Mixer` sums the active jobs block by block (``BLOCK_FRAMES``) and never clips: a block whose sum
-would leave [-1, 1] is scaled down as a whole. With a sound device the mixing runs in PortAudio's output
-callback; with the :class:`NullOutput` (no sound device, tests) the playback thread renders the blocks and
-writes them. The stream opens at the first job's sample rate (later chunks at other rates are resampled) and
+would leave [-1, 1] is scaled down as a whole. The playback thread mixes each block right before writing it to
+the output (PortAudio's blocking stream, or the :class:`NullOutput`): a sound requested while others play joins
+at the next block. A block is written only when every sound that has started has audio for it (or ended): a
+sound still waiting for synthesis makes the device wait instead of playing silence into the middle of a
+sentence (mixing inside PortAudio's callback would have to play that silence), and a sound whose audio does not
+exist yet holds nobody back: it starts at the first block after its audio arrives. The stream opens at the first job's sample rate (later chunks at other rates are resampled) and
 closes when nothing is left to play. ``skip()`` ends the sound playing now (the queued one, else the oldest
 mixed one); ``cancel(job)`` ends one sound; ``stop()`` ends every sound and empties the queue. Events: ``playback.state`` [state: playing | idle | stopped | skipped, job, label,
 frames]; ``on_end(job)`` (optional, per job) runs when its audio ended.
@@ -106,12 +109,9 @@ def _as_chunk(item: Any) -> tuple[np.ndarray, int]:
 
 
 class Output:
-    """Where the mixed audio goes: ``open(rate)`` → ``write(block)``... → ``close(drain)``, or, for outputs with
-    ``callback = True``, ``start(rate, render)`` where the output calls ``render(frames)`` itself → ``close``."""
+    """Where the mixed audio goes: ``open(rate)`` → ``write(block)``... → ``close(drain)``."""
 
     name = "output"
-    callback = False
-    realtime = False       # writes take as long as the audio lasts (a device), so silence may be written
 
     def open(self, sample_rate: int) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -164,10 +164,7 @@ class NullOutput(Output):
 
 
 class SoundDeviceOutput(Output):
-    """A PortAudio output stream; the mixer runs in its output callback."""
-
-    callback = True
-    realtime = True
+    """A PortAudio output stream (blocking writes from the playback thread)."""
 
     def __init__(self, device: int | str | None = None) -> None:
         self.sd = _sounddevice()
@@ -181,13 +178,12 @@ class SoundDeviceOutput(Output):
             which = f"'{device}'" if device is not None else "default"
             raise NoOutputDevice(f"There is no {which} audio output device ({exc}).") from exc
 
-    def start(self, sample_rate: int, render: Callable[[int], np.ndarray]) -> None:
-        def callback(outdata, frames, _time, _status):
-            outdata[:, 0] = render(frames)
-
-        self.stream = self.sd.OutputStream(samplerate=int(sample_rate), channels=1, dtype="float32", device=self.device,
-                                           blocksize=BLOCK_FRAMES, callback=callback)
+    def open(self, sample_rate: int) -> None:
+        self.stream = self.sd.OutputStream(samplerate=int(sample_rate), channels=1, dtype="float32", device=self.device)
         self.stream.start()
+
+    def write(self, block: np.ndarray) -> None:
+        self.stream.write(block.reshape(-1, 1))
 
     def close(self, drain: bool = True) -> None:
         stream, self.stream = self.stream, None
@@ -290,9 +286,10 @@ class Mixer:
         return sum(len(c) * self.rate / r for c, r in zip(job._chunks, job._rates)) - job._offset
 
     def ready(self, frames: int) -> bool:
-        """A full block can be mixed without waiting: every active job has ``frames`` buffered or has ended."""
+        """A full block can be mixed without waiting: some job has audio, and every job that has started has
+        ``frames`` buffered or has ended (a job whose audio does not exist yet holds nobody back)."""
         return any(j._chunks for j in self.active) and all(
-            j._eof or j._stop.is_set() or self._buffered(j) >= frames for j in self.active)
+            j._eof or j._stop.is_set() or j.started_frame is None or self._buffered(j) >= frames for j in self.active)
 
     def render(self, frames: int) -> tuple[np.ndarray, list[PlaybackJob], int]:
         """One block: the sum of the active jobs (scaled down as a whole when it would clip), the jobs that
@@ -333,7 +330,7 @@ class Playback:
         self._current: PlaybackJob | None = None       # the queued-mode job playing now
         self._mixer = Mixer()
         self._stream: Output | None = None               # the output while a stream is open
-        self._ended: list[PlaybackJob] = []              # ended in the callback, reported by the thread
+        self._ended: list[PlaybackJob] = []
         self._hard_stop = False
         self._closed = False
         self._feeders: set[threading.Thread] = set()
@@ -542,18 +539,6 @@ class Playback:
             self._current = None
             self._promote_locked()
 
-    def _render_callback(self, frames: int) -> np.ndarray:
-        """Called by a callback output (PortAudio's thread): mix one block."""
-        with self._cv:
-            if self._mixer.rate is None:
-                return np.zeros(frames, dtype=np.float32)
-            block, ended, _ = self._mixer.render(frames)
-            if ended:
-                self._retire_locked(ended)
-                self._ended.extend(ended)
-                self._cv.notify_all()
-            return block
-
     def _next_action_locked(self):
         mixer, stream = self._mixer, self._stream
         active = mixer.active
@@ -569,9 +554,7 @@ class Playback:
             return None
         if not active:
             return "close"
-        if stream.callback:
-            return None
-        if stream.realtime or any(j._stop.is_set() for j in active) or mixer.ready(BLOCK_FRAMES):
+        if any(j._stop.is_set() for j in active) or all(j._eof for j in active) or mixer.ready(BLOCK_FRAMES):
             return "write"
         return None
 
@@ -608,14 +591,11 @@ class Playback:
                         ended += more
                     if self._mixer.active:
                         self._hard_stop = False
-                    elif not self._queue and not stream.realtime:
+                    elif not self._queue:
                         block = block[:used]   # no silent padding after the last sound
             try:
                 if action == "open":
-                    if stream.callback:
-                        stream.start(rate, self._render_callback)
-                    else:
-                        stream.open(rate)
+                    stream.open(rate)
                 elif action == "close":
                     stream.close(drain=drain)
                 elif block is not None and len(block):

@@ -6,7 +6,7 @@
 ``clock``        real and simulated clocks
 ``budget``       byte accounting under the VRAM limit (never exceeded)
 ``layout``       tensor layouts packed into one flat buffer (slots, staging)
-``device``       device interface + the simulated device; ``cuda``: the CUDA one
+``device``       device interface, the CPU device (host memory) and the simulated one; ``cuda``: CUDA
 ``hoststage``    pre-allocated pinned host pool for prefetched bases
 ``pool``         resident bases in pre-allocated slots, leases, eviction
 ``policy``       the pure scheduling state machine (hold, priorities)

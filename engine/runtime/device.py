@@ -1,14 +1,16 @@
 """The device abstraction: where base weights live and how bytes get there.
 
-Two implementations share one interface:
+Three implementations share one interface:
 
-* :class:`SimulatedDevice` (this module) — for CPU machines and tests. "Device" storage is
+* :class:`CpuDevice` (this module) — the engine on a machine without a GPU: models live in host
+  memory, the VRAM limit budgets that memory, "copies" are plain memory copies timed as they
+  happen, and nothing is ever pinned (``info()`` says so).
+* :class:`SimulatedDevice` (this module) — for tests, the simulator and benchmarks. "Device" storage is
   ordinary CPU memory, tensors are really copied into it (so slot carving, views and
   skeleton binding are exercised), and host→device transfers are *modelled* on a clock:
   ``latency + bytes / bandwidth`` with separate pinned, pageable and disk bandwidths and
   one copy engine (copies queue behind each other). With :class:`SimClock` the model
-  runs in virtual time; with the real clock and the default instant link it is simply
-  the CPU backend of the engine.
+  runs in virtual time.
 * :class:`engine.runtime.cuda.CudaDevice` — real CUDA memory, a dedicated copy stream,
   events, pinned host buffers and a ``torch.cuda.mem_get_info`` cross-check.
 
@@ -170,7 +172,7 @@ class SimulatedDevice(Device):
 
     @property
     def name(self) -> str:
-        return "simulated device (CPU memory)"
+        return "simulated device (modelled transfers, CPU memory)"
 
     def alloc(self, nbytes: int) -> torch.Tensor:
         self.check_room(self.accounted(nbytes))
@@ -245,12 +247,42 @@ class SimulatedDevice(Device):
                 "pinned_bytes": self._pinned_bytes, "pin_limit_bytes": self.pin_limit_bytes}
 
 
+class CpuDevice(SimulatedDevice):
+    """The CPU: models in host memory, copies are real memory copies (timed as they happen, no modelled link),
+    and host buffers are never pinned (pinning only helps copies to a GPU)."""
+
+    kind = "cpu"
+
+    def __init__(self, clock=None) -> None:
+        super().__init__(clock or MonotonicClock(), LinkModel(), scale=1, pin_limit_bytes=0)
+
+    @property
+    def name(self) -> str:
+        return "CPU (host memory)"
+
+    def host_buffer(self, nbytes: int, pinned: bool) -> tuple[torch.Tensor, bool]:
+        return torch.empty(int(nbytes), dtype=torch.uint8), False
+
+    def info(self) -> dict:
+        import os
+
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            total = None
+        return {"kind": self.kind, "name": self.name, "memory": "host", "pinned": False, "total_bytes": total,
+                "allocated_bytes": self._allocated}
+
+
 def make_device(spec: str | None, clock=None) -> Device:
-    """``auto`` → CUDA when available, else the simulated (CPU) device; ``cpu``/``sim``; ``cuda``/``cuda:N``."""
+    """``auto`` → CUDA when available, else the CPU; ``cpu``; ``sim`` (the simulated device, for tests);
+    ``cuda``/``cuda:N``."""
     spec = (spec or "auto").strip().lower()
     if spec == "auto":
         spec = "cuda" if torch.cuda.is_available() else "cpu"
-    if spec in ("cpu", "sim", "simulated"):
+    if spec == "cpu":
+        return CpuDevice(clock)
+    if spec in ("sim", "simulated"):
         return SimulatedDevice(clock or MonotonicClock())
     if spec.startswith("cuda"):
         if not torch.cuda.is_available():

@@ -34,6 +34,15 @@ class RequestHandle:
         self._cond = threading.Condition()
         self._cancel = threading.Event()
         self._on_cancel = None  # set by the scheduler: removes a waiting request from the queue
+        # set by engine.speech: the prompt clip chosen (None with explicit references), spoken by the preview
+        # backend, the request options the backend ignores
+        self.used_clip = None
+        self.preview = False
+        self.unsupported_options: list[str] = []
+
+    @property
+    def id(self) -> int:
+        return self.request_id
 
     # -- called by the scheduler ------------------------------------------------------------------------
     def _start(self, wait_s: float) -> None:

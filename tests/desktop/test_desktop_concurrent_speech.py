@@ -136,3 +136,44 @@ def test_a_cue_starts_while_the_speak_tab_is_playing(qtbot, voiced, mode):
     assert np.allclose(played, want, atol=1e-6)
     assert cue_job.frames == len(cue_audio)
     assert view.speak_button.isEnabled() and win.problems == []
+
+
+def test_engine_status_asks_the_running_app_and_says_which(qtbot, window, monkeypatch):
+    import json
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from desktop.adapters import runtime_state
+    from desktop.ipc import InstanceServer
+
+    name = f"timbrel-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("TIMBREL_SOCKET", name)
+    lib = str(window.engine.library_path)
+    cmd = [sys.executable, "-m", "desktop", "--library", lib, "engine", "status", "--json"]
+    alone = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 0, alone.stderr
+    local = json.loads(alone.stdout)
+    assert local["source"] == {"where": "local", "pid": None, "app": False}
+    assert local["device"]["kind"] == "cpu" and local["device"]["pinned"] is False
+
+    server = InstanceServer(window.handle_message, parent=window)
+    assert server.listen()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=120_000)
+        out, err = proc.communicate()
+        assert proc.returncode == 0, err
+        remote = json.loads(out)
+        assert remote["source"]["where"] == "app" and remote["source"]["pid"] == os.getpid()
+        assert remote["vram_limit_mb"] == window.engine.runtime.status()["vram_limit_mb"]
+        proc = subprocess.Popen(cmd[:-1], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)   # plain text
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=120_000)
+        out, err = proc.communicate()
+        assert proc.returncode == 0, err
+        assert f"the running desktop app (pid {os.getpid()})" in out and "CPU (host memory)" in out
+    finally:
+        server.close()
+    # the Engine tab's device line says what the CPU device is
+    assert runtime_state(window.engine.runtime.status()).device == "CPU (no GPU: models run in host memory)"

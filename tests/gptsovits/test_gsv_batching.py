@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from engine.backends.gptsovits.sovits_batch import SynthRow, decode_batch
 from engine.backends.gptsovits.t2s_batch import BatchDecoder, DecodeRow, decode_all
 
-HYP = settings(max_examples=12, deadline=None, derandomize=True,
+HYP = settings(max_examples=8, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

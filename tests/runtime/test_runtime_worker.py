@@ -269,3 +269,83 @@ def test_compute_waits_for_every_copy_before_using_the_weights():
     # every copy into a slot that was used before waits for that use
     reused = sum(1 for k, r in log if k == "overwrite-after" and r is not None)
     assert reused == evictions >= 1
+
+
+class BatchGate(GateBackend):
+    """Batches up to ``rows`` requests; records which rows ran together and admits joiners between rounds."""
+
+    name = "batchgate"
+
+    def __init__(self, rows=4, **kw):
+        super().__init__(**kw)
+        self.rows = rows
+        self.batches = []
+        self.admitted = []
+        self.first_round = threading.Event()
+
+    def max_batch_rows(self, manifest):
+        return self.rows
+
+    def synthesize_batch(self, model, shared, rows, context, admit):
+        rows = list(rows)
+        self.batches.append([r.request.text for r in rows])
+        for r in rows:
+            yield r.key, AudioChunk(np.full(4, float(model["w"][0]), dtype=np.float32), 8000)
+        self.first_round.set()
+        assert self.gate.wait(30), "test gate never opened"
+        joined = admit()
+        self.admitted.append([r.request.text for r in joined])
+        for r in rows + joined:
+            yield r.key, AudioChunk(np.full(4, len(r.request.text), dtype=np.float32), 8000)
+            yield r.key, None
+
+
+def test_batches_form_from_the_queue_stream_per_request_and_admit_joiners():
+    bus = EventBus()
+    ws = 64 * 1024
+    runtime = Runtime(device=SimulatedDevice(MonotonicClock()), vram_limit_mb=1, pinned_pool_mb=1, events=bus,
+                      hold_s=2.0, interactive_hold_s=0.5, max_batch=3)
+    try:
+        be = BatchGate(rows=8, size=16 * 1024, workspace=ws)
+        blocker = GateBackend(size=16 * 1024)
+        a, other = _spec(be, "a", 1), _spec(blocker, "other", 9)
+        first = _submit(runtime, blocker, other, "block")          # holds the worker while the queue fills
+        assert blocker.entered.wait(30)
+        queued = [_submit(runtime, be, a, t) for t in ("x", "yy", "zzz", "wwww")]
+        blocker.gate.set()
+        assert first.wait(30)
+        assert be.first_round.wait(30)
+        late = _submit(runtime, be, a, "late!")                    # arrives while the batch runs: joins via admit()
+        be.gate.set()
+        outs = [h.result(timeout=30) for h in queued + [late]]
+    finally:
+        runtime.close()
+    assert be.batches[0] == ["x", "yy", "zzz"]                     # max_batch 3 of the 4 queued rows
+    assert be.admitted[0] == ["wwww"] or be.admitted[0] == ["wwww", "late!"][:len(be.admitted[0])]
+    for text, out in zip(("x", "yy", "zzz", "wwww", "late!"), outs):   # each handle got its own chunks
+        assert out.samples[-1] == len(text)
+    assert runtime.budget.peak <= runtime.budget.limit
+    assert runtime.budget.snapshot()["by_kind"].get("workspace", 0) == 0   # every workspace byte was given back
+
+
+def test_a_batch_never_holds_back_waiting_interactive_work():
+    runtime = Runtime(device=SimulatedDevice(MonotonicClock()), vram_limit_mb=1, pinned_pool_mb=1,
+                      hold_s=2.0, interactive_hold_s=0.5, max_batch=8)
+    try:
+        be = BatchGate(rows=8, size=16 * 1024)
+        blocker = GateBackend(size=16 * 1024)
+        a, b, other = _spec(be, "a", 1), _spec(be, "b", 2), _spec(blocker, "other", 9)
+        first = _submit(runtime, blocker, other, "block")
+        assert blocker.entered.wait(30)
+        batch_rows = [_submit(runtime, be, a, f"batch{i}", priority="batch") for i in range(3)]
+        head = _submit(runtime, be, a, "a-int", priority="interactive")     # served first (oldest interactive)
+        urgent = _submit(runtime, be, b, "now", priority="interactive")
+        blocker.gate.set()
+        be.gate.set()
+        for h in batch_rows + [urgent, head, first]:
+            h.result(timeout=30)
+    finally:
+        runtime.close()
+    # while the interactive request for b waited, a's batch-priority rows did not join a's interactive row
+    assert be.batches[0] == ["a-int"] and be.batches[1] == ["now"]
+    assert be.batches[2] == ["batch0", "batch1", "batch2"]          # once nothing interactive waits, they batch

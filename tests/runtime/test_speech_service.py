@@ -144,7 +144,7 @@ def test_cli_create_tone_say_and_status(tmp_path, capsys, make_voice):
     assert sr == 16000 and len(data) == round(info["seconds"] * sr)
     assert main(["--library", str(lib), "engine", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["budget"]["used_bytes"] <= status["budget"]["limit_bytes"] and status["device"]["kind"] in ("sim", "cuda")
+    assert status["budget"]["used_bytes"] <= status["budget"]["limit_bytes"] and status["device"]["kind"] in ("cpu", "cuda")
     assert main(["--library", str(lib), "engine", "status"]) == 0
     assert "vram limit" in capsys.readouterr().out
     assert main(["--library", str(lib), "say", "Hi", "--voice", "Alice"]) == 1
@@ -180,7 +180,7 @@ def test_runtime_reads_its_settings(tmp_path):
     with Engine(library=tmp_path / "lib", settings=s) as eng:
         st = eng.runtime.status()
         assert st["vram_limit_mb"] == 32 and st["staging"]["capacity_bytes"] == 8 * 2**20
-        assert st["scheduler"]["hold_s"] == 3.5 and st["device"]["kind"] == "sim"
+        assert st["scheduler"]["hold_s"] == 3.5 and st["device"]["kind"] == "cpu" and st["device"]["pinned"] is False
         assert eng.runtime.set_vram_limit(16) == {"limit_mb": 16.0, "target_mb": 16.0, "pending": False}
         with pytest.raises(InvalidInput):
             eng.runtime.set_vram_limit(0)

@@ -103,7 +103,7 @@ class PreviewBackend(Backend):
         return f"preview:{manifest.get('variant', VARIANT)}:{N_GRID}"
 
     def layout(self, manifest: Mapping[str, Any]):
-        from ...runtime.layout import TensorSpec
+        from ..layout import TensorSpec
 
         return {GROUP: {
             "envelope": TensorSpec((N_GRID,), "float32"),

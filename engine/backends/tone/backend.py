@@ -43,7 +43,7 @@ class ToneBackend(Backend):
         return f"tone-{a['chars']}x{a['dim']}-h{a['harmonics']}-f{a['formants']}"
 
     def layout(self, manifest: Mapping[str, Any]):
-        from ...runtime.layout import TensorSpec
+        from ..layout import TensorSpec
 
         a = self._arch(manifest)
         n, d, h, f = a["chars"], a["dim"], a["harmonics"], a["formants"]
