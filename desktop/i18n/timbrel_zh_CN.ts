@@ -39,12 +39,12 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="181"/>
         <source>Consolidation #%1 applied: %2 clusters have their base; %3 models archived. Revert brings the previous bases back.</source>
-        <translation>整合 #%1 已应用：%2 个簇已有基础模型；%3 个模型已归档。撤销可恢复之前的基础模型。</translation>
+        <translation>整合 #%1 已应用：%2 个簇已有底模；%3 个模型已归档。撤销可恢复之前的底模。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="198"/>
         <source>Consolidation #%1 reverted: the clusters have their previous bases and the archived models are back.</source>
-        <translation>整合 #%1 已撤销：各簇恢复了之前的基础模型，归档的模型已恢复。</translation>
+        <translation>整合 #%1 已撤销：各簇恢复了之前的底模，归档的模型已恢复。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="202"/>
@@ -76,7 +76,7 @@
         <location filename="../views/bases.py" line="108"/>
         <location filename="../views/bases.py" line="158"/>
         <source>Base</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="108"/>
@@ -96,7 +96,7 @@
     <message>
         <location filename="../views/bases.py" line="114"/>
         <source>name for the new base</source>
-        <translation>新基础模型的名称</translation>
+        <translation>新底模的名称</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="115"/>
@@ -126,12 +126,12 @@
     <message>
         <location filename="../views/bases.py" line="126"/>
         <source>Import a GPT-SoVITS base</source>
-        <translation>导入 GPT-SoVITS 基础模型</translation>
+        <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="131"/>
         <source>How many bases?…</source>
-        <translation>需要多少个基础模型？…</translation>
+        <translation>需要多少个底模？…</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="132"/>
@@ -141,7 +141,7 @@
     <message>
         <location filename="../views/bases.py" line="136"/>
         <source>Stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="148"/>
@@ -161,7 +161,7 @@
     <message>
         <location filename="../views/bases.py" line="148"/>
         <source>Base version</source>
-        <translation>基础模型版本</translation>
+        <translation>底模版本</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="152"/>
@@ -171,7 +171,7 @@
     <message>
         <location filename="../views/bases.py" line="154"/>
         <source>Base:</source>
-        <translation>基础模型：</translation>
+        <translation>底模：</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="158"/>
@@ -196,12 +196,12 @@
     <message>
         <location filename="../views/bases.py" line="167"/>
         <source>name of the fine-tuned base</source>
-        <translation>微调后基础模型的名称</translation>
+        <translation>微调后底模的名称</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="168"/>
         <source>Fine-tune this cluster&apos;s base</source>
-        <translation>微调此簇的基础模型</translation>
+        <translation>微调此簇的底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="169"/>
@@ -221,32 +221,32 @@
     <message>
         <location filename="../views/bases.py" line="178"/>
         <source>New base:</source>
-        <translation>新基础模型：</translation>
+        <translation>新底模：</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="188"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
-        <translation>各簇及为其服务的基础模型（朗读页和评估使用同一规则）</translation>
+        <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="191"/>
         <source>Base versions of the selected cluster</source>
-        <translation>所选簇的基础模型版本</translation>
+        <translation>所选簇的底模版本</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="255"/>
         <source>Bases are not available in this build.</source>
-        <translation>此版本不提供基础模型功能。</translation>
+        <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="257"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="258"/>
         <source>Could not load the bases</source>
-        <translation>无法加载基础模型</translation>
+        <translation>无法加载底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="269"/>
@@ -271,7 +271,7 @@
     <message>
         <location filename="../views/bases.py" line="280"/>
         <source>(no base)</source>
-        <translation>（无基础模型）</translation>
+        <translation>（无底模）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="286"/>
@@ -281,7 +281,7 @@
     <message>
         <location filename="../views/bases.py" line="288"/>
         <source>%1 (preview fallback; no base assigned)</source>
-        <translation>%1（预览回退；未分配基础模型）</translation>
+        <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="290"/>
@@ -301,12 +301,12 @@
     <message>
         <location filename="../views/bases.py" line="306"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
-        <translation>还没有基础模型：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
+        <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="308"/>
         <source>%1 bases, %2 clusters.</source>
-        <translation>%1 个基础模型，%2 个簇。</translation>
+        <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="337"/>
@@ -361,12 +361,12 @@
     <message>
         <location filename="../views/bases.py" line="392"/>
         <source>Stored base %1.</source>
-        <translation>已保存基础模型 %1。</translation>
+        <translation>已保存底模 %1。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="398"/>
         <source>Could not import the base</source>
-        <translation>无法导入基础模型</translation>
+        <translation>无法导入底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="400"/>
@@ -376,12 +376,12 @@
     <message>
         <location filename="../views/bases.py" line="421"/>
         <source>Assigning a base</source>
-        <translation>正在分配基础模型</translation>
+        <translation>正在分配底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="422"/>
         <source>Could not assign the base</source>
-        <translation>无法分配基础模型</translation>
+        <translation>无法分配底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="437"/>
@@ -406,7 +406,7 @@
     <message>
         <location filename="../views/bases.py" line="453"/>
         <source>Choose the base to start from in the Base list above.</source>
-        <translation>请在上方的基础模型列表中选择起始基础模型。</translation>
+        <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="465"/>
@@ -431,7 +431,7 @@
     <message>
         <location filename="../views/bases.py" line="487"/>
         <source>Stored %1 as a new base version of the cluster.</source>
-        <translation>已将 %1 存为该簇的新基础模型版本。</translation>
+        <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="496"/>
@@ -623,7 +623,7 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="218"/>
         <source>Consolidate: one base per cluster</source>
-        <translation>整合：每个簇一个基础模型</translation>
+        <translation>整合：每个簇一个底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="226"/>
@@ -653,7 +653,7 @@
     <message>
         <location filename="../views/consolidation_wizard.py" line="232"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
 </context>
 <context>
@@ -1081,17 +1081,17 @@
     <message>
         <location filename="../views/evaluation.py" line="293"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
-        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的基础模型。</translation>
+        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="301"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
-        <translation>没有基础模型的簇无法评估（其音色无法说话）：%1。请在“基础模型”页分配基础模型。</translation>
+        <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="306"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
-        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实基础模型的好坏：%1。请在“基础模型”页分配 GPT-SoVITS 基础模型后再评估。</translation>
+        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="346"/>
@@ -1101,7 +1101,7 @@
     <message>
         <location filename="../views/evaluation.py" line="349"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
-        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有基础模型。</translation>
+        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
         <location filename="../views/evaluation.py" line="323"/>
@@ -1729,7 +1729,7 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     <message>
         <location filename="../mainwindow.py" line="53"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../mainwindow.py" line="54"/>
@@ -2010,12 +2010,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="44"/>
         <source>How to choose each cluster&apos;s base</source>
-        <translation>如何为每个簇选择基础模型</translation>
+        <translation>如何为每个簇选择底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="45"/>
         <source>Every cluster gets one base; the per-voice models it replaces are archived, not deleted, until you purge them.</source>
-        <translation>每个簇获得一个基础模型；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
+        <translation>每个簇获得一个底模；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="47"/>
@@ -2030,12 +2030,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="51"/>
         <source>Use this base for every cluster, even those with their own models</source>
-        <translation>所有簇都使用此基础模型，包括有自有模型的簇</translation>
+        <translation>所有簇都使用此底模，包括有自有模型的簇</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="53"/>
         <source>Base for clusters without a model of their own:</source>
-        <translation>没有自有模型的簇使用的基础模型：</translation>
+        <translation>没有自有模型的簇使用的底模：</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="63"/>
@@ -2069,7 +2069,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="81"/>
         <source>Base after</source>
-        <translation>之后的基础模型</translation>
+        <translation>之后的底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="81"/>
@@ -2109,7 +2109,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="113"/>
         <source>Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.</source>
-        <translation>存储：当前 %1 个基础模型、%2 → 之后 %3 个基础模型、%4（减少 %5%）。归档直到清除：%6。</translation>
+        <translation>存储：当前 %1 个底模、%2 → 之后 %3 个底模、%4（减少 %5%）。归档直到清除：%6。</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="117"/>
@@ -2119,22 +2119,22 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/consolidation_wizard.py" line="117"/>
         <source>pretrained base, zero-shot</source>
-        <translation>预训练基础模型，零样本</translation>
+        <translation>预训练底模，零样本</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="118"/>
         <source>keep its base</source>
-        <translation>保留其基础模型</translation>
+        <translation>保留其底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="121"/>
         <source>no base</source>
-        <translation>无基础模型</translation>
+        <translation>无底模</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="124"/>
         <source>no model of its own and no base chosen: it keeps speaking through the preview fallback</source>
-        <translation>没有自有模型也未选择基础模型：继续通过预览回退说话</translation>
+        <translation>没有自有模型也未选择底模：继续通过预览回退说话</translation>
     </message>
     <message>
         <location filename="../views/consolidation_wizard.py" line="131"/>
@@ -2163,7 +2163,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="24"/>
         <source>How many bases?</source>
-        <translation>需要多少个基础模型？</translation>
+        <translation>需要多少个底模？</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="28"/>
@@ -2183,7 +2183,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="37"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="37"/>
@@ -2213,7 +2213,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="47"/>
         <source>Fit: each voice&apos;s similarity (cosine) to the timbre centre of the other voices in its group; 1 means a voice alone in its group. More bases fit better but take more storage and VRAM.</source>
-        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。基础模型越多契合越好，但占用更多存储和显存。</translation>
+        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。底模越多契合越好，但占用更多存储和显存。</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="51"/>
@@ -2233,7 +2233,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="78"/>
         <source>Planning bases</source>
-        <translation>正在规划基础模型</translation>
+        <translation>正在规划底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="92"/>
@@ -2248,12 +2248,12 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="96"/>
         <source>over the VRAM limit: bases swap</source>
-        <translation>超出显存上限：基础模型需换入换出</translation>
+        <translation>超出显存上限：底模需换入换出</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="109"/>
         <source>stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="109"/>
@@ -2263,7 +2263,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="110"/>
         <source>%1 voices. One base ≈ %2 MB (%3); the shared models take %4 MB once. Recommended: %5 bases.</source>
-        <translation>%1 个音色。每个基础模型约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个基础模型。</translation>
+        <translation>%1 个音色。每个底模约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个底模。</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="134"/>
