@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(engine, self.runner, self.bridge, self)
 
         self.library_view = LibraryView(self.ctx)
+        self._route_folder_imports()
         self.cluster_view = ClusterMapView(self.ctx)
         self.grid_view = GridView(self.ctx)
         self.bases_view = BasesView(self.ctx)
@@ -254,6 +255,19 @@ class MainWindow(QMainWindow):
             box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
             box.setWindowModality(Qt.WindowModality.WindowModal)
             box.open()
+
+    def _route_folder_imports(self) -> None:
+        """The Library tab's "Import folder…" buttons go through :meth:`import_folder` too (dataset folders are read
+        through their lists; an unclear one asks first)."""
+        for name in ("import_folder_button", "empty_import_button"):
+            button = getattr(self.library_view, name, None)
+            if button is None:
+                continue
+            try:
+                button.clicked.disconnect(self.library_view.choose_folder)
+            except (RuntimeError, TypeError):
+                continue
+            button.clicked.connect(self.choose_import_folder)
 
     def choose_import_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
