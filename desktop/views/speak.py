@@ -135,7 +135,7 @@ class SpeakView(QWidget):
             return
 
         def work(task):
-            from engine.errors import TimbrelError
+            from engine.api import TimbrelError
 
             try:
                 rec = self.ctx.part("speech").resolve_base(name)
