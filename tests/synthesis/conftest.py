@@ -37,6 +37,10 @@ def _make_bert(folder: Path) -> None:
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ",", ".", "!", "?", "…", "-"] + list(dict.fromkeys(VOCAB_CHARS))
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(str(folder))
+    # transformers 5 writes a tokenizer.json holding only the special tokens (every character would be [UNK]
+    # and BERT features would depend on the text length alone); without it the WordPiece tokenizer is built
+    # from vocab.txt, as in the e2e fixtures' pretrained/ folder
+    (folder / "tokenizer.json").unlink(missing_ok=True)
     torch.manual_seed(1)
     cfg = BertConfig(vocab_size=len(vocab), hidden_size=1024, num_hidden_layers=3, num_attention_heads=4,
                      intermediate_size=64, max_position_embeddings=256)

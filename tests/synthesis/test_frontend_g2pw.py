@@ -46,16 +46,45 @@ def test_g2pw_predicts_polyphones_and_feeds_the_frontend(fake_pretrained, tmp_pa
     from engine.backends.gptsovits.text.g2pw import G2PW
 
     g2pw = G2PW(make_g2pw(tmp_path / "G2PWModel"), fake_pretrained / "chinese-roberta-wwm-ext-large")
-    assert g2pw("很长,好.") == ["hen3", "chang2", ",", "hao3", "."]
-    # without G2PW pypinyin reads 很长 as zhang3 and 银行 as hang2; the (fake) model says chang2 / xing2
+    # as upstream, characters are looked up in Traditional form (OpenCC s2tw): 长 becomes 長, which this model
+    # does not list, so pypinyin reads it (zhang3 here); 行 is the same in both scripts and the model decides
+    assert g2pw("很长,好.") == ["hen3", "zhang3", ",", "hao3", "."]
     assert "zh ang3" in " ".join(text_to_phones("头发很长。", "zh").phones)
-    assert "ch ang2" in " ".join(text_to_phones("头发很长。", "zh", zh_predictor=g2pw).phones)
+    assert "zh ang3" in " ".join(text_to_phones("头发很长。", "zh", zh_predictor=g2pw).phones)
+    # without G2PW pypinyin reads 银行 as hang2; the (fake) model says xing2 ...
     assert text_to_phones("银行", "zh", zh_predictor=g2pw).phones[-2:] == ["x", "ing2"]
+    # ... and upstream's phrase corrections (polyphonic*.rep, from the user's installation) put hang2 back
+    corrected = G2PW(tmp_path / "G2PWModel", fake_pretrained / "chinese-roberta-wwm-ext-large",
+                     corrections={"银行": ["yin2", "hang2"]})
+    assert text_to_phones("这家银行。", "zh", zh_predictor=corrected).phones[-3:-1] == ["h", "ang2"]
     # the model's inputs: one query per polyphonic character, mask restricted to that character's labels
     inputs = g2pw._inputs("银行很长", [1, 3])
     assert inputs["input_ids"].shape[0] == 2 and inputs["position_ids"].tolist() == [2, 4]
     lab = g2pw.labels
     assert np.flatnonzero(inputs["phoneme_mask"][0]).tolist() == sorted(lab.index(p) for c, p in POLY if c == "行")
+
+
+def test_g2pw_reads_traditional_forms_and_rep_tables(fake_pretrained, tmp_path):
+    from engine.backends.gptsovits.text.g2pw import G2PW, find_corrections
+
+    folder = make_g2pw(tmp_path / "G2PWModel")
+    # a model that lists the Traditional form 長 predicts 长 (its preference: chang2)
+    text = (folder / "POLYPHONIC_CHARS.txt").read_text("utf-8").replace("长", "長")
+    (folder / "POLYPHONIC_CHARS.txt").write_text(text, encoding="utf-8")
+    g2pw = G2PW(folder, fake_pretrained / "chinese-roberta-wwm-ext-large")
+    assert g2pw("很长,好.")[1] == "chang2"
+    # the .rep tables of a GPT-SoVITS folder: whole-word entries first, else per character; later file wins;
+    # read as data (literals only)
+    rep = tmp_path / "GPT-SoVITS" / "GPT_SoVITS" / "text" / "g2pw"
+    rep.mkdir(parents=True)
+    (rep / "polyphonic.rep").write_text("银行: ['yin2', 'xing2']\n长: ['chang2']\n", encoding="utf-8")
+    (rep / "polyphonic-fix.rep").write_text("银行: ['yin2', 'hang2']\n坏: __import__('os')\n", encoding="utf-8")
+    assert [p.name for p in find_corrections(tmp_path / "GPT-SoVITS")] == ["polyphonic.rep", "polyphonic-fix.rep"]
+    fixed = G2PW(folder, fake_pretrained / "chinese-roberta-wwm-ext-large", corrections=tmp_path / "GPT-SoVITS")
+    assert fixed.correct("银行", ["yin2", "xing2"]) == ["yin2", "hang2"]
+    assert fixed.correct("很长", ["hen3", "zhang3"]) == ["hen3", "chang2"]
+    assert "坏" not in fixed.corrections
+    assert find_corrections(tmp_path / "nothing") == []
 
 
 def test_g2pw_incomplete_folder_is_plain_error(fake_pretrained, tmp_path):
@@ -74,7 +103,9 @@ def test_backend_loads_g2pw_when_linked(fake_pretrained, gsv_fixtures, tmp_path)
     from engine.backends.gptsovits.backend import G2PW_MODEL, GptSovitsBackend
     from engine.backends.gptsovits.convert import convert_pair
 
-    root = tmp_path / "pm"
+    from engine.assets import SPECS, check
+
+    root = tmp_path / "GPT_SoVITS" / "pretrained_models"
     shutil.copytree(fake_pretrained, root)
     make_g2pw(root / "G2PWModel")
     backend = GptSovitsBackend()
@@ -82,4 +113,16 @@ def test_backend_loads_g2pw_when_linked(fake_pretrained, gsv_fixtures, tmp_path)
     manifest = convert_pair(gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / "sovits_v2_tiny.pth").manifest
     assert G2PW_MODEL in [m.name for m in backend.shared_models(manifest)]
     loaded = backend.load_shared(G2PW_MODEL, "cpu")
-    assert loaded["model"]("长")[0] == "chang2"
+    assert loaded["model"]("行")[0] == "xing2" and loaded["model"].corrections_source is None
+    rep_spec = next(s for s in SPECS if s.name == "g2pw_rep")
+    assert not check(root, rep_spec).present
+    # the installation's correction tables (GPT_SoVITS/text/g2pw next to pretrained_models) are found and used
+    rep = tmp_path / "GPT_SoVITS" / "text" / "g2pw"
+    rep.mkdir(parents=True)
+    (rep / "polyphonic.rep").write_text("", encoding="utf-8")
+    (rep / "polyphonic-fix.rep").write_text("银行: ['yin2', 'hang2']\n", encoding="utf-8")
+    assert check(root, rep_spec).ok
+    backend = GptSovitsBackend()
+    backend.configure(assets_root=root)
+    loaded = backend.load_shared(G2PW_MODEL, "cpu")
+    assert loaded["model"].correct("银行", ["yin2", "xing2"]) == ["yin2", "hang2"]

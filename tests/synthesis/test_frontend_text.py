@@ -110,14 +110,38 @@ def test_english_dictionary_words():
 
 
 def test_english_numbers_and_abbreviations():
+    # GPT-SoVITS v2's rules: money with "and", inflect's hyphens and commas, years in pairs, "Dr." left to the
+    # dictionary, a clock time gains "a.m."/"p.m."
     assert en_normalize.normalize("Dr. Smith paid $3.50 on May 1st, 1990.") == (
-        "doctor Smith paid three dollars fifty cents on May first, nineteen ninety."
+        "Dr. Smith paid three dollars and fifty cents on May first, nineteen ninety."
     )
     assert en_normalize.normalize("50% of 1,234 e.g. 3.14") == (
-        "fifty percent of one thousand two hundred thirty four for example three point one four"
+        "fifty percent of twelve thirty-four for example three point one four"  # 1001-2999 are read in pairs
     )
-    assert en_normalize.cardinal(1_000_001) == "one million one"
-    assert en_normalize.ordinal(22) == "twenty second"
+    assert en_normalize.normalize("Meet at 13:05, 3/4 of 21st") == "Meet at one five p.m. three fourths of twenty-first"
+    assert en_normalize.normalize("£1.01 or 2009 or 1905") == "one pound and one penny or two thousand nine or nineteen oh five"
+    assert en_normalize.normalize("NASA") == "N A S A"
+
+
+def test_english_number_words_equal_inflect():
+    """Our number words against the ``inflect`` package that upstream's normaliser calls."""
+    import random
+
+    inflect = pytest.importorskip("inflect")
+    from engine.backends.gptsovits.text.en_numbers import ordinal_suffix, ordinal_word, words
+
+    eng = inflect.engine()
+    rng = random.Random(7)
+    numbers = list(range(0, 130)) + list(range(990, 1130)) + list(range(1890, 2120)) + list(range(2990, 3010))
+    numbers += [rng.randrange(10 ** rng.randrange(3, 16)) for _ in range(200)]
+    numbers += [10 ** k + d for k in range(3, 16) for d in (0, 1, 10, 100)]
+    for n in numbers:
+        assert words(n) == eng.number_to_words(n), n
+        assert words(n, andword="") == eng.number_to_words(n, andword=""), n
+        assert words(n, andword="", zero="oh", group=2) == eng.number_to_words(n, andword="", zero="oh", group=2), n
+        assert ordinal_suffix(n) == eng.ordinal(n), n
+        assert words(ordinal_suffix(n)) == eng.number_to_words(ordinal_suffix(n)), n
+        assert ordinal_word(eng.number_to_words(n)) == eng.ordinal(eng.number_to_words(n)), n
 
 
 def test_english_unknown_words_fall_back():

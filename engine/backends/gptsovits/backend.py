@@ -81,7 +81,8 @@ class GptSovitsBackend(Backend):
         self._caches: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    SUPPORTED_OPTIONS = frozenset({"top_k", "top_p", "temperature", "repetition_penalty"})
+    SUPPORTED_OPTIONS = frozenset({"top_k", "top_p", "temperature", "repetition_penalty", "text_split_method",
+                                   "speed_factor", "fragment_interval", "batch_size", "split_bucket", "parallel_infer"})
 
     # -- configuration ----------------------------------------------------------------------------------
     def configure(self, *, assets_root: str | Path | None = None, cache_dir: str | Path | None = None) -> None:
@@ -211,7 +212,10 @@ class GptSovitsBackend(Backend):
             from .text.g2pw import G2PW
 
             p = self._asset("g2pw", "G2PW polyphone prediction", context)
-            return {"model": G2PW(p, self._asset("bert", "G2PW's tokenizer", context)), "id": file_id(p)}
+            rep = self._optional_asset("g2pw_rep", context)
+            return {"model": G2PW(p, self._asset("bert", "G2PW's tokenizer", context),
+                                  corrections=[rep / "polyphonic.rep", rep / "polyphonic-fix.rep"] if rep else None),
+                    "id": file_id(p) + ("+" + file_id(rep) if rep else "")}
         if name == SV:
             from .pretrained import load_sv
 
@@ -254,6 +258,10 @@ class GptSovitsBackend(Backend):
             raise MissingAsset("GPT-SoVITS needs the HuBERT model, which was not loaded.",
                                hint="Link the pretrained models with 'timbrel assets link PATH'.")
         ids = {"hubert": shared[HUBERT]["id"]}
+        from .text import en_g2p
+
+        # upstream's English dictionary from the user's installation when the engine found it (else the package)
+        en_g2p.use_dictionary(self._optional_asset("en_dict", context))
         bert = shared.get(BERT)
         sv = shared.get(SV)
         if bert is not None:
@@ -281,7 +289,9 @@ class GptSovitsBackend(Backend):
         pipe = self.pipeline(model, shared, request, references, context)
         opts = dict(request.options or {})
         rate = opts.pop("sample_rate", None)
-        sampling = {k: opts[k] for k in ("top_k", "top_p", "temperature", "repetition_penalty", "noise_scale") if k in opts}
+        from .pipeline import OPTION_NAMES
+
+        sampling = {k: opts[k] for k in OPTION_NAMES if k in opts}
         yield from pipe.stream(request.text, references, language=request.language, seed=request.seed,
                                speed=request.speed, output_rate=rate, options=sampling)
 

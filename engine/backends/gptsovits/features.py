@@ -91,3 +91,47 @@ def kaldi_fbank(wav: torch.Tensor, *, sample_rate: int = 16000, n_mels: int = 80
     mel = power @ banks.T
     eps = torch.tensor(torch.finfo(torch.float).eps, device=x.device, dtype=dtype)
     return torch.max(mel, eps).log()
+
+
+# ------------------------------------------------------------------------------------------ resampling
+SINC_WIDTH = 6
+SINC_ROLLOFF = 0.99
+
+
+@lru_cache(maxsize=16)
+def _sinc_kernel(orig: int, new: int, lowpass_filter_width: int, rolloff: float) -> tuple[torch.Tensor, int]:
+    """Band-limited interpolation filters, one per output phase: (new, 1, taps) float32, and the padding."""
+    base = min(orig, new) * rolloff
+    width = math.ceil(lowpass_filter_width * orig / base)
+    idx = torch.arange(-width, width + orig, dtype=torch.float64)[None, None] / orig
+    # output phase j sits at time j / new (in input samples: j * orig / new); the filter is evaluated there
+    phase = torch.arange(0, -new, -1, dtype=torch.float32)[:, None, None] / new
+    t = (phase + idx) * base
+    t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
+    window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2  # Hann window over the filter's support
+    t = t * math.pi
+    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(t) / t)
+    kernels = sinc * window * (base / orig)
+    return kernels.to(torch.float32), width
+
+
+def resample_sinc(wav: torch.Tensor, orig_rate: int, new_rate: int, *, lowpass_filter_width: int = SINC_WIDTH,
+                  rolloff: float = SINC_ROLLOFF) -> torch.Tensor:
+    """Windowed-sinc resampling (Hann window, ``lowpass_filter_width`` zero crossings, cut-off at ``rolloff`` of
+    the lower Nyquist): the method of ``torchaudio.transforms.Resample`` with its defaults, which GPT-SoVITS
+    uses for the 32 kHz spectrogram input (from other rates) and for the 32 → 16 kHz speaker-verification input.
+    (..., N) → (..., ceil(N · new / orig)); same dtype and device. Written here because torchaudio is not a
+    dependency (its builds trail torch's)."""
+    if orig_rate == new_rate:
+        return wav
+    g = math.gcd(int(orig_rate), int(new_rate))
+    orig, new = int(orig_rate) // g, int(new_rate) // g
+    kernel, width = _sinc_kernel(orig, new, int(lowpass_filter_width), float(rolloff))
+    shape = wav.shape
+    x = wav.reshape(-1, shape[-1])
+    length = x.shape[-1]
+    x = F.pad(x, (width, width + orig))
+    out = F.conv1d(x[:, None], kernel.to(device=x.device, dtype=x.dtype), stride=orig)
+    out = out.transpose(1, 2).reshape(x.shape[0], -1)
+    target = math.ceil(new * length / orig)
+    return out[..., :target].reshape(*shape[:-1], -1)

@@ -299,3 +299,12 @@ class Text2Semantic(nn.Module):
         # upstream returns idx 0 in reference-free mode (its first yield there)
         idx = 0 if prompt is None else state.get("idx", 0)
         return T2SResult(tokens=tokens, new_tokens=new_t, idx=idx, stop=state.get("stop", "max_steps"), step_logits=logits)
+
+
+def trim_early_stop(new_tokens: torch.Tensor, stop: str, early_stop_num: int, *, parallel: bool = True) -> torch.Tensor:
+    """The tokens upstream hands to SoVITS when decoding hit ``early_stop_num`` (it has then drawn one token more):
+    its parallel decoder (``parallel_infer=True``, the default) drops the last one, its naive decoder keeps all
+    and ``TTS.run`` decodes the last ``early_stop_num``. Other stops are returned unchanged."""
+    if stop != "early_stop" or early_stop_num < 0 or new_tokens.shape[-1] <= early_stop_num:
+        return new_tokens
+    return new_tokens[..., :early_stop_num] if parallel else new_tokens[..., new_tokens.shape[-1] - early_stop_num:]

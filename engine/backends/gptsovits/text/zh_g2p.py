@@ -124,7 +124,11 @@ def g2p(text: str, predictor: PinyinPredictor | None = None) -> tuple[list[str],
             if pos == "eng":
                 continue
             if predicted is not None:
-                ini, fin = _from_predicted(predicted[start:offset])
+                readings = predicted[start:offset]
+                correct = getattr(predictor, "correct", None)
+                if correct is not None:
+                    readings = correct(word, readings)
+                ini, fin = _from_predicted(readings)
             else:
                 ini, fin = _initials_finals(word)
             fin = tone_sandhi.modified_tone(word, pos, fin)
