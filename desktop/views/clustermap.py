@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsEllipseItem, QGrap
 
 from ..adapters import ClusterInfo, ClusterPoint, cluster_infos, cluster_name, cluster_points
 from .common import Latest
+from ..qtfix import keep_none_alive
+
+keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]

@@ -15,6 +15,9 @@ from engine.api import EMOTIONS, TimbrelError
 from ..adapters import VoiceRow, cluster_name
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
 from .common import CancelFlag, Latest, progress_adapter
+from ..qtfix import keep_none_alive
+
+keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +187,8 @@ class CoverageDelegate(QStyledItemDelegate):
 
         have = index.data(COVERAGE_ROLE)
         if have is None:
-            return super().paint(painter, option, index)
+            super().paint(painter, option, index)
+            return
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.highlight())
         painter.save()
