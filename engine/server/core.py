@@ -7,10 +7,10 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
-from ..errors import InvalidInput, NotFound, ResourceExhausted
+from ..errors import InvalidInput, ResourceExhausted
 from .config import ServerConfig
 from .fields import OPTION_TO_FIELD, SpeakParams
 from .references import ReferenceResolver, Resolved
@@ -237,4 +237,4 @@ def caller_id(client_host: str | None, token: str | None) -> str:
     return f"{client_host or '?'}|{hashlib.sha1((token or '').encode()).hexdigest()[:8]}"
 
 
-__all__ = ["ServerCore", "Job", "Session", "Busy", "caller_id", "NotFound", "Path"]
+__all__ = ["ServerCore", "Job", "Session", "Busy", "caller_id"]

@@ -178,9 +178,6 @@ def tts_params(raw: dict[str, Any], *, max_text_chars: int) -> SpeakParams:
         raise FieldError("text is required")
     if len(text) > max_text_chars:
         raise FieldError(f"text is {len(text)} characters long; this server takes at most {max_text_chars}")
-    if not f["voice"] and f["ref_audio_path"] in (None, ""):
-        # checked again after the connection's default reference is applied
-        pass
     tl = f["text_lang"]
     if tl in (None, ""):
         raise FieldError("text_lang is required")
