@@ -45,7 +45,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, synthesis_options
-from .errors import Cancelled, InvalidInput, NotFound, TimbrelError
+from .errors import (
+    AlreadyExists,
+    AudioError,
+    Cancelled,
+    ImportFailed,
+    InvalidInput,
+    MissingAsset,
+    NotFound,
+    ResourceExhausted,
+    StorageError,
+    TimbrelError,
+    UnsafeFile,
+)
 from .events import EventBus
 from .library import Library, synthesis_defaults
 from .library.emotions import EMOTIONS
@@ -221,7 +233,9 @@ def inspect_folder(folder: str | os.PathLike) -> "FolderLayout":
 
 
 __all__ = [
-    "Engine", "EventBus", "Settings", "Library", "EMOTIONS", "TimbrelError", "Cancelled", "InvalidInput", "NotFound",
+    "Engine", "EventBus", "Settings", "Library", "EMOTIONS",
+    "TimbrelError", "NotFound", "AlreadyExists", "InvalidInput", "AudioError", "ImportFailed", "UnsafeFile",
+    "StorageError", "MissingAsset", "ResourceExhausted", "Cancelled",
     "__version__", "synthesis_options", "synthesis_defaults", "default_library_dir", "runtime_socket_name",
     "read_audio", "write_wav", "output_devices", "inspect_folder",
 ]

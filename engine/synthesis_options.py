@@ -132,6 +132,14 @@ def merge(defaults: Mapping[str, Any] | None, options: Mapping[str, Any] | None)
     return {**validate(defaults), **validate(options)}
 
 
+def say_arguments(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``SpeechService.say`` keyword arguments for validated options: ``speed_factor`` is the request's own ``speed``
+    (what every backend reads); the rest stay ``options``."""
+    opts = validate(options)
+    speed = opts.pop("speed_factor", None)
+    return {"options": opts, **({"speed": speed} if speed is not None else {})}
+
+
 def describe(options: Mapping[str, Any]) -> str:
     parts = []
     for name, value in options.items():

@@ -12,47 +12,47 @@
 <context>
     <name>ApplyPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="149"/>
+        <location filename="../views/consolidation_wizard.py" line="148"/>
         <source>Applied</source>
         <translation>已应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="152"/>
+        <location filename="../views/consolidation_wizard.py" line="151"/>
         <source>Revert this consolidation</source>
         <translation>撤销此次整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="163"/>
+        <location filename="../views/consolidation_wizard.py" line="162"/>
         <source>Applying…</source>
         <translation>正在应用…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="172"/>
+        <location filename="../views/consolidation_wizard.py" line="169"/>
         <source>Applying the consolidation</source>
         <translation>正在应用整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="178"/>
+        <location filename="../views/consolidation_wizard.py" line="175"/>
         <source>Not applied: %1</source>
         <translation>未应用：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="184"/>
+        <location filename="../views/consolidation_wizard.py" line="181"/>
         <source>Consolidation #%1 applied: %2 clusters have their base; %3 models archived. Revert brings the previous bases back.</source>
-        <translation>整合 #%1 已应用：%2 个簇已有基础模型；%3 个模型已归档。撤销可恢复之前的基础模型。</translation>
+        <translation>整合 #%1 已应用：%2 个簇已有底模；%3 个模型已归档。撤销可恢复之前的底模。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="203"/>
+        <location filename="../views/consolidation_wizard.py" line="198"/>
         <source>Consolidation #%1 reverted: the clusters have their previous bases and the archived models are back.</source>
-        <translation>整合 #%1 已撤销：各簇恢复了之前的基础模型，归档的模型已恢复。</translation>
+        <translation>整合 #%1 已撤销：各簇恢复了之前的底模，归档的模型已恢复。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="207"/>
+        <location filename="../views/consolidation_wizard.py" line="202"/>
         <source>Reverting the consolidation</source>
         <translation>正在撤销整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="208"/>
+        <location filename="../views/consolidation_wizard.py" line="203"/>
         <source>Could not revert</source>
         <translation>无法撤销</translation>
     </message>
@@ -60,7 +60,12 @@
 <context>
     <name>Bases</name>
     <message>
-        <location filename="../views/bases.py" line="28"/>
+        <location filename="../views/bases.py" line="29"/>
+        <source>%1 kB</source>
+        <translation>%1 kB</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="30"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
@@ -68,378 +73,388 @@
 <context>
     <name>BasesView</name>
     <message>
-        <location filename="../views/bases.py" line="107"/>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="158"/>
         <source>Base</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="108"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="108"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="107"/>
+        <location filename="../views/bases.py" line="108"/>
         <source>Serves</source>
         <translation>服务于</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="113"/>
+        <location filename="../views/bases.py" line="114"/>
         <source>name for the new base</source>
-        <translation>新基础模型的名称</translation>
+        <translation>新底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="114"/>
+        <location filename="../views/bases.py" line="115"/>
         <source>Choose files…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="115"/>
+        <location filename="../views/bases.py" line="116"/>
         <source>Import pair</source>
         <translation>导入模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="118"/>
+        <location filename="../views/bases.py" line="119"/>
         <source>GPT:</source>
         <translation>GPT：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="119"/>
+        <location filename="../views/bases.py" line="120"/>
         <source>SoVITS:</source>
         <translation>SoVITS：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="120"/>
+        <location filename="../views/bases.py" line="121"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="125"/>
+        <location filename="../views/bases.py" line="126"/>
         <source>Import a GPT-SoVITS base</source>
-        <translation>导入 GPT-SoVITS 基础模型</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="130"/>
-        <source>How many bases?…</source>
-        <translation>需要多少个基础模型？…</translation>
+        <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="131"/>
+        <source>How many bases?…</source>
+        <translation>需要多少个底模？…</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="132"/>
         <source>Consolidate…</source>
         <translation>整合…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="135"/>
+        <location filename="../views/bases.py" line="136"/>
         <source>Stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="148"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="148"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="148"/>
         <source>Served by</source>
         <translation>服务者</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="147"/>
+        <location filename="../views/bases.py" line="148"/>
         <source>Base version</source>
-        <translation>基础模型版本</translation>
+        <translation>底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="152"/>
         <source>Assign to cluster</source>
         <translation>分配给簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="153"/>
+        <location filename="../views/bases.py" line="154"/>
         <source>Base:</source>
-        <translation>基础模型：</translation>
+        <translation>底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="158"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="158"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="158"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="159"/>
+        <location filename="../views/bases.py" line="160"/>
         <source>Roll back to this version</source>
         <translation>回滚到此版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="166"/>
-        <source>name of the fine-tuned base</source>
-        <translation>微调后基础模型的名称</translation>
-    </message>
-    <message>
         <location filename="../views/bases.py" line="167"/>
-        <source>Fine-tune this cluster&apos;s base</source>
-        <translation>微调此簇的基础模型</translation>
+        <source>name of the fine-tuned base</source>
+        <translation>微调后底模的名称</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="168"/>
+        <source>Fine-tune this cluster&apos;s base</source>
+        <translation>微调此簇的底模</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="169"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="174"/>
+        <location filename="../views/bases.py" line="175"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="176"/>
+        <location filename="../views/bases.py" line="177"/>
         <source>Steps (GPT and SoVITS):</source>
         <translation>步数（GPT 和 SoVITS）：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="177"/>
+        <location filename="../views/bases.py" line="178"/>
         <source>New base:</source>
-        <translation>新基础模型：</translation>
+        <translation>新底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="187"/>
+        <location filename="../views/bases.py" line="188"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
-        <translation>各簇及为其服务的基础模型（朗读页和评估使用同一规则）</translation>
+        <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="190"/>
+        <location filename="../views/bases.py" line="191"/>
         <source>Base versions of the selected cluster</source>
-        <translation>所选簇的基础模型版本</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="253"/>
-        <source>Bases are not available in this build.</source>
-        <translation>此版本不提供基础模型功能。</translation>
+        <translation>所选簇的底模版本</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="255"/>
+        <source>Bases are not available in this build.</source>
+        <translation>此版本不提供底模功能。</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="257"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="256"/>
+        <location filename="../views/bases.py" line="258"/>
         <source>Could not load the bases</source>
-        <translation>无法加载基础模型</translation>
+        <translation>无法加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="263"/>
+        <location filename="../views/bases.py" line="269"/>
         <source>preview voice (not a clone)</source>
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="266"/>
+        <location filename="../views/bases.py" line="271"/>
+        <source>clusters %1</source>
+        <translation>簇 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="273"/>
+        <source>fallback for %1 clusters</source>
+        <translation>为 %1 个簇兜底</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="274"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="272"/>
+        <location filename="../views/bases.py" line="280"/>
         <source>(no base)</source>
-        <translation>（无基础模型）</translation>
+        <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="278"/>
+        <location filename="../views/bases.py" line="286"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="280"/>
+        <location filename="../views/bases.py" line="288"/>
         <source>%1 (preview fallback; no base assigned)</source>
-        <translation>%1（预览回退；未分配基础模型）</translation>
+        <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="282"/>
+        <location filename="../views/bases.py" line="290"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="286"/>
+        <location filename="../views/bases.py" line="294"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="296"/>
+        <location filename="../views/bases.py" line="304"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="298"/>
+        <location filename="../views/bases.py" line="306"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
-        <translation>还没有基础模型：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
+        <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="300"/>
+        <location filename="../views/bases.py" line="308"/>
         <source>%1 bases, %2 clusters.</source>
-        <translation>%1 个基础模型，%2 个簇。</translation>
+        <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="329"/>
+        <location filename="../views/bases.py" line="337"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="329"/>
+        <location filename="../views/bases.py" line="337"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="330"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="348"/>
+        <location filename="../views/bases.py" line="356"/>
         <source>Choose the GPT .ckpt and the SoVITS .pth</source>
         <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="349"/>
+        <location filename="../views/bases.py" line="357"/>
         <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
         <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="361"/>
+        <location filename="../views/bases.py" line="369"/>
         <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
         <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="362"/>
+        <location filename="../views/bases.py" line="370"/>
         <source>(drop or choose the .ckpt)</source>
         <translation>（拖入或选择 .ckpt）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="363"/>
+        <location filename="../views/bases.py" line="371"/>
         <source>(drop or choose the .pth)</source>
         <translation>（拖入或选择 .pth）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="386"/>
-        <source>Stored base %1.</source>
-        <translation>已保存基础模型 %1。</translation>
-    </message>
-    <message>
         <location filename="../views/bases.py" line="392"/>
-        <source>Could not import the base</source>
-        <translation>无法导入基础模型</translation>
+        <source>Stored base %1.</source>
+        <translation>已保存底模 %1。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="394"/>
+        <location filename="../views/bases.py" line="398"/>
+        <source>Could not import the base</source>
+        <translation>无法导入底模</translation>
+    </message>
+    <message>
+        <location filename="../views/bases.py" line="400"/>
         <source>Converting the GPT-SoVITS pair</source>
         <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="417"/>
+        <location filename="../views/bases.py" line="421"/>
         <source>Assigning a base</source>
-        <translation>正在分配基础模型</translation>
+        <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="418"/>
+        <location filename="../views/bases.py" line="422"/>
         <source>Could not assign the base</source>
-        <translation>无法分配基础模型</translation>
+        <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="435"/>
+        <location filename="../views/bases.py" line="437"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="436"/>
+        <location filename="../views/bases.py" line="438"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="441"/>
+        <location filename="../views/bases.py" line="443"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="442"/>
+        <location filename="../views/bases.py" line="444"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="451"/>
+        <location filename="../views/bases.py" line="453"/>
         <source>Choose the base to start from in the Base list above.</source>
-        <translation>请在上方的基础模型列表中选择起始基础模型。</translation>
+        <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="463"/>
+        <location filename="../views/bases.py" line="465"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="463"/>
+        <location filename="../views/bases.py" line="465"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="464"/>
+        <location filename="../views/bases.py" line="466"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="467"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="486"/>
+        <location filename="../views/bases.py" line="487"/>
         <source>Stored %1 as a new base version of the cluster.</source>
-        <translation>已将 %1 存为该簇的新基础模型版本。</translation>
+        <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="495"/>
+        <location filename="../views/bases.py" line="496"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="498"/>
+        <location filename="../views/bases.py" line="499"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="499"/>
+        <location filename="../views/bases.py" line="500"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="502"/>
+        <location filename="../views/bases.py" line="503"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="514"/>
+        <location filename="../views/bases.py" line="515"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -606,39 +621,39 @@
 <context>
     <name>ConsolidationWizard</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="223"/>
+        <location filename="../views/consolidation_wizard.py" line="218"/>
         <source>Consolidate: one base per cluster</source>
-        <translation>整合：每个簇一个基础模型</translation>
+        <translation>整合：每个簇一个底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="231"/>
+        <location filename="../views/consolidation_wizard.py" line="226"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="232"/>
+        <location filename="../views/consolidation_wizard.py" line="227"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="233"/>
+        <location filename="../views/consolidation_wizard.py" line="228"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="234"/>
+        <location filename="../views/consolidation_wizard.py" line="229"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="236"/>
+        <location filename="../views/consolidation_wizard.py" line="231"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="237"/>
+        <location filename="../views/consolidation_wizard.py" line="232"/>
         <source>Loading bases</source>
-        <translation>正在加载基础模型</translation>
+        <translation>正在加载底模</translation>
     </message>
 </context>
 <context>
@@ -862,7 +877,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../views/bases.py" line="72"/>
+        <location filename="../views/bases.py" line="73"/>
         <source>Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)</source>
         <translation>将 GPT-SoVITS 模型对拖到这里（GPT .ckpt + SoVITS .pth）</translation>
     </message>
@@ -870,47 +885,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="803"/>
+        <location filename="../views/library.py" line="801"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="804"/>
+        <location filename="../views/library.py" line="802"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="805"/>
+        <location filename="../views/library.py" line="803"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="806"/>
+        <location filename="../views/library.py" line="804"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="807"/>
+        <location filename="../views/library.py" line="805"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="808"/>
+        <location filename="../views/library.py" line="806"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="809"/>
+        <location filename="../views/library.py" line="807"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="810"/>
+        <location filename="../views/library.py" line="808"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="811"/>
+        <location filename="../views/library.py" line="809"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -918,218 +933,218 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../views/evaluation.py" line="103"/>
+        <location filename="../views/evaluation.py" line="95"/>
         <source>Evaluate now</source>
         <translation>立即评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="104"/>
+        <location filename="../views/evaluation.py" line="96"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="109"/>
+        <location filename="../views/evaluation.py" line="101"/>
         <source>Re-evaluate automatically after changes</source>
         <translation>更改后自动重新评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="110"/>
+        <location filename="../views/evaluation.py" line="102"/>
         <source>When a cluster gets another base, or the library is re-clustered, evaluate again in the background.</source>
         <translation>当某个簇换了底模，或音色库重新聚类后，在后台重新评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="114"/>
+        <location filename="../views/evaluation.py" line="106"/>
         <source>Clusters:</source>
         <translation>簇：</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="124"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="124"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="124"/>
         <source>Base (version)</source>
         <translation>底模（版本）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="124"/>
         <source>Similarity to own references</source>
         <translation>与自身参考音频的相似度</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="133"/>
+        <location filename="../views/evaluation.py" line="125"/>
         <source>Best other in cluster / margin</source>
         <translation>簇内最相似的其他音色 / 差距</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="133"/>
+        <location filename="../views/evaluation.py" line="125"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="133"/>
+        <location filename="../views/evaluation.py" line="125"/>
         <source>Evaluated</source>
         <translation>评估时间</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="140"/>
+        <location filename="../views/evaluation.py" line="132"/>
         <source>Apply move</source>
         <translation>执行移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="142"/>
+        <location filename="../views/evaluation.py" line="134"/>
         <source>Pin the selected voice to the cluster the evaluation proposes.</source>
         <translation>把选中的音色固定到评估建议的簇。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="143"/>
+        <location filename="../views/evaluation.py" line="135"/>
         <source>History of the selected voice</source>
         <translation>选中音色的评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="175"/>
+        <location filename="../views/evaluation.py" line="167"/>
         <source>Evaluation is not available in this build.</source>
         <translation>此版本不提供评估功能。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="179"/>
-        <location filename="../views/evaluation.py" line="308"/>
+        <location filename="../views/evaluation.py" line="171"/>
+        <location filename="../views/evaluation.py" line="296"/>
         <source>No evaluation yet: press “Evaluate now”.</source>
         <translation>还没有评估：请点击“立即评估”。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="212"/>
+        <location filename="../views/evaluation.py" line="202"/>
         <source>Automatic evaluation is on.</source>
         <translation>自动评估已开启。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="231"/>
+        <location filename="../views/evaluation.py" line="219"/>
         <source>Loading the evaluations</source>
         <translation>正在加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="233"/>
+        <location filename="../views/evaluation.py" line="221"/>
         <source>Could not load the evaluations</source>
         <translation>无法加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="243"/>
+        <location filename="../views/evaluation.py" line="231"/>
         <source>All clusters</source>
         <translation>所有簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="246"/>
+        <location filename="../views/evaluation.py" line="234"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="257"/>
+        <location filename="../views/evaluation.py" line="245"/>
         <source>move → %1</source>
         <translation>移动 → %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="259"/>
+        <location filename="../views/evaluation.py" line="247"/>
         <source>poorly served</source>
         <translation>效果不佳</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="261"/>
+        <location filename="../views/evaluation.py" line="249"/>
         <source>split</source>
         <translation>拆分</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="263"/>
+        <location filename="../views/evaluation.py" line="251"/>
         <source>ok</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="268"/>
+        <location filename="../views/evaluation.py" line="256"/>
         <source>%1 (v%2)</source>
         <translation>%1（v%2）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="300"/>
+        <location filename="../views/evaluation.py" line="288"/>
         <source>%1 voices evaluated, %2 flagged.</source>
         <translation>已评估 %1 个音色，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="303"/>
+        <location filename="../views/evaluation.py" line="291"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="305"/>
+        <location filename="../views/evaluation.py" line="293"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
-        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的基础模型。</translation>
+        <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="313"/>
+        <location filename="../views/evaluation.py" line="301"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
-        <translation>没有基础模型的簇无法评估（其音色无法说话）：%1。请在“基础模型”页分配基础模型。</translation>
+        <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="318"/>
+        <location filename="../views/evaluation.py" line="306"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
-        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实基础模型的好坏：%1。请在“基础模型”页分配 GPT-SoVITS 基础模型后再评估。</translation>
+        <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="358"/>
+        <location filename="../views/evaluation.py" line="346"/>
         <source>Evaluation finished: %1 voices scored, %2 flagged.</source>
         <translation>评估完成：%1 个音色已打分，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="361"/>
+        <location filename="../views/evaluation.py" line="349"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
-        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有基础模型。</translation>
+        <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="335"/>
+        <location filename="../views/evaluation.py" line="323"/>
         <source>Evaluating</source>
         <translation>正在评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="336"/>
+        <location filename="../views/evaluation.py" line="324"/>
         <source>Evaluating cluster %1</source>
         <translation>正在评估簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="342"/>
+        <location filename="../views/evaluation.py" line="330"/>
         <source>The evaluation failed</source>
         <translation>评估失败</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="402"/>
+        <location filename="../views/evaluation.py" line="390"/>
         <source>Loading the evaluation history</source>
         <translation>正在加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="404"/>
+        <location filename="../views/evaluation.py" line="392"/>
         <source>Could not load the evaluation history</source>
         <translation>无法加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="416"/>
+        <location filename="../views/evaluation.py" line="402"/>
         <source>%1  run %2  cluster %3  %4  similarity %5  %6</source>
         <translation>%1  第 %2 次运行  簇 %3  %4  相似度 %5  %6</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="426"/>
+        <location filename="../views/evaluation.py" line="412"/>
         <source>Moving %1</source>
         <translation>正在移动 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="427"/>
+        <location filename="../views/evaluation.py" line="413"/>
         <source>The voice was not moved</source>
         <translation>音色未能移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="431"/>
+        <location filename="../views/evaluation.py" line="417"/>
         <source>%1 moved to cluster %2 (pinned).</source>
         <translation>%1 已移动到簇 %2（已固定）。</translation>
     </message>
@@ -1137,52 +1152,52 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../dialogs.py" line="134"/>
+        <location filename="../dialogs.py" line="131"/>
         <source>Welcome to Timbrel</source>
         <translation>欢迎使用 Timbrel</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="135"/>
+        <location filename="../dialogs.py" line="132"/>
         <source>&lt;h3&gt;Welcome to Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel keeps your cloned voices in a library folder. Voices with a similar timbre share one GPT-SoVITS base, so hundreds of voices fit on one GPU.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;欢迎使用 Timbrel&lt;/h3&gt;&lt;p&gt;Timbrel 把你克隆的音色保存在一个音色库文件夹中。音色相近的声音共享同一个 GPT-SoVITS 底模，所以一张显卡就能放下几百个音色。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="140"/>
+        <location filename="../dialogs.py" line="137"/>
         <source>Library folder</source>
         <translation>音色库文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141"/>
+        <location filename="../dialogs.py" line="138"/>
         <source>GPT-SoVITS pretrained models folder</source>
         <translation>GPT-SoVITS 预训练模型文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142"/>
+        <location filename="../dialogs.py" line="139"/>
         <source>Optional: the GPT-SoVITS &apos;pretrained_models&apos; folder (HuBERT, BERT, base checkpoints). You can skip this and link it later in Settings.</source>
         <translation>可选：GPT-SoVITS 的 &apos;pretrained_models&apos; 文件夹（HuBERT、BERT、底模）。可以先跳过，以后在设置中关联。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="146"/>
+        <location filename="../dialogs.py" line="143"/>
         <source>Library folder:</source>
         <translation>音色库文件夹：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147"/>
+        <location filename="../dialogs.py" line="144"/>
         <source>GPT-SoVITS assets:</source>
         <translation>GPT-SoVITS 资源：</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149"/>
+        <location filename="../dialogs.py" line="146"/>
         <source>Add the demo voices if the library is empty (four small synthetic voices that speak through the preview voice)</source>
         <translation>如果音色库为空，添加演示音色（四个小型合成音色，通过预览语音发声）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="154"/>
+        <location filename="../dialogs.py" line="151"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="155"/>
+        <location filename="../dialogs.py" line="152"/>
         <source>Skip assets</source>
         <translation>跳过资源</translation>
     </message>
@@ -1649,17 +1664,17 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="765"/>
+        <location filename="../views/library.py" line="763"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="767"/>
+        <location filename="../views/library.py" line="765"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="772"/>
+        <location filename="../views/library.py" line="770"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -1667,22 +1682,22 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="64"/>
+        <location filename="../mainwindow.py" line="69"/>
         <source>⚠ Text frontend differs from GPT-SoVITS</source>
         <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="289"/>
+        <location filename="../mainwindow.py" line="338"/>
         <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
         <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="292"/>
+        <location filename="../mainwindow.py" line="341"/>
         <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
         <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="295"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
         <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
     </message>
@@ -1692,179 +1707,179 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="48"/>
+        <location filename="../mainwindow.py" line="49"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="49"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="55"/>
+        <location filename="../mainwindow.py" line="56"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="81"/>
+        <location filename="../mainwindow.py" line="87"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="82"/>
+        <location filename="../mainwindow.py" line="88"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="86"/>
+        <location filename="../mainwindow.py" line="92"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="90"/>
+        <location filename="../mainwindow.py" line="96"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="95"/>
+        <location filename="../mainwindow.py" line="101"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="99"/>
+        <location filename="../mainwindow.py" line="105"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="105"/>
+        <location filename="../mainwindow.py" line="111"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="106"/>
-        <location filename="../mainwindow.py" line="367"/>
+        <location filename="../mainwindow.py" line="112"/>
+        <location filename="../mainwindow.py" line="411"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="143"/>
+        <location filename="../mainwindow.py" line="149"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="206"/>
+        <location filename="../mainwindow.py" line="212"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="224"/>
+        <location filename="../mainwindow.py" line="230"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="256"/>
+        <location filename="../mainwindow.py" line="275"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="288"/>
+        <location filename="../mainwindow.py" line="307"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="303"/>
-        <location filename="../mainwindow.py" line="361"/>
+        <location filename="../mainwindow.py" line="322"/>
+        <location filename="../mainwindow.py" line="405"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="304"/>
+        <location filename="../mainwindow.py" line="323"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="308"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="310"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="327"/>
+        <location filename="../mainwindow.py" line="369"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="329"/>
+        <location filename="../mainwindow.py" line="371"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="333"/>
+        <location filename="../mainwindow.py" line="375"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="334"/>
+        <location filename="../mainwindow.py" line="376"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="338"/>
+        <location filename="../mainwindow.py" line="380"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="344"/>
+        <location filename="../mainwindow.py" line="386"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="345"/>
+        <location filename="../mainwindow.py" line="387"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="346"/>
+        <location filename="../mainwindow.py" line="388"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="357"/>
+        <location filename="../mainwindow.py" line="399"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="368"/>
+        <location filename="../mainwindow.py" line="412"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -1993,37 +2008,37 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>OptionsPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="45"/>
+        <location filename="../views/consolidation_wizard.py" line="44"/>
         <source>How to choose each cluster&apos;s base</source>
-        <translation>如何为每个簇选择基础模型</translation>
+        <translation>如何为每个簇选择底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="46"/>
+        <location filename="../views/consolidation_wizard.py" line="45"/>
         <source>Every cluster gets one base; the per-voice models it replaces are archived, not deleted, until you purge them.</source>
-        <translation>每个簇获得一个基础模型；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
+        <translation>每个簇获得一个底模；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="48"/>
+        <location filename="../views/consolidation_wizard.py" line="47"/>
         <source>The model of the voice nearest the cluster&apos;s timbre centre (fast)</source>
         <translation>最接近簇音色中心的音色的模型（快）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="49"/>
+        <location filename="../views/consolidation_wizard.py" line="48"/>
         <source>The model whose synthesis sounds most like the cluster&apos;s voices (slow)</source>
         <translation>合成效果最像簇内音色的模型（慢）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="52"/>
+        <location filename="../views/consolidation_wizard.py" line="51"/>
         <source>Use this base for every cluster, even those with their own models</source>
-        <translation>所有簇都使用此基础模型，包括有自有模型的簇</translation>
+        <translation>所有簇都使用此底模，包括有自有模型的簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="54"/>
+        <location filename="../views/consolidation_wizard.py" line="53"/>
         <source>Base for clusters without a model of their own:</source>
-        <translation>没有自有模型的簇使用的基础模型：</translation>
+        <translation>没有自有模型的簇使用的底模：</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="64"/>
+        <location filename="../views/consolidation_wizard.py" line="63"/>
         <source>(none: they keep what they have)</source>
         <translation>（无：保持现有的）</translation>
     </message>
@@ -2031,114 +2046,114 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>PlanPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="78"/>
+        <location filename="../views/consolidation_wizard.py" line="77"/>
         <source>The plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="79"/>
+        <location filename="../views/consolidation_wizard.py" line="78"/>
         <source>Nothing has changed yet. Check what happens to each cluster and voice, then apply.</source>
         <translation>尚未做任何更改。请检查每个簇和音色将发生的变化，然后应用。</translation>
     </message>
     <message>
+        <location filename="../views/consolidation_wizard.py" line="81"/>
         <location filename="../views/consolidation_wizard.py" line="82"/>
-        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="81"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="81"/>
         <source>Base after</source>
-        <translation>之后的基础模型</translation>
+        <translation>之后的底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="81"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="83"/>
+        <location filename="../views/consolidation_wizard.py" line="82"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="83"/>
+        <location filename="../views/consolidation_wizard.py" line="82"/>
         <source>Served now by</source>
         <translation>当前由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="83"/>
+        <location filename="../views/consolidation_wizard.py" line="82"/>
         <source>Served after by</source>
         <translation>之后由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="95"/>
+        <location filename="../views/consolidation_wizard.py" line="94"/>
         <source>Planning…</source>
         <translation>正在规划…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="100"/>
+        <location filename="../views/consolidation_wizard.py" line="99"/>
         <source>Planning the consolidation</source>
         <translation>正在规划整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="106"/>
+        <location filename="../views/consolidation_wizard.py" line="105"/>
         <source>No plan: %1</source>
         <translation>无法制定计划：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="114"/>
+        <location filename="../views/consolidation_wizard.py" line="113"/>
         <source>Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.</source>
-        <translation>存储：当前 %1 个基础模型、%2 → 之后 %3 个基础模型、%4（减少 %5%）。归档直到清除：%6。</translation>
+        <translation>存储：当前 %1 个底模、%2 → 之后 %3 个底模、%4（减少 %5%）。归档直到清除：%6。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="118"/>
+        <location filename="../views/consolidation_wizard.py" line="117"/>
         <source>adopt a voice&apos;s model</source>
         <translation>采用某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="118"/>
+        <location filename="../views/consolidation_wizard.py" line="117"/>
         <source>pretrained base, zero-shot</source>
-        <translation>预训练基础模型，零样本</translation>
+        <translation>预训练底模，零样本</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="119"/>
+        <location filename="../views/consolidation_wizard.py" line="118"/>
         <source>keep its base</source>
-        <translation>保留其基础模型</translation>
+        <translation>保留其底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="122"/>
+        <location filename="../views/consolidation_wizard.py" line="121"/>
         <source>no base</source>
-        <translation>无基础模型</translation>
+        <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="125"/>
+        <location filename="../views/consolidation_wizard.py" line="124"/>
         <source>no model of its own and no base chosen: it keeps speaking through the preview fallback</source>
-        <translation>没有自有模型也未选择基础模型：继续通过预览回退说话</translation>
+        <translation>没有自有模型也未选择底模：继续通过预览回退说话</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="132"/>
+        <location filename="../views/consolidation_wizard.py" line="131"/>
         <source>%1 (unchanged)</source>
         <translation>%1（不变）</translation>
     </message>
     <message>
+        <location filename="../views/consolidation_wizard.py" line="131"/>
         <location filename="../views/consolidation_wizard.py" line="132"/>
-        <location filename="../views/consolidation_wizard.py" line="133"/>
         <source>nothing</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="136"/>
+        <location filename="../views/consolidation_wizard.py" line="135"/>
         <source>Archived: %1</source>
         <translation>已归档：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="137"/>
+        <location filename="../views/consolidation_wizard.py" line="136"/>
         <source>No per-voice model is archived.</source>
         <translation>没有单音色模型被归档。</translation>
     </message>
@@ -2148,7 +2163,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="24"/>
         <source>How many bases?</source>
-        <translation>需要多少个基础模型？</translation>
+        <translation>需要多少个底模？</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="28"/>
@@ -2168,7 +2183,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="37"/>
         <source>Bases</source>
-        <translation>基础模型</translation>
+        <translation>底模</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="37"/>
@@ -2198,7 +2213,7 @@ Hundreds of cloned voices on one GPU.</source>
     <message>
         <location filename="../views/planner.py" line="47"/>
         <source>Fit: each voice&apos;s similarity (cosine) to the timbre centre of the other voices in its group; 1 means a voice alone in its group. More bases fit better but take more storage and VRAM.</source>
-        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。基础模型越多契合越好，但占用更多存储和显存。</translation>
+        <translation>契合度：每个音色与其组内其他音色音色中心的相似度（余弦）；1 表示该音色独自成组。底模越多契合越好，但占用更多存储和显存。</translation>
     </message>
     <message>
         <location filename="../views/planner.py" line="51"/>
@@ -2216,52 +2231,52 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="80"/>
+        <location filename="../views/planner.py" line="78"/>
         <source>Planning bases</source>
-        <translation>正在规划基础模型</translation>
+        <translation>正在规划底模</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="94"/>
+        <location filename="../views/planner.py" line="92"/>
         <source>recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="96"/>
+        <location filename="../views/planner.py" line="94"/>
         <source>now</source>
         <translation>当前</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="98"/>
+        <location filename="../views/planner.py" line="96"/>
         <source>over the VRAM limit: bases swap</source>
-        <translation>超出显存上限：基础模型需换入换出</translation>
+        <translation>超出显存上限：底模需换入换出</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="111"/>
+        <location filename="../views/planner.py" line="109"/>
         <source>stored bases</source>
-        <translation>已保存的基础模型</translation>
+        <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="111"/>
+        <location filename="../views/planner.py" line="109"/>
         <source>a typical GPT-SoVITS v2 pair</source>
         <translation>典型的 GPT-SoVITS v2 模型对</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="112"/>
+        <location filename="../views/planner.py" line="110"/>
         <source>%1 voices. One base ≈ %2 MB (%3); the shared models take %4 MB once. Recommended: %5 bases.</source>
-        <translation>%1 个音色。每个基础模型约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个基础模型。</translation>
+        <translation>%1 个音色。每个底模约 %2 MB（%3）；共享模型只占一次 %4 MB。推荐：%5 个底模。</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="138"/>
+        <location filename="../views/planner.py" line="134"/>
         <source>Re-clustered into %1 groups; %2 clusters kept their ids.</source>
         <translation>已重新聚类为 %1 组；%2 个簇保留了编号。</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="143"/>
+        <location filename="../views/planner.py" line="139"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/planner.py" line="144"/>
+        <location filename="../views/planner.py" line="140"/>
         <source>Could not re-cluster</source>
         <translation>无法重新聚类</translation>
     </message>
@@ -2402,12 +2417,12 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>正在列出音频输出</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="102"/>
+        <location filename="../dialogs.py" line="99"/>
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../dialogs.py" line="105"/>
+        <location filename="../dialogs.py" line="102"/>
         <source>%n output device(s) found.</source>
         <translation>
             <numerusform>找到 %n 个输出设备。</numerusform>
@@ -2417,113 +2432,158 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="41"/>
+        <location filename="../views/speak.py" line="43"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="45"/>
+        <location filename="../views/speak.py" line="47"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="50"/>
+        <location filename="../views/speak.py" line="54"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="51"/>
+        <location filename="../views/speak.py" line="55"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="52"/>
+        <location filename="../views/speak.py" line="56"/>
+        <source>Spoken by:</source>
+        <translation>朗读者：</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="58"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="54"/>
+        <location filename="../views/speak.py" line="60"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="56"/>
+        <location filename="../views/speak.py" line="62"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="64"/>
+        <location filename="../views/speak.py" line="70"/>
         <source>Speech synthesis is not available in this build yet.</source>
         <translation>此版本暂不支持语音合成。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="84"/>
+        <location filename="../views/speak.py" line="93"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="112"/>
+        <location filename="../views/speak.py" line="121"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="121"/>
-        <location filename="../views/speak.py" line="209"/>
+        <location filename="../views/speak.py" line="146"/>
+        <source>Finding the voice&apos;s base</source>
+        <translation>正在查找音色的底模</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="154"/>
+        <source>nothing yet: %1</source>
+        <translation>暂无：%1</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="156"/>
+        <source>%1 — the preview voice, a stand-in that is not a clone of this voice</source>
+        <translation>%1——预览音色，只是替代，并不是此音色的克隆</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="165"/>
+        <source>Spoken with the preview voice (%1), not a clone of this voice.</source>
+        <translation>使用预览音色（%1）朗读，并不是此音色的克隆。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="168"/>
+        <source>Spoken by base %1.</source>
+        <translation>由底模 %1 朗读。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="171"/>
+        <source>No %1 clip: prompted with clip #%2 (%3).</source>
+        <translation>没有“%1”片段：使用片段 #%2（%3）作为提示。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="173"/>
+        <source>no emotion label</source>
+        <translation>无情绪标签</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="176"/>
+        <source>This base ignores: %1.</source>
+        <translation>此底模忽略：%1。</translation>
+    </message>
+    <message>
+        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="127"/>
+        <location filename="../views/speak.py" line="192"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="143"/>
+        <location filename="../views/speak.py" line="210"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="175"/>
+        <location filename="../views/speak.py" line="243"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="177"/>
+        <location filename="../views/speak.py" line="245"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="186"/>
+        <location filename="../views/speak.py" line="254"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="202"/>
+        <location filename="../views/speak.py" line="270"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="202"/>
+        <location filename="../views/speak.py" line="270"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="239"/>
+        <location filename="../views/speak.py" line="309"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="240"/>
+        <location filename="../views/speak.py" line="310"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="241"/>
+        <location filename="../views/speak.py" line="311"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="244"/>
+        <location filename="../views/speak.py" line="314"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -2531,192 +2591,192 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SynthesisOptionsWidget</name>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="30"/>
+        <location filename="../widgets/synthesis_options.py" line="31"/>
         <source>Synthesis settings</source>
         <translation>合成设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>No split</source>
         <translation>不切分</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>Every four sentences</source>
         <translation>每四句</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="42"/>
+        <location filename="../widgets/synthesis_options.py" line="43"/>
         <source>Every 50 characters</source>
         <translation>每 50 个字符</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="43"/>
+        <location filename="../widgets/synthesis_options.py" line="44"/>
         <source>At Chinese full stops (。)</source>
         <translation>按中文句号（。）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="43"/>
+        <location filename="../widgets/synthesis_options.py" line="44"/>
         <source>At English full stops (.)</source>
         <translation>按英文句号（.）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="44"/>
+        <location filename="../widgets/synthesis_options.py" line="45"/>
         <source>At every punctuation mark</source>
         <translation>按每个标点符号</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="52"/>
+        <location filename="../widgets/synthesis_options.py" line="53"/>
         <source>random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>the voice&apos;s language</source>
         <translation>音色自身的语言</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>auto (detect)</source>
         <translation>自动（检测）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="54"/>
+        <location filename="../widgets/synthesis_options.py" line="55"/>
         <source>Chinese</source>
         <translation>中文</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>English</source>
         <translation>英语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Japanese</source>
         <translation>日语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Korean</source>
         <translation>韩语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="55"/>
+        <location filename="../widgets/synthesis_options.py" line="56"/>
         <source>Cantonese</source>
         <translation>粤语</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="58"/>
+        <location filename="../widgets/synthesis_options.py" line="59"/>
         <source>Reference-free (do not prompt with the clip&apos;s transcript)</source>
         <translation>无参考文本模式（不使用片段的文本作为提示）</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="61"/>
+        <location filename="../widgets/synthesis_options.py" line="62"/>
         <source>Add extra timbre references…</source>
         <translation>添加额外音色参考…</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="62"/>
+        <location filename="../widgets/synthesis_options.py" line="63"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="63"/>
+        <location filename="../widgets/synthesis_options.py" line="64"/>
         <source>Reset to defaults</source>
         <translation>恢复默认值</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="64"/>
+        <location filename="../widgets/synthesis_options.py" line="65"/>
         <source>Save as this voice&apos;s defaults</source>
         <translation>保存为此音色的默认设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="69"/>
+        <location filename="../widgets/synthesis_options.py" line="70"/>
         <source>Top-k:</source>
         <translation>Top-k：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="70"/>
+        <location filename="../widgets/synthesis_options.py" line="71"/>
         <source>Top-p:</source>
         <translation>Top-p：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="71"/>
+        <location filename="../widgets/synthesis_options.py" line="72"/>
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="72"/>
+        <location filename="../widgets/synthesis_options.py" line="73"/>
         <source>Repetition penalty:</source>
         <translation>重复惩罚：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="73"/>
+        <location filename="../widgets/synthesis_options.py" line="74"/>
         <source>Text split:</source>
         <translation>文本切分：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="74"/>
+        <location filename="../widgets/synthesis_options.py" line="75"/>
         <source>Speed:</source>
         <translation>语速：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="75"/>
+        <location filename="../widgets/synthesis_options.py" line="76"/>
         <source>Pause between pieces (s):</source>
         <translation>片段间停顿（秒）：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="76"/>
+        <location filename="../widgets/synthesis_options.py" line="77"/>
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="77"/>
+        <location filename="../widgets/synthesis_options.py" line="78"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="161"/>
+        <location filename="../widgets/synthesis_options.py" line="167"/>
         <source>Extra timbre references</source>
         <translation>额外音色参考</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="162"/>
+        <location filename="../widgets/synthesis_options.py" line="168"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3)</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="182"/>
+        <location filename="../widgets/synthesis_options.py" line="188"/>
         <source>Loading the voice&apos;s settings</source>
         <translation>正在加载音色设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="189"/>
+        <location filename="../widgets/synthesis_options.py" line="195"/>
         <source>Using the settings saved for %1.</source>
         <translation>使用为 %1 保存的设置。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="190"/>
+        <location filename="../widgets/synthesis_options.py" line="196"/>
         <source>%1 has no saved settings: GPT-SoVITS&apos; defaults are shown.</source>
         <translation>%1 没有保存的设置：显示的是 GPT-SoVITS 的默认值。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="195"/>
+        <location filename="../widgets/synthesis_options.py" line="201"/>
         <source>Choose a voice first.</source>
         <translation>请先选择一个音色。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="206"/>
+        <location filename="../widgets/synthesis_options.py" line="212"/>
         <source>Saved as the defaults of %1.</source>
         <translation>已保存为 %1 的默认设置。</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="209"/>
+        <location filename="../widgets/synthesis_options.py" line="215"/>
         <source>Saving the voice&apos;s settings</source>
         <translation>正在保存音色设置</translation>
     </message>
     <message>
-        <location filename="../widgets/synthesis_options.py" line="210"/>
+        <location filename="../widgets/synthesis_options.py" line="216"/>
         <source>Could not save the settings</source>
         <translation>无法保存设置</translation>
     </message>

@@ -25,6 +25,8 @@ def cluster_title(cluster_id: int, label: str | None) -> str:
 def size_text(n: int) -> str:
     from PySide6.QtCore import QCoreApplication
 
+    if n < 100_000:
+        return QCoreApplication.translate("Bases", "%1 kB").replace("%1", f"{n / 1e3:,.1f}")
     return QCoreApplication.translate("Bases", "%1 MB").replace("%1", f"{n / 1e6:,.1f}")
 
 
@@ -198,6 +200,7 @@ class BasesView(QWidget):
         split.addWidget(self._scrolling(right))
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([480, 720])
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(self.state)
@@ -248,9 +251,6 @@ class BasesView(QWidget):
 
     # -- loading ----------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not (self.ctx.available("bases") and self.ctx.available("analysis")):
-            self.state.setText(self.tr("Bases are not available in this build."))
-            return
         self.ctx.run(lambda t: serving_bases(self.ctx.engine), label=self.tr("Loading bases"), pool="io",
                      on_done=self._latest.wrap(self._show), on_error=self.ctx.report(self.tr("Could not load the bases")))
 
@@ -258,11 +258,17 @@ class BasesView(QWidget):
         self.data = data
         selected = self.selected_cluster()
         self.bases_table.setRowCount(len(data["bases"]))
+        fallback: dict[str, int] = {}
+        for c in data["clusters"]:
+            if c["assigned"] is None and c["serving"]:
+                fallback[c["serving"]] = fallback.get(c["serving"], 0) + 1
         for i, b in enumerate(data["bases"]):
             kind = self.tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
             served = data["served"].get(b.name) or []
-            cells = [b.name, kind, size_text(b.size_bytes),
-                     ", ".join(str(c) for c in served) if served else self.tr("no cluster")]
+            parts = [self.tr("clusters %1").replace("%1", ", ".join(str(c) for c in served))] if served else []
+            if fallback.get(b.name):
+                parts.append(self.tr("fallback for %1 clusters").replace("%1", str(fallback[b.name])))
+            cells = [b.name, kind, size_text(b.size_bytes), "; ".join(parts) or self.tr("no cluster")]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

@@ -6,19 +6,23 @@ cue can play (mixed, or interrupting) while this tab speaks."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from engine.api import EMOTIONS
+from engine.api import EMOTIONS, TimbrelError
 
+from ..widgets.synthesis_options import SynthesisOptionsWidget
 from .common import Latest
 from .library import emotion_label
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class SpeakView(QWidget):
@@ -35,7 +39,8 @@ class SpeakView(QWidget):
         self.handle = None
         self.job = None
         self._token = 0
-        self.last_audio: tuple[tuple[str, str, str | None], np.ndarray, int] | None = None
+        self.last_audio: tuple[tuple, np.ndarray, int] | None = None
+        self.last_request: dict | None = None      # what the last Speak sent (text, voice, emotion, say() options)
 
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(self.tr("Type what the voice should say…"))
@@ -46,9 +51,13 @@ class SpeakView(QWidget):
         for emo in EMOTIONS:
             if emo not in ("other", "unknown"):
                 self.emotion.addItem(emotion_label(emo), emo)
+        self.served_by = QLabel()         # which base will speak (the one rule), preview said as such
+        self.served_by.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Voice:"), self.voice)
         form.addRow(self.tr("Emotion:"), self.emotion)
+        form.addRow(self.tr("Spoken by:"), self.served_by)
+        self.synthesis = SynthesisOptionsWidget(ctx)
         self.speak_button = QPushButton(self.tr("Speak"))
         self.speak_button.setDefault(True)
         self.stop_button = QPushButton(self.tr("Stop"))
@@ -61,13 +70,10 @@ class SpeakView(QWidget):
         buttons.addWidget(self.save_button)
         self.state = QLabel()
         self.state.setWordWrap(True)
-        self.unavailable = QLabel(self.tr("Speech synthesis is not available in this build yet."))
-        self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.unavailable.setVisible(not ctx.available("speech"))
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.unavailable)
         layout.addLayout(form)
+        layout.addWidget(self.synthesis)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.state)
@@ -79,6 +85,8 @@ class SpeakView(QWidget):
         ctx.voicesChanged.connect(self.refresh_voices)
         ctx.voiceSelected.connect(self._follow_voice)
         self.voice.activated.connect(self._hint_prefetch)   # user picks only (not programmatic changes)
+        self.voice.currentTextChanged.connect(self._voice_changed)
+        ctx.bridge.event.connect(self._on_event)
 
     def refresh_voices(self) -> None:
         self.ctx.run(lambda t: self.ctx.part("library").voice_names(), label=self.tr("Loading voices"), pool="io",
@@ -98,7 +106,7 @@ class SpeakView(QWidget):
     def _hint_prefetch(self, _index: int = 0) -> None:
         """The user picked a voice: its base will probably be needed soon (runtime prefetch hint)."""
         voice = self.voice.currentText()
-        if not voice or not (self.ctx.available("speech") and self.ctx.available("runtime")):
+        if not voice:
             return
 
         def hint(task):
@@ -106,10 +114,67 @@ class SpeakView(QWidget):
                 base = self.ctx.part("speech").resolve_base(self.ctx.part("library").voice(voice))
                 self.ctx.part("runtime").hint_prefetch(base)
                 return getattr(base, "name", None)
-            except Exception:   # best effort: no base yet is fine
+            except TimbrelError as exc:   # best effort: no base yet is fine
+                log.info("no prefetch for %r: %s", voice, exc)
                 return None
 
         self.ctx.run(hint, label=self.tr("Prefetching"), pool="io", on_done=self.prefetched.emit)
+
+    def _on_event(self, topic: str, data: dict) -> None:
+        if topic in ("bases.changed", "cluster.changed"):
+            self._show_serving(self.voice.currentText())
+
+    def _voice_changed(self, name: str) -> None:
+        self.synthesis.load_voice(name)           # the voice's saved settings (GPT-SoVITS' defaults when none)
+        self._show_serving(name)
+
+    def _show_serving(self, name: str) -> None:
+        """Which base will speak ``name`` — ``SpeechService.resolve_base``, the rule every screen uses."""
+        if not name:
+            self.served_by.setText("")
+            return
+
+        def work(task):
+            from engine.api import TimbrelError
+
+            try:
+                rec = self.ctx.part("speech").resolve_base(name)
+            except TimbrelError as exc:
+                return name, None, exc.message
+            return name, rec.name, rec.backend
+
+        self.ctx.run(work, label=self.tr("Finding the voice's base"), pool="io", on_done=self._serving_shown,
+                     on_error=lambda exc: None)
+
+    def _serving_shown(self, result) -> None:
+        name, base, backend = result
+        if name != self.voice.currentText():
+            return
+        if base is None:
+            self.served_by.setText(self.tr("nothing yet: %1").replace("%1", backend))
+        elif backend == "preview":
+            self.served_by.setText(self.tr("%1 — the preview voice, a stand-in that is not a clone of this voice")
+                                   .replace("%1", base))
+        else:
+            self.served_by.setText(base)
+
+    def speak_description(self, handle, emotion: str | None) -> str:
+        """After speaking: the base (preview said as such), the prompt clip when the emotion had none, ignored options."""
+        parts = []
+        if getattr(handle, "preview", False):
+            parts.append(self.tr("Spoken with the preview voice (%1), not a clone of this voice.")
+                         .replace("%1", str(handle.base)))
+        elif getattr(handle, "base", None):
+            parts.append(self.tr("Spoken by base %1.").replace("%1", str(handle.base)))
+        clip = getattr(handle, "used_clip", None)
+        if emotion and clip is not None and (clip.emotion or "") != emotion:
+            parts.append(self.tr("No %1 clip: prompted with clip #%2 (%3).").replace("%1", emotion_label(emotion))
+                         .replace("%2", str(clip.id))
+                         .replace("%3", emotion_label(clip.emotion) if clip.emotion else self.tr("no emotion label")))
+        ignored = list(getattr(handle, "unsupported_options", None) or [])
+        if ignored:
+            parts.append(self.tr("This base ignores: %1.").replace("%1", ", ".join(ignored)))
+        return " ".join(parts)
 
     def request(self) -> tuple[str, str, str | None]:
         return self.text.toPlainText().strip(), self.voice.currentText(), self.emotion.currentData()
@@ -126,7 +191,9 @@ class SpeakView(QWidget):
         self.stop_button.setEnabled(True)
         self.state.setText(self.tr("Speaking…"))
         self._token += 1
-        key = ((text, voice, emotion), self._token)
+        synthesis = self.synthesis.say_kwargs()         # top_k, temperature... as SynthesisRequest options
+        self.last_request = {"text": text, "voice": voice, "emotion": emotion, **synthesis}
+        key = ((text, voice, emotion, repr(sorted(synthesis.items()))), self._token)
 
         def work(task):
             # submit and return at once: synthesis runs on the runtime, audio on the playback thread
@@ -136,7 +203,7 @@ class SpeakView(QWidget):
                 self._ended.emit(job, box.get("handle"), key)
 
             handle, job = self.ctx.part("speech").speak(text, voice, emotion=emotion, playback=self.ctx.part("playback"),
-                                                        mode="queue", label=text[:40], on_end=ended)
+                                                        mode="queue", label=text[:40], on_end=ended, **synthesis)
             box["handle"] = handle
             return handle, job
 
@@ -172,7 +239,8 @@ class SpeakView(QWidget):
         seconds = job.frames / rate if rate else 0.0
         if job.state == "done" and audio.size:
             self.last_audio = (key, audio, rate)
-            self.state.setText(self.tr("Spoke %1 s.").replace("%1", f"{seconds:.1f}"))
+            about = self.speak_description(handle, key[2])
+            self.state.setText((self.tr("Spoke %1 s.").replace("%1", f"{seconds:.1f}") + " " + about).strip())
         else:
             self.state.setText(self.tr("Stopped."))
         self.spoken.emit({"state": job.state, "frames": job.frames, "sample_rate": rate, "error": None, "key": key,
@@ -204,10 +272,12 @@ class SpeakView(QWidget):
             self.save_wav(path)
 
     def save_wav(self, path: str) -> None:
-        text, voice, emotion = key = self.request()
+        text, voice, emotion = self.request()
         if not text or not voice:
             self.state.setText(self.tr("Choose a voice and type some text first."))
             return
+        synthesis = self.synthesis.say_kwargs()
+        key = (text, voice, emotion, repr(sorted(synthesis.items())))
         cached = self.last_audio if self.last_audio and self.last_audio[0] == key else None
 
         def work(task):
@@ -218,7 +288,7 @@ class SpeakView(QWidget):
             if cached is not None:
                 audio, rate = cached[1], cached[2]
             else:
-                handle = self.ctx.part("speech").say(text, voice, emotion=emotion)
+                handle = self.ctx.part("speech").say(text, voice, emotion=emotion, **synthesis)
                 parts, rate = [], 0
                 for chunk in handle.chunks():
                     if task.is_cancelled():

@@ -2,8 +2,9 @@
 speed, fragment interval, seed, language incl. auto, reference-free mode, extra timbre references), with the voice's
 saved defaults.
 
-``SynthesisOptionsWidget.values()`` → ``{"options": {...upstream names...}, "seed": int|None, "language": str|None}``,
-exactly what ``SpeechService.say(options=..., seed=..., language=...)`` takes. Only controls the user changed from
+``SynthesisOptionsWidget.values()`` → ``{"options": {...upstream names...}, "seed": int|None, "language": str|None}``
+(what is saved as a voice's defaults); ``say_kwargs()`` → what ``SpeechService.say`` takes (``speed_factor`` becomes
+the request's ``speed``). Only controls the user changed from
 the shown defaults are sent, so a backend keeps its own default for the rest. ``load_voice(name)`` shows a voice's
 saved defaults; *Save as this voice's defaults* stores the current values (table ``voice_synthesis_defaults``).
 """
@@ -155,6 +156,11 @@ class SynthesisOptionsWidget(QGroupBox):
                 opts[k] = v
         seed = self.seed.value()
         return {"options": so.validate(opts), "seed": None if seed < 0 else seed, "language": self.language.currentData()}
+
+    def say_kwargs(self) -> dict:
+        """Keyword arguments for ``SpeechService.say``: options, speed (the request's own), seed, language."""
+        v = self.values()
+        return {**so.say_arguments(v["options"]), "seed": v["seed"], "language": v["language"]}
 
     # -- references -----------------------------------------------------------------------------------------
     def choose_refs(self) -> None:

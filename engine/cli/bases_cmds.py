@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+    return f"{n / 1e3:.1f} kB" if n < 100_000 else f"{n / 1e6:.1f} MB"
 
 
 def _sources(manifest: dict) -> dict:
@@ -61,10 +61,17 @@ def cmd_bases(args, ctx: Context) -> int:
     def text() -> str:
         if not recs:
             return "No bases yet. Import one with 'timbrel base import --gpt FILE.ckpt --sovits FILE.pth --name NAME'."
-        lines = [f"{'base':28} {'backend':9} {'variant':10} {'size':>10}  sources (sha256)"]
+        width = max(len("base"), *(len(d["name"]) for d in data))
+        lines = [f"{'base':{width}} {'backend':9} {'variant':10} {'size':>10}  sources (sha256) / clusters served"]
         for d in data:
             src = ", ".join(f"{g} {s['sha256'][:12]}" for g, s in sorted(d["sources"].items()) if s.get("sha256")) or "-"
-            lines.append(f"{d['name'][:28]:28} {d['backend']:9} {d['variant']:10} {_mb(d['size_bytes']):>10}  {src}")
+            if d["backend"] == "preview":
+                src = "preview voice (eSpeak/Piper shaped towards each voice): not a clone"
+            served = f"; clusters {', '.join(map(str, d['clusters']))}" if d["clusters"] else ""
+            lines.append(f"{d['name']:{width}} {d['backend']:9} {d['variant']:10} {_mb(d['size_bytes']):>10}  {src}{served}")
+        if any(d["backend"] == "preview" for d in data):
+            lines.append("A preview base speaks any voice without GPT-SoVITS files, for a first listen; it does not clone "
+                         "the voice. Link GPT-SoVITS assets and import or train a base for real cloning.")
         return "\n".join(lines)
 
     ctx.emit(data, text)

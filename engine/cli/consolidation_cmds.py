@@ -252,9 +252,7 @@ def cmd_versions(args, ctx: Context) -> int:
 
 
 def cmd_rollback(args, ctx: Context) -> int:
-    from ..consolidation import versions
-
-    v = versions.rollback(ctx.engine, args.cluster, args.to)
+    v = ctx.engine.consolidation.rollback(args.cluster, args.to)
     ctx.emit(v.to_dict(), f"cluster {v.cluster_id} is served by {v.base_name} again (version {v.version})")
     return 0
 

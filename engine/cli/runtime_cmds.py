@@ -67,6 +67,8 @@ def format_status(s: dict) -> str:
     st = s.get("staging")
     if st:
         kind = "pinned" if st["pinned"] else ("pageable" if st["pinned"] is False else "not allocated yet")
+        if dev.get("kind") == "cpu" and st["pinned"] is not None:
+            kind = "host memory (not pinned: no GPU)"
         lines.append(f"staging     {st['capacity_bytes'] / MB:.0f} MB {kind}; staged: {', '.join(st['staged']) or '-'}"
                      + (f" ({st['fallback']})" if st.get("fallback") else ""))
     sch = s["scheduler"]

@@ -64,16 +64,46 @@ def explicit_options(args) -> dict[str, Any]:
 
 
 def synthesis_from_args(args, engine, voice: str | None) -> dict[str, Any]:
-    """``{"options", "seed", "language"}`` for ``SpeechService.say``: the voice's saved defaults overlaid with the
-    command line's."""
+    """Keyword arguments for ``SpeechService.say`` (``options``, ``speed`` when set, ``seed``, ``language``): the
+    voice's saved defaults overlaid with the command line's."""
     from ..library import synthesis_defaults
 
     saved = synthesis_defaults.get(engine.library, voice) if voice else synthesis_defaults.VoiceDefaults("")
     seed = getattr(args, "seed", None)
     language = getattr(args, "language", None)
-    return {"options": so.merge(saved.options, explicit_options(args)),
+    return {**so.say_arguments(so.merge(saved.options, explicit_options(args))),
             "seed": saved.seed if seed is None else seed,
             "language": saved.language if language is None else language}
+
+
+def say_report(handle, audio, *, emotion: str | None = None, out: str | None = None, played: bool = False,
+               no_sound: str | None = None) -> str:
+    """What ``timbrel say`` tells a person: how much audio went where, which base spoke (saying so when it was the
+    preview voice), which clip prompted it when the asked emotion had no clip of its own, and the options the base
+    ignored."""
+    where = []
+    if out:
+        where.append(f"written to {out}")
+    if played and not no_sound:
+        where.append("played")
+    lines = [f"{audio.seconds:.2f} s of audio" + (" " + " and ".join(where) if where else "")
+             + f" (waited {handle.wait_s or 0:.2f} s, synthesized in {handle.service_s or 0:.2f} s)"]
+    if played and no_sound:
+        lines.append(f"Nothing was heard: there is no sound output ({no_sound.rstrip('.')}).")
+    base = getattr(handle, "base", None)
+    if getattr(handle, "preview", False):
+        lines.append(f"Spoken with the preview voice ({base}), not a clone of the voice — link GPT-SoVITS assets "
+                     f"('timbrel assets link PATH') and import a base for real cloning.")
+    elif base:
+        lines.append(f"Spoken by base {base}.")
+    clip = getattr(handle, "used_clip", None)
+    if emotion and clip is not None and (clip.emotion or "") != emotion:
+        lines.append(f"The voice has no '{emotion}' clip: prompted with clip #{clip.id} "
+                     f"({clip.emotion or 'no emotion label'}, {clip.duration:.1f} s).")
+    ignored = list(getattr(handle, "unsupported_options", None) or [])
+    if ignored:
+        lines.append(f"This base ignores: {', '.join(ignored)}.")
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -17,13 +17,10 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..library.catalog import utc_now
+from . import versions
 
 
 # -- storage ---------------------------------------------------------------------------------------------------
-def _blob_sizes(catalog, sql: str, args: tuple = ()) -> dict[str, int]:
-    return {r[0]: int(r[1]) for r in catalog.query(sql, args)}
-
-
 def active_base_blobs(engine, exclude: set[str] | None = None) -> dict[str, int]:
     """blob sha256 → bytes of every active base (weights + manifests), minus the bases named in ``exclude``."""
     ex = {n.casefold() for n in (exclude or set())}
@@ -34,18 +31,6 @@ def active_base_blobs(engine, exclude: set[str] | None = None) -> dict[str, int]
         for role, sha in rec.groups.items():
             out[sha] = engine.library.blobs.size(sha) if engine.library.blobs.exists(sha) else 0
         out[rec.manifest_sha256] = engine.library.blobs.size(rec.manifest_sha256) if engine.library.blobs.exists(rec.manifest_sha256) else 0
-    return out
-
-
-def archived_blobs(engine, states=("applied",)) -> dict[str, int]:
-    marks = ",".join("?" * len(states))
-    catalog = engine.library.catalog
-    out = _blob_sizes(catalog, f"SELECT b.blob_sha256, b.size_bytes FROM archived_base_blobs b JOIN consolidation_archives a"
-                               f" ON a.id = b.archive_id WHERE a.state IN ({marks})", tuple(states))
-    for r in catalog.query(f"SELECT ab.manifest_blob_sha256 FROM archived_bases ab JOIN consolidation_archives a"
-                           f" ON a.id = ab.archive_id WHERE a.state IN ({marks})", tuple(states)):
-        sha = r[0]
-        out[sha] = engine.library.blobs.size(sha) if engine.library.blobs.exists(sha) else 0
     return out
 
 
@@ -156,8 +141,6 @@ def _restore_from_archive(conn, archive_id: int, name: str) -> None:
 
 def apply_plan(engine, plan) -> Archive:
     """Assign every cluster its chosen base, record versions, archive the retired bases. One transaction."""
-    from . import versions
-
     if plan.retire and not plan.clusters:
         raise InvalidInput("The plan retires bases but serves no cluster.")
     catalog = engine.library.catalog
@@ -194,8 +177,6 @@ def revert(engine, archive_id: int | None = None) -> Archive:
     with catalog.transaction() as conn:
         for name in arch.bases:
             _restore_from_archive(conn, arch.id, name)
-        from . import versions
-
         for cid, name in arch.previous.items():
             engine.bases.assign(int(cid), name, note=f"consolidation #{arch.id} reverted")
             if name is not None:
@@ -238,3 +219,29 @@ def purge(engine, archive_id: int | None = None) -> dict[str, Any]:
     for s in orphans:
         lib.blobs.delete(s)
     return {"archive": arch.id, "bases": list(arch.bases), "blobs_deleted": len(orphans), "bytes_freed": freed}
+
+
+def rollback(engine, cluster_id: int, version: int | None = None) -> versions.BaseVersion:
+    """Serve ``cluster_id`` with the base of an earlier ``version`` (default: the one before the current)."""
+    hist = versions.history(engine, cluster_id)
+    if not hist:
+        raise NotFound(f"Cluster {cluster_id} has no base versions.", hint="'timbrel consolidate' makes the first one.")
+    if version is None:
+        cur = versions.current(engine, cluster_id)
+        older = [v for v in hist if cur is None or (v.version < cur.version and v.base_name.casefold() != cur.base_name.casefold())]
+        if not older:
+            raise NotFound(f"Cluster {cluster_id} has no earlier base version to roll back to.")
+        target = older[-1]
+    else:
+        match = [v for v in hist if v.version == int(version)]
+        if not match:
+            raise NotFound(f"Cluster {cluster_id} has no base version {version}.",
+                           hint=f"Versions: {', '.join(str(v.version) for v in hist)}.")
+        target = match[0]
+    catalog = engine.library.catalog
+    with catalog.transaction():
+        if catalog.query_one("SELECT 1 FROM bases WHERE name = ?", (target.base_name,)) is None:
+            restore_base(engine, target.base_name)
+        engine.bases.assign(cluster_id, target.base_name, note=f"rollback to version {target.version}")
+        return versions.record(engine, cluster_id, target.base_name, "rollback",
+                               {"rolled_back_to": target.version, "kind_then": target.kind})

@@ -78,7 +78,7 @@ class ConsolidationService:
         return current(self.engine, cluster_id)
 
     def rollback(self, cluster_id: int, version: int | None = None) -> "BaseVersion":
-        from .versions import rollback
+        from .archive import rollback
 
         return rollback(self.engine, cluster_id, version)
 

@@ -1,7 +1,7 @@
 """Base versions per cluster (table ``base_versions``): every base a cluster is given — adopted from a
 candidate, the pretrained base zero-shot, a fine-tune, a rollback — is a numbered version with its
-provenance (voices, data, settings, source hashes, scores). Rolling back assigns an earlier version's
-base again (restoring it from a consolidation archive when it was archived) and records that as a new version.
+provenance (voices, data, settings, source hashes, scores). Rolling back (``archive.rollback``: it may restore a
+base from a consolidation archive) assigns an earlier version's base again and records that as a new version.
 """
 
 from __future__ import annotations
@@ -88,31 +88,3 @@ def current(engine, cluster_id: int) -> BaseVersion | None:
     if r is None or r["base_name"].casefold() != rec.name.casefold():
         return None
     return _row(r)
-
-
-def rollback(engine, cluster_id: int, version: int | None = None) -> BaseVersion:
-    """Serve ``cluster_id`` with the base of an earlier ``version`` (default: the one before the current)."""
-    from .archive import restore_base
-
-    hist = history(engine, cluster_id)
-    if not hist:
-        raise NotFound(f"Cluster {cluster_id} has no base versions.", hint="'timbrel consolidate' makes the first one.")
-    if version is None:
-        cur = current(engine, cluster_id)
-        older = [v for v in hist if cur is None or (v.version < cur.version and v.base_name.casefold() != cur.base_name.casefold())]
-        if not older:
-            raise NotFound(f"Cluster {cluster_id} has no earlier base version to roll back to.")
-        target = older[-1]
-    else:
-        match = [v for v in hist if v.version == int(version)]
-        if not match:
-            raise NotFound(f"Cluster {cluster_id} has no base version {version}.",
-                           hint=f"Versions: {', '.join(str(v.version) for v in hist)}.")
-        target = match[0]
-    catalog = engine.library.catalog
-    with catalog.transaction():
-        if catalog.query_one("SELECT 1 FROM bases WHERE name = ?", (target.base_name,)) is None:
-            restore_base(engine, target.base_name)
-        engine.bases.assign(cluster_id, target.base_name, note=f"rollback to version {target.version}")
-        return record(engine, cluster_id, target.base_name, "rollback",
-                      {"rolled_back_to": target.version, "kind_then": target.kind})

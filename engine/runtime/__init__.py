@@ -81,7 +81,9 @@ class Runtime:
         self.events = events if events is not None else getattr(engine, "events", None)
         self.budget = Budget(int(float(vram_limit_mb) * MB))
         self.metrics = Metrics(self.events)
-        self.staging = HostStaging(self.device, int(float(pinned_pool_mb) * MB)) if float(pinned_pool_mb) > 0 else None
+        # pinning only helps copies to a GPU: the CPU device never asks for it (nor claims it)
+        self.staging = (HostStaging(self.device, int(float(pinned_pool_mb) * MB), want_pinned=self.device.kind != "cpu")
+                        if float(pinned_pool_mb) > 0 else None)
         if batch_max_wait_s is None:
             batch_max_wait_s = setting("runtime.batch_max_wait_s", 60.0)
         batch_max_wait_s = None if batch_max_wait_s is not None and float(batch_max_wait_s) <= 0 else batch_max_wait_s

@@ -46,21 +46,21 @@ def test_rollback_restores_an_archived_base(analysed_engine):
     assert versions.current(eng, c).version == 2
     with pytest.raises(NotFound):
         eng.bases.get(loser)                                     # archived
-    back = versions.rollback(eng, c)                             # to version 1, out of the archive
+    back = archive.rollback(eng, c)                             # to version 1, out of the archive
     assert back.kind == "rollback" and back.version == 3 and back.base_name == v1.base_name
     assert eng.bases.base_for_cluster(c).name == v1.base_name
     assert eng.bases.get(v1.base_name).groups == dict(hist[0].provenance["base"]["groups"])
-    again = versions.rollback(eng, c, version=2)
+    again = archive.rollback(eng, c, version=2)
     assert eng.bases.base_for_cluster(c).name == chosen.base and again.version == 4
     archive.revert(eng)                                          # the consolidation is undone: version 1's base again
     last = versions.history(eng, c)[-1]
     assert last.kind == "rollback" and last.version == 5 and last.base_name == v1.base_name
     assert eng.bases.base_for_cluster(c).name == v1.base_name
-    again = versions.rollback(eng, c, version=2)
+    again = archive.rollback(eng, c, version=2)
     assert again.version == 6
     assert eng.bases.base_for_cluster(c).name == chosen.base
     with pytest.raises(NotFound):
-        versions.rollback(eng, c, version=99)
+        archive.rollback(eng, c, version=99)
 
 
 def test_choose_by_evaluation_picks_the_best_scored_candidate(analysed_engine):
@@ -115,5 +115,5 @@ def test_revert_refuses_when_a_retired_name_is_taken_and_purge_is_final(analysed
     with pytest.raises(InvalidInput):
         archive.revert(eng, applied.id)
     with pytest.raises(NotFound) as gone:
-        versions.rollback(eng, c, version=1)                       # its base was purged
+        archive.rollback(eng, c, version=1)                       # its base was purged
     assert "purged" in gone.value.hint

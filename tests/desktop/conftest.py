@@ -75,6 +75,21 @@ def import_folder(corpus, tmp_path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def fake_gsv_assets(tmp_path_factory) -> Path:
+    """A fake GPT-SoVITS ``pretrained_models`` folder (tiny random HuBERT / BERT / SV), made by the synthesis tests'
+    builder, so tiny real-format bases can speak, be evaluated and be fine-tuned here."""
+    import importlib.util
+
+    builder = HERE.parent / "synthesis" / "conftest.py"
+    if not builder.is_file():
+        pytest.skip("the synthesis tests' fake-asset builder is not in this checkout")
+    spec = importlib.util.spec_from_file_location("timbrel_synthesis_conftest_desktop", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_fake_pretrained(tmp_path_factory.mktemp("gsvassets") / "pretrained_models")
+
+
 @pytest.fixture
 def app_engine(tmp_path):
     from engine.api import Engine

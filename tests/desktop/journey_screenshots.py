@@ -72,9 +72,9 @@ def shoot(library: Path, out: Path, language: str) -> int:
                 then()
         QTimer.singleShot(0, check)
 
+    win.speak_view.text.setPlainText("Hello chat! Thanks for the follow. 谢谢关注！")
+
     def take(i: int) -> None:
-        if views[i] is win.speak_view:
-            win.speak_view.text.setPlainText("Hello chat! Thanks for the follow. 谢谢关注！")
         name = TABS[i] if i < len(TABS) else f"tab{i}"
         path = out / f"{language}-{i + 1:02d}-{name}.png"
         app.primaryScreen().grabWindow(0, 0, 0, 1280, 800).save(str(path))

@@ -65,7 +65,7 @@ def test_chinese_translation_is_used(qtbot, app_engine):
         win = MainWindow(app_engine, show_errors=False)
         try:
             tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-            assert tabs == ["音色库", "聚类图", "情绪网格", "评估", "基础模型", "朗读", "音效板", "引擎"]
+            assert tabs == ["音色库", "聚类图", "情绪网格", "评估", "底模", "朗读", "音效板", "引擎"]
             assert win.library_view.search.placeholderText() == "搜索音色、标签、簇…"
             from desktop.views.library import emotion_label
 

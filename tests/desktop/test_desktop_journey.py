@@ -31,14 +31,39 @@ def dataset_folder(corpus: Path, root: Path, per: int = 2) -> Path:
     return root
 
 
+def drop(widget, paths) -> None:
+    """A real drag-and-drop of files onto ``widget`` (drag-enter first: Qt only drops after an accepted enter)."""
+    import warnings
+
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, enter)
+        assert enter.isAccepted()
+        ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, ev)
+    assert ev.isAccepted()
+
+
 def click(qtbot, button) -> None:
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 @pytest.mark.slow
-def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_path):
+def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, fake_gsv_assets, tmp_path):
     win, eng = window, window.engine
+    # no automatic re-evaluation in the background: it would synthesize every voice after each base change, which
+    # only makes this test slower
+    eng.settings.set("ui.auto_evaluate", False)
     win.start()
     wait_idle(qtbot, win)
     assert eng.library.voices() == []
@@ -67,7 +92,8 @@ def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_pat
     win.tabs.setCurrentWidget(view)
     wait_idle(qtbot, win)
     for name, sovits in (("pair-v2", "sovits_v2_tiny.pth"), ("pair-pro", "sovits_v2ProPlus_tiny.pth")):
-        view.drop.filesDropped.emit([str(gsv_fixtures / "gpt_tiny.ckpt"), str(gsv_fixtures / sovits)])
+        drop(view.drop, [gsv_fixtures / "gpt_tiny.ckpt", gsv_fixtures / sovits])
+        assert view.gpt_label.text() == "gpt_tiny.ckpt" and view.sovits_label.text() == sovits
         view.base_name.setText(name)
         with qtbot.waitSignal(view.baseImported, timeout=120_000):
             click(qtbot, view.import_button)
@@ -110,7 +136,36 @@ def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_pat
     assert eng.bases.base_for_cluster(awb_cluster).name == "pair-pro"
     assert eng.bases.base_for_cluster(other).name == "pair-pro"
 
-    # 6. roll back the awb cluster's base version (v2, pair-pro) to v1 (pair-v2)
+    # 6. speak on the Speak tab with custom top-k / temperature (the tiny real-format base, tiny pretrained assets
+    #    linked the way the Settings dialog does it)
+    import numpy as np
+
+    with qtbot.waitSignal(win.assetsChecked, timeout=120_000):
+        win.link_assets(str(fake_gsv_assets))
+    speak = win.speak_view
+    win.tabs.setCurrentWidget(speak)
+    wait_idle(qtbot, win)
+    speak.voice.setCurrentText("en_flite_awb")
+    qtbot.waitUntil(lambda: speak.served_by.text() == "pair-pro", timeout=30_000)   # the same story as the Bases tab
+    wait_idle(qtbot, win)
+    speak.text.setPlainText("Hello there.")
+    speak.synthesis.setChecked(True)
+    speak.synthesis.top_k.setValue(3)
+    speak.synthesis.temperature.setValue(0.6)
+    speak.synthesis.seed.setValue(1)
+    with qtbot.waitSignal(speak.spoken, timeout=600_000) as sig:
+        click(qtbot, speak.speak_button)
+    assert sig.args[0]["state"] == "done", sig.args[0]
+    assert speak.last_request["options"] == {"top_k": 3, "temperature": 0.6} and speak.last_request["seed"] == 1
+    assert "pair-pro" in speak.state.text() and "preview" not in speak.state.text() and "ignores" not in speak.state.text()
+    heard = speak.last_audio[1]
+    same = eng.speech.say("Hello there.", "en_flite_awb", seed=1, options={"top_k": 3, "temperature": 0.6}).result(600)
+    plain = eng.speech.say("Hello there.", "en_flite_awb", seed=1).result(600)
+    assert np.array_equal(heard, same.samples)                 # the options reached the base...
+    assert not np.array_equal(heard, plain.samples) or heard.shape != plain.samples.shape   # ...and changed the speech
+
+    # 7. roll back the awb cluster's base version (v2, pair-pro) to v1 (pair-v2)
+    win.tabs.setCurrentWidget(view)
     assert view.select_cluster(awb_cluster)
     versions = [view.versions_table.item(i, 0).text() for i in range(view.versions_table.rowCount())]
     assert versions == ["v2", "v1"]
@@ -124,13 +179,17 @@ def test_first_hour_without_the_cli(qtbot, window, corpus, gsv_fixtures, tmp_pat
     assert not win.problems, win.problems
 
 
-def test_unclear_folder_asks_before_importing(qtbot, window, corpus, tmp_path):
+def test_unclear_folder_asks_before_importing(qtbot, window, corpus, tmp_path, monkeypatch):
+    """The Library tab's own "Import folder…" button: an unclear folder opens the question, nothing is merged."""
+    from PySide6.QtWidgets import QFileDialog
+
     win, eng = window, window.engine
     folder = dataset_folder(corpus, tmp_path / "mixed", per=1)
     loose = folder / "clips" / "loose"
     loose.mkdir()
     shutil.copy(corpus / "clips" / "en_flite_rms" / "01.flac", loose / "x.flac")
-    win.import_folder(str(folder))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    win.library_view.import_folder_button.click()
     qtbot.waitUntil(lambda: getattr(win, "layout_question", None) is not None, timeout=20_000)
     dlg = win.layout_question
     assert "x.flac" in dlg.summary.toPlainText() and eng.library.voices() == []

@@ -77,3 +77,23 @@ def test_gptsovits_takes_assets_and_cache_from_the_context(tmp_path):
     linked = SynthesisContext("b@1", tmp_path / "cache", {"root": tmp_path / "gone"})
     with pytest.raises(MissingAsset, match="is gone"):
         be.shared_models({"variant": "v2", "architecture": {}}, linked)
+
+
+def test_the_cpu_device_never_claims_pinned_memory(tone_engine):
+    import time
+
+    from engine.backends.tone import create_tone_base
+    from engine.cli.runtime_cmds import format_status
+
+    create_tone_base(tone_engine, "tone-p")
+    rt = tone_engine.runtime
+    rt.hint_prefetch("tone-p")
+    deadline = time.monotonic() + 60
+    while "tone-p" not in (rt.status()["staging"] or {}).get("staged", []) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    st = rt.status()
+    assert st["device"] == {**st["device"], "kind": "cpu", "name": "CPU (host memory)", "memory": "host", "pinned": False}
+    assert st["staging"]["pinned"] is False and st["staging"]["fallback"] is None and "tone-p" in st["staging"]["staged"]
+    text = format_status(st)
+    assert "host memory (not pinned: no GPU)" in text and "pinned" not in text.replace("not pinned", "").replace(
+        "nothing is pinned", "")

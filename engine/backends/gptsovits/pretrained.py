@@ -15,6 +15,7 @@ are meant to stay resident once, shared by every base.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import torch
@@ -34,11 +35,17 @@ def _folder(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
+# transformers builds a model's skeleton with process-wide patches (empty "meta" weights, then filled): two models
+# loading at once on different threads (batch rows, a cue beside the Speak tab) can leave one on the meta device
+# ("Cannot copy out of meta tensor"). Every from_pretrained of a model goes through this lock.
+TRANSFORMERS_LOAD_LOCK = threading.RLock()
+
+
 def load_hubert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.float32):
     from transformers import HubertModel
 
     folder = _folder(path, "chinese-hubert-base")
-    with loading("The HuBERT model (chinese-hubert-base)", folder):
+    with TRANSFORMERS_LOAD_LOCK, loading("The HuBERT model (chinese-hubert-base)", folder):
         model = HubertModel.from_pretrained(str(folder), local_files_only=True)
     return model.to(device=device, dtype=dtype).eval()
 
@@ -62,7 +69,7 @@ def load_bert(path: str | os.PathLike, device="cpu", dtype: torch.dtype = torch.
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     folder = str(_folder(path, "chinese-roberta-wwm-ext-large"))
-    with loading("The BERT model (chinese-roberta-wwm-ext-large)", folder):
+    with TRANSFORMERS_LOAD_LOCK, loading("The BERT model (chinese-roberta-wwm-ext-large)", folder):
         tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForMaskedLM.from_pretrained(folder, local_files_only=True)
     return tok, model.to(device=device, dtype=dtype).eval()

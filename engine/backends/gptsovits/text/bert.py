@@ -29,19 +29,26 @@ class BertFeaturizer:
                 "(it has chinese-roberta-wwm-ext-large/).",
             )
         self.device = device
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()   # _load runs under it too: batch rows may ask for the model at once
         self._model = None
         self._tokenizer = None
 
     def _load(self):
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self):
         if self._model is None:
             from transformers import AutoModelForMaskedLM, AutoTokenizer
 
             from engine.torchutil import configure_torch
 
+            from ..pretrained import TRANSFORMERS_LOAD_LOCK
+
             configure_torch()
-            self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder), local_files_only=True)
-            model = AutoModelForMaskedLM.from_pretrained(str(self.folder), local_files_only=True).float()
+            with TRANSFORMERS_LOAD_LOCK:      # no other model may be half-built on another thread meanwhile
+                self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder), local_files_only=True)
+                model = AutoModelForMaskedLM.from_pretrained(str(self.folder), local_files_only=True).float()
             self._model = model.eval().to(self.device)
         return self._model, self._tokenizer
 
