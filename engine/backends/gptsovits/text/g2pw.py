@@ -214,18 +214,7 @@ class G2PW:
     dict); without it no phrase corrections are applied (:attr:`corrections_source` says which)."""
 
     def __init__(self, model_dir: str | Path, tokenizer_dir: str | Path, *, threads: int = 1, corrections=None) -> None:
-        if isinstance(corrections, dict):
-            self.corrections, self.corrections_source = dict(corrections), "given"
-        else:
-            paths = ([Path(p) for p in corrections] if isinstance(corrections, (list, tuple))
-                     else find_corrections(corrections))
-            self.corrections = read_corrections(paths)
-            self.corrections_source = str(paths[0].parent) if paths else None
-        # upstream's own Traditional → Simplified character table, next to the correction tables
-        # (GPT_SoVITS/text/zh_normalization/char_convert.py, read as data) when the installation is linked
-        self.t2s_table = None
-        if self.corrections_source and self.corrections_source != "given":
-            self.t2s_table = read_char_table(Path(self.corrections_source).parent / "zh_normalization" / "char_convert.py")
+        self._use_tables(corrections)
         self.model_dir = Path(model_dir)
         onnx = next((p for p in (self.model_dir / "g2pW.onnx", self.model_dir / "g2pw.onnx") if p.is_file()), None)
         needed = ["POLYPHONIC_CHARS.txt", "MONOPHONIC_CHARS.txt", "bopomofo_to_pinyin_wo_tune_dict.json"]
@@ -296,6 +285,20 @@ class G2PW:
             out["char_ids"][k] = self.char2id[ch]
             out["position_ids"][k] = (t2tok[q] or 0) + 1  # [CLS] comes first
         return out
+
+    def _use_tables(self, corrections) -> None:
+        """The phrase corrections (a dict, the two .rep paths, or a GPT-SoVITS folder to search) and, next to them,
+        upstream's own Traditional → Simplified character table (``zh_normalization/char_convert.py``, data)."""
+        if isinstance(corrections, dict):
+            self.corrections, self.corrections_source = dict(corrections), "given"
+        else:
+            paths = ([Path(p) for p in corrections] if isinstance(corrections, (list, tuple))
+                     else find_corrections(corrections))
+            self.corrections = read_corrections(paths)
+            self.corrections_source = str(paths[0].parent) if paths else None
+        self.t2s_table = None
+        if self.corrections_source and self.corrections_source != "given":
+            self.t2s_table = read_char_table(Path(self.corrections_source).parent / "zh_normalization" / "char_convert.py")
 
     def correct(self, word: str, readings: list[str]) -> list[str]:
         """Upstream's phrase correction: the whole word's entry if the tables have one, else per character."""
