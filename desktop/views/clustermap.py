@@ -280,15 +280,9 @@ class ClusterMapView(QWidget):
         self.recluster_button.clicked.connect(self.recluster)
         self.analyze_button.clicked.connect(self.analyze)
         ctx.voiceSelected.connect(self._follow_voice)
-        if not ctx.available("analysis"):
-            self.info.setText(self.tr("Timbre analysis is not available in this build yet."))
-            for w in (self.pin_button, self.unpin_button, self.rename_button, self.recluster_button, self.analyze_button):
-                w.setEnabled(False)
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not self.ctx.available("analysis"):
-            return
 
         def load(task):
             analysis = self.ctx.part("analysis")
