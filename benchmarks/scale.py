@@ -77,6 +77,7 @@ class Stage:
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         self.t0 = time.perf_counter()
+        self.c0 = time.process_time()
         return self
 
     def _sample(self) -> None:
@@ -85,13 +86,16 @@ class Stage:
 
     def __exit__(self, *exc) -> None:
         seconds = time.perf_counter() - self.t0
+        cpu = time.process_time() - self.c0
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, rss_mb())
         if exc[0] is not None:
             return
-        row = {"seconds": round(seconds, 4), "peak_mb": round(self.peak, 1),
-               "peak_delta_mb": round(self.peak - self.base, 1)}
+        # cpu_seconds: this process's CPU time (all threads) — on a machine shared with other jobs the wall time
+        # grows with the load, the CPU time much less; cpu_seconds / cores is what an idle machine would take
+        row = {"seconds": round(seconds, 4), "cpu_seconds": round(cpu, 4), "peak_mb": round(self.peak, 1),
+               "peak_delta_mb": round(self.peak - self.base, 1), "load_average": round(os.getloadavg()[0], 2)}
         if self.items:
             row["items"] = self.items
             row["rate"] = round(self.items / seconds, 3) if seconds > 0 else None
@@ -339,12 +343,25 @@ def run_size(n: int, args, corpus) -> dict:
         build_library(eng, corpus, n, args.clips, args.seed, work / "src", results)
         clips = int(eng.library.catalog.scalar("SELECT COUNT(*) FROM clips"))
         an = eng.analysis
-        an.encoder()  # load the weights outside the timed stage (reported separately)
+        enc = an.encoder()  # load the weights outside the timed stage
+        # baseline: the pre-#21 path, one clip at a time on one thread (read, embed, prosody; nothing stored)
+        from engine.analysis import prosody as pr
+
+        sample = eng.library.all_clips()[: min(args.baseline_clips, clips)]
+        with Stage(results, "analyze_baseline", len(sample), "clips/s"):
+            for c in sample:
+                samples, sr = an._read(c)
+                enc.embed(samples, sr)
+                pr.extract(samples, sr)
         bar = progress_bar("analyze", clips)
         with Stage(results, "analyze", clips, "clips/s"):
             report = an.analyze(progress=bar.update, assign=False)
         bar.close()
         results["analyze"]["failed"] = len(report.failed)
+        base = results["analyze_baseline"]
+        results["analyze"]["vs_baseline"] = round(results["analyze"]["rate"] / base["rate"], 2)
+        results["analyze"]["cpu_ms_per_clip"] = round(1000 * results["analyze"]["cpu_seconds"] / clips, 1)
+        base["cpu_ms_per_clip"] = round(1000 * base["cpu_seconds"] / len(sample), 1)
         with Stage(results, "resume", clips, "clips/s"):
             again = an.analyze(assign=False)
         results["resume"]["work_done"] = again.work_done
@@ -389,6 +406,85 @@ def run_size(n: int, args, corpus) -> dict:
     return results
 
 
+def synthetic_catalog(engine, n: int, clips: int, seed: int) -> None:
+    """Catalog rows for ``n`` voices (no audio files) with GE2E-sized embeddings cached for every clip: families
+    of voices around 60 centres, each voice's clips around the voice. For the stages that never read audio
+    (cluster, similar, grid, stats, voices --json, the desktop) at sizes where deriving and analysing real clips
+    would take hours on 2 cores."""
+    import hashlib
+
+    from engine.analysis.store import to_blob
+
+    enc = engine.analysis.encoder()
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(60, enc.dim))
+    now = "2026-01-01T00:00:00.000+00:00"
+    emotions = ("neutral", "happy", "sad", "angry")
+    with engine.library.catalog.transaction() as c:
+        for lo in range(0, n, 1000):
+            voices, blobs, rows, embs = [], [], [], []
+            for i in range(lo, min(n, lo + 1000)):
+                voices.append((i + 1, f"s{i:05d}", "en", now, now))
+                v = centres[i % 60] + 0.45 * rng.normal(size=enc.dim)
+                for j in range(clips):
+                    sha = hashlib.sha256(f"synthetic/{seed}/{i}/{j}".encode()).hexdigest()
+                    blobs.append((sha, 100_000, "clip", now))
+                    rows.append((i + 1, sha, "synthetic", "en", emotions[j % 4], "import", 4.5, 16000, now))
+                    e = v + 0.3 * rng.normal(size=enc.dim)
+                    embs.append((sha, enc.id, enc.version, enc.dim, to_blob(e / np.linalg.norm(e)), now))
+            c.executemany("INSERT INTO voices(id, name, language, notes, version, created_at, updated_at)"
+                          " VALUES (?, ?, ?, '', 1, ?, ?)", voices)
+            c.executemany("INSERT INTO blobs(sha256, size, kind, created_at) VALUES (?,?,?,?)", blobs)
+            c.executemany("INSERT INTO clips(voice_id, sha256, transcript, language, emotion, emotion_source,"
+                          " duration, sample_rate, created_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            c.executemany("INSERT INTO embeddings(clip_sha256, encoder_id, encoder_version, dim, vector, created_at)"
+                          " VALUES (?,?,?,?,?,?)", embs)
+
+
+def run_synthetic(n: int, args) -> dict:
+    from engine.api import Engine
+
+    work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-syn-{n}-", dir=args.work))
+    lib_dir = work / "lib"
+    results: dict = {"voices": n, "clips_per_voice": args.clips, "synthetic": True}
+    eng = Engine(library=lib_dir)
+    try:
+        print(f"== {n} voices (synthetic catalog rows and embeddings) ==", file=sys.stderr)
+        with Stage(results, "synthetic_rows", n * args.clips, "clips/s"):
+            synthetic_catalog(eng, n, args.clips, args.seed)
+        an = eng.analysis
+        with Stage(results, "cluster", n, "voices/s"):
+            res = an.cluster()
+        results["cluster"]["clusters"] = res.k
+        names = eng.library.voice_names()
+        picks = [names[i] for i in np.linspace(0, len(names) - 1, min(20, len(names))).astype(int)]
+        an.similar(picks[0], 5)
+        with Stage(results, "similar", len(picks), "queries/s"):
+            for v in picks:
+                an.similar(v, 5)
+        results["similar"]["ms_per_query"] = round(1000 * results["similar"]["seconds"] / len(picks), 3)
+        with Stage(results, "grid", n, "voices/s"):
+            an.grid()
+        with Stage(results, "stats", n, "voices/s"):
+            eng.library.stats()
+    finally:
+        eng.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TIMBREL_CONFIG_DIR": str(work / "cfg")}
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "desktop.cli", "--library", str(lib_dir), "voices", "--json"],
+                         capture_output=True, env=env)
+    results["voices_json"] = {"seconds": round(time.perf_counter() - t, 3), "items": n, "unit": "voices/s",
+                              "rate": round(n / (time.perf_counter() - t), 1), "bytes": len(out.stdout),
+                              "peak_mb": None, "ok": out.returncode == 0}
+    if "desktop" not in set(args.skip):
+        print("  desktop…", file=sys.stderr)
+        run_desktop(lib_dir, results)
+    results["catalog"] = {"catalog_mb": round(sum(p.stat().st_size for p in lib_dir.glob("catalog.sqlite*")) / 1e6, 2),
+                          "seconds": None, "rate": None, "peak_mb": None}
+    shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
 def run_evaluation(eng, res, want: int, results: dict) -> None:
     """Evaluate whole clusters (served by one tone base) until about ``want`` voices are done."""
     from engine.backends.tone.create import create_tone_base
@@ -426,7 +522,7 @@ def progress_bar(label: str, total: int):
 
 
 # -- report -----------------------------------------------------------------------------------------------------
-ORDER = ["derive", "import", "analyze", "resume", "cluster", "similar", "grid", "evaluation", "stats", "doctor",
+ORDER = ["derive", "import", "analyze_baseline", "analyze", "resume", "cluster", "similar", "grid", "evaluation", "stats", "doctor",
          "voices_json", "desktop_open", "desktop_search", "desktop_scroll", "desktop_clustermap"]
 
 
@@ -490,8 +586,10 @@ def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
               f"similar {s.get('similar', {}).get('ms_per_query')} ms/query; clusters {s.get('cluster', {}).get('clusters')}")
 
 
-def write_json(sizes: list[dict], t0: float, partial: bool = False) -> Path:
+def write_json(sizes: list[dict], t0: float, partial: bool = False, synthetic: list[dict] | None = None) -> Path:
     out = {"sizes": {str(s["voices"]): s for s in sizes}, "exponents": exponents(sizes),
+           "synthetic": {str(s["voices"]): s for s in synthetic or []},
+           "synthetic_targets": check_targets(synthetic or []),
            "targets": check_targets(sizes), "partial": partial, "cpu_count": os.cpu_count(),
            "load_average": os.getloadavg(), "seconds_total": round(time.perf_counter() - t0, 1),
            "torch_threads": os.environ.get("TIMBREL_TORCH_THREADS", "default")}
@@ -513,9 +611,13 @@ def main() -> int:
     ap.add_argument("--corpus", default=None, help="corpus folder (default: $TIMBREL_SHARED/corpus or ../shared/corpus)")
     ap.add_argument("--work", default=None, help="folder for the temporary libraries (default: system temp)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline-clips", type=int, default=64,
+                    help="clips analysed one at a time as the baseline (default 64)")
     ap.add_argument("--eval-voices", type=int, default=20, help="voices to evaluate per size (default 20)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["desktop", "evaluation"])
     ap.add_argument("--keep", action="store_true", help="keep the libraries (their paths go into the JSON)")
+    ap.add_argument("--synthetic", default="", help="also these sizes (e.g. 10000) as catalog rows with synthetic "
+                                                    "embeddings: cluster, similar, grid, stats, voices --json, desktop")
     args = ap.parse_args()
     shared = Path(os.environ.get("TIMBREL_SHARED") or REPO.parent / "shared")
     corpus_dir = Path(args.corpus) if args.corpus else shared / "corpus"
@@ -526,9 +628,14 @@ def main() -> int:
     corpus = load_corpus(corpus_dir)
     t0 = time.perf_counter()
     sizes = []
+    syn_n = [int(x) for x in args.synthetic.split(",") if x.strip()]
     for n in sizes_n:
         sizes.append(run_size(n, args, corpus))
-        write_json(sizes, t0, partial=len(sizes) < len(sizes_n))    # what is done survives a later failure
+        write_json(sizes, t0, partial=True)                          # what is done survives a later failure
+    synthetic = []
+    for n in syn_n:
+        synthetic.append(run_synthetic(n, args))
+        write_json(sizes, t0, partial=True, synthetic=synthetic)
     exps = exponents(sizes)
     targets = check_targets(sizes)
     print()
@@ -537,7 +644,13 @@ def main() -> int:
     for t in targets:
         print(f"{'met   ' if t['met'] else 'MISSED'} {t['target']:44} at {t['voices']:>6} voices: {t['measured']}"
               + (f"  ({t['by']})" if t["by"] else ""))
-    path = write_json(sizes, t0)
+    if synthetic:
+        print("\nsynthetic catalogs (rows + embeddings, no audio):")
+        print_table(synthetic, exponents(synthetic))
+        for t in check_targets(synthetic):
+            print(f"{'met   ' if t['met'] else 'MISSED'} {t['target']:44} at {t['voices']:>6} voices: {t['measured']}"
+                  + (f"  ({t['by']})" if t["by"] else ""))
+    path = write_json(sizes, t0, synthetic=synthetic)
     print(f"\nwrote {path} ({time.perf_counter() - t0:.0f} s in all)")
     return 0
 

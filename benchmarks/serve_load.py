@@ -13,7 +13,7 @@ with its own httpx client, take the next request as soon as their previous one f
 Two servers, the same engine code, the same trace, one after the other in this run:
 
 * **timbrel**: ``timbrel serve`` as shipped (the engine's runtime with its defaults: all bases that fit stay
-  resident, hold/priority scheduling, prefetch, batching when the runtime has it);
+  resident, hold/priority scheduling, prefetch) with batching on (``--max-batch 8`` rows of one base);
 * **serial** (the baseline, what GPT-SoVITS' api_v2 does): the same server over a runtime that holds ONE
   base (every other idle base is dropped before a base is leased; VRAM limit = shared models + workspace +
   the largest base), FCFS (hold 0, no prefetch, batching off where the runtime offers the switch), so every
@@ -127,17 +127,15 @@ def build_library(root: Path, n_voices: int, gptsovits: bool) -> dict:
 
 
 # -- servers ---------------------------------------------------------------------------------------------------
-def make_runtime(eng, serial: bool, vram_limit_mb: float | None):
-    """The shipped runtime; for the baseline: one resident base, FCFS, no prefetch, no batching."""
+def make_runtime(eng, serial: bool, vram_limit_mb: float | None, max_batch: int = 1):
+    """The shipped runtime (``max_batch`` rows per batch); for the baseline: one resident base, FCFS, no
+    prefetch, no batching."""
     from engine.runtime import Runtime
 
     params = inspect.signature(Runtime.__init__).parameters
-    kw = {}
+    kw = {"max_batch": max_batch}
     if serial:
-        kw.update(hold_s=0.0, interactive_hold_s=0.0, prefetch=False, batch_max_wait_s=0)
-        for name in ("batching", "batch", "max_batch_rows"):
-            if name in params:
-                kw[name] = False if name != "max_batch_rows" else 1
+        kw.update(hold_s=0.0, interactive_hold_s=0.0, prefetch=False, batch_max_wait_s=0, max_batch=1)
     kw = {k: v for k, v in kw.items() if k in params}
     rt = Runtime(eng, vram_limit_mb=vram_limit_mb, **kw)
     eng.__dict__["runtime"] = rt     # the engine's lazily created subsystem, created here with these settings
@@ -200,14 +198,15 @@ class BudgetSampler(threading.Thread):
             time.sleep(self.period)
 
 
-def run_phase(name: str, library: Path, trace: list[dict], clients: int, serial: bool, limit_mb: float | None) -> dict:
+def run_phase(name: str, library: Path, trace: list[dict], clients: int, serial: bool, limit_mb: float | None,
+              max_batch: int = 1) -> dict:
     import httpx
 
     from engine.api import Engine
     from engine.server import ServerConfig, ServerThread
 
     eng = Engine(library=library)
-    rt = make_runtime(eng, serial, limit_mb)
+    rt = make_runtime(eng, serial, limit_mb, max_batch)
     srv = ServerThread(eng, ServerConfig(port=0, max_active=max(64, clients * 2))).start()
     results: list[dict | None] = [None] * len(trace)
     nxt = iter(range(len(trace)))
@@ -311,6 +310,7 @@ def main(argv=None) -> int:
     ap.add_argument("--voices", type=int, default=50)
     ap.add_argument("--vram-limit", type=float, default=None, metavar="MB",
                     help="timbrel's VRAM limit (default: room for every base)")
+    ap.add_argument("--max-batch", type=int, default=8, help="timbrel's runtime.max_batch (the baseline uses 1)")
     ap.add_argument("--no-gptsovits", action="store_true", help="a third tone base instead of the tiny GPT-SoVITS pair")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "serve_load.json"))
@@ -343,7 +343,7 @@ def main(argv=None) -> int:
           f"serial {serial_limit:.1f} MB (one base)")
 
     det = deterministic_bases(library, trace, ours_limit)
-    ours = run_phase("timbrel", library, trace, args.clients, False, ours_limit)
+    ours = run_phase("timbrel", library, trace, args.clients, False, ours_limit, args.max_batch)
     serial = run_phase("serial", library, trace, args.clients, True, serial_limit)
 
     # cross-talk: the serial server ran each request alone; a deterministic base must give the same bytes
@@ -375,7 +375,7 @@ def main(argv=None) -> int:
         "budget_violations": ours["budget_violations"] + serial["budget_violations"],
         "throughput_vs_serial": ratio, "p99_latency_serial_over_timbrel": p99_ratio,
         "crosstalk_checked": checked, "deterministic_bases": det, "setup": setup, "setup_s": setup_s,
-        "requests": args.requests, "clients": args.clients, "servers": rows,
+        "requests": args.requests, "clients": args.clients, "max_batch": args.max_batch, "servers": rows,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from .services import available, part
+from .services import part
 from .tasks import Task, TaskRunner, describe_error
 
 
@@ -25,9 +25,6 @@ class AppContext(QObject):
         bridge.event.connect(self._on_event)
 
     # -- engine access -----------------------------------------------------------------------------
-    def available(self, name: str) -> bool:
-        return available(name)
-
     def part(self, name: str):
         """Engine subsystem (call from worker functions only)."""
         return part(self.engine, name)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget
+
+from engine.api import TimbrelError
 
 from .bridge import EventBridge
 from .context import AppContext
@@ -17,6 +21,8 @@ from .views.grid import GridView
 from .views.library import LibraryView
 from .views.monitor import MonitorView
 from .views.speak import SpeakView
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -180,8 +186,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         try:
             self.save_layout()
-        except Exception:   # a read-only config folder must not keep the window open
-            pass
+        except (OSError, TimbrelError) as exc:   # a read-only config folder must not keep the window open
+            log.warning("could not save the window layout: %s", exc)
         self.shutdown()
         super().closeEvent(event)
 
@@ -300,8 +306,7 @@ class MainWindow(QMainWindow):
             self.cues_view.set_global_hotkeys(bool(changed["ui.global_hotkeys"]))
         if "runtime.vram_limit_mb" in changed:
             self.monitor_view.budget.setValue(int(changed["runtime.vram_limit_mb"]))
-            if self.ctx.available("runtime"):
-                self.monitor_view.apply_budget()
+            self.monitor_view.apply_budget()
         if "playback.device" in changed:
             device = changed["playback.device"]
             self.ctx.run(lambda t: self.ctx.part("playback").set_device(device), label=self.tr("Switching output"),
@@ -309,9 +314,6 @@ class MainWindow(QMainWindow):
 
     def link_assets(self, path: str | None) -> None:
         """Verify and link a GPT-SoVITS pretrained_models folder (or unlink with None), on a worker."""
-        if not self.ctx.available("assets"):
-            return
-
         def work(task):
             assets = self.ctx.part("assets")
             if not path:
@@ -354,9 +356,6 @@ class MainWindow(QMainWindow):
 
     def link_emotion_model(self, path: str | None) -> None:
         """Find, verify and convert an emotion2vec+ model folder (or unlink with None), on a worker."""
-        if not self.ctx.available("assets"):
-            return
-
         def work(task):
             assets = self.ctx.part("assets")
             if not path:
@@ -390,7 +389,7 @@ class MainWindow(QMainWindow):
 
     def check_assets(self) -> None:
         """At start: say so when a linked assets folder is unusable (missing drive, moved folder)."""
-        if not (self.ctx.available("assets") and self.engine.settings.get("assets.gptsovits_path")):
+        if not self.engine.settings.get("assets.gptsovits_path"):
             return
 
         def done(status) -> None:

@@ -254,9 +254,6 @@ class BasesView(QWidget):
 
     # -- loading ----------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not (self.ctx.available("bases") and self.ctx.available("analysis")):
-            self.state.setText(self.tr("Bases are not available in this build."))
-            return
         self.ctx.run(lambda t: serving_bases(self.ctx.engine), label=self.tr("Loading bases"), pool="io",
                      on_done=self._latest.wrap(self._show), on_error=self.ctx.report(self.tr("Could not load the bases")))
 

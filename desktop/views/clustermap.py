@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsEllipseItem, QGrap
 
 from ..adapters import ClusterInfo, ClusterPoint, cluster_infos, cluster_name, cluster_points
 from .common import Latest
+from ..qtfix import keep_none_alive
+
+keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
@@ -277,15 +280,9 @@ class ClusterMapView(QWidget):
         self.recluster_button.clicked.connect(self.recluster)
         self.analyze_button.clicked.connect(self.analyze)
         ctx.voiceSelected.connect(self._follow_voice)
-        if not ctx.available("analysis"):
-            self.info.setText(self.tr("Timbre analysis is not available in this build yet."))
-            for w in (self.pin_button, self.unpin_button, self.rename_button, self.recluster_button, self.analyze_button):
-                w.setEnabled(False)
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not self.ctx.available("analysis"):
-            return
 
         def load(task):
             analysis = self.ctx.part("analysis")

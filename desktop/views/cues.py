@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout,
                                QKeySequenceEdit, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
-from engine.api import EMOTIONS
+from engine.api import EMOTIONS, TimbrelError
 
 from ..hotkeys import GlobalHotkeys
 from .common import Latest
 from .library import emotion_label
 
 COLUMNS = 4
+
+log = logging.getLogger(__name__)
 
 
 class CueEditor(QDialog):
@@ -222,13 +226,11 @@ class CuesView(QWidget):
         return any(n.lower() == name.strip().lower() for n in self.cues)
 
     def prefetch(self, name: str) -> None:
-        if not (self.ctx.available("runtime") and self.ctx.available("analysis") and self.ctx.available("bases")):
-            return
-
         def hint(task):
             try:
                 return self.ctx.part("cues").hint_prefetch(name)
-            except Exception:   # a hint is best effort: no cluster or base yet is fine
+            except TimbrelError as exc:   # a hint is best effort: no cluster or base yet is fine
+                log.info("no prefetch for cue %r: %s", name, exc)
                 return None
 
         self.ctx.run(hint, label=self.tr("Prefetching"), pool="io")

@@ -166,12 +166,7 @@ class EvaluationView(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         ctx.bridge.event.connect(self._on_event)
         self._fill_scope()
-        if not (ctx.available("analysis") and ctx.available("bases")):
-            self.summary.setText(self.tr("Evaluation is not available in this build."))
-            for w in (self.evaluate_button, self.auto_box):
-                w.setEnabled(False)
-        else:
-            self.summary.setText(self.tr("No evaluation yet: press “Evaluate now”."))
+        self.summary.setText(self.tr("No evaluation yet: press “Evaluate now”."))
 
     # -- lifetime ------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -217,8 +212,6 @@ class EvaluationView(QWidget):
 
     # -- data ----------------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not (self.ctx.available("analysis") and self.ctx.available("bases")):
-            return
         self.ctx.run(lambda t: load_evaluation_data(self.engine), label=self.tr("Loading the evaluations"), pool="io",
                      on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the evaluations")))

@@ -38,13 +38,8 @@ class GridView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self.refresh_button.clicked.connect(self.refresh)
-        if not ctx.available("analysis"):
-            self.summary.setText(self.tr("Timbre analysis is not available in this build yet."))
-            self.refresh_button.setEnabled(False)
 
     def refresh(self) -> None:
-        if not self.ctx.available("analysis"):
-            return
         def load(task):
             from ..adapters import shown_cluster_names
 

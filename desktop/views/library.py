@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal, Slot
@@ -9,11 +10,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QLineEdit, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyledItemDelegate,
                                QTableView, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from engine.api import EMOTIONS
+from engine.api import EMOTIONS, TimbrelError
 
 from ..adapters import VoiceRow, cluster_name
 from ..waveform import WAVEFORM_ROLE, paint_peaks, read_peaks
 from .common import CancelFlag, Latest, progress_adapter
+from ..qtfix import keep_none_alive
+
+keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
+
+log = logging.getLogger(__name__)
 
 
 FETCH_ROWS = 500          # rows a table receives per fetch (the view asks for more as it scrolls)
@@ -181,7 +187,8 @@ class CoverageDelegate(QStyledItemDelegate):
 
         have = index.data(COVERAGE_ROLE)
         if have is None:
-            return super().paint(painter, option, index)
+            super().paint(painter, option, index)
+            return
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.highlight())
         painter.save()
@@ -385,25 +392,24 @@ class LibraryView(QWidget):
             self._refresh_timer.start()   # one more after the running load
             return
         self._loading = True
-        with_clusters = self.ctx.available("analysis")
 
         def load(task):
             lib = self.ctx.part("library")
             summaries = lib.voice_summaries()       # aggregates only: no clip objects for 10,000 voices
             assignments = {}
-            if with_clusters:
-                try:   # one read of the current clustering instead of a query per voice
-                    from .clustermap import display_names
+            try:   # one read of the current clustering instead of a query per voice
+                from .clustermap import display_names
 
-                    infos = list(self.ctx.part("analysis").clusters())
-                    names = display_names(infos)       # the same names as the cluster map ("Group A" ...)
-                    for c in infos:
-                        pinned = set(getattr(c, "pinned", ()) or ())
-                        for name in getattr(c, "voices", ()) or ():
-                            assignments[name] = {"cluster_id": c.id, "label": names.get(c.id, c.label),
-                                                 "pinned": name in pinned}
-                except Exception:  # analysis not usable yet: show voices without clusters
-                    assignments = {}
+                infos = list(self.ctx.part("analysis").clusters())
+                names = display_names(infos)       # the same names as the cluster map ("Group A" ...)
+                for c in infos:
+                    pinned = set(getattr(c, "pinned", ()) or ())
+                    for name in getattr(c, "voices", ()) or ():
+                        assignments[name] = {"cluster_id": c.id, "label": names.get(c.id, c.label),
+                                             "pinned": name in pinned}
+            except TimbrelError as exc:  # a plain analysis problem: the voices still show, the log says why
+                log.warning("voice list without clusters: %s", exc)
+                assignments = {}
             return [summary_row(d, assignments.get(d["name"])) for d in summaries]
 
         self.ctx.run(load, label=self.tr("Loading voices"), pool="io", on_done=self._show_voices,
@@ -690,9 +696,6 @@ class LibraryView(QWidget):
         if self.import_task is not None:
             self.ctx.status.emit(self.tr("An import is already running."))
             return
-        if not self.ctx.available("importer"):
-            self.ctx.problem.emit(self.tr("Import"), self.tr("Importing is not available in this build yet."))
-            return
         self.import_label.setText(self.tr("Importing %n item(s)…", "", len(paths)))
         self.import_progress.setRange(0, 0)
         self.import_bar.show()
@@ -788,9 +791,7 @@ class LibraryView(QWidget):
 
 
 def heard_as(ctx, clips) -> dict:
-    """clip id → stored emotion2vec+ prediction (worker thread); empty without the analysis part."""
-    if not ctx.available("analysis"):
-        return {}
+    """clip id → stored emotion2vec+ prediction (worker thread)."""
     return ctx.part("analysis").clip_emotions(clips)
 
 

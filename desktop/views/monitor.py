@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -37,9 +37,6 @@ class MonitorView(QWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(MAX_LOG_LINES)
-        self.unavailable = QLabel(self.tr("The GPU runtime is not available in this build yet."))
-        self.unavailable.setVisible(not ctx.available("runtime"))
-        self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("VRAM budget:")))
@@ -59,7 +56,6 @@ class MonitorView(QWidget):
         lower.addWidget(res_box, 1)
         lower.addWidget(log_box, 2)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.unavailable)
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addLayout(lower, 1)
@@ -68,13 +64,9 @@ class MonitorView(QWidget):
 
         self.apply_button.clicked.connect(self.apply_budget)
         ctx.bridge.event.connect(self._on_event)
-        if not ctx.available("runtime"):
-            self.apply_button.setEnabled(False)
 
     # -- state -------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if not self.ctx.available("runtime"):
-            return
         self.ctx.run(lambda t: runtime_state(self.ctx.part("runtime").status()), label=self.tr("Reading the runtime"),
                      pool="io", on_done=self._latest.wrap(self._show), on_error=self.ctx.report(self.tr("Could not read the runtime")))
 

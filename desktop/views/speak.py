@@ -6,13 +6,14 @@ cue can play (mixed, or interrupting) while this tab speaks."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from engine.api import EMOTIONS
+from engine.api import EMOTIONS, TimbrelError
 
 from ..widgets.synthesis_options import SynthesisOptionsWidget
 from .common import Latest
@@ -20,6 +21,8 @@ from .library import emotion_label
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class SpeakView(QWidget):
@@ -67,12 +70,8 @@ class SpeakView(QWidget):
         buttons.addWidget(self.save_button)
         self.state = QLabel()
         self.state.setWordWrap(True)
-        self.unavailable = QLabel(self.tr("Speech synthesis is not available in this build yet."))
-        self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.unavailable.setVisible(not ctx.available("speech"))
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.unavailable)
         layout.addLayout(form)
         layout.addWidget(self.synthesis)
         layout.addWidget(self.text, 1)
@@ -107,7 +106,7 @@ class SpeakView(QWidget):
     def _hint_prefetch(self, _index: int = 0) -> None:
         """The user picked a voice: its base will probably be needed soon (runtime prefetch hint)."""
         voice = self.voice.currentText()
-        if not voice or not (self.ctx.available("speech") and self.ctx.available("runtime")):
+        if not voice:
             return
 
         def hint(task):
@@ -115,7 +114,8 @@ class SpeakView(QWidget):
                 base = self.ctx.part("speech").resolve_base(self.ctx.part("library").voice(voice))
                 self.ctx.part("runtime").hint_prefetch(base)
                 return getattr(base, "name", None)
-            except Exception:   # best effort: no base yet is fine
+            except TimbrelError as exc:   # best effort: no base yet is fine
+                log.info("no prefetch for %r: %s", voice, exc)
                 return None
 
         self.ctx.run(hint, label=self.tr("Prefetching"), pool="io", on_done=self.prefetched.emit)
@@ -130,7 +130,7 @@ class SpeakView(QWidget):
 
     def _show_serving(self, name: str) -> None:
         """Which base will speak ``name`` — ``SpeechService.resolve_base``, the rule every screen uses."""
-        if not name or not self.ctx.available("speech"):
+        if not name:
             self.served_by.setText("")
             return
 

@@ -116,10 +116,6 @@ class AnalysisStore:
         """(id, name) of every voice, in the library's name order."""
         return [(int(r[0]), r[1]) for r in self.catalog.query("SELECT id, name FROM voices ORDER BY name COLLATE NOCASE")]
 
-    def stale_embeddings(self, encoder_id: str, encoder_version: str) -> int:
-        return int(self.catalog.scalar(
-            "SELECT COUNT(*) FROM embeddings WHERE encoder_id = ? AND encoder_version != ?", (encoder_id, encoder_version)))
-
     # -- prosody ---------------------------------------------------------------------------------
     def prosody(self, shas: list[str], version: str) -> dict[str, np.ndarray]:
         out = {}

@@ -21,10 +21,6 @@ from . import versions
 
 
 # -- storage ---------------------------------------------------------------------------------------------------
-def _blob_sizes(catalog, sql: str, args: tuple = ()) -> dict[str, int]:
-    return {r[0]: int(r[1]) for r in catalog.query(sql, args)}
-
-
 def active_base_blobs(engine, exclude: set[str] | None = None) -> dict[str, int]:
     """blob sha256 → bytes of every active base (weights + manifests), minus the bases named in ``exclude``."""
     ex = {n.casefold() for n in (exclude or set())}
@@ -35,18 +31,6 @@ def active_base_blobs(engine, exclude: set[str] | None = None) -> dict[str, int]
         for role, sha in rec.groups.items():
             out[sha] = engine.library.blobs.size(sha) if engine.library.blobs.exists(sha) else 0
         out[rec.manifest_sha256] = engine.library.blobs.size(rec.manifest_sha256) if engine.library.blobs.exists(rec.manifest_sha256) else 0
-    return out
-
-
-def archived_blobs(engine, states=("applied",)) -> dict[str, int]:
-    marks = ",".join("?" * len(states))
-    catalog = engine.library.catalog
-    out = _blob_sizes(catalog, f"SELECT b.blob_sha256, b.size_bytes FROM archived_base_blobs b JOIN consolidation_archives a"
-                               f" ON a.id = b.archive_id WHERE a.state IN ({marks})", tuple(states))
-    for r in catalog.query(f"SELECT ab.manifest_blob_sha256 FROM archived_bases ab JOIN consolidation_archives a"
-                           f" ON a.id = ab.archive_id WHERE a.state IN ({marks})", tuple(states)):
-        sha = r[0]
-        out[sha] = engine.library.blobs.size(sha) if engine.library.blobs.exists(sha) else 0
     return out
 
 

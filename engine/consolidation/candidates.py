@@ -47,11 +47,3 @@ def get_by_base(catalog, base_name: str) -> Candidate | None:
 
 def all_candidates(catalog) -> list[Candidate]:
     return [_cand(r) for r in catalog.query("SELECT * FROM candidate_bases ORDER BY id")]
-
-
-def for_voices(catalog, voice_ids) -> list[Candidate]:
-    ids = sorted({int(v) for v in voice_ids})
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    return [_cand(r) for r in catalog.query(f"SELECT * FROM candidate_bases WHERE voice_id IN ({marks}) ORDER BY id", tuple(ids))]

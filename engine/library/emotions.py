@@ -26,9 +26,6 @@ _SYNONYMS: dict[str, str] = {
     "其他": "other", "<unk>": "unknown", "unk": "unknown",
 }
 
-# emotion2vec+ class index order.
-EMOTION2VEC_INDEX: dict[int, str] = dict(enumerate(EMOTIONS))
-
 EMOTION_SOURCES = ("user", "import", "suggested")
 
 

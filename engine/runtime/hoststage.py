@@ -29,7 +29,6 @@ class StagedBase:
     offset: int | None            # region offset in the pool; None for a one-off pageable buffer
     last_used: float = 0.0
     busy: list = field(default_factory=list)  # copy handles still reading this buffer
-    stage_seconds: float = 0.0
     ready: bool = False           # filled completely
 
     def in_use(self) -> bool:
@@ -175,7 +174,6 @@ class HostStaging:
         finally:
             entry.busy = [h for h in entry.busy if not isinstance(h, _Filling)]
         entry.ready = True
-        entry.stage_seconds = self.device.link.disk_seconds(self.device.accounted(packed.nbytes)) if hasattr(self.device, "link") else 0.0
         return entry
 
     def discard(self, key: str) -> None:

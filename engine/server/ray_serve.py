@@ -256,12 +256,7 @@ class RayCore(ServerCore):
 
     # -- per-replica state ----------------------------------------------------------------------------------
     def replica_stats(self, timeout: float = 5.0) -> list[dict]:
-        try:
-            resp = self.handle.broadcast("stats")
-            return list(resp.results(timeout_s=timeout) if "timeout_s" in _params(resp.results) else resp.results())
-        except Exception as exc:  # noqa: BLE001 - metrics never fail the scrape
-            log.warning("could not read the replicas' state: %s", exc)
-            return []
+        return live_stats(self.handle, timeout)
 
     def metrics_text(self) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest
@@ -303,6 +298,18 @@ class RayCore(ServerCore):
                               "loads": s["loads"], "uptime_s": round(s["uptime_s"], 1)} for s in stats]}
 
 
+def live_stats(handle, timeout: float = 5.0) -> list[dict]:
+    """``stats()`` of every engine replica that answers (a dead or restarting one is left out)."""
+    try:
+        resp = handle.broadcast("stats")
+        kw = {k: v for k, v in (("timeout_s", timeout), ("return_exceptions", True)) if k in _params(resp.results)}
+        out = resp.results(**kw)
+    except Exception as exc:  # noqa: BLE001 - state reading never fails a scrape or a health check
+        log.warning("could not read the replicas' state: %s", exc)
+        return []
+    return [r for r in out if isinstance(r, dict)]
+
+
 class _Clip:
     def __init__(self, clip_id: int) -> None:
         self.id = clip_id
@@ -319,19 +326,36 @@ def _params(fn) -> set[str]:
 
 # -- application -----------------------------------------------------------------------------------------------
 def models_per_replica(library: str, vram_limit_mb: float | None) -> int:
-    """How many bases of the library's typical (median) size fit in a replica's VRAM limit, at least 1."""
+    """How many bases fit in one replica's VRAM limit next to the shared models and a request's workspace:
+    (limit − shared models − 2 × the largest workspace) ÷ the median slot size, at least 1, at most the
+    number of bases. Slot sizes come from the runtime's own layouts (what a base really occupies)."""
     from ..api import Engine
+    from ..backends.base import SynthesisRequest
 
     eng = Engine(library=library, vram_limit_mb=vram_limit_mb)
     try:
-        sizes = sorted(b.size_bytes for b in eng.bases.list() if b.size_bytes)
+        bases = eng.bases.list()
+        if not bases:
+            return 1
+        slots, shared, work = [], {}, 0
+        probe = SynthesisRequest(text="A sentence of ordinary length to size the workspace, like most requests.")
+        for b in bases:
+            try:
+                rb = eng.speech.resolved_base(b)
+            except TimbrelError:       # a base this machine cannot load (missing assets): not counted
+                continue
+            slots.append(rb.spec.packed.nbytes)
+            for m in rb.backend.shared_models(rb.manifest, rb.context):
+                shared[m.name] = m.nbytes
+            work = max(work, rb.backend.workspace_bytes(rb.manifest, probe))
         limit = eng.vram_limit_mb * MB
     finally:
         eng.close()
-    if not sizes:
+    if not slots:
         return 1
-    typical = sizes[len(sizes) // 2]
-    return max(1, min(len(sizes), int(0.8 * limit // max(1, typical))))
+    typical = sorted(slots)[len(slots) // 2]
+    room = limit - sum(shared.values()) - 2 * work
+    return max(1, min(len(slots), int(room // max(1, typical))))
 
 
 def build_app(library: str, config: ServerConfig, *, replicas: int = 1, gpus_per_replica: float = 0.0,
@@ -421,13 +445,16 @@ class RayServer:
         return serve.get_deployment_handle(ENGINE, app_name=APP_NAME)
 
     def stop(self) -> None:
+        """Shut the application and (when this object started it) the local Ray instance down; idempotent."""
         import ray
         from ray import serve
 
+        if not ray.is_initialized():
+            return
         try:
             serve.shutdown()
         finally:
-            if self._started_ray and ray.is_initialized():
+            if self._started_ray:
                 ray.shutdown()
 
 

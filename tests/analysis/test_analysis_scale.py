@@ -28,7 +28,7 @@ def test_large_path_finds_the_same_groups_as_the_exact_walk(monkeypatch):
     voice_clips, truth = families(12, 10, 6)
     exact = cl.group_voices(voice_clips, family_similarity=0.99)
     assert adjusted_rand_score(truth, exact.labels) == pytest.approx(1.0)
-    monkeypatch.setattr(cl, "EXACT_SILHOUETTE_CELLS", 0)      # force the large-library path
+    monkeypatch.setattr(cl, "EXACT_WALK_OPS", 0)      # force the large-library path
     called = []
     real = cl._best_cut_large
     monkeypatch.setattr(cl, "_best_cut_large", lambda *a: called.append(1) or real(*a))
@@ -145,3 +145,23 @@ def test_catalog_queries_use_indexes(tmp_path):
     p = plan(c, "SELECT id, name FROM voices ORDER BY name COLLATE NOCASE")
     assert "TEMP B-TREE" not in p, p         # the name index gives the order
     lib.close()
+
+
+def test_large_path_keeps_the_corpus_exact(monkeypatch, truth, corpus_cache, corpus):
+    """The corpus families with the large-library path forced: the same scores for every cut (all 17 voices
+    are each other's nearest voices, so the candidate groups are all groups) and ARI 1.000."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from engine.analysis import clustering as cl
+    from engine.library.blobs import sha256_file
+
+    names = sorted(truth["speakers"])
+    voice_clips = [np.stack([corpus_cache[sha256_file(corpus / c["file"])][0]
+                             for c in truth["speakers"][v]["clips"]]) for v in names]
+    fam = [truth["speakers"][v]["family"] for v in names]
+    exact = cl.group_voices(voice_clips, family_similarity=0.87)
+    monkeypatch.setattr(cl, "EXACT_WALK_OPS", 0)
+    large = cl.group_voices(voice_clips, family_similarity=0.87)
+    assert adjusted_rand_score(fam, exact.labels) == pytest.approx(1.0)
+    assert adjusted_rand_score(fam, large.labels) == pytest.approx(1.0)
+    assert large.scores == pytest.approx(exact.scores, abs=2e-4)
