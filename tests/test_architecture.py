@@ -88,7 +88,6 @@ COMPLEX_FUNCTIONS = {
     "engine/analysis/service.py:AnalysisService.analyze",
     "engine/analysis/service.py:AnalysisService.suggest_emotions",
     "engine/runtime/simulation/sim.py:simulate",
-    "desktop/adapters.py:grid_data",
     "engine/library/doctor.py:check",
     "engine/backends/gptsovits/text/tone_sandhi.py:_neutral",
     "engine/runtime/scheduler.py:Scheduler._run",
