@@ -117,6 +117,17 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
     return row
 
 
+def shown_cluster_names(analysis) -> dict[int, str]:
+    """Cluster id → the name every view shows (the cluster map's: the user's label, else "Group A", "Group B"...),
+    so the map, the library, the grid, the evaluation and the Bases tab tell one story. Worker threads only."""
+    try:
+        from .views.clustermap import display_names
+
+        return dict(display_names(list(analysis.clusters())))
+    except Exception:    # analysis not usable yet: the views fall back to cluster_name()
+        return {}
+
+
 def cluster_name(cluster_id: int | None, label: str = "") -> str:
     """A cluster's name for people: its own label, else "#N". The engine's default label ("cluster N") is shown
     translated, so the Chinese UI does not show English."""

@@ -12,47 +12,47 @@
 <context>
     <name>ApplyPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="148"/>
+        <location filename="../views/consolidation_wizard.py" line="150"/>
         <source>Applied</source>
         <translation>已应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="151"/>
+        <location filename="../views/consolidation_wizard.py" line="153"/>
         <source>Revert this consolidation</source>
         <translation>撤销此次整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="162"/>
+        <location filename="../views/consolidation_wizard.py" line="164"/>
         <source>Applying…</source>
         <translation>正在应用…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="169"/>
+        <location filename="../views/consolidation_wizard.py" line="171"/>
         <source>Applying the consolidation</source>
         <translation>正在应用整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="175"/>
+        <location filename="../views/consolidation_wizard.py" line="177"/>
         <source>Not applied: %1</source>
         <translation>未应用：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="181"/>
+        <location filename="../views/consolidation_wizard.py" line="183"/>
         <source>Consolidation #%1 applied: %2 clusters have their base; %3 models archived. Revert brings the previous bases back.</source>
         <translation>整合 #%1 已应用：%2 个簇已有底模；%3 个模型已归档。撤销可恢复之前的底模。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="198"/>
+        <location filename="../views/consolidation_wizard.py" line="200"/>
         <source>Consolidation #%1 reverted: the clusters have their previous bases and the archived models are back.</source>
         <translation>整合 #%1 已撤销：各簇恢复了之前的底模，归档的模型已恢复。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="202"/>
+        <location filename="../views/consolidation_wizard.py" line="204"/>
         <source>Reverting the consolidation</source>
         <translation>正在撤销整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="203"/>
+        <location filename="../views/consolidation_wizard.py" line="205"/>
         <source>Could not revert</source>
         <translation>无法撤销</translation>
     </message>
@@ -73,388 +73,388 @@
 <context>
     <name>BasesView</name>
     <message>
-        <location filename="../views/bases.py" line="108"/>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="111"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Base</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Serves</source>
         <translation>服务于</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="114"/>
+        <location filename="../views/bases.py" line="117"/>
         <source>name for the new base</source>
         <translation>新底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="115"/>
+        <location filename="../views/bases.py" line="118"/>
         <source>Choose files…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="116"/>
+        <location filename="../views/bases.py" line="119"/>
         <source>Import pair</source>
         <translation>导入模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="119"/>
+        <location filename="../views/bases.py" line="122"/>
         <source>GPT:</source>
         <translation>GPT：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="120"/>
+        <location filename="../views/bases.py" line="123"/>
         <source>SoVITS:</source>
         <translation>SoVITS：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="121"/>
+        <location filename="../views/bases.py" line="124"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="126"/>
+        <location filename="../views/bases.py" line="129"/>
         <source>Import a GPT-SoVITS base</source>
         <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="131"/>
+        <location filename="../views/bases.py" line="134"/>
         <source>How many bases?…</source>
         <translation>需要多少个底模？…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="132"/>
+        <location filename="../views/bases.py" line="135"/>
         <source>Consolidate…</source>
         <translation>整合…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="136"/>
+        <location filename="../views/bases.py" line="139"/>
         <source>Stored bases</source>
         <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Served by</source>
         <translation>服务者</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Base version</source>
         <translation>底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="152"/>
+        <location filename="../views/bases.py" line="155"/>
         <source>Assign to cluster</source>
         <translation>分配给簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="154"/>
+        <location filename="../views/bases.py" line="157"/>
         <source>Base:</source>
         <translation>底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="160"/>
+        <location filename="../views/bases.py" line="163"/>
         <source>Roll back to this version</source>
         <translation>回滚到此版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="167"/>
+        <location filename="../views/bases.py" line="170"/>
         <source>name of the fine-tuned base</source>
         <translation>微调后底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="168"/>
+        <location filename="../views/bases.py" line="171"/>
         <source>Fine-tune this cluster&apos;s base</source>
         <translation>微调此簇的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="169"/>
+        <location filename="../views/bases.py" line="172"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="175"/>
+        <location filename="../views/bases.py" line="178"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="177"/>
+        <location filename="../views/bases.py" line="180"/>
         <source>Steps (GPT and SoVITS):</source>
         <translation>步数（GPT 和 SoVITS）：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="178"/>
+        <location filename="../views/bases.py" line="181"/>
         <source>New base:</source>
         <translation>新底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="188"/>
+        <location filename="../views/bases.py" line="191"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
         <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="191"/>
+        <location filename="../views/bases.py" line="194"/>
         <source>Base versions of the selected cluster</source>
         <translation>所选簇的底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="255"/>
+        <location filename="../views/bases.py" line="258"/>
         <source>Bases are not available in this build.</source>
         <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="257"/>
+        <location filename="../views/bases.py" line="260"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="258"/>
+        <location filename="../views/bases.py" line="261"/>
         <source>Could not load the bases</source>
         <translation>无法加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="269"/>
+        <location filename="../views/bases.py" line="272"/>
         <source>preview voice (not a clone)</source>
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="271"/>
+        <location filename="../views/bases.py" line="274"/>
         <source>clusters %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="273"/>
+        <location filename="../views/bases.py" line="276"/>
         <source>fallback for %1 clusters</source>
         <translation>为 %1 个簇兜底</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="274"/>
+        <location filename="../views/bases.py" line="277"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="280"/>
+        <location filename="../views/bases.py" line="283"/>
         <source>(no base)</source>
         <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="286"/>
+        <location filename="../views/bases.py" line="289"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="288"/>
+        <location filename="../views/bases.py" line="291"/>
         <source>%1 (preview fallback; no base assigned)</source>
         <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="290"/>
+        <location filename="../views/bases.py" line="293"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="294"/>
+        <location filename="../views/bases.py" line="297"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="304"/>
+        <location filename="../views/bases.py" line="307"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="306"/>
+        <location filename="../views/bases.py" line="309"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
         <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="308"/>
+        <location filename="../views/bases.py" line="311"/>
         <source>%1 bases, %2 clusters.</source>
         <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="337"/>
+        <location filename="../views/bases.py" line="340"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="337"/>
+        <location filename="../views/bases.py" line="340"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="341"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="341"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="341"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="356"/>
+        <location filename="../views/bases.py" line="359"/>
         <source>Choose the GPT .ckpt and the SoVITS .pth</source>
         <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="357"/>
+        <location filename="../views/bases.py" line="360"/>
         <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
         <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="369"/>
+        <location filename="../views/bases.py" line="372"/>
         <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
         <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="370"/>
+        <location filename="../views/bases.py" line="373"/>
         <source>(drop or choose the .ckpt)</source>
         <translation>（拖入或选择 .ckpt）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="371"/>
+        <location filename="../views/bases.py" line="374"/>
         <source>(drop or choose the .pth)</source>
         <translation>（拖入或选择 .pth）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="392"/>
+        <location filename="../views/bases.py" line="395"/>
         <source>Stored base %1.</source>
         <translation>已保存底模 %1。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="398"/>
+        <location filename="../views/bases.py" line="401"/>
         <source>Could not import the base</source>
         <translation>无法导入底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="400"/>
+        <location filename="../views/bases.py" line="403"/>
         <source>Converting the GPT-SoVITS pair</source>
         <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="421"/>
+        <location filename="../views/bases.py" line="424"/>
         <source>Assigning a base</source>
         <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="422"/>
+        <location filename="../views/bases.py" line="425"/>
         <source>Could not assign the base</source>
         <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="437"/>
+        <location filename="../views/bases.py" line="440"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="438"/>
+        <location filename="../views/bases.py" line="441"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="443"/>
+        <location filename="../views/bases.py" line="446"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="444"/>
+        <location filename="../views/bases.py" line="447"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="453"/>
+        <location filename="../views/bases.py" line="456"/>
         <source>Choose the base to start from in the Base list above.</source>
         <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="468"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="468"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="466"/>
+        <location filename="../views/bases.py" line="469"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="467"/>
+        <location filename="../views/bases.py" line="470"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="487"/>
+        <location filename="../views/bases.py" line="490"/>
         <source>Stored %1 as a new base version of the cluster.</source>
         <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="496"/>
+        <location filename="../views/bases.py" line="499"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="499"/>
+        <location filename="../views/bases.py" line="502"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="500"/>
+        <location filename="../views/bases.py" line="503"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="503"/>
+        <location filename="../views/bases.py" line="506"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="515"/>
+        <location filename="../views/bases.py" line="518"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -462,7 +462,7 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="128"/>
+        <location filename="../adapters.py" line="139"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -621,37 +621,37 @@
 <context>
     <name>ConsolidationWizard</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="218"/>
+        <location filename="../views/consolidation_wizard.py" line="220"/>
         <source>Consolidate: one base per cluster</source>
         <translation>整合：每个簇一个底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="226"/>
+        <location filename="../views/consolidation_wizard.py" line="228"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="227"/>
+        <location filename="../views/consolidation_wizard.py" line="229"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="228"/>
+        <location filename="../views/consolidation_wizard.py" line="230"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="229"/>
+        <location filename="../views/consolidation_wizard.py" line="231"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="231"/>
+        <location filename="../views/consolidation_wizard.py" line="233"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="232"/>
+        <location filename="../views/consolidation_wizard.py" line="234"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
@@ -859,17 +859,17 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="287"/>
+        <location filename="../adapters.py" line="298"/>
         <source>CPU (no GPU: models run in host memory)</source>
         <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="289"/>
+        <location filename="../adapters.py" line="300"/>
         <source>Simulated device (modelled transfers, for tests)</source>
         <translation>模拟设备（传输为模型估算，用于测试）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="291"/>
+        <location filename="../adapters.py" line="302"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -877,7 +877,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../views/bases.py" line="73"/>
+        <location filename="../views/bases.py" line="76"/>
         <source>Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)</source>
         <translation>将 GPT-SoVITS 模型对拖到这里（GPT .ckpt + SoVITS .pth）</translation>
     </message>
@@ -933,218 +933,218 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../views/evaluation.py" line="95"/>
+        <location filename="../views/evaluation.py" line="98"/>
         <source>Evaluate now</source>
         <translation>立即评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="96"/>
+        <location filename="../views/evaluation.py" line="99"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="101"/>
+        <location filename="../views/evaluation.py" line="104"/>
         <source>Re-evaluate automatically after changes</source>
         <translation>更改后自动重新评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="102"/>
+        <location filename="../views/evaluation.py" line="105"/>
         <source>When a cluster gets another base, or the library is re-clustered, evaluate again in the background.</source>
         <translation>当某个簇换了底模，或音色库重新聚类后，在后台重新评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="106"/>
+        <location filename="../views/evaluation.py" line="109"/>
         <source>Clusters:</source>
         <translation>簇：</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Base (version)</source>
         <translation>底模（版本）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Similarity to own references</source>
         <translation>与自身参考音频的相似度</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Best other in cluster / margin</source>
         <translation>簇内最相似的其他音色 / 差距</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Evaluated</source>
         <translation>评估时间</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="135"/>
         <source>Apply move</source>
         <translation>执行移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="134"/>
+        <location filename="../views/evaluation.py" line="137"/>
         <source>Pin the selected voice to the cluster the evaluation proposes.</source>
         <translation>把选中的音色固定到评估建议的簇。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="135"/>
+        <location filename="../views/evaluation.py" line="138"/>
         <source>History of the selected voice</source>
         <translation>选中音色的评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="167"/>
+        <location filename="../views/evaluation.py" line="170"/>
         <source>Evaluation is not available in this build.</source>
         <translation>此版本不提供评估功能。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="171"/>
-        <location filename="../views/evaluation.py" line="296"/>
+        <location filename="../views/evaluation.py" line="174"/>
+        <location filename="../views/evaluation.py" line="299"/>
         <source>No evaluation yet: press “Evaluate now”.</source>
         <translation>还没有评估：请点击“立即评估”。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="202"/>
+        <location filename="../views/evaluation.py" line="205"/>
         <source>Automatic evaluation is on.</source>
         <translation>自动评估已开启。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="219"/>
+        <location filename="../views/evaluation.py" line="222"/>
         <source>Loading the evaluations</source>
         <translation>正在加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="221"/>
+        <location filename="../views/evaluation.py" line="224"/>
         <source>Could not load the evaluations</source>
         <translation>无法加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="231"/>
+        <location filename="../views/evaluation.py" line="234"/>
         <source>All clusters</source>
         <translation>所有簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="234"/>
+        <location filename="../views/evaluation.py" line="237"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="245"/>
+        <location filename="../views/evaluation.py" line="248"/>
         <source>move → %1</source>
         <translation>移动 → %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="247"/>
+        <location filename="../views/evaluation.py" line="250"/>
         <source>poorly served</source>
         <translation>效果不佳</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="249"/>
+        <location filename="../views/evaluation.py" line="252"/>
         <source>split</source>
         <translation>拆分</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="251"/>
+        <location filename="../views/evaluation.py" line="254"/>
         <source>ok</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="256"/>
+        <location filename="../views/evaluation.py" line="259"/>
         <source>%1 (v%2)</source>
         <translation>%1（v%2）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="288"/>
+        <location filename="../views/evaluation.py" line="291"/>
         <source>%1 voices evaluated, %2 flagged.</source>
         <translation>已评估 %1 个音色，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="291"/>
+        <location filename="../views/evaluation.py" line="294"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="293"/>
+        <location filename="../views/evaluation.py" line="296"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
         <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="301"/>
+        <location filename="../views/evaluation.py" line="304"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
         <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="306"/>
+        <location filename="../views/evaluation.py" line="309"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
         <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="346"/>
+        <location filename="../views/evaluation.py" line="349"/>
         <source>Evaluation finished: %1 voices scored, %2 flagged.</source>
         <translation>评估完成：%1 个音色已打分，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="349"/>
+        <location filename="../views/evaluation.py" line="352"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
         <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="323"/>
+        <location filename="../views/evaluation.py" line="326"/>
         <source>Evaluating</source>
         <translation>正在评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="324"/>
+        <location filename="../views/evaluation.py" line="327"/>
         <source>Evaluating cluster %1</source>
         <translation>正在评估簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="330"/>
+        <location filename="../views/evaluation.py" line="333"/>
         <source>The evaluation failed</source>
         <translation>评估失败</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="390"/>
+        <location filename="../views/evaluation.py" line="393"/>
         <source>Loading the evaluation history</source>
         <translation>正在加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="392"/>
+        <location filename="../views/evaluation.py" line="395"/>
         <source>Could not load the evaluation history</source>
         <translation>无法加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="402"/>
+        <location filename="../views/evaluation.py" line="405"/>
         <source>%1  run %2  cluster %3  %4  similarity %5  %6</source>
         <translation>%1  第 %2 次运行  簇 %3  %4  相似度 %5  %6</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="412"/>
+        <location filename="../views/evaluation.py" line="415"/>
         <source>Moving %1</source>
         <translation>正在移动 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="413"/>
+        <location filename="../views/evaluation.py" line="416"/>
         <source>The voice was not moved</source>
         <translation>音色未能移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="417"/>
+        <location filename="../views/evaluation.py" line="420"/>
         <source>%1 moved to cluster %2 (pinned).</source>
         <translation>%1 已移动到簇 %2（已固定）。</translation>
     </message>
@@ -1251,47 +1251,47 @@
         <translation>此版本暂不支持音色分析。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="49"/>
+        <location filename="../views/grid.py" line="57"/>
         <source>Loading the grid</source>
         <translation>正在加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="50"/>
+        <location filename="../views/grid.py" line="58"/>
         <source>Could not load the emotion grid</source>
         <translation>无法加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="60"/>
+        <location filename="../views/grid.py" line="68"/>
         <source>Heard most (emotion2vec+)</source>
         <translation>最常听出的情绪（emotion2vec+）</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="62"/>
+        <location filename="../views/grid.py" line="70"/>
         <source>unclustered</source>
         <translation>未聚类</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="73"/>
+        <location filename="../views/grid.py" line="81"/>
         <source>No %1 clip in this cluster: import or label one.</source>
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="76"/>
+        <location filename="../views/grid.py" line="84"/>
         <source>Without a %1 clip: %2</source>
         <translation>缺少“%1”片段的音色：%2</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="80"/>
+        <location filename="../views/grid.py" line="88"/>
         <source>emotion2vec+ hears %1 in unlabelled clips of: %2; &apos;timbrel emotions suggest --apply&apos; labels them.</source>
         <translation>emotion2vec+ 在以下音色的未标注片段中听出“%1”：%2；运行 &apos;timbrel emotions suggest --apply&apos; 即可为它们加上标签。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="91"/>
+        <location filename="../views/grid.py" line="99"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="94"/>
+        <location filename="../views/grid.py" line="102"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -2008,37 +2008,37 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>OptionsPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="44"/>
+        <location filename="../views/consolidation_wizard.py" line="46"/>
         <source>How to choose each cluster&apos;s base</source>
         <translation>如何为每个簇选择底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="45"/>
+        <location filename="../views/consolidation_wizard.py" line="47"/>
         <source>Every cluster gets one base; the per-voice models it replaces are archived, not deleted, until you purge them.</source>
         <translation>每个簇获得一个底模；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="47"/>
+        <location filename="../views/consolidation_wizard.py" line="49"/>
         <source>The model of the voice nearest the cluster&apos;s timbre centre (fast)</source>
         <translation>最接近簇音色中心的音色的模型（快）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="48"/>
+        <location filename="../views/consolidation_wizard.py" line="50"/>
         <source>The model whose synthesis sounds most like the cluster&apos;s voices (slow)</source>
         <translation>合成效果最像簇内音色的模型（慢）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="51"/>
+        <location filename="../views/consolidation_wizard.py" line="53"/>
         <source>Use this base for every cluster, even those with their own models</source>
         <translation>所有簇都使用此底模，包括有自有模型的簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="53"/>
+        <location filename="../views/consolidation_wizard.py" line="55"/>
         <source>Base for clusters without a model of their own:</source>
         <translation>没有自有模型的簇使用的底模：</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="63"/>
+        <location filename="../views/consolidation_wizard.py" line="65"/>
         <source>(none: they keep what they have)</source>
         <translation>（无：保持现有的）</translation>
     </message>
@@ -2046,114 +2046,114 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>PlanPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="77"/>
+        <location filename="../views/consolidation_wizard.py" line="79"/>
         <source>The plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="78"/>
+        <location filename="../views/consolidation_wizard.py" line="80"/>
         <source>Nothing has changed yet. Check what happens to each cluster and voice, then apply.</source>
         <translation>尚未做任何更改。请检查每个簇和音色将发生的变化，然后应用。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Base after</source>
         <translation>之后的底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Served now by</source>
         <translation>当前由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Served after by</source>
         <translation>之后由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="94"/>
+        <location filename="../views/consolidation_wizard.py" line="96"/>
         <source>Planning…</source>
         <translation>正在规划…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="99"/>
+        <location filename="../views/consolidation_wizard.py" line="101"/>
         <source>Planning the consolidation</source>
         <translation>正在规划整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="105"/>
+        <location filename="../views/consolidation_wizard.py" line="107"/>
         <source>No plan: %1</source>
         <translation>无法制定计划：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="113"/>
+        <location filename="../views/consolidation_wizard.py" line="115"/>
         <source>Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.</source>
         <translation>存储：当前 %1 个底模、%2 → 之后 %3 个底模、%4（减少 %5%）。归档直到清除：%6。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="117"/>
+        <location filename="../views/consolidation_wizard.py" line="119"/>
         <source>adopt a voice&apos;s model</source>
         <translation>采用某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="117"/>
+        <location filename="../views/consolidation_wizard.py" line="119"/>
         <source>pretrained base, zero-shot</source>
         <translation>预训练底模，零样本</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="118"/>
+        <location filename="../views/consolidation_wizard.py" line="120"/>
         <source>keep its base</source>
         <translation>保留其底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="121"/>
+        <location filename="../views/consolidation_wizard.py" line="123"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="124"/>
+        <location filename="../views/consolidation_wizard.py" line="126"/>
         <source>no model of its own and no base chosen: it keeps speaking through the preview fallback</source>
         <translation>没有自有模型也未选择底模：继续通过预览回退说话</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="131"/>
+        <location filename="../views/consolidation_wizard.py" line="133"/>
         <source>%1 (unchanged)</source>
         <translation>%1（不变）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="131"/>
-        <location filename="../views/consolidation_wizard.py" line="132"/>
+        <location filename="../views/consolidation_wizard.py" line="133"/>
+        <location filename="../views/consolidation_wizard.py" line="134"/>
         <source>nothing</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="135"/>
+        <location filename="../views/consolidation_wizard.py" line="137"/>
         <source>Archived: %1</source>
         <translation>已归档：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="136"/>
+        <location filename="../views/consolidation_wizard.py" line="138"/>
         <source>No per-voice model is archived.</source>
         <translation>没有单音色模型被归档。</translation>
     </message>

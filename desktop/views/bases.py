@@ -41,6 +41,9 @@ def serving_bases(engine) -> dict:
         served[b.name] = engine.bases.clusters_of(b)
     clusters = []
     speech = engine.speech
+    from desktop.adapters import shown_cluster_names
+
+    names = shown_cluster_names(engine.analysis)          # the cluster map's names ("Group A"...)
     for info in engine.analysis.clusters():
         assigned = engine.bases.base_for_cluster(info.id)
         serving, preview = None, False
@@ -51,7 +54,7 @@ def serving_bases(engine) -> dict:
                 preview = rec.backend in ("preview", "tone")
             except TimbrelError:
                 serving = None
-        clusters.append({"id": info.id, "label": info.label, "voices": list(info.voices),
+        clusters.append({"id": info.id, "label": names.get(info.id, info.label), "voices": list(info.voices),
                          "assigned": assigned.name if assigned else None, "serving": serving, "preview": preview})
     hist = {}
     for v in engine.consolidation.versions():
