@@ -268,7 +268,8 @@ class BasesView(QWidget):
         for i, b in enumerate(data["bases"]):
             kind = self.tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
             served = data["served"].get(b.name) or []
-            parts = [self.tr("clusters %1").replace("%1", ", ".join(str(c) for c in served))] if served else []
+            shown = {c["id"]: cluster_title(c["id"], c["label"]) for c in data["clusters"]}
+            parts = [", ".join(shown.get(c, str(c)) for c in served)] if served else []
             if fallback.get(b.name):
                 parts.append(self.tr("fallback for %1 clusters").replace("%1", str(fallback[b.name])))
             cells = [b.name, kind, size_text(b.size_bytes), "; ".join(parts) or self.tr("no cluster")]
