@@ -9,7 +9,7 @@ calls) and run on worker threads or the GUI thread alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 
 def pick(obj: Any, *names: str, default: Any = None) -> Any:
@@ -117,6 +117,17 @@ def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
     return row
 
 
+def shown_cluster_names(analysis) -> dict[int, str]:
+    """Cluster id → the name every view shows (the cluster map's: the user's label, else "Group A", "Group B"...),
+    so the map, the library, the grid, the evaluation and the Bases tab tell one story. Worker threads only."""
+    try:
+        from .views.clustermap import display_names
+
+        return dict(display_names(list(analysis.clusters())))
+    except Exception:    # analysis not usable yet: the views fall back to cluster_name()
+        return {}
+
+
 def cluster_name(cluster_id: int | None, label: str = "") -> str:
     """A cluster's name for people: its own label, else "#N". The engine's default label ("cluster N") is shown
     translated, so the Chinese UI does not show English."""
@@ -175,62 +186,31 @@ def cluster_points(projection: Any) -> list[ClusterPoint]:
     return out
 
 
-def grid_data(grid: Any, emotions: Iterable[str]) -> GridData:
-    """Accepts ``{"rows"/"clusters": [...], "counts": {(cid, emo): n} | [[...]]}``, a nested dict
-    ``{cluster: {emotion: n}}``, or an object with those attributes."""
-    emotions = list(pick(grid, "emotions", default=None) or emotions)
-    counts: dict[tuple[int | None, str], int] = {}
+def grid_data(grid: Mapping[str, Any], emotions: Iterable[str]) -> GridData:
+    """Format ``engine.analysis.grid()`` (``engine.analysis.grid.build_grid``: ``emotions``, ``clusters`` with
+    ``counts``, ``voices`` with ``missing`` / ``predicted`` / ``top_emotion``) for the grid view; ``emotions`` is
+    used when the grid names none."""
+    emotions = list(grid.get("emotions") or emotions)
     rows: list[tuple[int | None, str]] = []
-    raw_rows = pick(grid, "rows", "clusters", default=None)
-    raw_counts = pick(grid, "counts", "cells", default=None)
-    if raw_rows is None and isinstance(grid, dict) and raw_counts is None:
-        raw_counts = grid  # nested dict form
-    if raw_rows is not None:
-        for r in raw_rows:
-            if isinstance(r, (int, type(None))):
-                rows.append((r, ""))
-            elif isinstance(r, (tuple, list)):
-                rows.append((r[0], str(r[1]) if len(r) > 1 else ""))
-            else:
-                cid = pick(r, "cluster_id", "id")
-                rows.append((cid, str(pick(r, "label", default="") or "")))
-                inner = pick(r, "counts", default=None)
-                if isinstance(inner, dict):
-                    for emo, n in inner.items():
-                        counts[(cid, str(emo))] = int(n)
-    if isinstance(raw_counts, dict):
-        for key, value in raw_counts.items():
-            if isinstance(value, dict):   # {cluster: {emotion: n}}
-                cid = _cid(key)
-                if (cid, "") not in rows and all(r[0] != cid for r in rows):
-                    rows.append((cid, ""))
-                for emo, n in value.items():
-                    counts[(cid, str(emo))] = int(n)
-            elif isinstance(key, tuple):
-                counts[(_cid(key[0]), str(key[1]))] = int(value)
-    elif isinstance(raw_counts, (list, tuple)):
-        for (cid, _), row in zip(rows, raw_counts):
-            if isinstance(row, dict):
-                for emo, n in row.items():
-                    counts[(cid, str(emo))] = int(n)
-            else:
-                for emo, n in zip(emotions, row):
-                    counts[(cid, emo)] = int(n)
+    counts: dict[tuple[int | None, str], int] = {}
+    for r in grid.get("clusters") or []:
+        cid = r.get("cluster_id")
+        rows.append((cid, str(r.get("label") or "")))
+        for emo, n in (r.get("counts") or {}).items():
+            counts[(cid, str(emo))] = int(n)
     missing: dict[tuple[int | None, str], list[str]] = {}
     predicted: dict[tuple[int | None, str], list[str]] = {}
     tops: dict[int | None, list[tuple[str, str, float]]] = {}
-    for v in pick(grid, "voices", default=None) or []:
-        if not isinstance(v, dict) and not hasattr(v, "missing"):
-            continue
-        cid = _cid(pick(v, "cluster_id", default=None))
-        name = str(pick(v, "voice", "name", default="?"))
-        for emo in pick(v, "missing", default=[]) or []:
+    for v in grid.get("voices") or []:
+        cid = _cid(v.get("cluster_id"))
+        name = str(v.get("voice") or "?")
+        for emo in v.get("missing") or []:
             missing.setdefault((cid, str(emo)), []).append(name)
-        for emo, conf in (pick(v, "predicted", default={}) or {}).items():
+        for emo, conf in (v.get("predicted") or {}).items():
             predicted.setdefault((cid, str(emo)), []).append(f"{name} ({float(conf):.2f})")
-        top = pick(v, "top_emotion", default=None)
+        top = v.get("top_emotion")
         if top:
-            tops.setdefault(cid, []).append((name, str(pick(top, "emotion")), float(pick(top, "confidence", default=0.0))))
+            tops.setdefault(cid, []).append((name, str(top["emotion"]), float(top.get("confidence") or 0.0)))
     return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing, predicted=predicted, tops=tops)
 
 

@@ -69,8 +69,9 @@ SPECS: tuple[AssetSpec, ...] = (
               "dictionary, while GPT-SoVITS v2 always uses G2PW, so some readings differ from upstream "
               "(G2PW also needs onnxruntime and the BERT folder)", required=False),
     AssetSpec("g2pw_rep", "text", ("../text/g2pw",),
-              "upstream's Chinese phrase corrections after G2PW (polyphonic.rep, polyphonic-fix.rep from your "
-              "GPT-SoVITS installation; e.g. 银行 is read hang2): without them G2PW's choices stand uncorrected",
+              "upstream's Chinese phrase corrections after G2PW (polyphonic.rep, polyphonic-fix.rep and its character "
+              "table zh_normalization/char_convert.py from your GPT-SoVITS installation; e.g. 银行 is read hang2): "
+              "without them G2PW's choices stand uncorrected",
               required=False),
     AssetSpec("en_dict", "text", ("../text",),
               "upstream's English pronunciation dictionary (cmudict.rep, cmudict-fast.rep, engdict-hot.rep from your "

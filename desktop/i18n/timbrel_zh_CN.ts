@@ -4,7 +4,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../context.py" line="44"/>
+        <location filename="../context.py" line="41"/>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>
@@ -12,47 +12,47 @@
 <context>
     <name>ApplyPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="148"/>
+        <location filename="../views/consolidation_wizard.py" line="150"/>
         <source>Applied</source>
         <translation>已应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="151"/>
+        <location filename="../views/consolidation_wizard.py" line="153"/>
         <source>Revert this consolidation</source>
         <translation>撤销此次整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="162"/>
+        <location filename="../views/consolidation_wizard.py" line="164"/>
         <source>Applying…</source>
         <translation>正在应用…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="169"/>
+        <location filename="../views/consolidation_wizard.py" line="171"/>
         <source>Applying the consolidation</source>
         <translation>正在应用整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="175"/>
+        <location filename="../views/consolidation_wizard.py" line="177"/>
         <source>Not applied: %1</source>
         <translation>未应用：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="181"/>
+        <location filename="../views/consolidation_wizard.py" line="183"/>
         <source>Consolidation #%1 applied: %2 clusters have their base; %3 models archived. Revert brings the previous bases back.</source>
         <translation>整合 #%1 已应用：%2 个簇已有底模；%3 个模型已归档。撤销可恢复之前的底模。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="198"/>
+        <location filename="../views/consolidation_wizard.py" line="200"/>
         <source>Consolidation #%1 reverted: the clusters have their previous bases and the archived models are back.</source>
         <translation>整合 #%1 已撤销：各簇恢复了之前的底模，归档的模型已恢复。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="202"/>
+        <location filename="../views/consolidation_wizard.py" line="204"/>
         <source>Reverting the consolidation</source>
         <translation>正在撤销整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="203"/>
+        <location filename="../views/consolidation_wizard.py" line="205"/>
         <source>Could not revert</source>
         <translation>无法撤销</translation>
     </message>
@@ -73,170 +73,165 @@
 <context>
     <name>BasesView</name>
     <message>
-        <location filename="../views/bases.py" line="108"/>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="111"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Base</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="108"/>
+        <location filename="../views/bases.py" line="111"/>
         <source>Serves</source>
         <translation>服务于</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="114"/>
+        <location filename="../views/bases.py" line="117"/>
         <source>name for the new base</source>
         <translation>新底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="115"/>
+        <location filename="../views/bases.py" line="118"/>
         <source>Choose files…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="116"/>
+        <location filename="../views/bases.py" line="119"/>
         <source>Import pair</source>
         <translation>导入模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="119"/>
+        <location filename="../views/bases.py" line="122"/>
         <source>GPT:</source>
         <translation>GPT：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="120"/>
+        <location filename="../views/bases.py" line="123"/>
         <source>SoVITS:</source>
         <translation>SoVITS：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="121"/>
+        <location filename="../views/bases.py" line="124"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="126"/>
+        <location filename="../views/bases.py" line="129"/>
         <source>Import a GPT-SoVITS base</source>
         <translation>导入 GPT-SoVITS 底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="131"/>
+        <location filename="../views/bases.py" line="134"/>
         <source>How many bases?…</source>
         <translation>需要多少个底模？…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="132"/>
+        <location filename="../views/bases.py" line="135"/>
         <source>Consolidate…</source>
         <translation>整合…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="136"/>
+        <location filename="../views/bases.py" line="139"/>
         <source>Stored bases</source>
         <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Served by</source>
         <translation>服务者</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="148"/>
+        <location filename="../views/bases.py" line="151"/>
         <source>Base version</source>
         <translation>底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="152"/>
+        <location filename="../views/bases.py" line="155"/>
         <source>Assign to cluster</source>
         <translation>分配给簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="154"/>
+        <location filename="../views/bases.py" line="157"/>
         <source>Base:</source>
         <translation>底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="158"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="160"/>
+        <location filename="../views/bases.py" line="163"/>
         <source>Roll back to this version</source>
         <translation>回滚到此版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="167"/>
+        <location filename="../views/bases.py" line="170"/>
         <source>name of the fine-tuned base</source>
         <translation>微调后底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="168"/>
+        <location filename="../views/bases.py" line="171"/>
         <source>Fine-tune this cluster&apos;s base</source>
         <translation>微调此簇的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="169"/>
+        <location filename="../views/bases.py" line="172"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="175"/>
+        <location filename="../views/bases.py" line="178"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="177"/>
+        <location filename="../views/bases.py" line="180"/>
         <source>Steps (GPT and SoVITS):</source>
         <translation>步数（GPT 和 SoVITS）：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="178"/>
+        <location filename="../views/bases.py" line="181"/>
         <source>New base:</source>
         <translation>新底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="188"/>
+        <location filename="../views/bases.py" line="191"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
         <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="191"/>
+        <location filename="../views/bases.py" line="194"/>
         <source>Base versions of the selected cluster</source>
         <translation>所选簇的底模版本</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="255"/>
-        <source>Bases are not available in this build.</source>
-        <translation>此版本不提供底模功能。</translation>
     </message>
     <message>
         <location filename="../views/bases.py" line="257"/>
@@ -254,207 +249,202 @@
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="271"/>
-        <source>clusters %1</source>
-        <translation>簇 %1</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="273"/>
+        <location filename="../views/bases.py" line="274"/>
         <source>fallback for %1 clusters</source>
         <translation>为 %1 个簇兜底</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="274"/>
+        <location filename="../views/bases.py" line="275"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="280"/>
+        <location filename="../views/bases.py" line="281"/>
         <source>(no base)</source>
         <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="286"/>
+        <location filename="../views/bases.py" line="287"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="288"/>
+        <location filename="../views/bases.py" line="289"/>
         <source>%1 (preview fallback; no base assigned)</source>
         <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="290"/>
+        <location filename="../views/bases.py" line="291"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="294"/>
+        <location filename="../views/bases.py" line="295"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="304"/>
+        <location filename="../views/bases.py" line="305"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="306"/>
+        <location filename="../views/bases.py" line="307"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
         <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="308"/>
+        <location filename="../views/bases.py" line="309"/>
         <source>%1 bases, %2 clusters.</source>
         <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="337"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="337"/>
+        <location filename="../views/bases.py" line="338"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="339"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="356"/>
+        <location filename="../views/bases.py" line="357"/>
         <source>Choose the GPT .ckpt and the SoVITS .pth</source>
         <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="357"/>
+        <location filename="../views/bases.py" line="358"/>
         <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
         <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="369"/>
+        <location filename="../views/bases.py" line="370"/>
         <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
         <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="370"/>
+        <location filename="../views/bases.py" line="371"/>
         <source>(drop or choose the .ckpt)</source>
         <translation>（拖入或选择 .ckpt）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="371"/>
+        <location filename="../views/bases.py" line="372"/>
         <source>(drop or choose the .pth)</source>
         <translation>（拖入或选择 .pth）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="392"/>
+        <location filename="../views/bases.py" line="393"/>
         <source>Stored base %1.</source>
         <translation>已保存底模 %1。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="398"/>
+        <location filename="../views/bases.py" line="399"/>
         <source>Could not import the base</source>
         <translation>无法导入底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="400"/>
+        <location filename="../views/bases.py" line="401"/>
         <source>Converting the GPT-SoVITS pair</source>
         <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="421"/>
+        <location filename="../views/bases.py" line="422"/>
         <source>Assigning a base</source>
         <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="422"/>
+        <location filename="../views/bases.py" line="423"/>
         <source>Could not assign the base</source>
         <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="437"/>
+        <location filename="../views/bases.py" line="438"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="438"/>
+        <location filename="../views/bases.py" line="439"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="443"/>
+        <location filename="../views/bases.py" line="444"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="444"/>
+        <location filename="../views/bases.py" line="445"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="453"/>
+        <location filename="../views/bases.py" line="454"/>
         <source>Choose the base to start from in the Base list above.</source>
         <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="466"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="465"/>
+        <location filename="../views/bases.py" line="466"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="466"/>
+        <location filename="../views/bases.py" line="467"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="467"/>
+        <location filename="../views/bases.py" line="468"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="487"/>
+        <location filename="../views/bases.py" line="488"/>
         <source>Stored %1 as a new base version of the cluster.</source>
         <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="496"/>
+        <location filename="../views/bases.py" line="497"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="499"/>
+        <location filename="../views/bases.py" line="500"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="500"/>
+        <location filename="../views/bases.py" line="501"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="503"/>
+        <location filename="../views/bases.py" line="504"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="515"/>
+        <location filename="../views/bases.py" line="516"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -462,7 +452,7 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="128"/>
+        <location filename="../adapters.py" line="139"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -470,22 +460,22 @@
 <context>
     <name>ClusterMap</name>
     <message>
-        <location filename="../views/clustermap.py" line="69"/>
+        <location filename="../views/clustermap.py" line="72"/>
         <source>Group %1</source>
         <translation>组 %1</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="535"/>
+        <location filename="../views/clustermap.py" line="532"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="537"/>
+        <location filename="../views/clustermap.py" line="534"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="539"/>
+        <location filename="../views/clustermap.py" line="536"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -493,127 +483,122 @@
 <context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="231"/>
+        <location filename="../views/clustermap.py" line="234"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="232"/>
+        <location filename="../views/clustermap.py" line="235"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="233"/>
+        <location filename="../views/clustermap.py" line="236"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="237"/>
+        <location filename="../views/clustermap.py" line="240"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="238"/>
+        <location filename="../views/clustermap.py" line="241"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="239"/>
+        <location filename="../views/clustermap.py" line="242"/>
         <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
         <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="242"/>
+        <location filename="../views/clustermap.py" line="245"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="243"/>
+        <location filename="../views/clustermap.py" line="246"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="251"/>
+        <location filename="../views/clustermap.py" line="254"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="253"/>
+        <location filename="../views/clustermap.py" line="256"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="281"/>
-        <source>Timbre analysis is not available in this build yet.</source>
-        <translation>此版本暂不支持音色分析。</translation>
-    </message>
-    <message>
-        <location filename="../views/clustermap.py" line="304"/>
+        <location filename="../views/clustermap.py" line="301"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="305"/>
+        <location filename="../views/clustermap.py" line="302"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="358"/>
+        <location filename="../views/clustermap.py" line="355"/>
         <source>… and %1 more clusters</source>
         <translation>… 另有 %1 个簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="363"/>
+        <location filename="../views/clustermap.py" line="360"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="365"/>
+        <location filename="../views/clustermap.py" line="362"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="475"/>
+        <location filename="../views/clustermap.py" line="472"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="480"/>
+        <location filename="../views/clustermap.py" line="477"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="489"/>
+        <location filename="../views/clustermap.py" line="486"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="489"/>
+        <location filename="../views/clustermap.py" line="486"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="496"/>
+        <location filename="../views/clustermap.py" line="493"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="500"/>
+        <location filename="../views/clustermap.py" line="497"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="508"/>
+        <location filename="../views/clustermap.py" line="505"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="520"/>
+        <location filename="../views/clustermap.py" line="517"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="523"/>
+        <location filename="../views/clustermap.py" line="520"/>
         <source>%1 clips/s, about %2 left</source>
         <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
@@ -621,37 +606,37 @@
 <context>
     <name>ConsolidationWizard</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="218"/>
+        <location filename="../views/consolidation_wizard.py" line="220"/>
         <source>Consolidate: one base per cluster</source>
         <translation>整合：每个簇一个底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="226"/>
+        <location filename="../views/consolidation_wizard.py" line="228"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="227"/>
+        <location filename="../views/consolidation_wizard.py" line="229"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="228"/>
+        <location filename="../views/consolidation_wizard.py" line="230"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="229"/>
+        <location filename="../views/consolidation_wizard.py" line="231"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="231"/>
+        <location filename="../views/consolidation_wizard.py" line="233"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="232"/>
+        <location filename="../views/consolidation_wizard.py" line="234"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
@@ -659,62 +644,62 @@
 <context>
     <name>CueEditor</name>
     <message>
-        <location filename="../views/cues.py" line="25"/>
+        <location filename="../views/cues.py" line="29"/>
         <source>Edit cue</source>
         <translation>编辑快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="25"/>
+        <location filename="../views/cues.py" line="29"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="32"/>
+        <location filename="../views/cues.py" line="36"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="45"/>
+        <location filename="../views/cues.py" line="49"/>
         <source>Overlap (mix with what is playing)</source>
         <translation>叠加（与正在播放的声音混合）</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="46"/>
+        <location filename="../views/cues.py" line="50"/>
         <source>Interrupt (stop what is playing)</source>
         <translation>打断（停止正在播放的声音）</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="50"/>
+        <location filename="../views/cues.py" line="54"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="51"/>
+        <location filename="../views/cues.py" line="55"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="52"/>
+        <location filename="../views/cues.py" line="56"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="53"/>
+        <location filename="../views/cues.py" line="57"/>
         <source>Text:</source>
         <translation>文本：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="54"/>
+        <location filename="../views/cues.py" line="58"/>
         <source>In-app shortcut:</source>
         <translation>应用内快捷键：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="55"/>
+        <location filename="../views/cues.py" line="59"/>
         <source>Global hotkey:</source>
         <translation>全局热键：</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="56"/>
+        <location filename="../views/cues.py" line="60"/>
         <source>When it plays:</source>
         <translation>播放时：</translation>
     </message>
@@ -722,136 +707,136 @@
 <context>
     <name>CuesView</name>
     <message>
-        <location filename="../views/cues.py" line="111"/>
+        <location filename="../views/cues.py" line="115"/>
         <source>New cue…</source>
         <translation>新建快捷台词…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="112"/>
+        <location filename="../views/cues.py" line="116"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="113"/>
+        <location filename="../views/cues.py" line="117"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="114"/>
+        <location filename="../views/cues.py" line="118"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="115"/>
+        <location filename="../views/cues.py" line="119"/>
         <source>Stop the sound and drop the queued cues</source>
         <translation>停止声音并清空排队的快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="116"/>
+        <location filename="../views/cues.py" line="120"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="117"/>
+        <location filename="../views/cues.py" line="121"/>
         <source>End the sound playing now; queued cues go on</source>
         <translation>结束当前声音；排队的快捷台词继续播放</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="132"/>
+        <location filename="../views/cues.py" line="136"/>
         <source>No cues yet. A cue is a saved line (voice, emotion, text) you can play with one click, a shortcut, a global hotkey, or &apos;timbrel trigger NAME&apos;.</source>
         <translation>还没有快捷台词。快捷台词是保存好的一句话（音色、情绪、文本），可以一键、快捷键、全局热键或 &apos;timbrel trigger 名称&apos; 播放。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="154"/>
+        <location filename="../views/cues.py" line="158"/>
         <source>Loading cues</source>
         <translation>正在加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="155"/>
+        <location filename="../views/cues.py" line="159"/>
         <source>Could not load the cues</source>
         <translation>无法加载快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="199"/>
+        <location filename="../views/cues.py" line="203"/>
         <source>Global hotkeys are off.</source>
         <translation>全局热键已关闭。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/cues.py" line="205"/>
+        <location filename="../views/cues.py" line="209"/>
         <source>%n global hotkey(s) active.</source>
         <translation>
             <numerusform>%n 个全局热键已启用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="207"/>
+        <location filename="../views/cues.py" line="211"/>
         <source>Global hotkeys are unavailable here: %1</source>
         <translation>此环境无法使用全局热键：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="209"/>
+        <location filename="../views/cues.py" line="213"/>
         <source>Not usable: %1</source>
         <translation>无法使用：%1</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="210"/>
+        <location filename="../views/cues.py" line="214"/>
         <source>Any desktop can bind &apos;timbrel trigger NAME&apos; to a key.</source>
         <translation>任何桌面环境都可以把 &apos;timbrel trigger 名称&apos; 绑定到按键。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="234"/>
+        <location filename="../views/cues.py" line="236"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="239"/>
+        <location filename="../views/cues.py" line="241"/>
         <source>Playing cue “%1”</source>
         <translation>正在播放快捷台词“%1”</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="247"/>
+        <location filename="../views/cues.py" line="249"/>
         <source>Playing a cue</source>
         <translation>正在播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="248"/>
-        <location filename="../views/cues.py" line="252"/>
+        <location filename="../views/cues.py" line="250"/>
+        <location filename="../views/cues.py" line="254"/>
         <source>Could not play the cue</source>
         <translation>无法播放快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="271"/>
+        <location filename="../views/cues.py" line="273"/>
         <source>New cue</source>
         <translation>新建快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="271"/>
+        <location filename="../views/cues.py" line="273"/>
         <source>Import a voice first.</source>
         <translation>请先导入一个音色。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="280"/>
-        <location filename="../views/cues.py" line="299"/>
+        <location filename="../views/cues.py" line="282"/>
+        <location filename="../views/cues.py" line="301"/>
         <source>Click a cue first.</source>
         <translation>请先点击一个快捷台词。</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="294"/>
+        <location filename="../views/cues.py" line="296"/>
         <source>Saving the cue</source>
         <translation>正在保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="294"/>
+        <location filename="../views/cues.py" line="296"/>
         <source>Could not save the cue</source>
         <translation>无法保存快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="302"/>
+        <location filename="../views/cues.py" line="304"/>
         <source>Removing the cue</source>
         <translation>正在删除快捷台词</translation>
     </message>
     <message>
-        <location filename="../views/cues.py" line="303"/>
+        <location filename="../views/cues.py" line="305"/>
         <source>Could not remove the cue</source>
         <translation>无法删除快捷台词</translation>
     </message>
@@ -859,17 +844,17 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="287"/>
+        <location filename="../adapters.py" line="267"/>
         <source>CPU (no GPU: models run in host memory)</source>
         <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="289"/>
+        <location filename="../adapters.py" line="269"/>
         <source>Simulated device (modelled transfers, for tests)</source>
         <translation>模拟设备（传输为模型估算，用于测试）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="291"/>
+        <location filename="../adapters.py" line="271"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -877,7 +862,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../views/bases.py" line="73"/>
+        <location filename="../views/bases.py" line="76"/>
         <source>Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)</source>
         <translation>将 GPT-SoVITS 模型对拖到这里（GPT .ckpt + SoVITS .pth）</translation>
     </message>
@@ -885,47 +870,47 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="801"/>
+        <location filename="../views/library.py" line="802"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="802"/>
+        <location filename="../views/library.py" line="803"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="803"/>
+        <location filename="../views/library.py" line="804"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="804"/>
+        <location filename="../views/library.py" line="805"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="805"/>
+        <location filename="../views/library.py" line="806"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="806"/>
+        <location filename="../views/library.py" line="807"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="807"/>
+        <location filename="../views/library.py" line="808"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="808"/>
+        <location filename="../views/library.py" line="809"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="809"/>
+        <location filename="../views/library.py" line="810"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -933,218 +918,213 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../views/evaluation.py" line="95"/>
+        <location filename="../views/evaluation.py" line="98"/>
         <source>Evaluate now</source>
         <translation>立即评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="96"/>
+        <location filename="../views/evaluation.py" line="99"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="101"/>
+        <location filename="../views/evaluation.py" line="104"/>
         <source>Re-evaluate automatically after changes</source>
         <translation>更改后自动重新评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="102"/>
+        <location filename="../views/evaluation.py" line="105"/>
         <source>When a cluster gets another base, or the library is re-clustered, evaluate again in the background.</source>
         <translation>当某个簇换了底模，或音色库重新聚类后，在后台重新评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="106"/>
+        <location filename="../views/evaluation.py" line="109"/>
         <source>Clusters:</source>
         <translation>簇：</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Base (version)</source>
         <translation>底模（版本）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="124"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Similarity to own references</source>
         <translation>与自身参考音频的相似度</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Best other in cluster / margin</source>
         <translation>簇内最相似的其他音色 / 差距</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="125"/>
+        <location filename="../views/evaluation.py" line="128"/>
         <source>Evaluated</source>
         <translation>评估时间</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="132"/>
+        <location filename="../views/evaluation.py" line="135"/>
         <source>Apply move</source>
         <translation>执行移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="134"/>
+        <location filename="../views/evaluation.py" line="137"/>
         <source>Pin the selected voice to the cluster the evaluation proposes.</source>
         <translation>把选中的音色固定到评估建议的簇。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="135"/>
+        <location filename="../views/evaluation.py" line="138"/>
         <source>History of the selected voice</source>
         <translation>选中音色的评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="167"/>
-        <source>Evaluation is not available in this build.</source>
-        <translation>此版本不提供评估功能。</translation>
-    </message>
-    <message>
-        <location filename="../views/evaluation.py" line="171"/>
-        <location filename="../views/evaluation.py" line="296"/>
+        <location filename="../views/evaluation.py" line="169"/>
+        <location filename="../views/evaluation.py" line="292"/>
         <source>No evaluation yet: press “Evaluate now”.</source>
         <translation>还没有评估：请点击“立即评估”。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="202"/>
+        <location filename="../views/evaluation.py" line="200"/>
         <source>Automatic evaluation is on.</source>
         <translation>自动评估已开启。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="219"/>
+        <location filename="../views/evaluation.py" line="215"/>
         <source>Loading the evaluations</source>
         <translation>正在加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="221"/>
+        <location filename="../views/evaluation.py" line="217"/>
         <source>Could not load the evaluations</source>
         <translation>无法加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="231"/>
+        <location filename="../views/evaluation.py" line="227"/>
         <source>All clusters</source>
         <translation>所有簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="234"/>
+        <location filename="../views/evaluation.py" line="230"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="245"/>
+        <location filename="../views/evaluation.py" line="241"/>
         <source>move → %1</source>
         <translation>移动 → %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="247"/>
+        <location filename="../views/evaluation.py" line="243"/>
         <source>poorly served</source>
         <translation>效果不佳</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="249"/>
+        <location filename="../views/evaluation.py" line="245"/>
         <source>split</source>
         <translation>拆分</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="251"/>
+        <location filename="../views/evaluation.py" line="247"/>
         <source>ok</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="256"/>
+        <location filename="../views/evaluation.py" line="252"/>
         <source>%1 (v%2)</source>
         <translation>%1（v%2）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="288"/>
+        <location filename="../views/evaluation.py" line="284"/>
         <source>%1 voices evaluated, %2 flagged.</source>
         <translation>已评估 %1 个音色，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="291"/>
+        <location filename="../views/evaluation.py" line="287"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="293"/>
+        <location filename="../views/evaluation.py" line="289"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
         <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="301"/>
+        <location filename="../views/evaluation.py" line="297"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
         <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="306"/>
+        <location filename="../views/evaluation.py" line="302"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
         <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="346"/>
+        <location filename="../views/evaluation.py" line="342"/>
         <source>Evaluation finished: %1 voices scored, %2 flagged.</source>
         <translation>评估完成：%1 个音色已打分，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="349"/>
+        <location filename="../views/evaluation.py" line="345"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
         <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="323"/>
+        <location filename="../views/evaluation.py" line="319"/>
         <source>Evaluating</source>
         <translation>正在评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="324"/>
+        <location filename="../views/evaluation.py" line="320"/>
         <source>Evaluating cluster %1</source>
         <translation>正在评估簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="330"/>
+        <location filename="../views/evaluation.py" line="326"/>
         <source>The evaluation failed</source>
         <translation>评估失败</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="390"/>
+        <location filename="../views/evaluation.py" line="386"/>
         <source>Loading the evaluation history</source>
         <translation>正在加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="392"/>
+        <location filename="../views/evaluation.py" line="388"/>
         <source>Could not load the evaluation history</source>
         <translation>无法加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="402"/>
+        <location filename="../views/evaluation.py" line="398"/>
         <source>%1  run %2  cluster %3  %4  similarity %5  %6</source>
         <translation>%1  第 %2 次运行  簇 %3  %4  相似度 %5  %6</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="412"/>
+        <location filename="../views/evaluation.py" line="408"/>
         <source>Moving %1</source>
         <translation>正在移动 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="413"/>
+        <location filename="../views/evaluation.py" line="409"/>
         <source>The voice was not moved</source>
         <translation>音色未能移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="417"/>
+        <location filename="../views/evaluation.py" line="413"/>
         <source>%1 moved to cluster %2 (pinned).</source>
         <translation>%1 已移动到簇 %2（已固定）。</translation>
     </message>
@@ -1246,52 +1226,47 @@
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="42"/>
-        <source>Timbre analysis is not available in this build yet.</source>
-        <translation>此版本暂不支持音色分析。</translation>
-    </message>
-    <message>
-        <location filename="../views/grid.py" line="49"/>
+        <location filename="../views/grid.py" line="52"/>
         <source>Loading the grid</source>
         <translation>正在加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="50"/>
+        <location filename="../views/grid.py" line="53"/>
         <source>Could not load the emotion grid</source>
         <translation>无法加载情绪网格</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="60"/>
+        <location filename="../views/grid.py" line="63"/>
         <source>Heard most (emotion2vec+)</source>
         <translation>最常听出的情绪（emotion2vec+）</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="62"/>
+        <location filename="../views/grid.py" line="65"/>
         <source>unclustered</source>
         <translation>未聚类</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="73"/>
+        <location filename="../views/grid.py" line="76"/>
         <source>No %1 clip in this cluster: import or label one.</source>
         <translation>此簇没有“%1”的片段：请导入或标注一个。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="76"/>
+        <location filename="../views/grid.py" line="79"/>
         <source>Without a %1 clip: %2</source>
         <translation>缺少“%1”片段的音色：%2</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="80"/>
+        <location filename="../views/grid.py" line="83"/>
         <source>emotion2vec+ hears %1 in unlabelled clips of: %2; &apos;timbrel emotions suggest --apply&apos; labels them.</source>
         <translation>emotion2vec+ 在以下音色的未标注片段中听出“%1”：%2；运行 &apos;timbrel emotions suggest --apply&apos; 即可为它们加上标签。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="91"/>
+        <location filename="../views/grid.py" line="94"/>
         <source>%1 clusters × %2 emotions, %3 gaps (red).</source>
         <translation>%1 个簇 × %2 种情绪，%3 处缺口（红色）。</translation>
     </message>
     <message>
-        <location filename="../views/grid.py" line="94"/>
+        <location filename="../views/grid.py" line="97"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
@@ -1355,326 +1330,316 @@
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="242"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="237"/>
+        <location filename="../views/library.py" line="244"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="238"/>
+        <location filename="../views/library.py" line="245"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="267"/>
+        <location filename="../views/library.py" line="274"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="269"/>
+        <location filename="../views/library.py" line="276"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="273"/>
+        <location filename="../views/library.py" line="280"/>
         <source>Waveform</source>
         <translation>波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="273"/>
+        <location filename="../views/library.py" line="280"/>
         <source>Transcript</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="273"/>
+        <location filename="../views/library.py" line="280"/>
         <source>Emotion</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="273"/>
+        <location filename="../views/library.py" line="280"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="273"/>
+        <location filename="../views/library.py" line="280"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="274"/>
+        <location filename="../views/library.py" line="281"/>
         <source>Heard as</source>
         <translation>听出的情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="295"/>
+        <location filename="../views/library.py" line="302"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="317"/>
+        <location filename="../views/library.py" line="324"/>
         <source>Your library is empty.
 Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
         <translation>音色库是空的。
 把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="321"/>
+        <location filename="../views/library.py" line="328"/>
         <source>Import a folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="322"/>
+        <location filename="../views/library.py" line="329"/>
         <source>Add the demo voices</source>
         <translation>添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="323"/>
+        <location filename="../views/library.py" line="330"/>
         <source>Four small synthetic voices to try the app with.</source>
         <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="342"/>
+        <location filename="../views/library.py" line="349"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="409"/>
+        <location filename="../views/library.py" line="415"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="414"/>
+        <location filename="../views/library.py" line="420"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="503"/>
+        <location filename="../views/library.py" line="509"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="504"/>
+        <location filename="../views/library.py" line="510"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="510"/>
+        <location filename="../views/library.py" line="516"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="510"/>
+        <location filename="../views/library.py" line="516"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="527"/>
+        <location filename="../views/library.py" line="533"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="528"/>
+        <location filename="../views/library.py" line="534"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="534"/>
+        <location filename="../views/library.py" line="540"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="535"/>
+        <location filename="../views/library.py" line="541"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="548"/>
+        <location filename="../views/library.py" line="554"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="549"/>
+        <location filename="../views/library.py" line="555"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="558"/>
+        <location filename="../views/library.py" line="564"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="559"/>
+        <location filename="../views/library.py" line="565"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="575"/>
+        <location filename="../views/library.py" line="581"/>
         <source>Play this clip</source>
         <translation>播放此片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="586"/>
+        <location filename="../views/library.py" line="592"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="590"/>
+        <location filename="../views/library.py" line="596"/>
         <source>Emotion label (source: %1)</source>
         <translation>情绪标签（来源：%1）</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="602"/>
+        <location filename="../views/library.py" line="608"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="621"/>
+        <location filename="../views/library.py" line="627"/>
         <source>emotion2vec+ (%1): %2</source>
         <translation>emotion2vec+（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="639"/>
+        <location filename="../views/library.py" line="645"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="640"/>
+        <location filename="../views/library.py" line="646"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="653"/>
+        <location filename="../views/library.py" line="659"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="654"/>
+        <location filename="../views/library.py" line="660"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="666"/>
+        <location filename="../views/library.py" line="672"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="666"/>
+        <location filename="../views/library.py" line="672"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="675"/>
+        <location filename="../views/library.py" line="681"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="675"/>
+        <location filename="../views/library.py" line="681"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="679"/>
+        <location filename="../views/library.py" line="685"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="685"/>
+        <location filename="../views/library.py" line="691"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="685"/>
+        <location filename="../views/library.py" line="691"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="691"/>
+        <location filename="../views/library.py" line="697"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
-    <message>
-        <location filename="../views/library.py" line="694"/>
-        <source>Import</source>
-        <translation>导入</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="694"/>
-        <source>Importing is not available in this build yet.</source>
-        <translation>此版本暂不支持导入。</translation>
-    </message>
     <message numerus="yes">
-        <location filename="../views/library.py" line="696"/>
+        <location filename="../views/library.py" line="699"/>
         <source>Importing %n item(s)…</source>
         <translation>
             <numerusform>正在导入 %n 项…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="704"/>
+        <location filename="../views/library.py" line="707"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="712"/>
+        <location filename="../views/library.py" line="715"/>
         <source>Importing %1</source>
         <translation>正在导入 %1</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="717"/>
+        <location filename="../views/library.py" line="720"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="728"/>
+        <location filename="../views/library.py" line="731"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="729"/>
+        <location filename="../views/library.py" line="732"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="739"/>
+        <location filename="../views/library.py" line="742"/>
         <source>Imported %1 clip(s) into %2 voice(s).</source>
         <translation>已导入 %1 个片段到 %2 个音色。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="741"/>
+        <location filename="../views/library.py" line="744"/>
         <source>%1 duplicate(s) skipped.</source>
         <translation>跳过 %1 个重复项。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="743"/>
+        <location filename="../views/library.py" line="746"/>
         <source>%1 file(s) rejected.</source>
         <translation>拒绝了 %1 个文件。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="745"/>
+        <location filename="../views/library.py" line="748"/>
         <source>Cancelled: voices finished before the cancel were kept.</source>
         <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="751"/>
+        <location filename="../views/library.py" line="754"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="763"/>
+        <location filename="../views/library.py" line="766"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="765"/>
+        <location filename="../views/library.py" line="768"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="770"/>
+        <location filename="../views/library.py" line="773"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
@@ -1682,204 +1647,204 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="69"/>
+        <location filename="../mainwindow.py" line="75"/>
         <source>⚠ Text frontend differs from GPT-SoVITS</source>
         <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="338"/>
+        <location filename="../mainwindow.py" line="340"/>
         <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
         <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="341"/>
+        <location filename="../mainwindow.py" line="343"/>
         <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
         <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="344"/>
+        <location filename="../mainwindow.py" line="346"/>
         <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
         <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="32"/>
+        <location filename="../mainwindow.py" line="38"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="49"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="56"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="57"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="58"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="59"/>
         <source>Bases</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="60"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="55"/>
+        <location filename="../mainwindow.py" line="61"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="56"/>
+        <location filename="../mainwindow.py" line="62"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="87"/>
+        <location filename="../mainwindow.py" line="93"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="88"/>
+        <location filename="../mainwindow.py" line="94"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="92"/>
+        <location filename="../mainwindow.py" line="98"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="96"/>
+        <location filename="../mainwindow.py" line="102"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="101"/>
+        <location filename="../mainwindow.py" line="107"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="105"/>
+        <location filename="../mainwindow.py" line="111"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="111"/>
+        <location filename="../mainwindow.py" line="117"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="112"/>
-        <location filename="../mainwindow.py" line="411"/>
+        <location filename="../mainwindow.py" line="118"/>
+        <location filename="../mainwindow.py" line="410"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="149"/>
+        <location filename="../mainwindow.py" line="155"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="212"/>
+        <location filename="../mainwindow.py" line="218"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="230"/>
+        <location filename="../mainwindow.py" line="236"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="275"/>
+        <location filename="../mainwindow.py" line="281"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="307"/>
+        <location filename="../mainwindow.py" line="312"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="322"/>
-        <location filename="../mainwindow.py" line="405"/>
+        <location filename="../mainwindow.py" line="324"/>
+        <location filename="../mainwindow.py" line="404"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="323"/>
+        <location filename="../mainwindow.py" line="325"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="327"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="329"/>
+        <location filename="../mainwindow.py" line="331"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="369"/>
+        <location filename="../mainwindow.py" line="368"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="371"/>
+        <location filename="../mainwindow.py" line="370"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="375"/>
+        <location filename="../mainwindow.py" line="374"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="376"/>
+        <location filename="../mainwindow.py" line="375"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="380"/>
+        <location filename="../mainwindow.py" line="379"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="386"/>
+        <location filename="../mainwindow.py" line="385"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="387"/>
+        <location filename="../mainwindow.py" line="386"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="388"/>
+        <location filename="../mainwindow.py" line="387"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="399"/>
+        <location filename="../mainwindow.py" line="398"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="412"/>
+        <location filename="../mainwindow.py" line="411"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -1894,113 +1859,108 @@ Hundreds of cloned voices on one GPU.</source>
         <translation>应用预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="40"/>
-        <source>The GPU runtime is not available in this build yet.</source>
-        <translation>此版本暂不支持 GPU 运行时。</translation>
-    </message>
-    <message>
-        <location filename="../views/monitor.py" line="45"/>
+        <location filename="../views/monitor.py" line="42"/>
         <source>VRAM budget:</source>
         <translation>显存预算：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="50"/>
+        <location filename="../views/monitor.py" line="47"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="51"/>
+        <location filename="../views/monitor.py" line="48"/>
         <source>In use:</source>
         <translation>已用：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="52"/>
+        <location filename="../views/monitor.py" line="49"/>
         <source>Prefetch:</source>
         <translation>预取：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="53"/>
+        <location filename="../views/monitor.py" line="50"/>
         <source>Queue:</source>
         <translation>队列：</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="54"/>
+        <location filename="../views/monitor.py" line="51"/>
         <source>Resident bases</source>
         <translation>常驻底模</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="56"/>
+        <location filename="../views/monitor.py" line="53"/>
         <source>Swap log</source>
         <translation>换入日志</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="78"/>
+        <location filename="../views/monitor.py" line="70"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="79"/>
+        <location filename="../views/monitor.py" line="71"/>
         <source>Could not read the runtime</source>
         <translation>无法读取运行时</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="87"/>
+        <location filename="../views/monitor.py" line="79"/>
         <source>%1 of %2 MB</source>
         <translation>%1 / %2 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="90"/>
+        <location filename="../views/monitor.py" line="82"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="91"/>
-        <location filename="../views/monitor.py" line="139"/>
+        <location filename="../views/monitor.py" line="83"/>
+        <location filename="../views/monitor.py" line="131"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="105"/>
+        <location filename="../views/monitor.py" line="97"/>
         <source>Changing the VRAM budget</source>
         <translation>正在修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="106"/>
+        <location filename="../views/monitor.py" line="98"/>
         <source>Could not change the VRAM budget</source>
         <translation>无法修改显存预算</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="109"/>
+        <location filename="../views/monitor.py" line="101"/>
         <source>budget set to %1 MB</source>
         <translation>预算已设为 %1 MB</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="124"/>
+        <location filename="../views/monitor.py" line="116"/>
         <source>loaded %1 (%2 MB, %3 s, %4)%5</source>
         <translation>已加载 %1（%2 MB，%3 秒，%4）%5</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="129"/>
+        <location filename="../views/monitor.py" line="121"/>
         <source>; evicted %1</source>
         <translation>；已换出 %1</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="132"/>
+        <location filename="../views/monitor.py" line="124"/>
         <source>hit</source>
         <translation>命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="132"/>
+        <location filename="../views/monitor.py" line="124"/>
         <source>miss</source>
         <translation>未命中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="132"/>
+        <location filename="../views/monitor.py" line="124"/>
         <source>staging</source>
         <translation>暂存中</translation>
     </message>
     <message>
-        <location filename="../views/monitor.py" line="135"/>
+        <location filename="../views/monitor.py" line="127"/>
         <source>prefetch %1: %2</source>
         <translation>预取 %1：%2</translation>
     </message>
@@ -2008,37 +1968,37 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>OptionsPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="44"/>
+        <location filename="../views/consolidation_wizard.py" line="46"/>
         <source>How to choose each cluster&apos;s base</source>
         <translation>如何为每个簇选择底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="45"/>
+        <location filename="../views/consolidation_wizard.py" line="47"/>
         <source>Every cluster gets one base; the per-voice models it replaces are archived, not deleted, until you purge them.</source>
         <translation>每个簇获得一个底模；被替换的单音色模型会归档而不是删除，直到你清除它们。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="47"/>
+        <location filename="../views/consolidation_wizard.py" line="49"/>
         <source>The model of the voice nearest the cluster&apos;s timbre centre (fast)</source>
         <translation>最接近簇音色中心的音色的模型（快）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="48"/>
+        <location filename="../views/consolidation_wizard.py" line="50"/>
         <source>The model whose synthesis sounds most like the cluster&apos;s voices (slow)</source>
         <translation>合成效果最像簇内音色的模型（慢）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="51"/>
+        <location filename="../views/consolidation_wizard.py" line="53"/>
         <source>Use this base for every cluster, even those with their own models</source>
         <translation>所有簇都使用此底模，包括有自有模型的簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="53"/>
+        <location filename="../views/consolidation_wizard.py" line="55"/>
         <source>Base for clusters without a model of their own:</source>
         <translation>没有自有模型的簇使用的底模：</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="63"/>
+        <location filename="../views/consolidation_wizard.py" line="65"/>
         <source>(none: they keep what they have)</source>
         <translation>（无：保持现有的）</translation>
     </message>
@@ -2046,114 +2006,114 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>PlanPage</name>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="77"/>
+        <location filename="../views/consolidation_wizard.py" line="79"/>
         <source>The plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="78"/>
+        <location filename="../views/consolidation_wizard.py" line="80"/>
         <source>Nothing has changed yet. Check what happens to each cluster and voice, then apply.</source>
         <translation>尚未做任何更改。请检查每个簇和音色将发生的变化，然后应用。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Base after</source>
         <translation>之后的底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="81"/>
+        <location filename="../views/consolidation_wizard.py" line="83"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Served now by</source>
         <translation>当前由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="82"/>
+        <location filename="../views/consolidation_wizard.py" line="84"/>
         <source>Served after by</source>
         <translation>之后由谁服务</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="94"/>
+        <location filename="../views/consolidation_wizard.py" line="96"/>
         <source>Planning…</source>
         <translation>正在规划…</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="99"/>
+        <location filename="../views/consolidation_wizard.py" line="101"/>
         <source>Planning the consolidation</source>
         <translation>正在规划整合</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="105"/>
+        <location filename="../views/consolidation_wizard.py" line="107"/>
         <source>No plan: %1</source>
         <translation>无法制定计划：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="113"/>
+        <location filename="../views/consolidation_wizard.py" line="115"/>
         <source>Storage: %1 bases, %2 now → %3 bases, %4 after (%5% less). Archived until purged: %6.</source>
         <translation>存储：当前 %1 个底模、%2 → 之后 %3 个底模、%4（减少 %5%）。归档直到清除：%6。</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="117"/>
+        <location filename="../views/consolidation_wizard.py" line="119"/>
         <source>adopt a voice&apos;s model</source>
         <translation>采用某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="117"/>
+        <location filename="../views/consolidation_wizard.py" line="119"/>
         <source>pretrained base, zero-shot</source>
         <translation>预训练底模，零样本</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="118"/>
+        <location filename="../views/consolidation_wizard.py" line="120"/>
         <source>keep its base</source>
         <translation>保留其底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="121"/>
+        <location filename="../views/consolidation_wizard.py" line="123"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="124"/>
+        <location filename="../views/consolidation_wizard.py" line="126"/>
         <source>no model of its own and no base chosen: it keeps speaking through the preview fallback</source>
         <translation>没有自有模型也未选择底模：继续通过预览回退说话</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="131"/>
+        <location filename="../views/consolidation_wizard.py" line="133"/>
         <source>%1 (unchanged)</source>
         <translation>%1（不变）</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="131"/>
-        <location filename="../views/consolidation_wizard.py" line="132"/>
+        <location filename="../views/consolidation_wizard.py" line="133"/>
+        <location filename="../views/consolidation_wizard.py" line="134"/>
         <source>nothing</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="135"/>
+        <location filename="../views/consolidation_wizard.py" line="137"/>
         <source>Archived: %1</source>
         <translation>已归档：%1</translation>
     </message>
     <message>
-        <location filename="../views/consolidation_wizard.py" line="136"/>
+        <location filename="../views/consolidation_wizard.py" line="138"/>
         <source>No per-voice model is archived.</source>
         <translation>没有单音色模型被归档。</translation>
     </message>
@@ -2432,52 +2392,47 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="43"/>
+        <location filename="../views/speak.py" line="46"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="47"/>
+        <location filename="../views/speak.py" line="50"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="54"/>
+        <location filename="../views/speak.py" line="57"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="55"/>
+        <location filename="../views/speak.py" line="58"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="56"/>
+        <location filename="../views/speak.py" line="59"/>
         <source>Spoken by:</source>
         <translation>朗读者：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="58"/>
+        <location filename="../views/speak.py" line="61"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="60"/>
+        <location filename="../views/speak.py" line="63"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="62"/>
+        <location filename="../views/speak.py" line="65"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="70"/>
-        <source>Speech synthesis is not available in this build yet.</source>
-        <translation>此版本暂不支持语音合成。</translation>
-    </message>
-    <message>
-        <location filename="../views/speak.py" line="93"/>
+        <location filename="../views/speak.py" line="92"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
@@ -2784,42 +2739,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/library.py" line="52"/>
+        <location filename="../views/library.py" line="58"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="52"/>
+        <location filename="../views/library.py" line="58"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="52"/>
+        <location filename="../views/library.py" line="58"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="52"/>
+        <location filename="../views/library.py" line="58"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="52"/>
+        <location filename="../views/library.py" line="58"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="53"/>
+        <location filename="../views/library.py" line="59"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="143"/>
+        <location filename="../views/library.py" line="149"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="154"/>
+        <location filename="../views/library.py" line="160"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1

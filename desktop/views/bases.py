@@ -41,6 +41,9 @@ def serving_bases(engine) -> dict:
         served[b.name] = engine.bases.clusters_of(b)
     clusters = []
     speech = engine.speech
+    from desktop.adapters import shown_cluster_names
+
+    names = shown_cluster_names(engine.analysis)          # the cluster map's names ("Group A"...)
     for info in engine.analysis.clusters():
         assigned = engine.bases.base_for_cluster(info.id)
         serving, preview = None, False
@@ -51,7 +54,7 @@ def serving_bases(engine) -> dict:
                 preview = rec.backend in ("preview", "tone")
             except TimbrelError:
                 serving = None
-        clusters.append({"id": info.id, "label": info.label, "voices": list(info.voices),
+        clusters.append({"id": info.id, "label": names.get(info.id, info.label), "voices": list(info.voices),
                          "assigned": assigned.name if assigned else None, "serving": serving, "preview": preview})
     hist = {}
     for v in engine.consolidation.versions():
@@ -265,7 +268,8 @@ class BasesView(QWidget):
         for i, b in enumerate(data["bases"]):
             kind = self.tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
             served = data["served"].get(b.name) or []
-            parts = [self.tr("clusters %1").replace("%1", ", ".join(str(c) for c in served))] if served else []
+            shown = {c["id"]: cluster_title(c["id"], c["label"]) for c in data["clusters"]}
+            parts = [", ".join(shown.get(c, str(c)) for c in served)] if served else []
             if fallback.get(b.name):
                 parts.append(self.tr("fallback for %1 clusters").replace("%1", str(fallback[b.name])))
             cells = [b.name, kind, size_text(b.size_bytes), "; ".join(parts) or self.tr("no cluster")]

@@ -35,7 +35,9 @@ def plan_with_voices(engine, **kw):
             except TimbrelError:
                 now = None
             rows.append({"voice": name, "cluster": cp.cluster_id, "now": now, "after": cp.base, "kind": cp.kind})
-    return plan, rows
+    from desktop.adapters import shown_cluster_names
+
+    return plan, rows, shown_cluster_names(engine.analysis)
 
 
 class OptionsPage(QWizardPage):
@@ -106,7 +108,7 @@ class PlanPage(QWizardPage):
         self.wiz.planFailed.emit(exc)
 
     def _show(self, result) -> None:
-        plan, rows = result
+        plan, rows, names = result
         self.plan = plan
         s = plan.storage
         self.storage.setText(
@@ -119,7 +121,7 @@ class PlanPage(QWizardPage):
         self.clusters.setRowCount(len(plan.clusters))
         for i, cp in enumerate(plan.clusters):
             base = cp.base or self.tr("no base")
-            cells = [cluster_title(cp.cluster_id, None), str(len(cp.voices)), base,
+            cells = [cluster_title(cp.cluster_id, names.get(cp.cluster_id)), str(len(cp.voices)), base,
                      f"{kinds.get(cp.kind, cp.kind)}: {cp.reason}" if cp.base else
                      self.tr("no model of its own and no base chosen: it keeps speaking through the preview fallback")]
             for j, text in enumerate(cells):
@@ -129,7 +131,7 @@ class PlanPage(QWizardPage):
         self.voices.setRowCount(len(rows))
         for i, r in enumerate(rows):
             after = r["after"] or (r["now"] and self.tr("%1 (unchanged)").replace("%1", r["now"])) or self.tr("nothing")
-            cells = [r["voice"], cluster_title(r["cluster"], None), r["now"] or self.tr("nothing"), after]
+            cells = [r["voice"], cluster_title(r["cluster"], names.get(r["cluster"])), r["now"] or self.tr("nothing"), after]
             for j, text in enumerate(cells):
                 self.voices.setItem(i, j, QTableWidgetItem(text))
         self.retire.setText(self.tr("Archived: %1").replace("%1", ", ".join(plan.retire)) if plan.retire

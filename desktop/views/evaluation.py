@@ -53,9 +53,12 @@ def load_evaluation_data(engine, limit: int = 100_000) -> EvaluationData:
             data.rows.append(row)
     data.rows.sort(key=lambda r: (r["cluster"], r["voice"].casefold()))
     serving = engine.consolidation.evaluator().serving_base     # the one rule: SpeechService.resolve_base
+    from ..adapters import shown_cluster_names
+
+    names = shown_cluster_names(engine.analysis)          # the cluster map's names ("Group A"...)
     for info in engine.analysis.clusters():
         rec = serving([engine.library.voice(n) for n in info.voices[:1]])
-        data.clusters.append((info.id, info.label or "", None if rec is None else rec.name))
+        data.clusters.append((info.id, names.get(info.id, info.label or ""), None if rec is None else rec.name))
         if rec is not None and rec.backend == "preview":
             data.previewed[info.id] = rec.name
     ids = sorted({r["base_version_id"] for r in data.rows if r["base_version_id"] is not None})

@@ -40,8 +40,16 @@ class GridView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
 
     def refresh(self) -> None:
-        self.ctx.run(lambda t: grid_data(self.ctx.part("analysis").grid(), SHOWN_EMOTIONS),
-                     label=self.tr("Loading the grid"), on_done=self._latest.wrap(self._show),
+        def load(task):
+            from ..adapters import shown_cluster_names
+
+            analysis = self.ctx.part("analysis")
+            data = grid_data(analysis.grid(), SHOWN_EMOTIONS)
+            names = shown_cluster_names(analysis)          # the cluster map's names ("Group A"...)
+            data.rows = [(cid, names.get(cid, label) if cid is not None else label) for cid, label in data.rows]
+            return data
+
+        self.ctx.run(load, label=self.tr("Loading the grid"), on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the emotion grid")))
 
     def _show(self, data: GridData) -> None:

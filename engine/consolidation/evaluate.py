@@ -181,17 +181,8 @@ class Evaluator:
 
     # -- a run --------------------------------------------------------------------------------------------------
     def run(self, cluster: int | None = None, progress: Progress | None = None, cancel: threading.Event | None = None) -> EvaluationRun:
-        an = self.engine.analysis
-        lib = self.engine.library
-        infos = an.clusters()
-        if not infos:
-            raise InvalidInput("There are no clusters to evaluate.", hint="Run 'timbrel analyze' and 'timbrel cluster' first.")
-        if cluster is not None and all(i.id != int(cluster) for i in infos):
-            raise NotFound(f"There is no cluster {cluster}.", hint="'timbrel cluster --show' lists them.")
-        members = {i.id: [lib.voice(n) for n in i.voices] for i in infos}
-        embs = {v.id: _unit(an.voice_embedding(v)) for vs in members.values() for v in vs}
-        sums = {cid: np.sum([embs[v.id] for v in vs], axis=0) for cid, vs in members.items()}
-        todo = [(i.id, v) for i in infos if cluster is None or i.id == int(cluster) for v in members[i.id]]
+        members, embs, sums = self._members(cluster)
+        todo = [(cid, v) for cid, vs in members.items() if cluster is None or cid == int(cluster) for v in vs]
         bases = {cid: self.serving_base(members[cid]) for cid in {c for c, _ in todo}}
         unserved = sorted(cid for cid, rec in bases.items() if rec is None)
         previewed = {cid: rec.name for cid, rec in sorted(bases.items()) if rec is not None and rec.backend == "preview"}
@@ -206,15 +197,24 @@ class Evaluator:
         self._progress(progress, len(todo), len(todo), "")
         self._judge(results)
         self._try_other_bases(results, members, embs, cancel)
-        proposals = self._proposals(results, embs)
-        proposals += [{"cluster": cid, "action": "assign a base", "voices": [v.name for v in members[cid]],
-                       "why": "the cluster has no base, so its voices cannot speak"} for cid in unserved]
-        proposals += [{"cluster": cid, "action": "assign a real base", "voices": [v.name for v in members[cid]],
-                       "why": f"its voices speak through the preview voice {name}, which is not a clone: not scored"}
-                      for cid, name in previewed.items()]
+        proposals = self._proposals(results, embs) + _cluster_proposals(members, unserved, previewed)
         run = self._record(cluster, results, proposals)
         run.previewed, run.unserved = previewed, unserved
         return run
+
+    def _members(self, cluster: int | None):
+        """Each cluster's voices (clusters in order), each voice's unit timbre vector, each cluster's vector sum."""
+        an = self.engine.analysis
+        lib = self.engine.library
+        infos = an.clusters()
+        if not infos:
+            raise InvalidInput("There are no clusters to evaluate.", hint="Run 'timbrel analyze' and 'timbrel cluster' first.")
+        if cluster is not None and all(i.id != int(cluster) for i in infos):
+            raise NotFound(f"There is no cluster {cluster}.", hint="'timbrel cluster --show' lists them.")
+        members = {i.id: [lib.voice(n) for n in i.voices] for i in infos}
+        embs = {v.id: _unit(an.voice_embedding(v)) for vs in members.values() for v in vs}
+        sums = {cid: np.sum([embs[v.id] for v in vs], axis=0) for cid, vs in members.items()}
+        return members, embs, sums
 
     def serving_base(self, voices):
         """The base that serves a cluster's voices, by the one rule (``SpeechService.resolve_base``); None when
@@ -384,3 +384,13 @@ def history(engine, voice=None, limit: int = 50) -> list[dict[str, Any]]:
              "base_version_id": r["base_version_id"], "sim_own": r["sim_own"], "sim_others": r["sim_others"],
              "margin": r["margin"], "flagged": bool(r["flagged"]), "verdict": r["verdict"],
              "proposal": json.loads(r["proposal"] or "{}"), "created_at": r["created_at"]} for r in rows]
+
+
+def _cluster_proposals(members, unserved: list[int], previewed: dict[int, str]) -> list[dict[str, Any]]:
+    """Clusters the run could not score: no base at all, or only the preview voice."""
+    out = [{"cluster": cid, "action": "assign a base", "voices": [v.name for v in members[cid]],
+            "why": "the cluster has no base, so its voices cannot speak"} for cid in unserved]
+    out += [{"cluster": cid, "action": "assign a real base", "voices": [v.name for v in members[cid]],
+             "why": f"its voices speak through the preview voice {name}, which is not a clone: not scored"}
+            for cid, name in previewed.items()]
+    return out

@@ -116,10 +116,36 @@ def _trained_clips(log_dir: Path) -> list[str]:
     return [PureWindowsPath(ln.split("\t", 1)[0].strip()).name.casefold() for ln in lines if ln.strip()]
 
 
-def scan(root: str | os.PathLike) -> ScanResult:
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise InvalidInput(f"{root} is not a folder.", hint="Give the GPT-SoVITS folder (the one with GPT_weights*/ and SoVITS_weights*/).")
+def _add_gpt(exps: dict[str, Experiment], path: Path) -> None:
+    m = _GPT_RE.match(path.name)
+    if not m:
+        return
+    e = exps.setdefault(m["exp"].casefold(), Experiment(m["exp"]))
+    epoch = int(m["epoch"])
+    if epoch > e.gpt_epoch:
+        if e.gpt is not None:
+            e.older_files.append(e.gpt)
+        e.gpt, e.gpt_epoch = path, epoch
+    else:
+        e.older_files.append(path)
+
+
+def _add_sovits(exps: dict[str, Experiment], path: Path) -> None:
+    m = _SOVITS_RE.match(path.name)
+    if not m:
+        return
+    e = exps.setdefault(m["exp"].casefold(), Experiment(m["exp"]))
+    key = (int(m["epoch"]), int(m["step"]))
+    if key > (e.sovits_epoch, e.sovits_step):
+        if e.sovits is not None:
+            e.older_files.append(e.sovits)
+        e.sovits, e.sovits_epoch, e.sovits_step = path, key[0], key[1]
+    else:
+        e.older_files.append(path)
+
+
+def _collect(root: Path) -> tuple[list[Path], dict[str, Experiment], dict[str, Path]]:
+    """The .list files, the experiments (newest GPT / SoVITS weights each) and the training-log folders."""
     lists: list[Path] = []
     exps: dict[str, Experiment] = {}
     log_dirs: dict[str, Path] = {}
@@ -131,40 +157,18 @@ def scan(root: str | os.PathLike) -> ScanResult:
             if low.endswith(".list") and len(lists) < MAX_LIST_FILES:
                 lists.append(path)
             elif low.endswith(".ckpt") and parent.lower().startswith("gpt_weights"):
-                m = _GPT_RE.match(name)
-                if m:
-                    e = exps.setdefault(m["exp"].casefold(), Experiment(m["exp"]))
-                    epoch = int(m["epoch"])
-                    if epoch > e.gpt_epoch:
-                        if e.gpt is not None:
-                            e.older_files.append(e.gpt)
-                        e.gpt, e.gpt_epoch = path, epoch
-                    else:
-                        e.older_files.append(path)
+                _add_gpt(exps, path)
             elif low.endswith(".pth") and parent.lower().startswith("sovits_weights"):
-                m = _SOVITS_RE.match(name)
-                if m:
-                    e = exps.setdefault(m["exp"].casefold(), Experiment(m["exp"]))
-                    key = (int(m["epoch"]), int(m["step"]))
-                    if key > (e.sovits_epoch, e.sovits_step):
-                        if e.sovits is not None:
-                            e.older_files.append(e.sovits)
-                        e.sovits, e.sovits_epoch, e.sovits_step = path, key[0], key[1]
-                    else:
-                        e.older_files.append(path)
+                _add_sovits(exps, path)
         if folder.parent.name.lower() == "logs" and folder != root:
             log_dirs[parent.casefold()] = folder
-    speakers: Counter = Counter()
-    clip_owner: dict[str, str] = {}
-    list_owner: dict[str, str] = {}
-    for lst in lists:
-        counts, by_clip = _list_speakers(lst)
-        speakers.update(counts)
-        clip_owner.update(by_clip)
-        if counts:
-            list_owner[lst.stem.casefold()] = counts.most_common(1)[0][0]
+    return lists, exps, log_dirs
+
+
+def _match_speakers(exps: dict[str, Experiment], log_dirs: dict[str, Path], speakers: Counter,
+                    clip_owner: dict[str, str], list_owner: dict[str, str], problems: list[str]) -> None:
+    """Give each experiment its speaker: by name, else by its training log's clips, else by a .list's name."""
     by_name = {s.casefold(): s for s in speakers}
-    problems: list[str] = []
     for key, e in sorted(exps.items()):
         e.log_dir = log_dirs.get(key)
         if key in by_name:
@@ -179,6 +183,10 @@ def scan(root: str | os.PathLike) -> ScanResult:
         elif e.speaker is None:
             problems.append(f"experiment '{e.name}' matches no speaker of the .list files; its model is skipped "
                             "(a voice needs reference clips)")
+
+
+def _one_experiment_per_speaker(exps: dict[str, Experiment], problems: list[str]) -> None:
+    """Two experiments of one speaker: the one matched by name (else the first by name) is used."""
     taken: dict[str, str] = {}
     for e in sorted(exps.values(), key=lambda x: (x.matched_by != "name", x.name.casefold())):
         if e.speaker is None or not e.complete:
@@ -190,6 +198,25 @@ def scan(root: str | os.PathLike) -> ScanResult:
             e.speaker, e.matched_by = None, ""
         else:
             taken[e.speaker.casefold()] = e.name
+
+
+def scan(root: str | os.PathLike) -> ScanResult:
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise InvalidInput(f"{root} is not a folder.", hint="Give the GPT-SoVITS folder (the one with GPT_weights*/ and SoVITS_weights*/).")
+    lists, exps, log_dirs = _collect(root)
+    speakers: Counter = Counter()
+    clip_owner: dict[str, str] = {}
+    list_owner: dict[str, str] = {}
+    for lst in lists:
+        counts, by_clip = _list_speakers(lst)
+        speakers.update(counts)
+        clip_owner.update(by_clip)
+        if counts:
+            list_owner[lst.stem.casefold()] = counts.most_common(1)[0][0]
+    problems: list[str] = []
+    _match_speakers(exps, log_dirs, speakers, clip_owner, list_owner, problems)
+    _one_experiment_per_speaker(exps, problems)
     if not lists:
         problems.append("no .list annotation files were found, so no voices can be created")
     return ScanResult(root, lists, dict(sorted(speakers.items())), sorted(exps.values(), key=lambda x: x.name.casefold()), problems)

@@ -73,6 +73,7 @@ def shoot(library: Path, out: Path, language: str) -> int:
         QTimer.singleShot(0, check)
 
     win.speak_view.text.setPlainText("Hello chat! Thanks for the follow. 谢谢关注！")
+    win.speak_view.synthesis.setChecked(True)       # the synthesis controls unfolded
 
     def take(i: int) -> None:
         name = TABS[i] if i < len(TABS) else f"tab{i}"

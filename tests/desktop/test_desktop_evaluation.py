@@ -48,7 +48,9 @@ def shown_name(eng, cid: int) -> str:
     """The cluster as the views name it (its label, or #id)."""
     from desktop.adapters import cluster_name
 
-    return cluster_name(cid, next(c.label for c in eng.analysis.clusters() if c.id == cid))
+    from desktop.adapters import shown_cluster_names
+
+    return cluster_name(cid, shown_cluster_names(eng.analysis)[cid])
 
 
 @pytest.fixture

@@ -85,6 +85,15 @@ def test_g2pw_reads_traditional_forms_and_rep_tables(fake_pretrained, tmp_path):
     assert fixed.correct("很长", ["hen3", "zhang3"]) == ["hen3", "chang2"]
     assert "坏" not in fixed.corrections
     assert find_corrections(tmp_path / "nothing") == []
+    # without upstream's character table 幺 (→ 么 by s2tw) is restored; with it, 么 stays and is read "me"
+    assert fixed.t2s_table is None and fixed("幺")[0] == "yao1"
+    table = tmp_path / "GPT-SoVITS" / "GPT_SoVITS" / "text" / "zh_normalization"
+    table.mkdir(parents=True)
+    (table / "char_convert.py").write_text('simplified_charcters = "着么"\ntraditional_characters = "著麼"\n'
+                                           'import os  # never executed\n', encoding="utf-8")
+    fixed = G2PW(folder, fake_pretrained / "chinese-roberta-wwm-ext-large", corrections=tmp_path / "GPT-SoVITS")
+    assert fixed.t2s_table == {"著": "着", "麼": "么"}
+    assert fixed("幺")[0] == "me5" and fixed("沿着")[1] == "zhe5"
 
 
 def test_g2pw_incomplete_folder_is_plain_error(fake_pretrained, tmp_path):

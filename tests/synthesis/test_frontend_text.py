@@ -166,6 +166,13 @@ def test_english_unknown_words_fall_back():
     assert sum(p.endswith("1") for p in phones) == 1
 
 
+def test_chinese_special_pause_symbols():
+    # upstream: "￥" is read as a comma and every comma of that run becomes the SP2 pause ("^": SP3)
+    phones = text_to_phones("只要￥199，好吗？", "zh").phones
+    assert phones.count("SP2") == 2 and "," not in phones
+    assert "SP3" in text_to_phones("你好^再见", "zh").phones
+
+
 def test_english_short_text_gets_leading_pause():
     assert text_to_phones("Hi", "en").phones[0] in {",", "."}
 
@@ -283,7 +290,8 @@ def test_edge_inputs_never_crash():
                        ("Dobrý den, jak se máte?", "auto"), ("!!!", "en")]:
         seq = text_to_phones(text, lang)
         assert seq.phones and all(p in SYMBOL_TO_ID for p in seq.phones), (text, seq.phones)
-    assert "y i4" in " ".join(text_to_phones("123", "zh").phones)  # 一百二十三
+    assert "y ao1" in " ".join(text_to_phones("123", "zh").phones)  # 幺二三: a bare 3-digit number, as upstream
+    assert "y i4" in " ".join(text_to_phones("123个", "zh").phones)  # 一百二十三个: a quantity
     assert "W AH1 N" in " ".join(text_to_phones("123", "auto").phones)  # one hundred twenty three
 
 

@@ -92,6 +92,42 @@ def _store_cached(path, sample: Sample) -> None:
 
 
 @torch.no_grad()
+def _phones(voice, clip):
+    """(phone sequence, None) for a clip that can be trained on, else (None, the reason it is skipped)."""
+    from ...backends.gptsovits.text import text_to_phones
+
+    lang = (clip.language or voice.language or "").lower()
+    if lang not in TEXT_LANGUAGES:
+        return None, f"language '{lang or '?'}' has no text frontend"
+    if not (clip.transcript or "").strip():
+        return None, "no transcript"
+    try:
+        return text_to_phones(clip.transcript, lang), None
+    except InvalidInput as exc:
+        return None, exc.message
+
+
+def _sample(lib, voice, clip, seq, *, hubert, sovits, bert_featurizer, sv_model) -> Sample:
+    """One clip's training features: phones, BERT, HuBERT, semantic tokens, 32 kHz audio, SV vector."""
+    from ...audio.io import read_audio
+    from ...backends.gptsovits.pretrained import hubert_features
+    from ...backends.gptsovits.text import bert_features
+
+    phones = torch.tensor(seq.ids, dtype=torch.long)
+    bert = bert_features(seq, bert_featurizer).float()
+    samples, sr = read_audio(lib.clip_path(clip))
+    wav16 = _resample(samples, sr, 16000)
+    wav32 = _resample(samples, sr, 32000)
+    ssl = hubert_features(hubert, wav16)[0].float()
+    semantic = sovits.extract_latent(ssl[None])[0, 0].long()
+    sv = None
+    if sv_model is not None:
+        from ...backends.gptsovits.features import kaldi_fbank
+
+        sv = sv_model.forward3(kaldi_fbank(wav16)[None].float())[0].float()
+    return Sample(voice.name, clip.sha256, phones, bert, ssl, semantic, wav32, sv)
+
+
 def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=None,
             progress: Callable[[int, int, str], None] | None = None, cancel: threading.Event | None = None,
             cache_dir=None, cache_key: str | None = None) -> Dataset:
@@ -100,9 +136,6 @@ def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=No
     With ``cache_dir`` and ``cache_key`` (naming the models used: the base's SoVITS blob, the HuBERT/BERT/SV
     files) each clip's features are kept as ``<cache_dir>/<cache_key>/<clip sha256>.safetensors`` (written
     atomically) and reused, so a resumed fine-tune does not run HuBERT again."""
-    from ...audio.io import read_audio
-    from ...backends.gptsovits.pretrained import hubert_features
-    from ...backends.gptsovits.text import bert_features, text_to_phones
     from ...torchutil import configure_torch
 
     configure_torch()
@@ -117,17 +150,9 @@ def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=No
             raise Cancelled("Data preparation cancelled.")
         if progress is not None:
             progress(i, len(clips), f"{voice.name}: clip {clip.id}")
-        lang = (clip.language or voice.language or "").lower()
-        if lang not in TEXT_LANGUAGES:
-            out.skipped.append({"voice": voice.name, "clip": clip.id, "reason": f"language '{lang or '?'}' has no text frontend"})
-            continue
-        if not (clip.transcript or "").strip():
-            out.skipped.append({"voice": voice.name, "clip": clip.id, "reason": "no transcript"})
-            continue
-        try:
-            seq = text_to_phones(clip.transcript, lang)
-        except InvalidInput as exc:
-            out.skipped.append({"voice": voice.name, "clip": clip.id, "reason": exc.message})
+        seq, reason = _phones(voice, clip)
+        if seq is None:
+            out.skipped.append({"voice": voice.name, "clip": clip.id, "reason": reason})
             continue
         cached = None
         if cache_dir is not None and cache_key:
@@ -136,19 +161,8 @@ def prepare(engine, voices, *, hubert, sovits, bert_featurizer=None, sv_model=No
         if cached is not None and (sv_model is None or cached.sv is not None):
             out.samples.append(cached)
             continue
-        phones = torch.tensor(seq.ids, dtype=torch.long)
-        bert = bert_features(seq, bert_featurizer).float()
-        samples, sr = read_audio(lib.clip_path(clip))
-        wav16 = _resample(samples, sr, 16000)
-        wav32 = _resample(samples, sr, 32000)
-        ssl = hubert_features(hubert, wav16)[0].float()
-        semantic = sovits.extract_latent(ssl[None])[0, 0].long()
-        sv = None
-        if sv_model is not None:
-            from ...backends.gptsovits.features import kaldi_fbank
-
-            sv = sv_model.forward3(kaldi_fbank(wav16)[None].float())[0].float()
-        sample = Sample(voice.name, clip.sha256, phones, bert, ssl, semantic, wav32, sv)
+        sample = _sample(lib, voice, clip, seq, hubert=hubert, sovits=sovits, bert_featurizer=bert_featurizer,
+                         sv_model=sv_model)
         if cache_dir is not None and cache_key:
             _store_cached(_cache_path(cache_dir, cache_key, clip.sha256), sample)
         out.samples.append(sample)

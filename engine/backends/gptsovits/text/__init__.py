@@ -82,14 +82,24 @@ def phones_to_ids(phones: list[str]) -> list[int]:
     return [SYMBOL_TO_ID.get(p, unk) for p in phones]
 
 
+_SPECIAL_PAUSES = (("￥", "SP2"), ("^", "SP3"))
+
+
 def _segment(text: str, language: str, zh_predictor=None) -> Segment | None:
     if language == "zh":
         from . import zh_g2p, zh_normalize
 
+        # upstream's special pause symbols: "￥" (else "^") is read as a comma, and then every comma of the
+        # run becomes that pause phone (SP2 / SP3)
+        special = next(((ch, sym) for ch, sym in _SPECIAL_PAUSES if ch in text), None)
+        if special is not None:
+            text = text.replace(special[0], ",")
         norm = zh_normalize.normalize(text)
         if not norm:
             return None
         phones, word2ph = zh_g2p.g2p(norm, zh_predictor)
+        if special is not None:
+            phones = [special[1] if p == "," else p for p in phones]
         return Segment("zh", norm, phones, word2ph)
     if language == "en":
         from . import en_g2p, en_normalize

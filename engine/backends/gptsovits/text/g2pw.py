@@ -16,9 +16,11 @@ Per sentence (as upstream's ``G2PWOnnxConverter`` in pinyin style):
 
 As upstream, the sentence is first converted to Traditional characters (OpenCC ``s2tw``, the maintained ``opencc``
 package) and the *converted* characters are looked up in the model's lists (so 长 → 長 is not predicted when the
-list has only 长). pypinyin reads the sentence converted back character by character (upstream uses its own
-Traditional → Simplified character table; here OpenCC ``t2s`` per character, keeping the original character where
-the Traditional form is also a Simplified one, such as 著 for 着 — so 幺 → 麼 → 么 is read "me" as upstream does). After the per-character readings,
+list has only 长). pypinyin reads the sentence converted back character by character with upstream's own
+Traditional → Simplified table (``text/zh_normalization/char_convert.py`` of the linked installation, parsed as
+data) — so 着 → 著 → 着, but 幺 → 么 stays 么 and is read "me", as upstream does. Without the installation: OpenCC
+``t2s`` per character, keeping the original character where the Traditional form is also a Simplified one (right
+for 着/著, not for 幺/么). After the per-character readings,
 :meth:`G2PW.correct` applies upstream's phrase corrections (``polyphonic.rep`` then ``polyphonic-fix.rep``, whole
 word first, else per character) — tables that ship with the user's GPT-SoVITS installation
 (``GPT_SoVITS/text/g2pw/``), read from there (never copied into Timbrel) when the linked folder has them.
@@ -171,6 +173,28 @@ def _same_length(converted: str, original: str) -> str:
     return converted if len(converted) == len(original) else original
 
 
+def read_char_table(path: Path) -> dict[str, str] | None:
+    """Upstream's character table (two aligned string literals in ``char_convert.py``) as Traditional →
+    Simplified, later entries winning as in upstream's dict; the file is parsed, never executed. None when absent
+    or not in that shape."""
+    if not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_text("utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None
+    values = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                values[node.targets[0].id] = node.value.value
+    simp = next((v for k, v in values.items() if k.startswith("simplified")), None)
+    trad = next((v for k, v in values.items() if k.startswith("traditional")), None)
+    if not simp or not trad or len(simp) != len(trad):
+        return None
+    return dict(zip(trad, simp))
+
+
 def _back_to_simplified(original: str, traditional: str) -> str:
     t2s = opencc("t2s")
     out = []
@@ -190,13 +214,7 @@ class G2PW:
     dict); without it no phrase corrections are applied (:attr:`corrections_source` says which)."""
 
     def __init__(self, model_dir: str | Path, tokenizer_dir: str | Path, *, threads: int = 1, corrections=None) -> None:
-        if isinstance(corrections, dict):
-            self.corrections, self.corrections_source = dict(corrections), "given"
-        else:
-            paths = ([Path(p) for p in corrections] if isinstance(corrections, (list, tuple))
-                     else find_corrections(corrections))
-            self.corrections = read_corrections(paths)
-            self.corrections_source = str(paths[0].parent) if paths else None
+        self._use_tables(corrections)
         self.model_dir = Path(model_dir)
         onnx = next((p for p in (self.model_dir / "g2pW.onnx", self.model_dir / "g2pw.onnx") if p.is_file()), None)
         needed = ["POLYPHONIC_CHARS.txt", "MONOPHONIC_CHARS.txt", "bopomofo_to_pinyin_wo_tune_dict.json"]
@@ -268,6 +286,20 @@ class G2PW:
             out["position_ids"][k] = (t2tok[q] or 0) + 1  # [CLS] comes first
         return out
 
+    def _use_tables(self, corrections) -> None:
+        """The phrase corrections (a dict, the two .rep paths, or a GPT-SoVITS folder to search) and, next to them,
+        upstream's own Traditional → Simplified character table (``zh_normalization/char_convert.py``, data)."""
+        if isinstance(corrections, dict):
+            self.corrections, self.corrections_source = dict(corrections), "given"
+        else:
+            paths = ([Path(p) for p in corrections] if isinstance(corrections, (list, tuple))
+                     else find_corrections(corrections))
+            self.corrections = read_corrections(paths)
+            self.corrections_source = str(paths[0].parent) if paths else None
+        self.t2s_table = None
+        if self.corrections_source and self.corrections_source != "given":
+            self.t2s_table = read_char_table(Path(self.corrections_source).parent / "zh_normalization" / "char_convert.py")
+
     def correct(self, word: str, readings: list[str]) -> list[str]:
         """Upstream's phrase correction: the whole word's entry if the tables have one, else per character."""
         whole = self.corrections.get(word)
@@ -284,7 +316,10 @@ class G2PW:
         from pypinyin import Style, pinyin
 
         traditional = _same_length(opencc("s2tw").convert(sentence), sentence)
-        simplified = _back_to_simplified(sentence, traditional)
+        if self.t2s_table is not None:
+            simplified = "".join(self.t2s_table.get(ch, ch) for ch in traditional)
+        else:
+            simplified = _back_to_simplified(sentence, traditional)
         fallback = pinyin(simplified, neutral_tone_with_five=True, style=Style.TONE3)
         if len(fallback) != len(sentence):  # pypinyin groups runs of non-Chinese characters
             fallback = [pinyin(ch, neutral_tone_with_five=True, style=Style.TONE3)[0] if ch.strip() else [ch]

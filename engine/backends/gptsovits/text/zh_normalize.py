@@ -8,7 +8,8 @@ The rules here are our own and cover the common cases:
   (``:30`` → 半), scores/ratios ``3:2`` → 三比二;
 * percentages ``50%``, fractions ``3/4``, ranges ``3-5`` / ``3~5`` (→ 到), temperatures ``-3.5℃``;
 * units after numbers (``km kg cm mm m g ml l kb mb gb tb s min h hz db``);
-* phone numbers (11-digit, 1 read 幺), other long digit runs (> 9 digits) read one by one;
+* phone numbers (11-digit, 1 read 幺); other integers of three or more digits that are not followed by a measure
+  word read digit by digit with 幺, as upstream ("只要199" → 幺九九); long digit runs (> 9 digits) one by one;
 * ordinary integers and decimals (``1024`` → 一千零二十四, ``3.14`` → 三点一四), signs;
 * full-width letters/digits folded to ASCII first; punctuation mapped to the v2 set; repeated
   punctuation collapsed (upstream does this to avoid reference leakage).
@@ -47,6 +48,18 @@ _FRACTION = re.compile(r"(?<![\d/])(\d+)/(\d+)(?![\d/])")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[-~～—]\s*(\d+(?:\.\d+)?)")
 _UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])", re.I)
 _LONG_DIGITS = re.compile(r"\d{10,}")
+# Measure words and units after which a number is a quantity (read as a cardinal). Upstream (PaddleSpeech's
+# normaliser) reads any other integer of three or more digits digit by digit, with 一 as 幺 ("只要199" →
+# 幺九九, "房间305" → 三零五); this list is ours (the common measure words), not upstream's table.
+_MEASURE_WORDS = sorted(set(
+    "个 位 名 人 口 只 头 匹 条 尾 张 本 册 页 篇 首 句 字 行 段 章 节 部 集 场 次 回 趟 遍 下 顿 餐 件 套 双 对 副 "
+    "把 支 枝 根 棵 株 朵 片 块 颗 粒 滴 杯 碗 盘 瓶 罐 箱 包 袋 盒 桶 壶 台 辆 架 艘 列 座 栋 幢 间 层 楼 户 家 所 "
+    "处 道 门 项 种 类 样 份 批 群 组 队 班 届 期 号 元 角 分 毛 钱 圆 美元 欧元 英镑 日元 港元 韩元 卢布 亿 万 千 "
+    "百 年 月 日 天 周 星期 小时 钟头 分钟 秒 毫秒 岁 度 倍 成 米 公里 千米 厘米 毫米 里 公斤 千克 克 毫克 斤 两 "
+    "吨 升 毫升 亩 公顷 平方 立方 平米 瓦 千瓦 伏 赫兹 码 磅 盎司 英尺 英寸 英里 海里 点 人次 票 分贝 字节 兆 "
+    "像素 帧 例 起 宗 笔 单 圈 步 声 眼 拳 脚 刀 枪 发 轮 局 盘 关 级 段 排 卷 桌 床 辆 班次 架次 所 家次 斤".split()),
+    key=len, reverse=True)
+_DEFAULT_NUMBER = re.compile(r"(?<![\d.])(\d{3,})(?![\d.])(?![多余几+]?(?:" + "|".join(_MEASURE_WORDS) + "))")
 _NUMBER = re.compile(r"(?<![\d.])(-?)(\d+(?:\.\d+)?)")
 
 
@@ -86,6 +99,7 @@ def _number_words(text: str) -> str:
     text = _FRACTION.sub(lambda m: f"{cardinal(int(m.group(2)))}分之{cardinal(int(m.group(1)))}", text)
     text = _RANGE.sub(lambda m: f"{decimal(m.group(1))}到{decimal(m.group(2))}", text)
     text = _UNIT.sub(lambda m: decimal(m.group(1)) + _UNITS[m.group(2).lower()], text)
+    text = _DEFAULT_NUMBER.sub(lambda m: digits(m.group(1)).replace("一", "幺"), text)
     text = _LONG_DIGITS.sub(lambda m: digits(m.group(0)), text)
     text = _NUMBER.sub(lambda m: decimal(m.group(1) + m.group(2)), text)
     return text
