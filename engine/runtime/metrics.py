@@ -38,6 +38,7 @@ class Metrics:
         self.services: deque[float] = deque(maxlen=WINDOW)
         self.last_swap: dict[str, Any] | None = None
         self.queue_lengths: dict[str, int] = {}
+        self.batch_sizes: Counter[int] = Counter()   # rows served together (rows that joined included) → batches
 
     def _publish(self, topic: str, **data: Any) -> None:
         if self.events is not None:
@@ -71,6 +72,10 @@ class Metrics:
             self.queue_lengths = dict(lengths)
         self._publish("runtime.queue", lengths=dict(lengths))
 
+    def batch(self, rows: int) -> None:
+        with self._lock:
+            self.batch_sizes[int(rows)] += 1
+
     def request_done(self, request_id: int, wait_s: float, service_s: float, status: str, **extra: Any) -> None:
         with self._lock:
             self.requests[status] += 1
@@ -94,4 +99,5 @@ class Metrics:
                 "wait_s": percentiles(self.waits),
                 "service_s": percentiles(self.services),
                 "queue_lengths": dict(self.queue_lengths),
+                "batch_sizes": dict(sorted(self.batch_sizes.items())),
             }

@@ -300,6 +300,8 @@ class Serving:
 
     def finish(self, batch: Batch, dist=None) -> None:
         """Release what the batch still holds; shrink the pool when a lowered limit waited for it."""
+        if batch.rows:
+            self.metrics.batch(len(batch.rows))
         for rid in list(batch.reserved):
             ws = batch.reserved.pop(rid)
             if ws:

@@ -132,32 +132,13 @@ class _EngineCollector:
 
     @staticmethod
     def _batches(met: dict, st: dict, ln, lv):
-        """Batch sizes as the runtime reports them (``{rows: count}`` under metrics' ``batch_sizes`` /
-        ``batches``, or a ``batching`` section); nothing when it reports none."""
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+        """Batches run, by number of rows (the runtime's ``batch_sizes`` counter: rows → batches)."""
+        from prometheus_client.core import CounterMetricFamily
 
-        sizes = None
-        for holder in (met, st.get("batching") or {}, met.get("batching") or {}):
-            if isinstance(holder, dict):
-                for key in ("batch_sizes", "batches", "sizes"):
-                    if isinstance(holder.get(key), dict):
-                        sizes = holder[key]
-                        break
-            if sizes is not None:
-                break
-        if sizes:
-            c = CounterMetricFamily("timbrel_batches", "Batches run, by number of rows", labels=ln + ["rows"])
-            for rows, n in sorted(sizes.items(), key=lambda kv: str(kv[0])):
-                if _num(n) is not None:
-                    c.add_metric(lv + [str(rows)], float(n))
-            yield c
-        holder = st.get("batching") or met.get("batching") or {}
-        if isinstance(holder, dict):
-            for key, v in sorted(holder.items()):
-                if _num(v) is not None:
-                    fam = GaugeMetricFamily(f"timbrel_batching_{key}", f"Batching: {key}", labels=ln)
-                    fam.add_metric(lv, float(v))
-                    yield fam
+        c = CounterMetricFamily("timbrel_batches", "Batches run, by number of rows served together", labels=ln + ["rows"])
+        for rows, n in sorted((met.get("batch_sizes") or {}).items()):
+            c.add_metric(lv + [str(rows)], float(n))
+        yield c
 
 
 __all__ = ["ServerMetrics", "LATENCY_BUCKETS"]

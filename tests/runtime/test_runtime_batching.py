@@ -75,6 +75,8 @@ def test_tone_16_requests_8_voices_batched_equal_solo(tmp_path, make_voice, monk
         # requests for different voices differ (the check above could not pass with everyone's audio swapped)
         assert not np.array_equal(np.concatenate(batched[0]), np.concatenate(batched[8]))
         assert max(sizes) > 1, sizes
+        counted = eng.runtime.metrics.snapshot()["batch_sizes"]   # what /metrics reports
+        assert max(counted) > 1 and sum(rows * n for rows, n in counted.items()) >= 16, counted
         _check_budget(eng)
     finally:
         eng.close()

@@ -92,3 +92,5 @@ def test_metrics_are_prometheus_text(client):
     done = [s for s in fams["timbrel_request_seconds"].samples if s.name == "timbrel_request_seconds_count"
             and s.labels.get("route") == "tts"]
     assert done and done[0].value >= 1
+    batches = {s.labels["rows"]: s.value for s in fams["timbrel_batches"].samples if s.name == "timbrel_batches_total"}
+    assert batches and all(int(rows) >= 1 for rows in batches) and sum(batches.values()) >= 1
