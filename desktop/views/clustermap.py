@@ -350,8 +350,8 @@ class ClusterMapView(QWidget):
         legend = []
         for c in clusters[:LEGEND_ITEMS]:
             colour, marker = style_of(_ranks.get(c.id))
-            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span> '
-                          f'{html_escape(self.names.get(c.id, ""))} ({sizes.get(c.id, 0)})')
+            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span>&nbsp;'
+                          f'{html_escape(self.names.get(c.id, "")).replace(" ", "&nbsp;")}&nbsp;({sizes.get(c.id, 0)})')  # wraps between entries only
         if len(clusters) > LEGEND_ITEMS:
             legend.append(self.tr("… and %1 more clusters").replace("%1", str(len(clusters) - LEGEND_ITEMS)))
         self.legend.setText("&nbsp;&nbsp; ".join(legend))
