@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -379,12 +380,31 @@ class MainWindow(QMainWindow):
         self.ctx.run(lambda t: self.ctx.part("playback").reason, label=self.tr("Opening the audio output"), pool="io",
                      on_done=self._show_audio_state)
 
+    def audio_reason_text(self, reason: str) -> str:
+        """The engine's no-sound reason (English, from engine.playback) in the user's language; the raw PortAudio
+        detail stays in the tooltip."""
+        if reason.startswith("PortAudio is not installed"):
+            return self.tr("PortAudio is not installed, so Timbrel cannot play sound "
+                           "(on Debian/Ubuntu: sudo apt-get install libportaudio2).")
+        if reason.startswith("The 'sounddevice' package is not installed"):
+            return self.tr("The 'sounddevice' package is not installed, so Timbrel cannot play sound.")
+        if reason.startswith("The audio system reported an error"):
+            return self.tr("The audio system reported an error.")
+        if reason.startswith("There is no default audio output device"):
+            return self.tr("There is no default audio output device.")
+        match = re.match(r"There is no '(.*)' audio output device", reason)
+        if match:
+            return self.tr("There is no audio output device named %1.").replace("%1", match.group(1))
+        return self.tr("The audio output could not be opened.")
+
     def _show_audio_state(self, reason: str | None) -> None:
         self.audio_label.setVisible(bool(reason))
         if reason:
+            text = self.audio_reason_text(reason)
             self.audio_label.setText(self.tr("🔇 No sound"))
-            self.audio_label.setToolTip(self.tr("Audio goes to a silent output: %1").replace("%1", reason))
-            self.ctx.status.emit(self.tr("No sound: %1").replace("%1", reason))
+            self.audio_label.setToolTip(self.tr("Audio goes to a silent output: %1").replace("%1", text)
+                                        + "\n" + reason)
+            self.ctx.status.emit(self.tr("No sound: %1").replace("%1", text))
         self.audioChecked.emit(reason or "")
 
     def check_assets(self) -> None:

@@ -266,7 +266,12 @@ class BasesView(QWidget):
             if c["assigned"] is None and c["serving"]:
                 fallback[c["serving"]] = fallback.get(c["serving"], 0) + 1
         for i, b in enumerate(data["bases"]):
-            kind = self.tr("preview voice (not a clone)") if b.backend == "preview" else f"{b.backend} {b.variant}"
+            if b.backend == "preview":
+                kind = self.tr("preview voice (not a clone)")
+            elif b.backend == "gptsovits":      # the product's own name, as its users write it
+                kind = f"GPT-SoVITS {b.variant}".strip()
+            else:
+                kind = f"{b.backend} {b.variant}"
             served = data["served"].get(b.name) or []
             shown = {c["id"]: cluster_title(c["id"], c["label"]) for c in data["clusters"]}
             parts = [", ".join(shown.get(c, str(c)) for c in served)] if served else []

@@ -25,6 +25,7 @@ PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 SCALE = 400.0
 DOT = 12.0
+HIGHLIGHT = 1.6          # the selected voice's dot is drawn this much larger
 LEGEND_ITEMS = 40         # clusters listed in the legend (the rest are counted)
 CLUSTER_LABELS = 60       # cluster names are written on the map up to this many clusters
 LOD_POINTS = 400          # above this many voices the map draws one point-cloud item instead of one item per dot
@@ -349,8 +350,8 @@ class ClusterMapView(QWidget):
         legend = []
         for c in clusters[:LEGEND_ITEMS]:
             colour, marker = style_of(_ranks.get(c.id))
-            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span> '
-                          f'{html_escape(self.names.get(c.id, ""))} ({sizes.get(c.id, 0)})')
+            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span>&nbsp;'
+                          f'{html_escape(self.names.get(c.id, "")).replace(" ", "&nbsp;")}&nbsp;({sizes.get(c.id, 0)})')  # wraps between entries only
         if len(clusters) > LEGEND_ITEMS:
             legend.append(self.tr("… and %1 more clusters").replace("%1", str(len(clusters) - LEGEND_ITEMS)))
         self.legend.setText("&nbsp;&nbsp; ".join(legend))
@@ -365,13 +366,37 @@ class ClusterMapView(QWidget):
         self.loaded.emit(len(points))
 
     def _place_labels(self, points, xy: np.ndarray) -> None:
-        """Cluster names at their centres (bold, placed first), then voice names beside their dots when there are
-        few voices; a label that would overlap one already placed tries the other sides, else is left out (the
-        dot's tooltip still names it)."""
+        """Cluster names near their centres (bold, placed first), then voice names beside their dots when there are
+        few voices. Each label tries candidate positions around its anchor and takes the first that covers no other
+        label and (when voice names are drawn) no dot; with no free position it is left out (the dot's tooltip and the
+        legend still name it). Large libraries (level-of-detail cloud) skip the dot test: there every spot is a dot."""
         taken: list[QRectF] = []
         text_brush = QBrush(self.palette().text().color())
+        avoid_dots = len(points) <= NAME_LABELS
+        r = DOT * HIGHLIGHT / 2 + 1.0           # a dot's half-size when highlighted, with its outline
+        px, py = (xy[:, 0], xy[:, 1]) if avoid_dots and len(xy) else (np.empty(0), np.empty(0))
+        margin = 1.5
 
-        def place(text: str, x: float, y: float, bold: bool, offsets) -> bool:
+        def covers_dot(rect: QRectF) -> bool:
+            if not len(px):
+                return False
+            return bool(np.any((px + r > rect.left()) & (px - r < rect.right())
+                               & (py + r > rect.top()) & (py - r < rect.bottom())))
+
+        def candidates(x: float, y: float, w: float, h: float):
+            g = r + 0.5
+            for k in (1.0, 2.2):                    # next to the anchor first, then a little further out
+                d = g * k
+                yield x + d, y - h / 2              # right
+                yield x - d - w, y - h / 2          # left
+                yield x + d * 0.5, y - d - h        # above right
+                yield x - d * 0.5 - w, y - d - h    # above left
+                yield x - w / 2, y - d - h          # above
+                yield x + d * 0.5, y + d            # below right
+                yield x - d * 0.5 - w, y + d        # below left
+                yield x - w / 2, y + d              # below
+
+        def place(text: str, x: float, y: float, bold: bool) -> bool:
             item = QGraphicsSimpleTextItem(text)
             if bold:
                 f = QFont(item.font())
@@ -379,16 +404,16 @@ class ClusterMapView(QWidget):
                 item.setFont(f)
             item.setBrush(text_brush)
             br = item.boundingRect()
-            for dx, dy in offsets:
-                ox = dx if dx >= 0 else dx - br.width()
-                oy = dy if dy >= 0 else dy - br.height()
-                rect = QRectF(x + ox, y + oy, br.width(), br.height())
-                if not any(rect.intersects(t) for t in taken):
-                    taken.append(rect)
-                    item.setPos(rect.topLeft())
-                    item.setZValue(2 if bold else 1)
-                    self.scene.addItem(item)
-                    return True
+            for ox, oy in candidates(x, y, br.width(), br.height()):
+                rect = QRectF(ox, oy, br.width(), br.height())
+                padded = rect.adjusted(-margin, -margin, margin, margin)
+                if covers_dot(rect) or any(padded.intersects(t) for t in taken):
+                    continue
+                taken.append(rect)
+                item.setPos(rect.topLeft())
+                item.setZValue(2 if bold else 1)
+                self.scene.addItem(item)
+                return True
             return False
 
         members: dict[int, list[int]] = {}
@@ -398,13 +423,10 @@ class ClusterMapView(QWidget):
         if len(members) <= CLUSTER_LABELS:
             for cid, ix in sorted(members.items(), key=lambda kv: -len(kv[1])):
                 cx, cy = xy[ix].mean(axis=0)
-                place(self.names.get(cid, ""), float(cx), float(cy), True,
-                      [(-0.0, -DOT), (DOT, DOT), (-DOT, DOT), (DOT, -DOT * 2.5)])
+                place(self.names.get(cid, ""), float(cx), float(cy), True)
         if len(points) <= NAME_LABELS:
-            side = DOT * 0.7
             for p, (x, y) in zip(points, xy):
-                place(p.voice, float(x), float(y), False, [(side, -side), (-side, -side), (side, side * 0.2),
-                                                           (-side, side * 0.2)])
+                place(p.voice, float(x), float(y), False)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -426,7 +448,7 @@ class ClusterMapView(QWidget):
     def _highlight(self, name: str) -> None:
         for voice, dot in self.dots.items():
             selected = voice == name
-            dot.setScale(1.6 if selected else 1.0)
+            dot.setScale(HIGHLIGHT if selected else 1.0)
             dot.setZValue(1 if selected else 0)
         if self.cloud is not None:
             self.cloud.highlight = self._index.get(name)

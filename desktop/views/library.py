@@ -282,12 +282,22 @@ class LibraryView(QWidget):
         self.clip_table.setItemDelegateForColumn(ClipTable.WAVE, WaveformDelegate(self.clip_table))
         self.clip_table.verticalHeader().hide()
         header = self.clip_table.horizontalHeader()
+        # the transcript takes the room; the other columns are as narrow as their content allows
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(ClipTable.TRANSCRIPT, QHeaderView.ResizeMode.Stretch)
-        self.clip_table.setColumnWidth(ClipTable.PLAY, 36)
-        self.clip_table.setColumnWidth(ClipTable.WAVE, 150)
-        self.clip_table.setColumnWidth(ClipTable.EMOTION, 110)
-        self.clip_table.setColumnWidth(ClipTable.LANGUAGE, 70)
-        self.clip_table.setColumnWidth(ClipTable.LENGTH, 64)
+        hfm = header.fontMetrics()
+
+        def fit(col: int, content: int) -> None:
+            label = self.clip_table.horizontalHeaderItem(col).text()
+            self.clip_table.setColumnWidth(col, max(content, hfm.horizontalAdvance(label) + 16))
+
+        cfm = self.clip_table.fontMetrics()
+        fit(ClipTable.PLAY, 36)
+        fit(ClipTable.WAVE, 100)
+        fit(ClipTable.EMOTION, max(cfm.horizontalAdvance(t) for t in [self.tr("(none)"), *map(emotion_label, EMOTIONS)]) + 40)
+        fit(ClipTable.LANGUAGE, cfm.horizontalAdvance("yue") + 16)
+        fit(ClipTable.LENGTH, cfm.horizontalAdvance("00.00 s") + 16)
+        fit(ClipTable.HEARD, 64)
         self.clip_table.setWordWrap(False)
         self.clip_table.verticalHeader().setDefaultSectionSize(40)
         self.clip_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -311,6 +321,7 @@ class LibraryView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([640, 560])
         self.split = split
+        self._split_fitted = False
         self.voices.horizontalHeader().setDefaultSectionSize(64)
         self.voices.setColumnWidth(0, 130)
         self.voices.setColumnWidth(1, 48)
@@ -453,6 +464,18 @@ class LibraryView(QWidget):
         cluster_col = VoiceModel.COLUMNS.index("cluster")
         self.voices.setColumnWidth(cluster_col, widest(
             [cluster_name(r.cluster_id, r.cluster_label) + (" 📌" if r.pinned else "") for r in rows], 64, 220))
+        self.voices.setColumnWidth(VoiceModel.COLUMNS.index("tags"), widest([", ".join(r.tags) for r in rows], 64, 240))
+        if rows and not self._split_fitted:
+            # once, when the first voices arrive: the table as wide as its columns, the clip pane the rest
+            header = self.voices.horizontalHeader()
+            last = header.count() - 1
+            need = (sum(header.sectionSize(i) for i in range(last)) + 112 + 2 * self.voices.frameWidth()
+                    + self.voices.verticalScrollBar().sizeHint().width())
+            total = sum(self.split.sizes())
+            if total > 0:
+                self._split_fitted = True
+                if total - need >= 480:
+                    self.split.setSizes([need, total - need])
 
     @Slot()
     def poll_changes(self) -> None:
@@ -586,6 +609,7 @@ class LibraryView(QWidget):
             wave.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             table.setItem(row, ClipTable.WAVE, wave)
             text = QTableWidgetItem(clip.transcript)
+            text.setToolTip(clip.transcript)
             text.setData(Qt.ItemDataRole.UserRole, clip.id)
             table.setItem(row, ClipTable.TRANSCRIPT, text)
             combo = QComboBox()

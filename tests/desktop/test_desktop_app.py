@@ -70,6 +70,12 @@ def test_chinese_translation_is_used(qtbot, app_engine):
             from desktop.views.library import emotion_label
 
             assert emotion_label("happy") == "开心"
+            # the engine's English no-sound reason reaches the Chinese status bar translated (raw detail: tooltip)
+            shown = []
+            win.ctx.status.connect(shown.append)
+            win._show_audio_state("There is no default audio output device (Error querying device -1).")
+            assert shown == ["无声音：没有默认的音频输出设备。"]
+            assert "Error querying device -1" in win.audio_label.toolTip()
             shots = os.environ.get("TIMBREL_SCREENSHOTS")
             if shots:
                 win.start()
@@ -251,6 +257,22 @@ def test_ipc_server_answers_ping_and_rejects_garbage(qtbot, monkeypatch):
         assert got == [{"cmd": "trigger", "cue": "你好"}]
     finally:
         server.close()
+
+
+def test_no_sound_reasons_from_the_engine_are_put_in_the_apps_words(window):
+    from engine.playback import open_output
+
+    fallback = window.tr("The audio output could not be opened.")
+    _out, reason = open_output("no such card 42")       # the engine's real reason on this machine
+    assert reason and window.audio_reason_text(reason) != fallback
+    shown = []
+    window.ctx.status.connect(shown.append)
+    window._show_audio_state("There is no 'no such card 42' audio output device (No device matching 'x').")
+    assert shown == ["No sound: There is no audio output device named no such card 42."]
+    assert "No device matching 'x'" in window.audio_label.toolTip()
+    assert window.audio_reason_text("PortAudio is not installed, so Timbrel cannot play sound (apt).") != fallback
+    assert window.audio_reason_text("The audio system reported an error: boom.") == "The audio system reported an error."
+    assert window.audio_reason_text("something new") == fallback
 
 
 def test_missing_audio_device_is_reported_and_sound_goes_to_the_null_output(qtbot, window, alsa_capture):

@@ -175,3 +175,38 @@ def test_cluster_map_labels_do_not_overlap(qtbot, window):
             assert not rects[a].intersects(rects[b]), (labels[a].text(), labels[b].text())
     texts = {l.text() for l in labels}
     assert {"Group A", "Group B"} <= texts and not any(t.startswith("cluster ") for t in texts)
+    # no label is drawn over a dot (its own or another's)
+    dots = [d.sceneBoundingRect() for d in view.dots.values()]
+    assert len(dots) == 21
+    for label, rect in zip(labels, rects):
+        for dot in dots:
+            assert not rect.intersects(dot), (label.text(), dot)
+    # most voices keep their name on the map; a hidden one is still named by its dot's tooltip
+    assert len(texts & {p.voice for p in points}) >= 15
+    assert all(view.dots[p.voice].toolTip() == p.voice for p in points)
+
+
+def test_cluster_map_labels_avoid_points_in_a_tight_bunch(qtbot, window):
+    """Voices almost on top of each other: labels that find no free place are hidden, never drawn over a dot."""
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from desktop.adapters import ClusterInfo, ClusterPoint
+
+    view = window.cluster_view
+    clusters = [ClusterInfo(i, f"cluster {i}", 1) for i in range(1, 9)]
+    rng = np.random.default_rng(3)
+    points = [ClusterPoint(f"zh_espeak_voice_{i}", float(x), float(y), 1 + i % 8)
+              for i, (x, y) in enumerate(rng.normal(size=(12, 2)) * [1.0, 1.0])]
+    points += [ClusterPoint(f"cs_festival_near_{i}", 0.02 * i, 0.02 * i, 1 + i % 8) for i in range(6)]
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view._show((points, clusters))
+    labels = [i for i in view.scene.items() if isinstance(i, QGraphicsSimpleTextItem)]
+    rects = [l.sceneBoundingRect() for l in labels]
+    dots = [d.sceneBoundingRect() for d in view.dots.values()]
+    for a, ra in enumerate(rects):
+        assert not any(ra.intersects(d) for d in dots), labels[a].text()
+        assert not any(ra.intersects(rb) for rb in rects[a + 1:]), labels[a].text()
+    texts = {l.text() for l in labels}
+    assert texts < {p.voice for p in points} | {view.names[c.id] for c in clusters}
+    assert len(texts & {p.voice for p in points}) < len(points)      # the bunch cannot all be named
+    assert len(texts) > 8
