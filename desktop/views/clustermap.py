@@ -21,8 +21,11 @@ from ..qtfix import keep_none_alive
 
 keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
 
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
-           "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+# 18 colours that read as different colours to the eye, not only as different hex values (Sasha Trubetskoy's
+# "20 simple, distinct colours" without grey, which means "no cluster" here, and beige, invisible on white).
+# Past 18 clusters the marker shape changes too (see _style).
+PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#ffe119",
+           "#469990", "#9a6324", "#800000", "#808000", "#000075", "#fabed4", "#dcbeff", "#aaffc3", "#ffd8b1"]
 SCALE = 400.0
 DOT = 12.0
 HIGHLIGHT = 1.6          # the selected voice's dot is drawn this much larger
