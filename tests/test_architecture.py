@@ -98,6 +98,7 @@ COMPLEX_FUNCTIONS = {
     "engine/library/dataset_folders.py:inspect_folder",
     "engine/analysis/grid.py:build_grid",
     "desktop/views/library.py:VoiceModel.data",
+    "desktop/views/bases.py:BasesView._show",
 }
 
 LONG_MODULES = {
