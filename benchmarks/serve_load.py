@@ -319,6 +319,34 @@ def pcm_matches(ours: bytes, solo: bytes) -> tuple[bool, int]:
     return lsb <= PARITY_LSB, lsb
 
 
+def describe_mismatch(i: int, ours: dict, solos: list, trace: list, lsb: int) -> dict:
+    """What a response that is not its solo rendering looks like: its voice, text and base, how far it is from its
+    own solo rendering (correlation, LSB) and whether it is closer to ANOTHER request's solo rendering (which would
+    be audio delivered to the wrong client)."""
+    import numpy as np
+
+    def pcm(x: bytes):
+        return np.frombuffer(x[: len(x) // 2 * 2], dtype="<i2").astype(np.float64)
+
+    def corr(x, y) -> float:
+        n = min(len(x), len(y))
+        if n == 0:
+            return 0.0
+        x, y = x[:n], y[:n]
+        d = float(np.linalg.norm(x) * np.linalg.norm(y))
+        return float(np.dot(x, y) / d) if d else 0.0
+
+    mine = pcm(ours["bytes"])
+    own = corr(mine, pcm(solos[i]["bytes"]))
+    others = [(corr(mine, pcm(s["bytes"])), j) for j, s in enumerate(solos)
+              if j != i and s and s.get("status") == 200 and s.get("base") == ours["base"]]
+    best_other, who = max(others) if others else (0.0, None)
+    return {"request": i, "voice": trace[i]["voice"], "text": trace[i]["text"], "base": ours["base"],
+            "max_diff_lsb": lsb, "corr_with_own_solo": round(own, 4),
+            "best_corr_with_another_solo": round(best_other, 4), "that_request": who,
+            "closer_to_another_request": bool(best_other > own)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=96)
@@ -369,11 +397,14 @@ def main(argv=None) -> int:
     checked = 0
     bit_exact = 0
     worst_lsb = 0
-    for a, b, t in zip(ours.pop("_results"), serial.pop("_results"), trace):
+    mismatches = []
+    ours_results, serial_results = ours.pop("_results"), serial.pop("_results")
+    for i, (a, b, t) in enumerate(zip(ours_results, serial_results, trace)):
         if not (a and b and a["status"] == 200 and b["status"] == 200):
             continue
         if a["base"] != b["base"]:
             crosstalk += 1
+            mismatches.append({"request": i, "base": a["base"], "solo_base": b["base"]})
             continue
         if det.get(a["base"]):
             checked += 1
@@ -381,6 +412,10 @@ def main(argv=None) -> int:
             bit_exact += a["bytes"] == b["bytes"]
             worst_lsb = max(worst_lsb, lsb)
             crosstalk += not same
+            if not same:
+                mismatches.append(describe_mismatch(i, a, serial_results, trace, lsb))
+    for m in mismatches:
+        print(f"  mismatch: {json.dumps(m)}")
     rows = [ours, serial]
     head = ("server", "req/s", "audio s/s", "p50 s", "p99 s", "TTFB p50", "TTFB p99", "errors", "swaps", "peak MB", "limit MB")
     print("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
@@ -397,7 +432,7 @@ def main(argv=None) -> int:
         "errors": ours["errors"] + serial["errors"], "crosstalk": crosstalk,
         "budget_violations": ours["budget_violations"] + serial["budget_violations"],
         "throughput_vs_serial": ratio, "p99_latency_serial_over_timbrel": p99_ratio,
-        "crosstalk_checked": checked, "bit_exact": bit_exact, "max_diff_lsb": worst_lsb, "parity_lsb": PARITY_LSB,
+        "crosstalk_checked": checked, "mismatches": mismatches, "bit_exact": bit_exact, "max_diff_lsb": worst_lsb, "parity_lsb": PARITY_LSB,
         "deterministic_bases": det, "setup": setup, "setup_s": setup_s,
         "requests": args.requests, "clients": args.clients, "max_batch": args.max_batch, "servers": rows,
     }
