@@ -227,7 +227,7 @@ def run_phase(name: str, library: Path, trace: list[dict], clients: int, serial:
                     return
                 t = trace[i]
                 body = {"text": t["text"], "text_lang": "en", "voice": t["voice"], "seed": t["seed"],
-                        "streaming_mode": True, "media_type": "raw"}
+                        "streaming_mode": True, "media_type": "raw", **t.get("fields", {})}
                 t0 = time.perf_counter()
                 ttfb = None
                 data = bytearray()
@@ -357,6 +357,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-batch", type=int, default=8, help="timbrel's runtime.max_batch (the baseline uses 1)")
     ap.add_argument("--no-gptsovits", action="store_true", help="a third tone base instead of the tiny GPT-SoVITS pair")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--top-k", type=int, default=None,
+                    help="api_v2 top_k for every request (default: the server's); 1 = greedy decoding")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "serve_load.json"))
     args = ap.parse_args(argv)
 
@@ -373,7 +375,8 @@ def main(argv=None) -> int:
     from engine.library import Library
 
     names = Library.open(library).voice_names()
-    trace = [{"voice": rng.choice(names), "text": rng.choice(TEXTS), "seed": rng.randrange(1, 10**6)}
+    fields = {} if args.top_k is None else {"top_k": args.top_k}
+    trace = [{"voice": rng.choice(names), "text": rng.choice(TEXTS), "seed": rng.randrange(1, 10**6), "fields": fields}
              for _ in range(args.requests)]
     from engine.api import Engine
 
@@ -434,7 +437,7 @@ def main(argv=None) -> int:
         "throughput_vs_serial": ratio, "p99_latency_serial_over_timbrel": p99_ratio,
         "crosstalk_checked": checked, "mismatches": mismatches, "bit_exact": bit_exact, "max_diff_lsb": worst_lsb, "parity_lsb": PARITY_LSB,
         "deterministic_bases": det, "setup": setup, "setup_s": setup_s,
-        "requests": args.requests, "clients": args.clients, "max_batch": args.max_batch, "servers": rows,
+        "requests": args.requests, "clients": args.clients, "top_k": args.top_k, "max_batch": args.max_batch, "servers": rows,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))
