@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..backends.base import BatchRow
+from ..backends.base import Backend, BatchRow
 from ..errors import Cancelled, ResourceExhausted, TimbrelError
 from .budget import Budget
 from .hoststage import HostStaging
@@ -206,7 +206,9 @@ class Scheduler:
             started = self.clock.now()
             first = begin(list(batch.rows))
             head = batch.head
-            stream = head.backend.synthesize_batch(lease.model, batch.shared, first, head.context, admit)
+            # a batch that can hold one row runs the backend's plain one-row-at-a-time path (synthesize per row)
+            run = head.backend.synthesize_batch if batch.limit > 1 else Backend.synthesize_batch.__get__(head.backend)
+            stream = run(lease.model, batch.shared, first, head.context, admit)
             try:
                 for key, chunk in stream:
                     row = rows.get(key)
