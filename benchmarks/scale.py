@@ -58,7 +58,19 @@ TARGETS = {  # stage -> (field, comparison, value, unit)
 }
 
 
+def measure_voices_json(lib_dir: Path, work: Path, n: int) -> dict:
+    """``timbrel voices --json`` in a fresh process (what a script pays), timed once."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TIMBREL_CONFIG_DIR": str(work / "cfg")}
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "desktop.cli", "--library", str(lib_dir), "voices", "--json"],
+                         capture_output=True, env=env)
+    seconds = time.perf_counter() - t
+    return {"seconds": round(seconds, 3), "items": n, "unit": "voices/s", "rate": round(n / seconds, 1),
+            "bytes": len(out.stdout), "peak_mb": None, "ok": out.returncode == 0}
+
+
 # -- memory ---------------------------------------------------------------------------------------------------
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -386,13 +398,7 @@ def run_size(n: int, args, corpus) -> dict:
             eng.library.check()
     finally:
         eng.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TIMBREL_CONFIG_DIR": str(work / "cfg")}
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "desktop.cli", "--library", str(lib_dir), "voices", "--json"],
-                         capture_output=True, env=env)
-    results["voices_json"] = {"seconds": round(time.perf_counter() - t, 3), "items": n, "unit": "voices/s",
-                              "rate": round(n / (time.perf_counter() - t), 1), "bytes": len(out.stdout),
-                              "peak_mb": None, "ok": out.returncode == 0}
+    results["voices_json"] = measure_voices_json(lib_dir, work, n)
     if "desktop" not in skip:
         print("  desktop…", file=sys.stderr)
         run_desktop(lib_dir, results)
@@ -469,13 +475,7 @@ def run_synthetic(n: int, args) -> dict:
             eng.library.stats()
     finally:
         eng.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TIMBREL_CONFIG_DIR": str(work / "cfg")}
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "desktop.cli", "--library", str(lib_dir), "voices", "--json"],
-                         capture_output=True, env=env)
-    results["voices_json"] = {"seconds": round(time.perf_counter() - t, 3), "items": n, "unit": "voices/s",
-                              "rate": round(n / (time.perf_counter() - t), 1), "bytes": len(out.stdout),
-                              "peak_mb": None, "ok": out.returncode == 0}
+    results["voices_json"] = measure_voices_json(lib_dir, work, n)
     if "desktop" not in set(args.skip):
         print("  desktop…", file=sys.stderr)
         run_desktop(lib_dir, results)

@@ -102,8 +102,7 @@ class Catalog:
                 self._all.append(conn)
         return conn
 
-    def reopen(self) -> None:
-        """Drop every connection (the next use connects afresh), e.g. after space was freed."""
+    def _close_connections(self) -> None:
         with self._all_lock:
             conns, self._all = self._all, []
         for c in conns:
@@ -111,18 +110,16 @@ class Catalog:
                 c.close()
             except sqlite3.Error:
                 pass
+
+    def reopen(self) -> None:
+        """Drop every connection (the next use connects afresh), e.g. after space was freed."""
+        self._close_connections()
         self._local = threading.local()
         self.read_only_reason = None
 
     def close(self) -> None:
         self._closed = True
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for c in conns:
-            try:
-                c.close()
-            except sqlite3.Error:
-                pass
+        self._close_connections()
 
     # -- transactions --------------------------------------------------------------------------
     @contextlib.contextmanager
