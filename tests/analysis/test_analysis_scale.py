@@ -110,13 +110,13 @@ def test_voice_vectors_are_read_once_and_refreshed_after_a_change(corpus_engine)
         helper.add(spk)
     an = eng.analysis
     enc = an.encoder()
-    first = an._voice_vectors(enc)
-    assert an._voice_vectors(enc) is first                       # cached while nothing changes
+    first = an.embeddings.voice_vectors(enc)
+    assert an.embeddings.voice_vectors(enc) is first                       # cached while nothing changes
     assert [r["voice"] for r in an.similar("en_flite_awb", 2)] == sorted(
         [r["voice"] for r in an.similar("en_flite_awb", 2)], key=lambda v: -dict(
             (d["voice"], d["similarity"]) for d in an.similar("en_flite_awb", 2))[v])
     helper.add("en_flite_kal16")
-    second = an._voice_vectors(enc)
+    second = an.embeddings.voice_vectors(enc)
     assert second is not first and "en_flite_kal16" in second.names
 
 
