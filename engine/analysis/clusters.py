@@ -23,6 +23,15 @@ from .store import Member
 DEFAULT_MAX_PER_CLUSTER = 50
 
 
+def single_threaded_blas():
+    """numpy's BLAS on one thread for the duration. Clustering runs thousands of small matrix products (one
+    dendrogram per group split, one silhouette chunk per cut); with OpenBLAS's threads spinning on a busy
+    2-core machine each costs about 10x its single-thread time (measured: 13.6 vs 1.4 ms for a 167 x 256 Gram)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _params(row) -> dict[str, Any]:
     return json.loads(row["params"]) if row is not None else {}
 
@@ -185,8 +194,9 @@ class ClusteringService:
         vs, means, clips = self.embeddings.all_voice_embeddings(enc.id, skipped)
         if not vs:
             raise InvalidInput("There are no voices with clips to cluster.", hint="Import some voices first.")
-        grouping = cl.group_voices(clips, k=k, threshold=threshold, family_similarity=enc.family_similarity)
-        labels = cl.enforce_cap(means, grouping.labels, max_per_cluster)
+        with single_threaded_blas():
+            grouping = cl.group_voices(clips, k=k, threshold=threshold, family_similarity=enc.family_similarity)
+            labels = cl.enforce_cap(means, grouping.labels, max_per_cluster)
         store = self.ctx.store
         pins = {vid: cid for vid, cid in store.pins().items() if store.cluster_exists(cid)}
         cur, old_members = self.current_members()

@@ -39,7 +39,7 @@ def _robust_means_same_size(stack: np.ndarray) -> np.ndarray:
     """:func:`robust_mean` of every (clips, dim) slice of ``stack`` (voices, clips, dim) at once (clips >= 3)."""
     x = _unit(np.asarray(stack, dtype=np.float64))
     m = _unit(_unit(x).mean(axis=1))
-    sims = np.einsum("vcd,vd->vc", x, m)
+    sims = np.matmul(x, m[:, :, None])[:, :, 0]
     med = np.median(sims, axis=1, keepdims=True)
     mad = np.median(np.abs(sims - med), axis=1, keepdims=True) + 1e-6
     keep = sims >= med - 3.0 * mad
