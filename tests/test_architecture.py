@@ -97,13 +97,11 @@ LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
     "desktop/views/library.py",
     "engine/analysis/service.py",
-    "engine/playback/__init__.py",
     "engine/backends/gptsovits/sovits.py",
     "engine/library/library.py",
     "desktop/views/clustermap.py",
     "desktop/views/bases.py",
     "engine/server/app.py",
-    "engine/assets.py",
     "engine/backends/gptsovits/pipeline.py",
     "engine/server/ray_serve.py",
 }
