@@ -98,7 +98,6 @@ LONG_MODULES = {
     "desktop/views/library.py",
     "engine/analysis/service.py",
     "engine/backends/gptsovits/sovits.py",
-    "engine/library/library.py",
     "desktop/views/clustermap.py",
     "desktop/views/bases.py",
     "engine/server/app.py",

@@ -33,7 +33,7 @@ from ..metrics import Metrics
 from ..policy import FcfsPolicy, Job, PriorityFifoPolicy, SchedulerPolicy
 from ..pool import BasePool, BaseSpec
 from ..serving import Row, Serving
-from ..sources import TensorSource
+from ..weight_sources import TensorSource
 from .trace import TraceRequest
 
 
