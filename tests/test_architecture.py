@@ -97,19 +97,14 @@ COMPLEX_FUNCTIONS = {
     "engine/server/metrics.py:_EngineCollector.collect",
     "engine/library/dataset_folders.py:inspect_folder",
     "engine/analysis/grid.py:build_grid",
-    "desktop/views/library.py:VoiceModel.data",
-    "desktop/views/bases.py:BasesView._show",
 }
 
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
-    "desktop/views/library.py",
     "engine/analysis/service.py",
     "engine/playback/__init__.py",
     "engine/backends/gptsovits/sovits.py",
     "engine/library/library.py",
-    "desktop/views/clustermap.py",
-    "desktop/views/bases.py",
     "engine/server/app.py",
     "engine/assets.py",
     "engine/backends/gptsovits/pipeline.py",
