@@ -87,15 +87,7 @@ COMPLEX_FUNCTIONS = {
     "engine/analysis/service.py:AnalysisService.cluster",
     "engine/analysis/service.py:AnalysisService.analyze",
     "engine/analysis/service.py:AnalysisService.suggest_emotions",
-    "engine/runtime/simulation/sim.py:simulate",
-    "engine/library/doctor.py:check",
-    "engine/backends/gptsovits/text/tone_sandhi.py:_neutral",
-    "engine/runtime/scheduler.py:Scheduler._run",
-    "engine/library/packs.py:_read_manifest",
-    "engine/library/importers.py:Importer._import_voice",
-    "engine/cli/runtime_cmds.py:format_status",
     "engine/server/metrics.py:_EngineCollector.collect",
-    "engine/library/dataset_folders.py:inspect_folder",
     "engine/analysis/grid.py:build_grid",
 }
 

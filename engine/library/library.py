@@ -377,6 +377,12 @@ class Library:
                       created_at=r["created_at"], updated_at=r["updated_at"], tags=tuple(tags.get(r["id"], ())),
                       clips=tuple(clips.get(r["id"], ()))) for r in rows]
 
+    def voices_json(self) -> str:
+        """``[v.to_dict() for v in self.voices()]`` as JSON text, written by SQLite (see :mod:`.listing`)."""
+        from .listing import voices_json
+
+        return voices_json(self.catalog.conn)
+
     def voice_summaries(self, search: str = "") -> list[dict[str, Any]]:
         """One row per voice without loading clips (for lists of thousands of voices): id, name, version, tags,
         clip count, seconds, distinct languages and emotions. ``search`` keeps voices whose name or a tag
