@@ -89,17 +89,12 @@ COMPLEX_FUNCTIONS = {
     "engine/analysis/service.py:AnalysisService.suggest_emotions",
     "engine/server/metrics.py:_EngineCollector.collect",
     "engine/analysis/grid.py:build_grid",
-    "desktop/views/library.py:VoiceModel.data",
-    "desktop/views/bases.py:BasesView._show",
 }
 
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
-    "desktop/views/library.py",
     "engine/analysis/service.py",
     "engine/backends/gptsovits/sovits.py",
-    "desktop/views/clustermap.py",
-    "desktop/views/bases.py",
     "engine/server/app.py",
     "engine/backends/gptsovits/pipeline.py",
     "engine/server/ray_serve.py",
