@@ -17,7 +17,7 @@ from engine.api import EMOTIONS, TimbrelError
 
 from ..widgets.synthesis_options import SynthesisOptionsWidget
 from .common import Latest
-from .library import emotion_label
+from .emotions import emotion_label
 
 if TYPE_CHECKING:
     import numpy as np
