@@ -15,7 +15,7 @@ attribute          class                                      what
 ``library``        :class:`engine.library.Library`            catalog, blobs, history
 ``importer``       :class:`engine.library.importers.Importer` import / export of voices
 ``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clusters, emotion, grid
-``bases``          :class:`engine.backends.store.BaseStore`   stored cluster bases
+``bases``          :class:`engine.backends.base_store.BaseStore` stored cluster bases
 ``runtime``        :class:`engine.runtime.Runtime`            device, VRAM budget, base pool, scheduler
 ``speech``         :class:`engine.speech.SpeechService`       "say this in voice V" → audio chunks
 ``assets``         :class:`engine.assets.Assets`              linked GPT-SoVITS pretrained models
@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api
     from .analysis.service import AnalysisService
     from .library.dataset_folders import FolderLayout
     from .assets import Assets
-    from .backends.store import BaseStore
+    from .backends.base_store import BaseStore
     from .consolidation.service import ConsolidationService
     from .cues import CueStore
     from .demo import DemoService
@@ -119,7 +119,7 @@ class Engine:
 
     @cached_property
     def bases(self) -> "BaseStore":
-        from .backends.store import BaseStore
+        from .backends.base_store import BaseStore
 
         return BaseStore(self)
 

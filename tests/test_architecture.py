@@ -94,11 +94,8 @@ COMPLEX_FUNCTIONS = {
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
     "engine/analysis/service.py",
-    "engine/playback/__init__.py",
     "engine/backends/gptsovits/sovits.py",
-    "engine/library/library.py",
     "engine/server/app.py",
-    "engine/assets.py",
     "engine/backends/gptsovits/pipeline.py",
     "engine/server/ray_serve.py",
 }

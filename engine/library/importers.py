@@ -37,7 +37,7 @@ from .emotions import normalize_emotion
 from .languages import normalize_language
 from .dataset_folders import expand_paths
 from .sources import PackItem, SourceItem
-from .staging import DryRun, StagedBlobs
+from .uncommitted import DryRunBlobs, UncommittedBlobs
 
 from .import_report import (CANCELLED, DUPLICATE, IMPORTED, REJECTED, ClipResult, FileResult, ImportReport,
                             ProgressFn, VoiceResult)
@@ -147,7 +147,7 @@ class Importer:
         known = self._voice_audio(name) if exists else (set(), set())
         files: list[FileResult] = []
         pending: list[tuple[ClipResult, bytes, str | None]] = []  # new clips: result, flac, source path
-        staged = DryRun(lib) if dry_run else StagedBlobs(lib, name)
+        staged = DryRunBlobs(lib) if dry_run else UncommittedBlobs(lib, name)
         try:
             for item in items:
                 check_cancel()

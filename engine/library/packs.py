@@ -39,7 +39,7 @@ from .emotions import EMOTION_SOURCES, normalize_emotion
 from .import_report import IMPORTED, ClipResult, FileResult, VoiceResult
 from .languages import normalize_language
 from .models import clip_metadata
-from .staging import DryRun, StagedBlobs
+from .uncommitted import DryRunBlobs, UncommittedBlobs
 from .text import MAX_NAME, MAX_TRANSCRIPT, check_voice_name, clean_transcript
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ def import_pack(library: "Library", path: Path, *, name: str | None = None, dry_
             f"There is already a voice named '{target}'.",
             hint=f"Import the pack under another name: timbrel import '{path}' --voice NEWNAME",
         )
-    staged = DryRun(library) if dry_run else StagedBlobs(library, target)
+    staged = DryRunBlobs(library) if dry_run else UncommittedBlobs(library, target)
     result = FileResult(str(path), IMPORTED, voice=target)
     try:
         for c in pack.clips:

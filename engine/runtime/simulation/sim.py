@@ -30,10 +30,10 @@ from ..device import LinkModel, SimulatedDevice
 from ..hoststage import HostStaging
 from ..layout import TensorSpec
 from ..metrics import Metrics
-from ..policy import INTERACTIVE, FcfsPolicy, Job, PriorityFifoPolicy, SchedulerPolicy
+from ..policy import FcfsPolicy, Job, PriorityFifoPolicy, SchedulerPolicy
 from ..pool import BasePool, BaseSpec
 from ..serving import Row, Serving
-from ..sources import TensorSource
+from ..weight_sources import TensorSource
 from .trace import TraceRequest
 
 
