@@ -347,7 +347,7 @@ def run_size(n: int, args, corpus) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-{n}-", dir=args.work))
     lib_dir = work / "lib"
-    results: dict = {"voices": n, "clips_per_voice": args.clips}
+    results: dict = {"voices": n, "clips_per_voice": args.clips, "load_average_start": os.getloadavg()}
     skip = set(args.skip)
     eng = Engine(library=lib_dir)
     try:
@@ -452,7 +452,8 @@ def run_synthetic(n: int, args) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-syn-{n}-", dir=args.work))
     lib_dir = work / "lib"
-    results: dict = {"voices": n, "clips_per_voice": args.clips, "synthetic": True}
+    results: dict = {"voices": n, "clips_per_voice": args.clips, "synthetic": True,
+                     "load_average_start": os.getloadavg()}
     eng = Engine(library=lib_dir)
     try:
         print(f"== {n} voices (synthetic catalog rows and embeddings) ==", file=sys.stderr)
@@ -629,12 +630,12 @@ def main() -> int:
     t0 = time.perf_counter()
     sizes = []
     syn_n = [int(x) for x in args.synthetic.split(",") if x.strip()]
+    synthetic = []
+    for n in syn_n:           # first: minutes, where a real library of the same size takes hours
+        synthetic.append(run_synthetic(n, args))
+        write_json(sizes, t0, partial=True, synthetic=synthetic)    # what is done survives a later failure
     for n in sizes_n:
         sizes.append(run_size(n, args, corpus))
-        write_json(sizes, t0, partial=True)                          # what is done survives a later failure
-    synthetic = []
-    for n in syn_n:
-        synthetic.append(run_synthetic(n, args))
         write_json(sizes, t0, partial=True, synthetic=synthetic)
     exps = exponents(sizes)
     targets = check_targets(sizes)
