@@ -94,7 +94,6 @@ COMPLEX_FUNCTIONS = {
     "engine/library/packs.py:_read_manifest",
     "engine/library/importers.py:Importer._import_voice",
     "engine/cli/runtime_cmds.py:format_status",
-    "engine/server/metrics.py:_EngineCollector.collect",
     "engine/library/dataset_folders.py:inspect_folder",
     "engine/analysis/grid.py:build_grid",
     "desktop/views/library.py:VoiceModel.data",
@@ -110,10 +109,8 @@ LONG_MODULES = {
     "engine/library/library.py",
     "desktop/views/clustermap.py",
     "desktop/views/bases.py",
-    "engine/server/app.py",
     "engine/assets.py",
     "engine/backends/gptsovits/pipeline.py",
-    "engine/server/ray_serve.py",
 }
 
 
