@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import Iterator
 
 import numpy as np
@@ -100,6 +101,11 @@ class RayCore(ServerCore):
         self.handle = handle
         self.multiplexed = multiplexed
         self.retries = 0
+        # A DeploymentHandle creates its router on first use, and threads racing there each get their own router
+        # (each with its own placement of bases): initialise it once here, derive per-request handles one at a time.
+        self._handle_lock = threading.Lock()
+        with self._handle_lock:
+            handle.options(stream=True)
 
     def speak(self, p: SpeakParams, caller: str | None = None, *, priority: str | None = None) -> Job:
         r = self.resolve(p, caller)
@@ -112,7 +118,9 @@ class RayCore(ServerCore):
             opts["multiplexed_model_id"] = record.name
         last: BaseException | None = None
         for attempt in range(2):          # a replica that dies before the first answer: once more elsewhere
-            gen = self.handle.options(**opts).speak.remote(params, caller or "", priority)
+            with self._handle_lock:
+                h = self.handle.options(**opts)
+            gen = h.speak.remote(params, caller or "", priority)
             try:
                 first = next(iter(gen))
             except StopIteration:

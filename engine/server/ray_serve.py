@@ -49,9 +49,9 @@ def require_ray() -> None:
 
 # -- application -----------------------------------------------------------------------------------------------
 def models_per_replica(library: str, vram_limit_mb: float | None) -> int:
-    """How many bases fit in one replica's VRAM limit next to the shared models and a request's workspace:
-    (limit − shared models − 2 × the largest workspace) ÷ the median slot size, at least 1, at most the
-    number of bases. Slot sizes come from the runtime's own layouts (what a base really occupies)."""
+    """How many bases stay resident on one replica while a request runs: (limit − shared models − the largest
+    workspace of an ordinary request) ÷ the median slot size, at least 1, at most the number of bases. Slot
+    sizes come from the runtime's own layouts (what a base really occupies)."""
     from ..api import Engine
     from ..backends.base import SynthesisRequest
 
@@ -77,7 +77,7 @@ def models_per_replica(library: str, vram_limit_mb: float | None) -> int:
     if not slots:
         return 1
     typical = sorted(slots)[len(slots) // 2]
-    room = limit - sum(shared.values()) - 2 * work
+    room = limit - sum(shared.values()) - work
     return max(1, min(len(slots), int(room // max(1, typical))))
 
 
