@@ -1,10 +1,12 @@
 """One engine replica behind Ray Serve: the in-process engine over the shared library, opened read-only.
 
 Wrapped into the engine deployment by :func:`engine.server.ray_serve.build_app`, which adds the
-``@serve.multiplexed`` loader ``get_base``. The loader is Timbrel's pool: loading a base is a prefetch hint to
-the runtime (the base becomes resident under the replica's budget, never evicting a base a queued request needs
-sooner) and returns at once; Serve dropping an id from its per-replica LRU list unloads nothing — the pool's own
-eviction (Belady over the queue, then LRU) decides what leaves the device, so two caches never fight.
+``@serve.multiplexed`` loader ``get_base``. The loader defers to Timbrel's pool: it resolves the base (a
+missing one fails there, plainly) and the request queued right after makes it resident under the replica's
+budget by the runtime's own rule (Belady over the queue, then LRU). It issues no prefetch hint of its own:
+measured, a hint per load added swaps (it loaded a base ahead of the queue and evicted one the next arrivals
+needed). Serve dropping an id from its per-replica LRU list unloads nothing — the pool decides what leaves the
+device, so two caches never fight.
 
 The replica opens the library **read-only** (``Engine(read_only=True)``: SQLite ``mode=ro`` + ``query_only``, no
 migrations, no files written; a write raises ``ReadOnlyLibrary``). Every request reads the catalog, so voices
@@ -40,10 +42,11 @@ class EngineReplica:
         self.started = time.time()
         self.loads = 0
 
-    # the multiplexed loader's body: a prefetch hint to the runtime (it loads under the budget, by its own rule)
+    # the multiplexed loader's body: resolve the base (its manifest and layout, so a missing base fails here
+    # plainly); the request queued right after makes it resident by the runtime's own rule
     async def _load_base(self, base: str):
         self.loads += 1
-        await asyncio.to_thread(self.engine.runtime.hint_prefetch, base)
+        await asyncio.to_thread(self.engine.speech.resolved_base, base)
         return BaseRef(base)
 
     async def speak(self, params: dict, caller: str, priority: str | None = None):
