@@ -77,6 +77,11 @@ SPECS: tuple[AssetSpec, ...] = (
               "upstream's English pronunciation dictionary (cmudict.rep, cmudict-fast.rep, engdict-hot.rep from your "
               "GPT-SoVITS installation): without it the CMU dictionary of the 'cmudict' package is used, which "
               "lacks upstream's overrides (some words are pronounced differently)", required=False),
+    AssetSpec("langdetect", "file", ("fast_langdetect/lid.176.bin",),
+              "upstream's full fastText language identifier (GPT-SoVITS downloads it on first use): without it the "
+              "compressed model bundled with fast-langdetect labels the symbol fragments of Chinese/Japanese text "
+              "(e.g. ℃ or /), which may put a few of them in another language run than GPT-SoVITS does",
+              required=False),
 )
 #: files a "text" asset folder must hold
 TEXT_FILES = {"g2pw_rep": ("polyphonic.rep", "polyphonic-fix.rep"), "en_dict": ("cmudict.rep",)}
@@ -113,7 +118,9 @@ class AssetsStatus:
     def frontend(self) -> dict[str, str]:
         """Which of upstream's text-frontend data the GPT-SoVITS backend uses with this folder, per language:
         ``zh_polyphones`` is "g2pw+corrections", "g2pw" (no phrase corrections) or "pypinyin" (the fallback:
-        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package"."""
+        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package";
+        ``language_id`` (labels the symbol fragments of zh/ja text) is "fasttext-full" (upstream's lid.176.bin),
+        "fasttext-lite" (the model bundled with fast-langdetect) or "no-langdetect" (fast-langdetect not installed)."""
         names = {i.name: i for i in self.items}
 
         def ok(name: str) -> bool:
@@ -122,7 +129,10 @@ class AssetsStatus:
         zh = "pypinyin"
         if ok("g2pw") and ok("bert") and _has_module("onnxruntime"):
             zh = "g2pw+corrections" if ok("g2pw_rep") else "g2pw"
-        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package"}
+        lid = "fasttext-full" if ok("langdetect") else (
+            "fasttext-lite" if _has_module("fast_langdetect") else "no-langdetect")
+        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package",
+                "language_id": lid}
 
     def to_dict(self) -> dict:
         return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items],
@@ -138,6 +148,11 @@ FRONTEND_TEXT = {
     "upstream": "English pronunciations: upstream's dictionary (cmudict.rep) from the GPT-SoVITS installation",
     "cmudict-package": "English pronunciations: the 'cmudict' package (upstream's cmudict.rep not found: a few "
                        "words are pronounced differently from GPT-SoVITS)",
+    "fasttext-full": "Language runs: upstream's fastText model (fast_langdetect/lid.176.bin) labels symbol fragments",
+    "fasttext-lite": "Language runs: the fastText model bundled with fast-langdetect labels symbol fragments "
+                     "(upstream's lid.176.bin not found: a symbol such as ℃ may join another run than in GPT-SoVITS)",
+    "no-langdetect": "Language runs: fast-langdetect is not installed; symbol fragments such as ℃ or / stay in the run "
+            "before them (GPT-SoVITS asks fastText: install timbrel[gptsovits])",
 }
 
 
@@ -197,11 +212,15 @@ def _check_folder(folder: Path) -> tuple[bool, str]:
 def check(root: Path, spec: AssetSpec) -> AssetState:
     for rel in spec.candidates:
         p = (root / rel)
-        if (spec.kind == "checkpoint" and p.is_file()) or (spec.kind != "checkpoint" and p.is_dir()):
+        is_file = spec.kind in ("checkpoint", "file")
+        if (is_file and p.is_file()) or (not is_file and p.is_dir()):
             if spec.kind == "hf-folder":
                 ok, detail = _check_hf_folder(p)
             elif spec.kind == "checkpoint":
                 ok, detail = _check_checkpoint(p)
+            elif spec.kind == "file":
+                size = p.stat().st_size
+                ok, detail = size > 0, f"{size / 1e6:.1f} MB" if size else "empty file"
             elif spec.kind == "text":
                 ok, detail = _check_text(p, TEXT_FILES.get(spec.name, ()))
                 if not ok:
