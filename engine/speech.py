@@ -178,7 +178,7 @@ class SpeechService:
         from .backends import get_backend
         from .runtime.layout import layout_digest
         from .runtime.pool import BaseSpec
-        from .runtime.sources import StoreSource
+        from .runtime.weight_sources import StoreSource
         from .runtime.spec import ResolvedBase
 
         store = self.engine.bases

@@ -84,8 +84,9 @@ class Batch:
         return self.rows[0]
 
 
-class SharedModels:
-    """Models every base of a backend uses (HuBERT, BERT, SV...), loaded once and kept resident."""
+class ResidentModels:
+    """Models every base of a backend uses (HuBERT, BERT, SV...), loaded once and kept resident (the backend
+    describes them; ``engine.backends.gptsovits.pipeline.SharedModels`` is the loaded set one synthesis uses)."""
 
     def __init__(self, device, budget: Budget, pool: BasePool) -> None:
         self.device = device
@@ -138,7 +139,7 @@ class Serving:
         self.metrics = metrics
         self.max_batch = max(1, int(max_batch))
         self.lookahead = lookahead
-        self.shared = SharedModels(device, budget, pool)
+        self.shared = ResidentModels(device, budget, pool)
         self.rows: dict[int, Row] = {}
         self.specs: dict[str, BaseSpec] = {}
         self.hints: deque[BaseSpec] = deque(maxlen=4)
@@ -341,4 +342,4 @@ class Serving:
 
 Distance = Callable[[str], float]
 
-__all__ = ["Serving", "Row", "Batch", "SharedModels", "RECENT"]
+__all__ = ["Serving", "Row", "Batch", "ResidentModels", "RECENT"]
