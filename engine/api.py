@@ -14,7 +14,7 @@ attribute          class                                      what
 =================  =========================================  ==========================
 ``library``        :class:`engine.library.Library`            catalog, blobs, history
 ``importer``       :class:`engine.library.importers.Importer` import / export of voices
-``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clusters, emotion, grid
+``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clustering, emotions, grids
 ``bases``          :class:`engine.backends.base_store.BaseStore` stored cluster bases
 ``runtime``        :class:`engine.runtime.Runtime`            device, VRAM budget, base pool, scheduler
 ``speech``         :class:`engine.speech.SpeechService`       "say this in voice V" → audio chunks
@@ -58,6 +58,8 @@ from .errors import (
     TimbrelError,
     UnsafeFile,
 )
+from .analysis.grid import GridResult, GridRow, GridVoice
+from .analysis.results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResult
 from .events import EventBus
 from .library import Library, synthesis_defaults
 from .library.emotions import EMOTIONS
@@ -238,4 +240,5 @@ __all__ = [
     "StorageError", "MissingAsset", "ResourceExhausted", "Cancelled",
     "__version__", "synthesis_options", "synthesis_defaults", "default_library_dir", "runtime_socket_name",
     "read_audio", "write_wav", "output_devices", "inspect_folder",
+    "GridResult", "GridRow", "GridVoice", "AnalyzeReport", "ClusterAssignment", "ClusterInfo", "ClusterResult",
 ]

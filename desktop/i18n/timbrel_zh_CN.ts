@@ -444,17 +444,17 @@
         <translation>组 %1</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="312"/>
+        <location filename="../views/clustermap.py" line="319"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="314"/>
+        <location filename="../views/clustermap.py" line="321"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="316"/>
+        <location filename="../views/clustermap.py" line="323"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -462,122 +462,122 @@
 <context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="54"/>
+        <location filename="../views/clustermap.py" line="55"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="55"/>
+        <location filename="../views/clustermap.py" line="56"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="56"/>
+        <location filename="../views/clustermap.py" line="57"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="60"/>
+        <location filename="../views/clustermap.py" line="61"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="61"/>
+        <location filename="../views/clustermap.py" line="62"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="62"/>
+        <location filename="../views/clustermap.py" line="63"/>
         <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
         <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="65"/>
+        <location filename="../views/clustermap.py" line="66"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="66"/>
+        <location filename="../views/clustermap.py" line="67"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="74"/>
+        <location filename="../views/clustermap.py" line="75"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="76"/>
+        <location filename="../views/clustermap.py" line="77"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="112"/>
+        <location filename="../views/clustermap.py" line="113"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="113"/>
+        <location filename="../views/clustermap.py" line="114"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="186"/>
+        <location filename="../views/clustermap.py" line="187"/>
         <source>… and %1 more clusters</source>
         <translation>… 另有 %1 个簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="148"/>
+        <location filename="../views/clustermap.py" line="149"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="150"/>
+        <location filename="../views/clustermap.py" line="151"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="252"/>
+        <location filename="../views/clustermap.py" line="259"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="257"/>
+        <location filename="../views/clustermap.py" line="264"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="266"/>
+        <location filename="../views/clustermap.py" line="273"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="266"/>
+        <location filename="../views/clustermap.py" line="273"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="273"/>
+        <location filename="../views/clustermap.py" line="280"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="277"/>
+        <location filename="../views/clustermap.py" line="284"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="285"/>
+        <location filename="../views/clustermap.py" line="292"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="297"/>
+        <location filename="../views/clustermap.py" line="304"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="300"/>
+        <location filename="../views/clustermap.py" line="307"/>
         <source>%1 clips/s, about %2 left</source>
         <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
@@ -1592,234 +1592,234 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="76"/>
+        <location filename="../mainwindow.py" line="70"/>
         <source>⚠ Text frontend differs from GPT-SoVITS</source>
         <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="341"/>
+        <location filename="../mainwindow.py" line="355"/>
         <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
         <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="344"/>
+        <location filename="../mainwindow.py" line="358"/>
         <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
         <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="347"/>
+        <location filename="../mainwindow.py" line="361"/>
         <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
         <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="39"/>
+        <location filename="../mainwindow.py" line="36"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="56"/>
+        <location filename="../mainwindow.py" line="50"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="57"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="58"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="59"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="60"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Bases</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="61"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="62"/>
+        <location filename="../mainwindow.py" line="56"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="63"/>
+        <location filename="../mainwindow.py" line="57"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="94"/>
+        <location filename="../mainwindow.py" line="92"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="95"/>
+        <location filename="../mainwindow.py" line="93"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="99"/>
+        <location filename="../mainwindow.py" line="97"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="103"/>
+        <location filename="../mainwindow.py" line="101"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="108"/>
+        <location filename="../mainwindow.py" line="106"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="112"/>
+        <location filename="../mainwindow.py" line="110"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="118"/>
+        <location filename="../mainwindow.py" line="116"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="119"/>
-        <location filename="../mainwindow.py" line="430"/>
+        <location filename="../mainwindow.py" line="117"/>
+        <location filename="../mainwindow.py" line="444"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="156"/>
+        <location filename="../mainwindow.py" line="166"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="219"/>
+        <location filename="../mainwindow.py" line="233"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="237"/>
+        <location filename="../mainwindow.py" line="251"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="282"/>
+        <location filename="../mainwindow.py" line="296"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="313"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="325"/>
-        <location filename="../mainwindow.py" line="424"/>
+        <location filename="../mainwindow.py" line="339"/>
+        <location filename="../mainwindow.py" line="438"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="326"/>
+        <location filename="../mainwindow.py" line="340"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="330"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="332"/>
+        <location filename="../mainwindow.py" line="346"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="369"/>
+        <location filename="../mainwindow.py" line="383"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="371"/>
+        <location filename="../mainwindow.py" line="385"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="375"/>
+        <location filename="../mainwindow.py" line="389"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="376"/>
+        <location filename="../mainwindow.py" line="390"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="380"/>
+        <location filename="../mainwindow.py" line="394"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="387"/>
+        <location filename="../mainwindow.py" line="401"/>
         <source>PortAudio is not installed, so Timbrel cannot play sound (on Debian/Ubuntu: sudo apt-get install libportaudio2).</source>
         <translation>未安装 PortAudio，Timbrel 无法播放声音（Debian/Ubuntu：sudo apt-get install libportaudio2）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="390"/>
+        <location filename="../mainwindow.py" line="404"/>
         <source>The &apos;sounddevice&apos; package is not installed, so Timbrel cannot play sound.</source>
         <translation>未安装 sounddevice 软件包，Timbrel 无法播放声音。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="392"/>
+        <location filename="../mainwindow.py" line="406"/>
         <source>The audio system reported an error.</source>
         <translation>音频系统报告了错误。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="394"/>
+        <location filename="../mainwindow.py" line="408"/>
         <source>There is no default audio output device.</source>
         <translation>没有默认的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="397"/>
+        <location filename="../mainwindow.py" line="411"/>
         <source>There is no audio output device named %1.</source>
         <translation>没有名为 %1 的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="398"/>
+        <location filename="../mainwindow.py" line="412"/>
         <source>The audio output could not be opened.</source>
         <translation>无法打开音频输出。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="404"/>
+        <location filename="../mainwindow.py" line="418"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="405"/>
+        <location filename="../mainwindow.py" line="419"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="407"/>
+        <location filename="../mainwindow.py" line="421"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="418"/>
+        <location filename="../mainwindow.py" line="432"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="431"/>
+        <location filename="../mainwindow.py" line="445"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -2445,153 +2445,153 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="46"/>
+        <location filename="../views/speak.py" line="47"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="50"/>
+        <location filename="../views/speak.py" line="51"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="57"/>
+        <location filename="../views/speak.py" line="58"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="58"/>
+        <location filename="../views/speak.py" line="59"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="59"/>
+        <location filename="../views/speak.py" line="60"/>
         <source>Spoken by:</source>
         <translation>朗读者：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="61"/>
+        <location filename="../views/speak.py" line="62"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="63"/>
+        <location filename="../views/speak.py" line="64"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="65"/>
+        <location filename="../views/speak.py" line="66"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="92"/>
+        <location filename="../views/speak.py" line="93"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="121"/>
+        <location filename="../views/speak.py" line="128"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="146"/>
+        <location filename="../views/speak.py" line="153"/>
         <source>Finding the voice&apos;s base</source>
         <translation>正在查找音色的底模</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="154"/>
+        <location filename="../views/speak.py" line="161"/>
         <source>nothing yet: %1</source>
         <translation>暂无：%1</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="156"/>
+        <location filename="../views/speak.py" line="163"/>
         <source>%1 — the preview voice, a stand-in that is not a clone of this voice</source>
         <translation>%1——预览音色，只是替代，并不是此音色的克隆</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="165"/>
+        <location filename="../views/speak.py" line="172"/>
         <source>Spoken with the preview voice (%1), not a clone of this voice.</source>
         <translation>使用预览音色（%1）朗读，并不是此音色的克隆。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="168"/>
+        <location filename="../views/speak.py" line="175"/>
         <source>Spoken by base %1.</source>
         <translation>由底模 %1 朗读。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="171"/>
+        <location filename="../views/speak.py" line="178"/>
         <source>No %1 clip: prompted with clip #%2 (%3).</source>
         <translation>没有“%1”片段：使用片段 #%2（%3）作为提示。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="173"/>
+        <location filename="../views/speak.py" line="180"/>
         <source>no emotion label</source>
         <translation>无情绪标签</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="176"/>
+        <location filename="../views/speak.py" line="183"/>
         <source>This base ignores: %1.</source>
         <translation>此底模忽略：%1。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="186"/>
-        <location filename="../views/speak.py" line="277"/>
+        <location filename="../views/speak.py" line="193"/>
+        <location filename="../views/speak.py" line="284"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="192"/>
+        <location filename="../views/speak.py" line="199"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="210"/>
+        <location filename="../views/speak.py" line="217"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="243"/>
+        <location filename="../views/speak.py" line="250"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="245"/>
+        <location filename="../views/speak.py" line="252"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="254"/>
+        <location filename="../views/speak.py" line="261"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="270"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="270"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="309"/>
+        <location filename="../views/speak.py" line="316"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="310"/>
+        <location filename="../views/speak.py" line="317"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="311"/>
+        <location filename="../views/speak.py" line="318"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="314"/>
+        <location filename="../views/speak.py" line="321"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>

@@ -40,6 +40,7 @@ class ClusterMapView(QWidget):
         self._index: dict[str, int] = {}
         self._ranks: dict[int, int] = {}
         self.ring: SelectionRing | None = None
+        self._wanted: str | None = None     # the voice to select once the map is loaded
         self.busy = False
 
         self.scene = QGraphicsScene(self)
@@ -131,7 +132,7 @@ class ClusterMapView(QWidget):
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
         self.view.resetTransform()
         self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        keep = self.voice_box.currentText()
+        keep = self.voice_box.currentText() or self._wanted
         self.voice_box.blockSignals(True)
         self.voice_box.clear()
         self.voice_box.addItems(sorted(p.voice for p in points))
@@ -198,6 +199,12 @@ class ClusterMapView(QWidget):
             name = items[0].point.voice
             self.voice_box.setCurrentText(name)
             self.ctx.voiceSelected.emit(name)
+
+    def follow_voice(self, name: str | None) -> None:
+        """Select ``name`` (the voice another tab selected), now or once the map has loaded."""
+        self._wanted = name
+        if name:
+            self._follow_voice(name)
 
     def _follow_voice(self, name: str) -> None:
         if name in self._index and self.voice_box.currentText() != name:
