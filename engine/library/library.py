@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -31,6 +32,8 @@ from .history import snapshot_diff
 from .models import Clip, Voice, VoiceVersion
 from .reserve import ensure_reserve, release_reserve
 from .text import check_voice_name
+
+log = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
 MARKER_NAME = "timbrel-library.json"
@@ -402,8 +405,8 @@ class Library:
             if previous is not None:
                 try:
                     self.catalog.conn.execute(f"PRAGMA secure_delete = {int(previous)}")
-                except (sqlite3.Error, StorageError):
-                    pass
+                except (sqlite3.Error, StorageError) as exc:   # only this connection keeps the FAST setting
+                    log.debug("could not restore PRAGMA secure_delete: %s", exc)
             ensure_reserve(self.root)
 
     # -- sizes ---------------------------------------------------------------------------------
