@@ -563,7 +563,7 @@ def check_targets(sizes: list[dict]) -> list[dict]:
 
 
 def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
-    head = f"{'stage':20}" + "".join(f"{str(s['voices']) + ' voices':>30}" for s in sizes) + f"{'exponent':>10}"
+    head = f"{'stage':20}" + "".join(f"{str(s['voices']) + ' voices':>38}" for s in sizes) + f"{'exponent':>10}"
     print(head)
     print("-" * len(head))
     for stage in ORDER:
@@ -571,14 +571,14 @@ def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
         for s in sizes:
             r = s.get(stage)
             if not r:
-                cells.append(f"{'-':>30}")
+                cells.append(f"{'-':>38}")
                 continue
             txt = f"{r['seconds']:.3f} s"
             if r.get("rate"):
                 txt += f", {r['rate']:.1f} {r.get('unit', '')}"
             if r.get("peak_mb"):
                 txt += f", {r['peak_mb']:.0f} MB"
-            cells.append(f"{txt:>30}")
+            cells.append(f"{txt:>38}")
         e = exps.get(stage)
         print(f"{stage:20}" + "".join(cells) + (f"{e:>10.2f}" if e is not None else f"{'':>10}"))
     for s in sizes:
