@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+if TYPE_CHECKING:
+    from engine.api import GridResult
 
 log = logging.getLogger(__name__)
 
@@ -138,41 +141,24 @@ def cluster_points(projection: Mapping[str, Any], clusters: Iterable[Any]) -> li
     return out
 
 
-def grid_data(grid: Mapping[str, Any], emotions: Iterable[str]) -> GridData:
-    """Format ``engine.analysis.grid()`` (``engine.analysis.grid.build_grid``: ``emotions``, ``clusters`` with
-    ``counts``, ``voices`` with ``missing`` / ``predicted`` / ``top_emotion``) for the grid view; ``emotions`` is
+def grid_data(grid: "GridResult", emotions: Iterable[str]) -> GridData:
+    """Format ``engine.analysis.grid()`` (a :class:`engine.api.GridResult`) for the grid view; ``emotions`` is
     used when the grid names none."""
-    emotions = list(grid.get("emotions") or emotions)
-    rows: list[tuple[int | None, str]] = []
-    counts: dict[tuple[int | None, str], int] = {}
-    for r in grid.get("clusters") or []:
-        cid = r.get("cluster_id")
-        rows.append((cid, str(r.get("label") or "")))
-        for emo, n in (r.get("counts") or {}).items():
-            counts[(cid, str(emo))] = int(n)
+    rows = [(r.cluster_id, r.label) for r in grid.clusters]
+    counts = {(r.cluster_id, e): n for r in grid.clusters for e, n in r.counts.items()}
     missing: dict[tuple[int | None, str], list[str]] = {}
     predicted: dict[tuple[int | None, str], list[str]] = {}
     tops: dict[int | None, list[tuple[str, str, float]]] = {}
-    for v in grid.get("voices") or []:
-        cid = _cid(v.get("cluster_id"))
-        name = str(v.get("voice") or "?")
-        for emo in v.get("missing") or []:
-            missing.setdefault((cid, str(emo)), []).append(name)
-        for emo, conf in (v.get("predicted") or {}).items():
-            predicted.setdefault((cid, str(emo)), []).append(f"{name} ({float(conf):.2f})")
-        top = v.get("top_emotion")
-        if top:
-            tops.setdefault(cid, []).append((name, str(top["emotion"]), float(top.get("confidence") or 0.0)))
-    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing, predicted=predicted, tops=tops)
-
-
-def _cid(key: Any) -> int | None:
-    if key is None or key == "" or key == "none":
-        return None
-    try:
-        return int(key)
-    except (TypeError, ValueError):
-        return key  # type: ignore[return-value]
+    for v in grid.voices:
+        for emo in v.missing:
+            missing.setdefault((v.cluster_id, emo), []).append(v.voice)
+        for emo, conf in v.predicted.items():
+            predicted.setdefault((v.cluster_id, emo), []).append(f"{v.voice} ({conf:.2f})")
+        if v.top_emotion:
+            top = v.top_emotion
+            tops.setdefault(v.cluster_id, []).append((v.voice, str(top["emotion"]), float(top["confidence"])))
+    return GridData(rows=rows, emotions=list(grid.emotions or emotions), counts=counts, missing=missing,
+                    predicted=predicted, tops=tops)
 
 
 def runtime_state(status: Mapping[str, Any]) -> RuntimeState:

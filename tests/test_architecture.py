@@ -84,20 +84,12 @@ MAX_COMPLEXITY = 25
 MAX_MODULE_LINES = 450
 
 COMPLEX_FUNCTIONS = {
-    "engine/analysis/service.py:AnalysisService.cluster",
-    "engine/analysis/service.py:AnalysisService.analyze",
-    "engine/analysis/service.py:AnalysisService.suggest_emotions",
-    "engine/server/metrics.py:_EngineCollector.collect",
-    "engine/analysis/grid.py:build_grid",
 }
 
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
-    "engine/analysis/service.py",
     "engine/backends/gptsovits/sovits.py",
-    "engine/server/app.py",
     "engine/backends/gptsovits/pipeline.py",
-    "engine/server/ray_serve.py",
 }
 
 

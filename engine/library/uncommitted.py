@@ -10,11 +10,14 @@ removes the blobs it wrote that nothing references.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from .blobs import sha256_bytes
 from .gc import collect
 from .journal import ImportJournal
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .library import Library
@@ -60,6 +63,8 @@ class UncommittedBlobs:
             if self.journal.new:
                 collect(self.library, self.journal.new, own_journal=self.journal.path)
         except Exception:  # noqa: BLE001 - the original error matters more; doctor tidies up
+            log.warning("removing the blobs of an abandoned import failed; 'timbrel doctor --repair' removes them",
+                        exc_info=True)
             self.journal.close(keep=True)
         else:
             self.journal.close()
