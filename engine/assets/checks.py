@@ -60,11 +60,15 @@ def _check_folder(folder: Path) -> tuple[bool, str]:
 def check(root: Path, spec: AssetSpec) -> AssetState:
     for rel in spec.candidates:
         p = (root / rel)
-        if (spec.kind == "checkpoint" and p.is_file()) or (spec.kind != "checkpoint" and p.is_dir()):
+        is_file = spec.kind in ("checkpoint", "file")
+        if (is_file and p.is_file()) or (not is_file and p.is_dir()):
             if spec.kind == "hf-folder":
                 ok, detail = _check_hf_folder(p)
             elif spec.kind == "checkpoint":
                 ok, detail = _check_checkpoint(p)
+            elif spec.kind == "file":
+                size = p.stat().st_size
+                ok, detail = size > 0, f"{size / 1e6:.1f} MB" if size else "empty file"
             elif spec.kind == "text":
                 ok, detail = _check_text(p, TEXT_FILES.get(spec.name, ()))
                 if not ok:

