@@ -97,3 +97,19 @@ def test_upstreams_full_model_from_the_linked_installation_is_used(tmp_path):
     assert langsplit.split_for_language("请在2024/06/01之前提交报告。", "zh")[1] == ("en", "/06/")
     langsplit.use_model(None)
     assert langsplit.model_in_use() == "lite"
+
+
+def test_auto_reads_each_run_in_its_own_language():
+    seq = text_to_phones("Hello，我叫小明，nice to meet you！", "auto")
+    assert [s.language for s in seq.segments] == ["en", "zh", "en"]
+    seq = text_to_phones("これはペンです。This is a pen.", "auto")
+    assert [s.language for s in seq.segments] == ["ja", "en"]
+    # Han phrases of a Japanese sentence join the kana around them (split-lang's zh/ja merge)
+    assert langsplit.lang_segments("明日、東京へ行く。") == [("ja", "明日、東京へ行く。")]
+
+
+def test_short_han_run_joins_a_long_japanese_neighbour():
+    subs = [langsplit._Sub("zh", "私"), langsplit._Sub("ja", "はとても元気ですよ、ありがとう")]
+    assert [(s.lang, s.text) for s in langsplit._zh_ja_merge(subs)] == [("ja", "私はとても元気ですよ、ありがとう")]
+    subs = [langsplit._Sub("zh", "今天天气"), langsplit._Sub("x", "很好")]
+    assert [s.lang for s in langsplit._zh_ja_merge(subs)] == ["zh"]  # unknown → the most frequent language
