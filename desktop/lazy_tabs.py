@@ -96,3 +96,18 @@ def build_view(window, name: str) -> QWidget:
 
         return MonitorView(ctx)
     raise KeyError(name)
+
+
+# per view: its module, and the engine parts it uses on the GUI thread (created on a worker beforehand)
+_PRELOAD = {"evaluation": ("desktop.views.evaluation", ("consolidation",))}
+
+
+def preload_view(ctx, name: str) -> None:
+    """Import view ``name``'s module and create the engine parts it touches on the GUI thread (worker thread), so
+    building it later costs the GUI thread no imports."""
+    import importlib
+
+    module, parts = _PRELOAD[name]
+    importlib.import_module(module)
+    for part in parts:
+        ctx.part(part)

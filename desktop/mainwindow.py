@@ -13,7 +13,7 @@ from engine.api import TimbrelError
 
 from .bridge import EventBridge
 from .context import AppContext
-from .lazy_tabs import LazyTabs, build_view
+from .lazy_tabs import LazyTabs, build_view, preload_view
 from .tasks import TaskRunner
 from .views.cues import CuesView
 from .views.library import LibraryView
@@ -142,11 +142,18 @@ class MainWindow(QMainWindow):
         self._rest_started = True
         self._rest_timer.stop()
         self.cues_view.refresh()
-        self.evaluation_view.start()
+        # the automatic evaluation: its module and the engine's consolidation part are loaded on a worker first
+        self.ctx.run(lambda t: preload_view(self.ctx, "evaluation"), label=self.tr("Starting the automatic evaluation"),
+                     pool="io", on_done=self._start_evaluation,
+                     on_error=self.ctx.report(self.tr("The automatic evaluation could not start")))
         if self.engine.settings.get("server.enabled", False):
             self.lazy.view("monitor")           # its server section starts the server the settings ask for
         self.check_assets()
         self.check_audio()
+
+    def _start_evaluation(self, _result=None) -> None:
+        if not self._closing:
+            self.evaluation_view.start()
 
     def _tab_changed(self, index: int) -> None:
         name = self.lazy.name_at(index)
@@ -280,14 +287,8 @@ class MainWindow(QMainWindow):
     def _route_folder_imports(self) -> None:
         """The Library tab's "Import folder…" buttons go through :meth:`import_folder` too (dataset folders are read
         through their lists; an unclear one asks first)."""
-        for name in ("import_folder_button", "empty_import_button"):
-            button = getattr(self.library_view, name, None)
-            if button is None:
-                continue
-            try:
-                button.clicked.disconnect(self.library_view.choose_folder)
-            except (RuntimeError, TypeError):
-                continue
+        for button in (self.library_view.import_folder_button, self.library_view.empty_import_button):
+            button.clicked.disconnect(self.library_view.choose_folder)
             button.clicked.connect(self.choose_import_folder)
 
     def choose_import_folder(self) -> None:

@@ -92,8 +92,10 @@ class Engine:
         events: EventBus | None = None,
         device: str | None = None,
         vram_limit_mb: float | None = None,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings or Settings()
+        self.read_only = read_only    # open the library as a reader beside its one writer (serving replicas)
         self.events = events or EventBus()
         # --library > $TIMBREL_LIBRARY > settings > default; library_source says which one won
         self.library_path, self.library_source = choose_library_dir(library, self.settings.get("library.path"))
@@ -105,7 +107,7 @@ class Engine:
     # -- subsystems (lazy) -------------------------------------------------------------------------
     @cached_property
     def library(self) -> Library:
-        return Library.open(self.library_path, events=self.events)
+        return Library.open(self.library_path, events=self.events, read_only=self.read_only)
 
     @cached_property
     def importer(self) -> "Importer":

@@ -84,15 +84,12 @@ MAX_COMPLEXITY = 25
 MAX_MODULE_LINES = 450
 
 COMPLEX_FUNCTIONS = {
-    "engine/server/metrics.py:_EngineCollector.collect",
 }
 
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
     "engine/backends/gptsovits/sovits.py",
-    "engine/server/app.py",
     "engine/backends/gptsovits/pipeline.py",
-    "engine/server/ray_serve.py",
 }
 
 

@@ -431,7 +431,7 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="116"/>
+        <location filename="../adapters.py" line="117"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -823,17 +823,17 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="210"/>
+        <location filename="../adapters.py" line="211"/>
         <source>CPU (no GPU: models run in host memory)</source>
         <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="212"/>
+        <location filename="../adapters.py" line="213"/>
         <source>Simulated device (modelled transfers, for tests)</source>
         <translation>模拟设备（传输为模型估算，用于测试）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="214"/>
+        <location filename="../adapters.py" line="215"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -1533,58 +1533,58 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>LibraryView</name>
     <message>
-        <location filename="../views/library.py" line="87"/>
+        <location filename="../views/library.py" line="103"/>
         <source>Search voices, tags, clusters…</source>
         <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="89"/>
+        <location filename="../views/library.py" line="105"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="90"/>
+        <location filename="../views/library.py" line="106"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="108"/>
+        <location filename="../views/library.py" line="124"/>
         <source>tags, separated by commas</source>
         <translation>标签，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="110"/>
+        <location filename="../views/library.py" line="126"/>
         <source>Tags:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="120"/>
+        <location filename="../views/library.py" line="136"/>
         <source>Select a voice to see its clips.</source>
         <translation>选择一个音色以查看它的片段。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="207"/>
-        <location filename="../views/library.py" line="235"/>
+        <location filename="../views/library.py" line="224"/>
+        <location filename="../views/library.py" line="252"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="212"/>
+        <location filename="../views/library.py" line="229"/>
         <source>Could not read the library</source>
         <translation>无法读取音色库</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="331"/>
+        <location filename="../views/library.py" line="347"/>
         <source>Loading clips</source>
         <translation>正在加载片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="332"/>
+        <location filename="../views/library.py" line="348"/>
         <source>Could not read the voice</source>
         <translation>无法读取音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="346"/>
+        <location filename="../views/library.py" line="362"/>
         <source>Drawing waveforms</source>
         <translation>正在绘制波形</translation>
     </message>
@@ -1597,17 +1597,17 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
         <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="355"/>
+        <location filename="../mainwindow.py" line="356"/>
         <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
         <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="358"/>
+        <location filename="../mainwindow.py" line="359"/>
         <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
         <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="361"/>
+        <location filename="../mainwindow.py" line="362"/>
         <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
         <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
     </message>
@@ -1693,133 +1693,143 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
     </message>
     <message>
         <location filename="../mainwindow.py" line="117"/>
-        <location filename="../mainwindow.py" line="444"/>
+        <location filename="../mainwindow.py" line="445"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="166"/>
+        <location filename="../mainwindow.py" line="146"/>
+        <source>Starting the automatic evaluation</source>
+        <translation>正在启动自动评估</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="148"/>
+        <source>The automatic evaluation could not start</source>
+        <translation>自动评估无法启动</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="173"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="233"/>
+        <location filename="../mainwindow.py" line="240"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="251"/>
+        <location filename="../mainwindow.py" line="258"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="296"/>
+        <location filename="../mainwindow.py" line="297"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="327"/>
+        <location filename="../mainwindow.py" line="328"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="339"/>
-        <location filename="../mainwindow.py" line="438"/>
+        <location filename="../mainwindow.py" line="340"/>
+        <location filename="../mainwindow.py" line="439"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="340"/>
+        <location filename="../mainwindow.py" line="341"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="344"/>
+        <location filename="../mainwindow.py" line="345"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="346"/>
+        <location filename="../mainwindow.py" line="347"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="383"/>
+        <location filename="../mainwindow.py" line="384"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="385"/>
+        <location filename="../mainwindow.py" line="386"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="389"/>
+        <location filename="../mainwindow.py" line="390"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="390"/>
+        <location filename="../mainwindow.py" line="391"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="394"/>
+        <location filename="../mainwindow.py" line="395"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="401"/>
+        <location filename="../mainwindow.py" line="402"/>
         <source>PortAudio is not installed, so Timbrel cannot play sound (on Debian/Ubuntu: sudo apt-get install libportaudio2).</source>
         <translation>未安装 PortAudio，Timbrel 无法播放声音（Debian/Ubuntu：sudo apt-get install libportaudio2）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="404"/>
+        <location filename="../mainwindow.py" line="405"/>
         <source>The &apos;sounddevice&apos; package is not installed, so Timbrel cannot play sound.</source>
         <translation>未安装 sounddevice 软件包，Timbrel 无法播放声音。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="406"/>
+        <location filename="../mainwindow.py" line="407"/>
         <source>The audio system reported an error.</source>
         <translation>音频系统报告了错误。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="408"/>
+        <location filename="../mainwindow.py" line="409"/>
         <source>There is no default audio output device.</source>
         <translation>没有默认的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="411"/>
+        <location filename="../mainwindow.py" line="412"/>
         <source>There is no audio output device named %1.</source>
         <translation>没有名为 %1 的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="412"/>
+        <location filename="../mainwindow.py" line="413"/>
         <source>The audio output could not be opened.</source>
         <translation>无法打开音频输出。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="418"/>
+        <location filename="../mainwindow.py" line="419"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="419"/>
+        <location filename="../mainwindow.py" line="420"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="421"/>
+        <location filename="../mainwindow.py" line="422"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="432"/>
+        <location filename="../mainwindow.py" line="433"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="445"/>
+        <location filename="../mainwindow.py" line="446"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -2792,42 +2802,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/voice_table.py" line="74"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="74"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="74"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="74"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="74"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="75"/>
+        <location filename="../views/voice_table.py" line="97"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="195"/>
+        <location filename="../views/voice_table.py" line="237"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/voice_table.py" line="205"/>
+        <location filename="../views/voice_table.py" line="247"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1

@@ -48,16 +48,26 @@ _LAYOUT = {CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALO
 class Library:
     """A Timbrel library folder. Open with :meth:`open`; close with :meth:`close` (or use ``with``)."""
 
-    def __init__(self, root: str | os.PathLike, events: EventBus | None = None) -> None:
+    def __init__(self, root: str | os.PathLike, events: EventBus | None = None, *, read_only: bool = False) -> None:
         self.root = Path(root)
         self.events = events or EventBus()
-        self.blobs = BlobStore(self.root / "blobs")
-        self.catalog = Catalog(self.root / CATALOG_NAME)
+        self.read_only = bool(read_only)
+        self.blobs = BlobStore(self.root / "blobs", read_only=read_only)
+        self.catalog = Catalog(self.root / CATALOG_NAME, read_only=read_only)
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, create: bool = True, events: EventBus | None = None) -> "Library":
+    def open(cls, path: str | os.PathLike | None = None, *, create: bool = True, events: EventBus | None = None,
+             read_only: bool = False) -> "Library":
+        """``read_only``: a reader beside the one writer (serving replicas): nothing is created, migrated or
+        written (writes raise ``ReadOnlyLibrary``); new voices and bases show on the next query."""
         root = resolve_library_dir(path)
+        if read_only:
+            if not (root / MARKER_NAME).is_file():
+                raise NotFound(f"There is no Timbrel library at {root}.", hint="Check the library path.")
+            lib = cls(root, events=events, read_only=True)
+            lib.catalog.migrate()
+            return lib
         if root.exists() and not root.is_dir():
             raise StorageError(f"{root} is a file, not a library folder.", hint="Choose a folder for the library.")
         marker = root / MARKER_NAME
