@@ -194,7 +194,7 @@ def run_plain(library: Path, limit: float, trace, clients: int, solo) -> dict:
 
 
 def run_ray(library: Path, limit: float, trace, clients: int, solo, port: int, *, name: str, replicas: int,
-            routing: str, kill: bool = False) -> dict:
+            routing: str, max_models: int, kill: bool = False) -> dict:
     from ray import serve
 
     from engine.server import ServerConfig
@@ -202,7 +202,8 @@ def run_ray(library: Path, limit: float, trace, clients: int, solo, port: int, *
 
     t1 = time.perf_counter()
     serve.run(build_app(str(library), ServerConfig(port=port), replicas=replicas, cpus_per_replica=0.5,
-                        vram_limit_mb=limit, routing=routing), name=APP_NAME, route_prefix="/")
+                        vram_limit_mb=limit, routing=routing, max_models=max_models), name=APP_NAME,
+              route_prefix="/")
     handle = serve.get_deployment_handle(ENGINE, app_name=APP_NAME)
     deploy_s = time.perf_counter() - t1
     before, _ = replica_swaps(handle)
@@ -269,12 +270,15 @@ def main(argv=None) -> int:
     library = tmp / "lib"
     voices = Library.open(library).voice_names()
     limit = limit_for(library, bases, args.per_replica)
+    # Serve's per-replica list of model ids as long as what stays resident while a request runs (the library's
+    # own estimate, ``models_per_replica``, sizes the workspace with a longer sentence than this trace's)
+    max_models = max(1, int(args.per_replica))
     rng = random.Random(args.seed)
     trace = [{"voice": rng.choice(voices), "base": rng.choice(bases), "text": rng.choice(TEXTS),
               "seed": rng.randrange(1, 10**6)} for _ in range(args.requests)]
     solo = solo_renderings(library, trace)
     print(f"{len(voices)} voices, {len(bases)} tone bases; replica VRAM limit {limit:.2f} MB "
-          f"(~{args.per_replica} bases); {len(trace)} requests from {args.clients} clients; "
+          f"(~{args.per_replica} bases, max_num_models_per_replica {max_models}); {len(trace)} requests from {args.clients} clients; "
           f"{args.repeats} repeats; load average {os.getloadavg()[0]:.2f}", flush=True)
     rows: list[dict] = []
 
@@ -293,12 +297,13 @@ def main(argv=None) -> int:
     try:
         for rep in range(args.repeats):
             keep(run_plain(library, limit, trace, args.clients, solo))
-            keep(run_ray(library, limit, trace, args.clients, solo, port, name="ray-1", replicas=1, routing="base"))
+            keep(run_ray(library, limit, trace, args.clients, solo, port, name="ray-1", replicas=1, routing="base",
+                         max_models=max_models))
             for routing in routings[rep % 3:] + routings[:rep % 3]:       # rotate the order: no routing always first
                 keep(run_ray(library, limit, trace, args.clients, solo, port, name=f"ray-2-{routing}", replicas=2,
-                             routing=routing))
+                             routing=routing, max_models=max_models))
         keep(run_ray(library, limit, trace, args.clients, solo, port, name="ray-2-kill", replicas=2, routing="base",
-                     kill=True))
+                     max_models=max_models, kill=True))
     finally:
         serve.shutdown()
         ray.shutdown()
@@ -339,7 +344,7 @@ def main(argv=None) -> int:
     }
     print("\n" + json.dumps(summary, indent=2))
     out = {**summary, "requests": args.requests, "clients": args.clients, "bases": len(bases),
-           "per_replica": args.per_replica, "vram_limit_mb": limit, "cpu_count": os.cpu_count(),
+           "per_replica": args.per_replica, "max_num_models_per_replica": max_models, "vram_limit_mb": limit, "cpu_count": os.cpu_count(),
            "summary": summ, "runs": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))

@@ -31,6 +31,7 @@ class VoiceRow:
     cluster_label: str = ""
     pinned: bool = False
     version: int = 0                   # the voice's history version (changes with every edit)
+    search: str = ""                   # what the search box matches, casefolded (set with the cluster)
 
 
 @dataclass

@@ -79,7 +79,10 @@ def build_view(window, name: str) -> QWidget:
     if name == "evaluation":
         from .views.evaluation import EvaluationView
 
-        return EvaluationView(ctx)
+        view = EvaluationView(ctx)
+        if window.auto_evaluation is not None:      # started with the app, on a worker
+            view.adopt_auto(window.auto_evaluation)
+        return view
     if name == "bases":
         from .views.bases import BasesView
 
@@ -96,3 +99,4 @@ def build_view(window, name: str) -> QWidget:
 
         return MonitorView(ctx)
     raise KeyError(name)
+

@@ -249,7 +249,10 @@ class CueStore:
         cue = cue if isinstance(cue, Cue) else self.get(cue)
         try:
             return self.engine.speech.resolve_base(cue.voice)
-        except TimbrelError:
+        except NotFound:        # no base for the voice yet (or the voice is gone): nothing to stage
+            return None
+        except TimbrelError as exc:   # a damaged catalog or base: the cue's own request will report it plainly
+            log.warning("cue '%s': its base cannot be resolved: %s", cue.name, exc.message)
             return None
 
     def hint_prefetch(self, cue: Cue | str | int) -> Any:

@@ -129,7 +129,7 @@ class SpeechService:
             voice = self.engine.library.voice(voice)
         try:
             analysis = self.engine.analysis
-        except ImportError:
+        except ImportError:     # the analysis stack is not installed: no clusters, the fallback rules below decide
             analysis = None
         if analysis is not None:
             assignment = analysis.cluster_of(voice)

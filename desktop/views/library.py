@@ -24,16 +24,32 @@ from .library_delegates import CoverageDelegate
 from .library_edits import LibraryEdits
 from .library_import import LibraryImports
 from .library_panels import EmptyLibrary, ImportBar
-from .voice_table import COVERAGE_ROLE, FETCH_ROWS, VoiceModel, assign_cluster, cluster_text, summary_row  # noqa: F401
+from .voice_table import (COVERAGE_ROLE, FETCH_ROWS, VoiceModel, assign_cluster, cluster_text,  # noqa: F401
+                          longest, summary_row, with_clusters)
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 1500            # how often the library tab checks whether another process changed the catalog
 
 
-def voice_rows(ctx) -> list[VoiceRow]:
-    """Every voice as a light table row, without clusters (worker thread; aggregates only, no clip objects)."""
-    return [summary_row(d) for d in ctx.part("library").voice_summaries()]
+def voice_rows(ctx, assignments: dict[str, dict]) -> tuple[list[VoiceRow], dict[str, list[str]]]:
+    """Every voice as a light table row with the clusters known so far (worker thread; aggregates only, no clip
+    objects), and the longest texts of the columns sized to fit (see ``column_texts``)."""
+    rows = [summary_row(d, assignments.get(d["name"])) for d in ctx.part("library").voice_summaries()]
+    return rows, column_texts(rows)
+
+
+def column_texts(rows: list[VoiceRow]) -> dict[str, list[str]]:
+    """Per fitted column, the longest texts its width is measured on."""
+    return {"name": longest(r.name for r in rows), "tags": longest(", ".join(r.tags) for r in rows),
+            "cluster": longest(cluster_text(r) for r in rows)}
+
+
+def clustered_rows(ctx, generation: int, rows: list[VoiceRow]):
+    """The current clustering read once, and copies of the table's rows with it (worker thread)."""
+    assignments = cluster_assignments(ctx)
+    new = with_clusters(rows, assignments)
+    return generation, assignments, new, longest(cluster_text(r) for r in new)
 
 
 def cluster_assignments(ctx) -> dict[str, dict]:
@@ -204,21 +220,21 @@ class LibraryView(LibraryEdits, LibraryImports, QWidget):
             self._refresh_timer.start()   # one more after the running load
             return
         self._loading = True
-        self.ctx.run(lambda t: voice_rows(self.ctx), label=self.tr("Loading voices"), pool="io",
+        assignments = self._assignments
+        self.ctx.run(lambda t: voice_rows(self.ctx, assignments), label=self.tr("Loading voices"), pool="io",
                      on_done=self._show_voices, on_error=self._load_failed)
 
     def _load_failed(self, exc) -> None:
         self._loading = False
         self.ctx.report(self.tr("Could not read the library"))(exc)
 
-    def _show_voices(self, rows: list[VoiceRow]) -> None:
+    def _show_voices(self, result: tuple[list[VoiceRow], dict[str, list[str]]]) -> None:
+        rows, texts = result
         self._loading = False
-        for r in rows:      # the clusters known so far, until the fresh ones arrive (no blinking column)
-            assign_cluster(r, self._assignments.get(r.name))
         keep = self.current_voice
-        self.model.set_rows(rows)
+        self.model.set_rows(rows)       # with the clusters known so far, until the fresh ones arrive (no blinking)
         self.stack.setCurrentIndex(1 if rows else 0)
-        self._fit_columns(rows)
+        self._fit_columns(texts, first=bool(rows))
         if keep is not None and not self.select_voice(keep, load=False):
             self.current_voice = None
             self.detail_stack.setCurrentIndex(0)
@@ -232,39 +248,39 @@ class LibraryView(LibraryEdits, LibraryImports, QWidget):
             if self.select_voice(first):
                 self.ctx.voiceSelected.emit(first)
         self.voicesLoaded.emit(len(rows))
-        self.ctx.run(lambda t: cluster_assignments(self.ctx), label=self.tr("Loading voices"), pool="io",
-                     on_done=self._latest_clusters.wrap(self._show_clusters), on_error=self._load_failed_quietly)
+        generation, snapshot = self.model.generation, list(self.model.all_rows)
+        self.ctx.run(lambda t: clustered_rows(self.ctx, generation, snapshot), label=self.tr("Loading voices"),
+                     pool="io", on_done=self._latest_clusters.wrap(self._show_clusters),
+                     on_error=self._load_failed_quietly)
 
     def _load_failed_quietly(self, exc) -> None:
         log.warning("voice list without clusters: %s", exc)
 
-    def _show_clusters(self, assignments: dict[str, dict]) -> None:
+    def _show_clusters(self, result) -> None:
+        """The clusters arrived (prepared on a worker): the cluster column fills in place."""
+        generation, assignments, rows, texts = result
         self._assignments = assignments
-        for r in self.model.all_rows:
-            assign_cluster(r, assignments.get(r.name))
-        keep = self.current_voice
-        if self.model.rows_changed() and keep is not None:
-            self.select_voice(keep, load=False)
-        self._fit_columns(self.model.all_rows, clusters_only=True)
+        reset = self.model.replace_rows(generation, rows)
+        if reset is None:               # the table changed meanwhile (a sort, a new load): update its own rows
+            for r in self.model.all_rows:
+                assign_cluster(r, assignments.get(r.name))
+            reset = self.model.rows_changed()
+            texts = longest(cluster_text(r) for r in self.model.all_rows)
+        if reset and self.current_voice is not None:
+            self.select_voice(self.current_voice, load=False)
+        self._fit_columns({"cluster": texts})
         self.clustersLoaded.emit(len(assignments))
 
-    def _fit_columns(self, rows: list[VoiceRow], clusters_only: bool = False) -> None:
-        """Name and cluster columns wide enough for their longest text (measured on the longest 64 strings,
-        so 10,000 voices cost no more than 21), within limits that keep the clip pane usable."""
+    def _fit_columns(self, texts: dict[str, list[str]], first: bool = False) -> None:
+        """Columns wide enough for their longest texts (``texts``: column → the longest ones), within limits that
+        keep the clip pane usable; ``first``: the first voices arrived (the splitter is fitted once)."""
         fm = self.voices.fontMetrics()
-        pad = 24
-
-        def widest(texts, lo, hi):
-            longest = sorted(set(texts), key=len, reverse=True)[:64]
-            return max(lo, min(hi, max((fm.horizontalAdvance(t) for t in longest), default=0) + pad))
-
-        cluster_col = VoiceModel.COLUMNS.index("cluster")
-        self.voices.setColumnWidth(cluster_col, widest([cluster_text(r) for r in rows], 64, 220))
-        if clusters_only:
-            return
-        self.voices.setColumnWidth(0, widest([r.name for r in rows], 130, 280))
-        self.voices.setColumnWidth(VoiceModel.COLUMNS.index("tags"), widest([", ".join(r.tags) for r in rows], 64, 240))
-        if rows and not self._split_fitted:
+        limits = {"name": (130, 280), "tags": (64, 240), "cluster": (64, 220)}
+        for column, candidates in texts.items():
+            lo, hi = limits[column]
+            width = max((fm.horizontalAdvance(t) for t in candidates), default=0) + 24
+            self.voices.setColumnWidth(VoiceModel.COLUMNS.index(column), max(lo, min(hi, width)))
+        if first and not self._split_fitted:
             # once, when the first voices arrive: the table as wide as its columns, the clip pane the rest
             header = self.voices.horizontalHeader()
             last = header.count() - 1

@@ -13,7 +13,9 @@ success and rolls back on any exception, so a change is all or nothing.
 ``Catalog(path, read_only=True)`` is a reader beside the library's one writer (a serving replica): SQLite
 opens the file with ``mode=ro`` and ``query_only``, no migration runs (:meth:`check_schema` refuses a
 catalog this code cannot read as it is), and every write is refused with :class:`ReadOnlyLibrary`. In WAL
-mode each query sees the writer's latest commit, so a reader notices new voices and bases without reopening.
+mode each query sees the writer's latest commit, so a reader notices new voices and bases without reopening;
+a reader of a copy (another machine, synchronised from the writer by replacing the file) reconnects when the
+file is replaced.
 """
 
 from __future__ import annotations
@@ -131,12 +133,31 @@ class Catalog:
         if self._closed:
             raise StorageError("The library has been closed.")
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.read_only and self._file_id() not in (None, self._local.file_id):
+            self._drop(conn)        # a reader's copy was replaced by a newer one (synced from the writer)
+            conn = None
         if conn is None:
+            file_id = self._file_id() if self.read_only else None
             conn = self._connect()
-            self._local.conn = conn
+            self._local.conn, self._local.file_id = conn, file_id
             with self._all_lock:
                 self._all.append(conn)
         return conn
+
+    def _file_id(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _drop(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            self._all = [c for c in self._all if c is not conn]
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def _close_connections(self) -> None:
         with self._all_lock:

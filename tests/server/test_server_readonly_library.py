@@ -100,3 +100,36 @@ def test_a_reader_refuses_a_catalog_it_would_have_to_upgrade(writer):
     with pytest.raises(StorageError, match="older than this Timbrel") as err:
         Library.open(root, read_only=True)
     assert "writer" in err.value.hint
+
+
+def test_a_reader_of_a_synced_copy_sees_the_replaced_catalog(writer, corpus, tmp_path):
+    """Another machine's replicas read a copy: the writer's catalog is copied with SQLite's backup API and the
+    copy replaced atomically (blobs first); the open reader reconnects to the new file."""
+    import os
+    import shutil
+    import sqlite3
+
+    from engine.library import Library
+
+    src = Path(writer.library.root)
+    copy = tmp_path / "copy"
+
+    def sync():
+        copy.mkdir(exist_ok=True)
+        shutil.copytree(src / "blobs", copy / "blobs", dirs_exist_ok=True)
+        shutil.copyfile(src / "timbrel-library.json", copy / "timbrel-library.json")
+        with sqlite3.connect(src / "catalog.sqlite") as a, sqlite3.connect(copy / "catalog.tmp") as b:
+            a.backup(b)
+        os.replace(copy / "catalog.tmp", copy / "catalog.sqlite")
+
+    sync()
+    reader = Library.open(copy, read_only=True)
+    try:
+        assert reader.voice_names() == ["first"]
+        _add_voice(writer, "second", corpus / "clips" / "cs_festival_dita" / "01.flac")
+        assert reader.voice_names() == ["first"]          # not synced yet
+        sync()
+        assert reader.voice_names() == ["first", "second"]
+        assert reader.clip_path(reader.voice("second").clips[0]).is_file()
+    finally:
+        reader.close()

