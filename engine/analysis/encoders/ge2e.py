@@ -30,7 +30,10 @@ WINDOW_FRAMES = 160  # 1.6 s
 WINDOWS_PER_SECOND = 1.3
 MIN_COVERAGE = 0.75
 PREPROCESS_REVISION = "p1"
-MAX_BATCH_WINDOWS = 256  # windows per LSTM forward when clips are embedded in batches
+MAX_BATCH_WINDOWS = 256  # windows per LSTM forward when clips are embedded in batches (GPU)
+# On CPU smaller slices are faster (the LSTM's state stays in cache): measured 31-34 CPU ms per clip with 16-64
+# windows per forward against 36-42 ms with 256, and 18.5 vs 16.5 clips/s for a whole analyze run.
+CPU_BATCH_WINDOWS = 32
 
 _hash_lock = threading.Lock()
 _hash_cache: dict[str, str] = {}
@@ -143,7 +146,7 @@ class GE2EEncoder(TimbreEncoder):
             return torch.stack([mels[s:s + WINDOW_FRAMES] for s in starts])
 
     def embed_prepared(self, items: list) -> np.ndarray:
-        """One LSTM forward over the windows of many clips (in slices of at most ``MAX_BATCH_WINDOWS``); each
+        """LSTM forwards over the windows of many clips (slices of ``CPU_BATCH_WINDOWS`` / ``MAX_BATCH_WINDOWS``); each
         clip's vector is the normalised mean of its windows' embeddings."""
         import torch
 
@@ -152,7 +155,8 @@ class GE2EEncoder(TimbreEncoder):
         counts = [int(w.shape[0]) for w in items]
         with self._lock, torch.inference_mode():
             windows = torch.cat(list(items)).to(self.device)
-            parts = [self.net(windows[i:i + MAX_BATCH_WINDOWS]) for i in range(0, len(windows), MAX_BATCH_WINDOWS)]
+            step = CPU_BATCH_WINDOWS if windows.device.type == "cpu" else MAX_BATCH_WINDOWS
+            parts = [self.net(windows[i:i + step]) for i in range(0, len(windows), step)]
             partial = torch.cat(parts).float().cpu()
         out = np.stack([p.mean(dim=0).numpy() for p in torch.split(partial, counts)])
         return l2_normalize(out, axis=1)
