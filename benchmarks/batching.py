@@ -101,7 +101,7 @@ def run_batch(gpt, sovits, reqs, sync=lambda: None) -> dict:
 
     gin = sovits.config.gin_channels
     t0 = time.perf_counter()
-    dec = BatchDecoder(gpt, slots=len(reqs))
+    dec = BatchDecoder(gpt)
     for row, _, _ in reqs:
         dec.add(row)
     results, gpt_done = {}, {}

@@ -90,7 +90,7 @@ class Runtime:
         self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s,
                                       batch_max_wait_s=batch_max_wait_s)
         self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
-        max_batch = int(setting("runtime.max_batch", 1) if max_batch is None else max_batch)
+        max_batch = int(setting("runtime.max_batch", 8) if max_batch is None else max_batch)
         if max_batch < 1:
             raise InvalidInput(f"runtime.max_batch is {max_batch}; it must be at least 1.",
                                hint="Use 1 to turn batching off, or e.g. 8.")

@@ -83,8 +83,6 @@ def test_tone_16_requests_8_voices_batched_equal_solo(tmp_path, make_voice, monk
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="open defect (issue #13): on the engine path some batched GPT-SoVITS rows differ from their "
-                          "solo runs (up to ~0.03 locally); batching is off by default until this passes", strict=False)
 def test_gptsovits_16_requests_8_voices_batched_equal_solo(tmp_path, corpus, gsv_fixtures, monkeypatch):
     from engine.api import Engine
     from engine.backends import get_backend

@@ -229,7 +229,7 @@ class BatchRunner:
     # -- model work -------------------------------------------------------------------------------------------
     def _join(self, call: _Call) -> None:
         if self._decoder is None:
-            self._decoder = BatchDecoder(self.real_gpt, slots=self.max_rows)
+            self._decoder = BatchDecoder(self.real_gpt)
         rid = next(self._ids)
         call.row.key = rid
         try:
