@@ -41,7 +41,7 @@ class GateBackend(Backend):
     def architecture_key(self, manifest):
         return f"gate-{self.size}"
 
-    def layout(self, manifest):
+    def layout(self, manifest, device_kind=None):
         return {"g": {"w": TensorSpec((self.size,), "float32")}}
 
     def build_skeleton(self, manifest, tensors, device):
