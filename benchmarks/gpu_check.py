@@ -118,7 +118,7 @@ def step_swap(device, variant: str, tiny: bool, folder: Path, pinned_gb_s: float
     from engine.runtime.budget import Budget
     from engine.runtime.hoststage import HostStaging
     from engine.runtime.pool import BasePool, BaseSpec
-    from engine.runtime.sources import SafetensorsSource
+    from engine.runtime.weight_sources import SafetensorsSource
 
     layout, files, nbytes = base_files(variant, tiny, folder)
     specs = [BaseSpec(f"{variant}-{i}", f"gsv-{variant}", layout, SafetensorsSource(f), build=lambda v: v)
@@ -313,7 +313,7 @@ def step_burst(device, tiny: bool, folder: Path, requests: int) -> dict:
     from engine.backends.base import References, ReferenceClip, SynthesisRequest
     from engine.runtime import Runtime
     from engine.runtime.pool import BaseSpec
-    from engine.runtime.sources import SafetensorsSource
+    from engine.runtime.weight_sources import SafetensorsSource
 
     layout, files, nbytes = base_files("v2", tiny, folder, copies=4)
     workspace = max(MB, nbytes // 8)
@@ -355,7 +355,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gpu_check.json"))
     args = ap.parse_args(argv)
     from engine.runtime.clock import MonotonicClock
-    from engine.runtime.device import make_device
+    from engine.runtime.device_factory import make_device
     from engine.torchutil import configure_torch
 
     configure_torch()

@@ -362,7 +362,7 @@ def run_size(n: int, args, corpus) -> dict:
         sample = eng.library.all_clips()[: min(args.baseline_clips, clips)]
         with Stage(results, "analyze_baseline", len(sample), "clips/s"):
             for c in sample:
-                samples, sr = an._read(c)
+                samples, sr = an.context.read(c)
                 enc.embed(samples, sr)
                 pr.extract(samples, sr)
         bar = progress_bar("analyze", clips)

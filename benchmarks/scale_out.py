@@ -1,26 +1,30 @@
 """Scale-out on Ray Serve (CPU, one local Ray instance): replicas, routing by base, Ray's overhead, a dying replica.
 
 Library (temporary, nothing downloaded): ``--voices`` voices made of the shared corpus' clips and ``--bases``
-``tone`` bases. Each engine replica's VRAM limit holds about half of the bases (``--per-replica``), so a
-replica that gets requests for every base must swap. Trace: ``--requests`` api_v2 ``POST /tts`` requests,
-each naming its base (the ``base`` extension field) and a voice, from ``--clients`` concurrent clients.
+``tone`` bases. Each engine replica's VRAM limit holds ``--per-replica`` bases (default 3.5 of 6): two replicas
+together can keep every base resident if each base stays on one replica, while a replica that gets requests
+for every base must keep swapping. Trace: ``--requests`` api_v2 ``POST /tts`` requests, each naming its base
+(the ``base`` extension field) and a voice, from ``--clients`` concurrent clients — the same trace for every run.
 
-Runs, one after the other on the same trace (one Ray instance; the Serve application is redeployed between
-runs, so every run starts with empty replicas):
+Runs (one Ray instance; the Serve application is redeployed for every run, so each starts with empty replicas):
 
 * **plain**: ``timbrel serve`` in this process (no Ray), one engine — the baseline for Ray's overhead;
-* **ray-1**: the Ray path with 1 engine replica (multiplexed);
-* **ray-2-mux**: 2 replicas, multiplexed routing (model id = base: requests go where their base is resident);
-* **ray-2-rr**: 2 replicas, Serve's default routing without a model id (load-based, base-blind);
-* **ray-2-kill**: as ray-2-mux, and one replica is killed (SIGKILL) after a third of the requests: every
+* **ray-1**: the Ray path with 1 engine replica;
+* **2 replicas, three routings** — ``base`` (model id = base, Timbrel's base-affinity router: each base on one
+  home replica), ``serve-multiplexed`` (model id = base, Serve's stock router, which only prefers replicas
+  holding the id) and ``base-blind`` (no model id, Serve's default power-of-two-choices);
+* **ray-2-kill**: ``base`` routing, and one replica is killed (SIGKILL) after a third of the requests: every
   request must end as the right audio or as an error the client sees — a 200 with wrong or cut audio would
   be a silent loss.
 
-Per run: throughput, p50/p99 latency, swaps (sum over replicas, read from the replicas' runtimes), errors and
-silent losses (every 200 is compared with the engine's own rendering of that request). Prints a table and
-writes ``benchmarks/results/scale_out.json``. Needs the ``ray`` extra.
+Every configuration runs ``--repeats`` times (the three routings interleaved, in a rotating order); the table
+gives the mean and the spread (min–max) of each figure. Per run: throughput, p50/p99 latency, swaps (loads
+into device slots, summed over the replicas; the least possible is one per base), how many replicas served
+each base (1.0 = every base on one replica), errors and silent losses (every 200 is compared with the engine's
+own rendering of that request), and the load average. Prints a table and writes
+``benchmarks/results/scale_out.json``. Needs the ``ray`` extra.
 
-    python benchmarks/scale_out.py [--requests 96] [--clients 8] [--bases 4]
+    python benchmarks/scale_out.py [--requests 96] [--clients 8] [--bases 6] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import sys
 import tempfile
 import threading
@@ -43,8 +48,10 @@ sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("TIMBREL_SHARED", ROOT.parent / "shared")).resolve()
 CORPUS = SHARED / "corpus"
 MB = 2**20
-TEXTS = ["Good morning. How are you today?", "Please hold on. I will be right back.",
-         "Turn left at the next corner. Then keep going.", "Thank you for waiting. Your order is ready."]
+# one sentence of the same length each: every request reserves the same workspace, so the VRAM limit below
+# binds (a tone base is ~132 KiB, a request's workspace ~7 MiB: with sentences of mixed length the room a
+# short one leaves would hold dozens of extra bases, and no replica would ever need to swap)
+TEXTS = ["Good morning to you all.", "Please hold on a moment.", "Turn left at the corner.", "Your order is ready now."]
 
 
 def build_library(root: Path, n_voices: int, n_bases: int) -> list[str]:
@@ -67,7 +74,9 @@ def build_library(root: Path, n_voices: int, n_bases: int) -> list[str]:
 
 
 def limit_for(library: Path, bases: list[str], per_replica: float) -> float:
-    """A VRAM limit holding ``per_replica`` bases plus the largest request workspace."""
+    """A VRAM limit holding the shared models, one request's workspace and ``per_replica`` bases: while a request
+    runs, at most ``int(per_replica)`` bases stay resident (requests then run one at a time: a batch of two
+    would need a second workspace)."""
     from engine.api import Engine
     from engine.backends.base import SynthesisRequest
 
@@ -76,10 +85,10 @@ def limit_for(library: Path, bases: list[str], per_replica: float) -> float:
         rb = eng.speech.resolved_base(bases[0])
         slot = rb.spec.packed.nbytes
         shared = sum(m.nbytes for m in rb.backend.shared_models(rb.manifest, rb.context))
-        work = rb.backend.workspace_bytes(rb.manifest, SynthesisRequest(text=max(TEXTS, key=len)))
+        work = max(rb.backend.workspace_bytes(rb.manifest, SynthesisRequest(text=t)) for t in TEXTS)
     finally:
         eng.close()
-    return (shared + 2 * work + per_replica * slot + 4096) / MB
+    return (shared + work + per_replica * slot + 4096) / MB
 
 
 def solo_renderings(library: Path, trace: list[dict]) -> dict[tuple, bytes]:
@@ -131,7 +140,8 @@ def drive(url: str, trace: list[dict], clients: int, solo: dict, on_progress=Non
                 except httpx.HTTPError:
                     status, outcome = "cut", "error"
                 results[i] = {"latency_s": time.perf_counter() - t0, "status": status, "outcome": outcome,
-                              "replica": r.headers.get("x-timbrel-replica") if outcome != "error" else None}
+                              "replica": r.headers.get("x-timbrel-replica") if outcome != "error" else None,
+                              "base": t["base"]}
                 with lock:
                     done[0] += 1
                     n = done[0]
@@ -150,9 +160,14 @@ def drive(url: str, trace: list[dict], clients: int, solo: dict, on_progress=Non
     def pct(q):
         return ok[min(len(ok) - 1, int(round(q * (len(ok) - 1))))] if ok else None
 
+    served: dict[str, set] = {}
+    for r in results:
+        if r and r["replica"]:
+            served.setdefault(r["base"], set()).add(r["replica"])
     return {"wall_s": wall, "ok": len(ok), "errors": sum(1 for r in results if r and r["outcome"] == "error"),
             "silent_losses": sum(1 for r in results if r and r["outcome"] == "silent-loss"),
             "throughput_rps": len(ok) / wall, "p50_s": pct(0.5), "p99_s": pct(0.99),
+            "replicas_per_base": sum(len(v) for v in served.values()) / len(served) if served else None,
             "replicas_used": sorted({r["replica"] for r in results if r and r["replica"]})}
 
 
@@ -164,13 +179,81 @@ def replica_swaps(handle) -> tuple[int, list[dict]]:
     return sum(int(s["status"]["metrics"]["swaps"]) for s in stats), stats
 
 
+def run_plain(library: Path, limit: float, trace, clients: int, solo) -> dict:
+    from engine.api import Engine
+    from engine.server import ServerConfig, ServerThread
+
+    eng = Engine(library=library, vram_limit_mb=limit)
+    srv = ServerThread(eng, ServerConfig(port=0)).start()
+    load = os.getloadavg()[0]
+    row = drive(srv.url, trace, clients, solo)
+    row.update(name="plain", replicas=1, routing="-", swaps=int(eng.runtime.metrics.snapshot()["swaps"]), load1=load)
+    srv.stop()
+    eng.close()
+    return row
+
+
+def run_ray(library: Path, limit: float, trace, clients: int, solo, port: int, *, name: str, replicas: int,
+            routing: str, max_models: int, kill: bool = False) -> dict:
+    from ray import serve
+
+    from engine.server import ServerConfig
+    from engine.server.ray_serve import APP_NAME, ENGINE, build_app, live_stats
+
+    t1 = time.perf_counter()
+    serve.run(build_app(str(library), ServerConfig(port=port), replicas=replicas, cpus_per_replica=0.5,
+                        vram_limit_mb=limit, routing=routing, max_models=max_models), name=APP_NAME,
+              route_prefix="/")
+    handle = serve.get_deployment_handle(ENGINE, app_name=APP_NAME)
+    deploy_s = time.perf_counter() - t1
+    before, _ = replica_swaps(handle)
+    killed: dict = {}
+
+    def progress(n):
+        if kill and not killed and n >= len(trace) // 3:
+            victim = live_stats(handle, 30.0)[0]
+            os.kill(int(victim["pid"]), signal.SIGKILL)
+            killed.update(replica=victim["replica"], after=n)
+
+    load = os.getloadavg()[0]
+    row = drive(f"http://127.0.0.1:{port}", trace, clients, solo, progress)
+    time.sleep(0.5)
+    after, stats = replica_swaps(handle)
+    row.update(name=name, replicas=replicas, routing=routing, swaps=None if kill else max(0, after - before),
+               deploy_s=deploy_s, killed=killed or None, load1=load,
+               resident={s["replica"]: s["status"]["resident"] for s in stats})
+    serve.delete(APP_NAME)
+    return row
+
+
+def summarize(rows: list[dict]) -> dict:
+    """Mean and spread (min, max, standard deviation) of each figure over the repeats of one configuration."""
+    out = {"runs": len(rows)}
+    for key in ("throughput_rps", "p50_s", "p99_s", "swaps", "replicas_per_base", "errors", "silent_losses", "load1"):
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        if vals:
+            out[key] = {"mean": statistics.fmean(vals), "min": min(vals), "max": max(vals),
+                        "stdev": statistics.stdev(vals) if len(vals) > 1 else 0.0}
+    return out
+
+
+def _cell(s: dict, key: str, fmt: str) -> str:
+    v = s.get(key)
+    if v is None:
+        return "-"
+    if v["min"] == v["max"]:
+        return format(v["mean"], fmt)
+    return f"{format(v['mean'], fmt)} ({format(v['min'], fmt)}–{format(v['max'], fmt)})"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=96)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--voices", type=int, default=16)
-    ap.add_argument("--bases", type=int, default=4)
-    ap.add_argument("--per-replica", type=float, default=2.5, help="bases that fit in one replica's VRAM limit")
+    ap.add_argument("--bases", type=int, default=6)
+    ap.add_argument("--per-replica", type=float, default=3.5, help="bases that fit in one replica's VRAM limit")
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scale_out.json"))
     args = ap.parse_args(argv)
@@ -182,32 +265,26 @@ def main(argv=None) -> int:
     from ray import serve
 
     from engine.library import Library
-    from engine.server import ServerConfig, ServerThread
-    from engine.server.ray_serve import APP_NAME, ENGINE, build_app
 
     bases = build_library(tmp, args.voices, args.bases)
     library = tmp / "lib"
     voices = Library.open(library).voice_names()
     limit = limit_for(library, bases, args.per_replica)
+    # Serve's per-replica list of model ids as long as what stays resident while a request runs (the library's
+    # own estimate, ``models_per_replica``, sizes the workspace with a longer sentence than this trace's)
+    max_models = max(1, int(args.per_replica))
     rng = random.Random(args.seed)
     trace = [{"voice": rng.choice(voices), "base": rng.choice(bases), "text": rng.choice(TEXTS),
               "seed": rng.randrange(1, 10**6)} for _ in range(args.requests)]
     solo = solo_renderings(library, trace)
     print(f"{len(voices)} voices, {len(bases)} tone bases; replica VRAM limit {limit:.2f} MB "
-          f"(~{args.per_replica} bases); {len(trace)} requests from {args.clients} clients", flush=True)
-    rows = []
+          f"(~{args.per_replica} bases, max_num_models_per_replica {max_models}); {len(trace)} requests from {args.clients} clients; "
+          f"{args.repeats} repeats; load average {os.getloadavg()[0]:.2f}", flush=True)
+    rows: list[dict] = []
 
-    # plain timbrel serve, no Ray
-    from engine.api import Engine
-
-    eng = Engine(library=library, vram_limit_mb=limit)
-    srv = ServerThread(eng, ServerConfig(port=0)).start()
-    row = drive(srv.url, trace, args.clients, solo)
-    row.update(name="plain", replicas=1, routing="-", swaps=int(eng.runtime.metrics.snapshot()["swaps"]))
-    srv.stop()
-    eng.close()
-    rows.append(row)
-    print(row, flush=True)
+    def keep(row):
+        rows.append(row)
+        print({k: v for k, v in row.items() if k not in ("resident", "replicas_used")}, flush=True)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -216,60 +293,59 @@ def main(argv=None) -> int:
     ray.init(num_cpus=max(4, os.cpu_count() or 1), include_dashboard=False, log_to_driver=False)
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     ray_start = time.perf_counter() - t0
-    url = f"http://127.0.0.1:{port}"
-    config = ServerConfig(port=port)
+    routings = ["base", "serve-multiplexed", "base-blind"]
     try:
-        for name, replicas, mux, kill in (("ray-1", 1, True, False), ("ray-2-mux", 2, True, False),
-                                          ("ray-2-rr", 2, False, False), ("ray-2-kill", 2, True, True)):
-            t1 = time.perf_counter()
-            serve.run(build_app(str(library), config, replicas=replicas, cpus_per_replica=0.5, vram_limit_mb=limit,
-                                multiplexed=mux), name=APP_NAME, route_prefix="/")
-            handle = serve.get_deployment_handle(ENGINE, app_name=APP_NAME)
-            deploy_s = time.perf_counter() - t1
-            before, _ = replica_swaps(handle)
-            killed = {}
-
-            def progress(n, handle=handle, kill=kill, killed=killed):
-                if kill and not killed and n >= len(trace) // 3:
-                    from engine.server.ray_serve import live_stats
-
-                    stats = live_stats(handle, 30.0)
-                    victim = stats[0]
-                    os.kill(int(victim["pid"]), signal.SIGKILL)
-                    killed.update(replica=victim["replica"], after=n)
-
-            row = drive(url, trace, args.clients, solo, progress)
-            time.sleep(0.5)
-            after, stats = replica_swaps(handle)
-            row.update(name=name, replicas=replicas, routing="multiplexed" if mux else "round-robin",
-                       swaps=max(0, after - before) if not kill else None, deploy_s=deploy_s, killed=killed or None,
-                       resident={s["replica"]: s["status"]["resident"] for s in stats})
-            rows.append(row)
-            print({k: v for k, v in row.items() if k != "resident"}, flush=True)
-            serve.delete(APP_NAME)
+        for rep in range(args.repeats):
+            keep(run_plain(library, limit, trace, args.clients, solo))
+            keep(run_ray(library, limit, trace, args.clients, solo, port, name="ray-1", replicas=1, routing="base",
+                         max_models=max_models))
+            for routing in routings[rep % 3:] + routings[:rep % 3]:       # rotate the order: no routing always first
+                keep(run_ray(library, limit, trace, args.clients, solo, port, name=f"ray-2-{routing}", replicas=2,
+                             routing=routing, max_models=max_models))
+        keep(run_ray(library, limit, trace, args.clients, solo, port, name="ray-2-kill", replicas=2, routing="base",
+                     max_models=max_models, kill=True))
     finally:
         serve.shutdown()
         ray.shutdown()
 
-    by = {r["name"]: r for r in rows}
-    head = ("run", "replicas", "routing", "req/s", "p50 s", "p99 s", "swaps", "errors", "silent losses")
+    names = ["plain", "ray-1"] + [f"ray-2-{r}" for r in routings] + ["ray-2-kill"]
+    summ = {n: summarize([r for r in rows if r["name"] == n]) for n in names}
+    head = ("run", "replicas", "routing", "runs", "req/s", "p50 s", "p99 s", "swaps", "replicas/base", "errors",
+            "silent losses", "load avg")
     print("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
-    for r in rows:
-        print(f"| {r['name']} | {r['replicas']} | {r['routing']} | {r['throughput_rps']:.2f} | {r['p50_s']:.3f} | "
-              f"{r['p99_s']:.3f} | {'-' if r['swaps'] is None else r['swaps']} | {r['errors']} | {r['silent_losses']} |")
+    for n in names:
+        r0 = next(r for r in rows if r["name"] == n)
+        s = summ[n]
+        print(f"| {n} | {r0['replicas']} | {r0['routing']} | {s['runs']} | {_cell(s, 'throughput_rps', '.2f')} | "
+              f"{_cell(s, 'p50_s', '.3f')} | {_cell(s, 'p99_s', '.3f')} | {_cell(s, 'swaps', '.1f')} | "
+              f"{_cell(s, 'replicas_per_base', '.2f')} | {_cell(s, 'errors', '.0f')} | "
+              f"{_cell(s, 'silent_losses', '.0f')} | {_cell(s, 'load1', '.1f')} |")
+
+    def mean(n, key):
+        return summ[n][key]["mean"]
+
+    pairs = [(a["swaps"], b["swaps"]) for a, b in zip([r for r in rows if r["name"] == "ray-2-base"],
+                                                      [r for r in rows if r["name"] == "ray-2-base-blind"])]
     summary = {
-        "ray_start_s": ray_start,
-        "two_vs_one_replica_throughput": by["ray-2-mux"]["throughput_rps"] / by["ray-1"]["throughput_rps"],
-        "swaps_multiplexed": by["ray-2-mux"]["swaps"], "swaps_round_robin": by["ray-2-rr"]["swaps"],
-        "p99_multiplexed_s": by["ray-2-mux"]["p99_s"], "p99_round_robin_s": by["ray-2-rr"]["p99_s"],
-        "ray_overhead_p50_s": by["ray-1"]["p50_s"] - by["plain"]["p50_s"],
-        "ray_1_vs_plain_throughput": by["ray-1"]["throughput_rps"] / by["plain"]["throughput_rps"],
-        "kill_errors": by["ray-2-kill"]["errors"], "kill_silent_losses": by["ray-2-kill"]["silent_losses"],
+        "ray_start_s": ray_start, "repeats": args.repeats,
+        "swaps_base_routing": mean("ray-2-base", "swaps"),
+        "swaps_serve_multiplexed": mean("ray-2-serve-multiplexed", "swaps"),
+        "swaps_base_blind": mean("ray-2-base-blind", "swaps"),
+        "base_routing_lower_swaps_every_repeat": all(a < b for a, b in pairs),
+        "replicas_per_base_base_routing": mean("ray-2-base", "replicas_per_base"),
+        "p99_base_routing_s": mean("ray-2-base", "p99_s"), "p99_base_blind_s": mean("ray-2-base-blind", "p99_s"),
+        "p99_serve_multiplexed_s": mean("ray-2-serve-multiplexed", "p99_s"),
+        "two_vs_one_replica_throughput": mean("ray-2-base", "throughput_rps") / mean("ray-1", "throughput_rps"),
+        "ray_overhead_p50_s": mean("ray-1", "p50_s") - mean("plain", "p50_s"),
+        "ray_1_vs_plain_throughput": mean("ray-1", "throughput_rps") / mean("plain", "throughput_rps"),
+        "kill_errors": summ["ray-2-kill"]["errors"]["mean"], "kill_silent_losses": summ["ray-2-kill"]["silent_losses"]["mean"],
         "silent_losses": sum(r["silent_losses"] for r in rows),
+        "load_average_1min": [min(r["load1"] for r in rows), max(r["load1"] for r in rows)],
     }
     print("\n" + json.dumps(summary, indent=2))
     out = {**summary, "requests": args.requests, "clients": args.clients, "bases": len(bases),
-           "vram_limit_mb": limit, "runs": rows}
+           "per_replica": args.per_replica, "max_num_models_per_replica": max_models, "vram_limit_mb": limit, "cpu_count": os.cpu_count(),
+           "summary": summ, "runs": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))
     print(f"wrote {args.out}")

@@ -38,11 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 from engine.runtime.budget import Budget  # noqa: E402
 from engine.runtime.clock import MonotonicClock  # noqa: E402
-from engine.runtime.device import make_device  # noqa: E402
+from engine.runtime.device_factory import make_device  # noqa: E402
 from engine.runtime.hoststage import HostStaging  # noqa: E402
 from engine.runtime.layout import TensorSpec, dtype_of  # noqa: E402
 from engine.runtime.pool import BasePool, BaseSpec  # noqa: E402
-from engine.runtime.sources import SafetensorsSource  # noqa: E402
+from engine.runtime.weight_sources import SafetensorsSource  # noqa: E402
 
 FIXTURES = Path(os.environ.get("TIMBREL_SHARED", ROOT.parent / "shared")) / "fixtures" / "gptsovits"
 MB = 2**20

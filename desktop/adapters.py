@@ -1,28 +1,21 @@
 """Turn what engine subsystems return into the plain rows the views show.
 
-The desktop only reads public fields of the engine's data classes (or dicts);
-these helpers accept either form so a view does not depend on whether a part
-returns a dataclass, a dict or a tuple. All functions here are pure (no engine
-calls) and run on worker threads or the GUI thread alike.
+Each helper formats one engine result, read as the engine returns it (its data
+classes' public fields, or the plain dicts some parts return); none guesses at
+other shapes. All functions here are pure apart from ``shown_cluster_names``
+(which reads the clusters) and run on worker threads or the GUI thread alike.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+if TYPE_CHECKING:
+    from engine.api import GridResult
 
-def pick(obj: Any, *names: str, default: Any = None) -> Any:
-    """The first of ``names`` present on ``obj`` (attribute or mapping key)."""
-    for name in names:
-        if isinstance(obj, dict):
-            if name in obj and obj[name] is not None:
-                return obj[name]
-        else:
-            value = getattr(obj, name, None)
-            if value is not None:
-                return value
-    return default
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +31,7 @@ class VoiceRow:
     cluster_label: str = ""
     pinned: bool = False
     version: int = 0                   # the voice's history version (changes with every edit)
+    search: str = ""                   # what the search box matches, casefolded (set with the cluster)
 
 
 @dataclass
@@ -101,30 +95,17 @@ class RuntimeState:
 MB = 1024 * 1024
 
 
-def voice_row(voice: Any, assignment: Any = None) -> VoiceRow:
-    clips = tuple(pick(voice, "clips", default=()) or ())
-    emotions = tuple(sorted({c.emotion for c in clips if getattr(c, "emotion", None)}))
-    row = VoiceRow(
-        id=int(pick(voice, "id", default=0)), name=str(pick(voice, "name", default="")), clips=len(clips),
-        seconds=float(sum(getattr(c, "duration", 0.0) for c in clips)), tags=tuple(pick(voice, "tags", default=()) or ()),
-        languages=tuple(sorted({c.language for c in clips if getattr(c, "language", None)})), emotions=emotions,
-        version=int(pick(voice, "version", default=0) or 0),
-    )
-    if assignment is not None:
-        row.cluster_id = pick(assignment, "cluster_id", "cluster", "id")
-        row.cluster_label = str(pick(assignment, "label", default="") or "")
-        row.pinned = bool(pick(assignment, "pinned", default=False))
-    return row
-
-
 def shown_cluster_names(analysis) -> dict[int, str]:
     """Cluster id → the name every view shows (the cluster map's: the user's label, else "Group A", "Group B"...),
     so the map, the library, the grid, the evaluation and the Bases tab tell one story. Worker threads only."""
-    try:
-        from .views.clustermap import display_names
+    from engine.api import TimbrelError
 
+    from .views.clustermap_style import display_names
+
+    try:
         return dict(display_names(list(analysis.clusters())))
-    except Exception:    # analysis not usable yet: the views fall back to cluster_name()
+    except TimbrelError as exc:    # analysis not usable yet: the views fall back to cluster_name()
+        log.warning("cluster names not read: %s", exc)
         return {}
 
 
@@ -141,119 +122,68 @@ def cluster_name(cluster_id: int | None, label: str = "") -> str:
 
 
 def cluster_infos(clusters: Iterable[Any]) -> list[ClusterInfo]:
+    """Format ``analysis.clusters()`` (the engine's ``ClusterInfo``: ``id``, ``label``, ``voices``) for the map."""
+    return [ClusterInfo(int(c.id), str(c.label or ""), len(c.voices)) for c in clusters]
+
+
+def cluster_points(projection: Mapping[str, Any], clusters: Iterable[Any]) -> list[ClusterPoint]:
+    """Format ``analysis.projection_2d()`` (voice name → (x, y)) with each voice's cluster and pin, read from
+    ``analysis.clusters()`` (``voices``, ``pinned``); a voice in no cluster has ``cluster_id`` None."""
+    where: dict[str, tuple[int, bool]] = {}
+    for c in clusters:
+        pinned = set(c.pinned or ())
+        for name in c.voices:
+            where[name] = (int(c.id), name in pinned)
     out = []
-    for c in clusters or ():
-        if isinstance(c, int):
-            out.append(ClusterInfo(c, ""))
-            continue
-        cid = pick(c, "id", "cluster_id")
-        if cid is None:
-            continue
-        members = pick(c, "voices", "members", default=None)
-        size = pick(c, "size", "n_voices", default=None)
-        if size is None:
-            size = len(members) if members is not None else 0
-        out.append(ClusterInfo(int(cid), str(pick(c, "label", default="") or ""), int(size)))
+    for name, (x, y) in projection.items():
+        cid, pinned = where.get(name, (None, False))
+        out.append(ClusterPoint(str(name), float(x), float(y), cid, pinned))
     return out
 
 
-def cluster_points(projection: Any) -> list[ClusterPoint]:
-    """Accepts a list of points (dataclass/dict/tuple voice, x, y, cluster) or a dict voice → (x, y[, cluster])."""
-    items: list[Any]
-    if isinstance(projection, dict) and "points" in projection:
-        items = list(projection["points"])
-    elif isinstance(projection, dict):
-        items = [(k, *v) if isinstance(v, (tuple, list)) else {"voice": k, **v} for k, v in projection.items()]
-    else:
-        items = list(projection or ())
-    out = []
-    for p in items:
-        if isinstance(p, (tuple, list)):
-            voice, x, y = p[0], p[1], p[2]
-            cid = p[3] if len(p) > 3 else None
-            pinned = bool(p[4]) if len(p) > 4 else False
-        else:
-            voice = pick(p, "voice", "name", "voice_name")
-            xy = pick(p, "xy", "position", default=None)
-            x, y = (xy[0], xy[1]) if xy is not None else (pick(p, "x"), pick(p, "y"))
-            cid = pick(p, "cluster_id", "cluster")
-            pinned = bool(pick(p, "pinned", default=False))
-        if hasattr(voice, "name"):
-            voice = voice.name
-        if isinstance(cid, dict) or hasattr(cid, "cluster_id"):
-            cid = pick(cid, "cluster_id", "id")
-        out.append(ClusterPoint(str(voice), float(x), float(y), None if cid is None else int(cid), pinned))
-    return out
-
-
-def grid_data(grid: Mapping[str, Any], emotions: Iterable[str]) -> GridData:
-    """Format ``engine.analysis.grid()`` (``engine.analysis.grid.build_grid``: ``emotions``, ``clusters`` with
-    ``counts``, ``voices`` with ``missing`` / ``predicted`` / ``top_emotion``) for the grid view; ``emotions`` is
+def grid_data(grid: "GridResult", emotions: Iterable[str]) -> GridData:
+    """Format ``engine.analysis.grid()`` (a :class:`engine.api.GridResult`) for the grid view; ``emotions`` is
     used when the grid names none."""
-    emotions = list(grid.get("emotions") or emotions)
-    rows: list[tuple[int | None, str]] = []
-    counts: dict[tuple[int | None, str], int] = {}
-    for r in grid.get("clusters") or []:
-        cid = r.get("cluster_id")
-        rows.append((cid, str(r.get("label") or "")))
-        for emo, n in (r.get("counts") or {}).items():
-            counts[(cid, str(emo))] = int(n)
+    rows = [(r.cluster_id, r.label) for r in grid.clusters]
+    counts = {(r.cluster_id, e): n for r in grid.clusters for e, n in r.counts.items()}
     missing: dict[tuple[int | None, str], list[str]] = {}
     predicted: dict[tuple[int | None, str], list[str]] = {}
     tops: dict[int | None, list[tuple[str, str, float]]] = {}
-    for v in grid.get("voices") or []:
-        cid = _cid(v.get("cluster_id"))
-        name = str(v.get("voice") or "?")
-        for emo in v.get("missing") or []:
-            missing.setdefault((cid, str(emo)), []).append(name)
-        for emo, conf in (v.get("predicted") or {}).items():
-            predicted.setdefault((cid, str(emo)), []).append(f"{name} ({float(conf):.2f})")
-        top = v.get("top_emotion")
-        if top:
-            tops.setdefault(cid, []).append((name, str(top["emotion"]), float(top.get("confidence") or 0.0)))
-    return GridData(rows=rows, emotions=emotions, counts=counts, missing=missing, predicted=predicted, tops=tops)
+    for v in grid.voices:
+        for emo in v.missing:
+            missing.setdefault((v.cluster_id, emo), []).append(v.voice)
+        for emo, conf in v.predicted.items():
+            predicted.setdefault((v.cluster_id, emo), []).append(f"{v.voice} ({conf:.2f})")
+        if v.top_emotion:
+            top = v.top_emotion
+            tops.setdefault(v.cluster_id, []).append((v.voice, str(top["emotion"]), float(top["confidence"])))
+    return GridData(rows=rows, emotions=list(grid.emotions or emotions), counts=counts, missing=missing,
+                    predicted=predicted, tops=tops)
 
 
-def _cid(key: Any) -> int | None:
-    if key is None or key == "" or key == "none":
-        return None
-    try:
-        return int(key)
-    except (TypeError, ValueError):
-        return key  # type: ignore[return-value]
-
-
-def runtime_state(status: Any) -> RuntimeState:
-    def mb(*names: str) -> float:
-        v = pick(status, *[n + "_mb" for n in names])
-        if v is not None:
-            return float(v)
-        v = pick(status, *[n + "_bytes" for n in names])
-        return float(v) / MB if v is not None else 0.0
-
-    resident = pick(status, "resident", "resident_bases", default=[]) or []
-    prefetch = pick(status, "prefetch", "prefetching", "staged", default=None)
-    staging = pick(status, "staging", default=None)
-    if prefetch is None and staging is not None:
-        prefetch = pick(staging, "staged", default=[])
-    prefetch = prefetch or []
-    queue = pick(status, "queue", "queues", "queue_lengths", default=None)
-    scheduler = pick(status, "scheduler", default=None)
-    if queue is None and scheduler is not None:
-        queue = pick(scheduler, "queue", default={})
-    queue = queue or {}
-    device = pick(status, "device", default="")
-    if isinstance(device, dict):
-        device = device_label(device.get("kind"), device.get("name"))
-    if isinstance(prefetch, (str, bytes)):
-        prefetch = [prefetch]
-    if isinstance(queue, int):
-        queue = {"requests": queue}
+def runtime_state(status: Mapping[str, Any]) -> RuntimeState:
+    """Format ``Runtime.status()`` (a plain dict) for the Engine tab: ``device`` ({"kind", "name", ...}),
+    ``vram_limit_mb``, ``used_mb``, ``resident`` (base names), ``staging`` ({"staged": base names} or None without
+    host staging) and ``scheduler`` ({"queue": priority → waiting requests})."""
+    device = status.get("device") or {}
+    staging = status.get("staging") or {}
+    scheduler = status.get("scheduler") or {}
     return RuntimeState(
-        budget_mb=mb("budget", "vram_limit", "limit"), used_mb=mb("used", "resident"),
-        resident=[_base_name(b) for b in resident], prefetch=[_base_name(b) for b in prefetch],
-        queue={str(k): int(v) for k, v in dict(queue).items()} if isinstance(queue, dict) else {},
-        device=str(device or ""),
+        budget_mb=float(status.get("vram_limit_mb") or 0.0), used_mb=float(status.get("used_mb") or 0.0),
+        resident=[str(b) for b in status.get("resident") or ()],
+        prefetch=[str(b) for b in staging.get("staged") or ()],
+        queue={str(k): int(v) for k, v in (scheduler.get("queue") or {}).items()},
+        device=device_label(device.get("kind"), device.get("name")),
+    )
+
+
+def residency_state(event: Mapping[str, Any], previous: RuntimeState) -> RuntimeState:
+    """The Engine tab's state after a ``runtime.residency`` event (``resident``, ``used_bytes``, ``budget_bytes``):
+    the event's residency with the device, prefetch and queue it does not carry kept from ``previous``."""
+    return RuntimeState(
+        budget_mb=float(event.get("budget_bytes") or 0) / MB, used_mb=float(event.get("used_bytes") or 0) / MB,
+        resident=[str(b) for b in event.get("resident") or ()], prefetch=list(previous.prefetch),
+        queue=dict(previous.queue), device=previous.device,
     )
 
 
@@ -270,9 +200,3 @@ def device_label(kind: Any, name: Any) -> str:
     if kind == "cuda":
         return QCoreApplication.translate("Device", "GPU: %1").replace("%1", str(name or "CUDA"))
     return str(name or kind or "")
-
-
-def _base_name(b: Any) -> str:
-    if isinstance(b, str):
-        return b
-    return str(pick(b, "name", "base", "id", default=b))

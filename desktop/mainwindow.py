@@ -13,17 +13,14 @@ from engine.api import TimbrelError
 
 from .bridge import EventBridge
 from .context import AppContext
+from .lazy_tabs import LazyTabs, build_view, preload_view
 from .tasks import TaskRunner
-from .views.bases import BasesView
-from .views.clustermap import ClusterMapView
 from .views.cues import CuesView
-from .views.evaluation import EvaluationView
-from .views.grid import GridView
 from .views.library import LibraryView
-from .views.monitor import MonitorView
-from .views.speak import SpeakView
 
 log = logging.getLogger(__name__)
+
+REST_AFTER_MS = 3000       # start-up work besides the library starts at the latest this long after start()
 
 
 class MainWindow(QMainWindow):
@@ -44,23 +41,20 @@ class MainWindow(QMainWindow):
 
         self.library_view = LibraryView(self.ctx)
         self._route_folder_imports()
-        self.cluster_view = ClusterMapView(self.ctx)
-        self.grid_view = GridView(self.ctx)
-        self.bases_view = BasesView(self.ctx)
-        self.evaluation_view = EvaluationView(self.ctx)
-        self.speak_view = SpeakView(self.ctx)
-        self.cues_view = CuesView(self.ctx, shortcut_parent=self)
-        self.monitor_view = MonitorView(self.ctx)
+        self.cues_view = CuesView(self.ctx, shortcut_parent=self)     # built now: hotkeys and 'timbrel trigger'
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.library_view, self.tr("Library"))
-        self.tabs.addTab(self.cluster_view, self.tr("Cluster map"))
-        self.tabs.addTab(self.grid_view, self.tr("Emotion grid"))
-        self.tabs.addTab(self.evaluation_view, self.tr("Evaluation"))
-        self.tabs.addTab(self.bases_view, self.tr("Bases"))
-        self.tabs.addTab(self.speak_view, self.tr("Speak"))
-        self.tabs.addTab(self.cues_view, self.tr("Soundboard"))
-        self.tabs.addTab(self.monitor_view, self.tr("Engine"))
+        # the other views are built when first shown or used (their modules imported then too): opening the app
+        # builds the tab on screen only
+        self.lazy = LazyTabs(self.tabs, self)
+        self.lazy.add("library", self.tr("Library"), lambda: self.library_view, now=True)
+        self.lazy.add("cluster", self.tr("Cluster map"), lambda: build_view(self, "cluster"))
+        self.lazy.add("grid", self.tr("Emotion grid"), lambda: build_view(self, "grid"))
+        self.lazy.add("evaluation", self.tr("Evaluation"), lambda: build_view(self, "evaluation"))
+        self.lazy.add("bases", self.tr("Bases"), lambda: build_view(self, "bases"))
+        self.lazy.add("speak", self.tr("Speak"), lambda: build_view(self, "speak"))
+        self.lazy.add("cues", self.tr("Soundboard"), lambda: self.cues_view, now=True)
+        self.lazy.add("monitor", self.tr("Engine"), lambda: build_view(self, "monitor"))
         self.setCentralWidget(self.tabs)
 
         self.busy_label = QLabel()
@@ -87,7 +81,11 @@ class MainWindow(QMainWindow):
         self.runner.taskEnded.connect(self._tasks_changed)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.bridge.event.connect(self._on_event)
-        self._loaded: set[int] = set()
+        self._loaded: set[str] = set()
+        self._rest_started = self._closing = False
+        self._rest_timer = QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.timeout.connect(self._start_rest)
         self._restore_layout()
 
     def _build_menus(self) -> None:
@@ -120,37 +118,56 @@ class MainWindow(QMainWindow):
         act.triggered.connect(self.about)
         help_menu.addAction(act)
 
+    # -- the views built on first use ---------------------------------------------------------------
+    cluster_view = property(lambda self: self.lazy.view("cluster"), doc="The Cluster map tab (built on first use).")
+    grid_view = property(lambda self: self.lazy.view("grid"), doc="The Emotion grid tab (built on first use).")
+    evaluation_view = property(lambda self: self.lazy.view("evaluation"), doc="The Evaluation tab.")
+    bases_view = property(lambda self: self.lazy.view("bases"), doc="The Bases tab (built on first use).")
+    speak_view = property(lambda self: self.lazy.view("speak"), doc="The Speak tab (built on first use).")
+    monitor_view = property(lambda self: self.lazy.view("monitor"), doc="The Engine tab (built on first use).")
+
     # -- start / stop ------------------------------------------------------------------------------
     def start(self) -> None:
-        """Load the first data (all on worker threads)."""
+        """Load the first data (all on worker threads): the library's voices first; the rest (soundboard, automatic
+        evaluation, the HTTP server when it starts with the app, asset and audio checks) once they are on screen
+        (or after ``REST_AFTER_MS`` at the latest), so nothing competes with opening the window."""
+        self.library_view.voicesLoaded.connect(self._start_rest)
+        self._rest_timer.start(REST_AFTER_MS)
         self.library_view.refresh()
-        self.speak_view.refresh_voices()
-        self.cues_view.refresh()
-        self.evaluation_view.start()
-        self.check_assets()
-        self.check_audio()
         self._tab_changed(self.tabs.currentIndex())
 
-    def _tab_changed(self, index: int) -> None:
-        if index in self._loaded:
+    def _start_rest(self, _n: int = 0) -> None:
+        if self._rest_started or self._closing:
             return
-        self._loaded.add(index)
-        widget = self.tabs.widget(index)
-        if widget is self.cluster_view:
-            self.cluster_view.refresh()
-        elif widget is self.grid_view:
-            self.grid_view.refresh()
-        elif widget is self.bases_view:
-            self.bases_view.refresh()
-        elif widget is self.evaluation_view:
-            self.evaluation_view.refresh()
-        elif widget is self.monitor_view:
-            self.monitor_view.refresh()
+        self._rest_started = True
+        self._rest_timer.stop()
+        self.cues_view.refresh()
+        # the automatic evaluation: its module and the engine's consolidation part are loaded on a worker first
+        self.ctx.run(lambda t: preload_view(self.ctx, "evaluation"), label=self.tr("Starting the automatic evaluation"),
+                     pool="io", on_done=self._start_evaluation,
+                     on_error=self.ctx.report(self.tr("The automatic evaluation could not start")))
+        if self.engine.settings.get("server.enabled", False):
+            self.lazy.view("monitor")           # its server section starts the server the settings ask for
+        self.check_assets()
+        self.check_audio()
+
+    def _start_evaluation(self, _result=None) -> None:
+        if not self._closing:
+            self.evaluation_view.start()
+
+    def _tab_changed(self, index: int) -> None:
+        name = self.lazy.name_at(index)
+        if name is None or name in self._loaded:
+            return
+        self._loaded.add(name)
+        view = self.lazy.view(name)
+        if name in ("cluster", "grid", "bases", "evaluation", "monitor"):
+            view.refresh()
 
     def _on_event(self, topic: str, data: dict) -> None:
         if topic == "cluster.changed":
-            self._loaded.discard(self.tabs.indexOf(self.cluster_view))
-            self._loaded.discard(self.tabs.indexOf(self.grid_view))
+            self._loaded.discard("cluster")
+            self._loaded.discard("grid")
             self._tab_changed(self.tabs.currentIndex())
         elif topic == "playback.state" and data.get("state") == "playing" and data.get("label"):
             self.statusBar().showMessage(self.tr("Playing: %1").replace("%1", str(data["label"])), 3000)
@@ -176,8 +193,12 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop hotkeys, cancel tasks and wait for every worker (idempotent)."""
+        self._closing = True
+        self._rest_timer.stop()
         self.cues_view.shutdown()
-        self.evaluation_view.shutdown()
+        evaluation = self.lazy.built_view("evaluation")
+        if evaluation is not None:
+            evaluation.shutdown()
         playback = self.engine.__dict__.get("playback")
         if playback is not None:
             playback.stop()
@@ -266,14 +287,8 @@ class MainWindow(QMainWindow):
     def _route_folder_imports(self) -> None:
         """The Library tab's "Import folder…" buttons go through :meth:`import_folder` too (dataset folders are read
         through their lists; an unclear one asks first)."""
-        for name in ("import_folder_button", "empty_import_button"):
-            button = getattr(self.library_view, name, None)
-            if button is None:
-                continue
-            try:
-                button.clicked.disconnect(self.library_view.choose_folder)
-            except (RuntimeError, TypeError):
-                continue
+        for button in (self.library_view.import_folder_button, self.library_view.empty_import_button):
+            button.clicked.disconnect(self.library_view.choose_folder)
             button.clicked.connect(self.choose_import_folder)
 
     def choose_import_folder(self) -> None:

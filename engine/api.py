@@ -14,8 +14,8 @@ attribute          class                                      what
 =================  =========================================  ==========================
 ``library``        :class:`engine.library.Library`            catalog, blobs, history
 ``importer``       :class:`engine.library.importers.Importer` import / export of voices
-``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clusters, emotion, grid
-``bases``          :class:`engine.backends.store.BaseStore`   stored cluster bases
+``analysis``       :class:`engine.analysis.service.AnalysisService`  embeddings, clustering, emotions, grids
+``bases``          :class:`engine.backends.base_store.BaseStore` stored cluster bases
 ``runtime``        :class:`engine.runtime.Runtime`            device, VRAM budget, base pool, scheduler
 ``speech``         :class:`engine.speech.SpeechService`       "say this in voice V" → audio chunks
 ``assets``         :class:`engine.assets.Assets`              linked GPT-SoVITS pretrained models
@@ -58,6 +58,8 @@ from .errors import (
     TimbrelError,
     UnsafeFile,
 )
+from .analysis.grid import GridResult, GridRow, GridVoice
+from .analysis.results import AnalyzeReport, ClusterAssignment, ClusterInfo, ClusterResult
 from .events import EventBus
 from .library import Library, synthesis_defaults
 from .library.emotions import EMOTIONS
@@ -71,7 +73,7 @@ if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api
     from .analysis.service import AnalysisService
     from .library.dataset_folders import FolderLayout
     from .assets import Assets
-    from .backends.store import BaseStore
+    from .backends.base_store import BaseStore
     from .consolidation.service import ConsolidationService
     from .cues import CueStore
     from .demo import DemoService
@@ -90,8 +92,10 @@ class Engine:
         events: EventBus | None = None,
         device: str | None = None,
         vram_limit_mb: float | None = None,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings or Settings()
+        self.read_only = read_only    # open the library as a reader beside its one writer (serving replicas)
         self.events = events or EventBus()
         # --library > $TIMBREL_LIBRARY > settings > default; library_source says which one won
         self.library_path, self.library_source = choose_library_dir(library, self.settings.get("library.path"))
@@ -103,7 +107,7 @@ class Engine:
     # -- subsystems (lazy) -------------------------------------------------------------------------
     @cached_property
     def library(self) -> Library:
-        return Library.open(self.library_path, events=self.events)
+        return Library.open(self.library_path, events=self.events, read_only=self.read_only)
 
     @cached_property
     def importer(self) -> "Importer":
@@ -119,7 +123,7 @@ class Engine:
 
     @cached_property
     def bases(self) -> "BaseStore":
-        from .backends.store import BaseStore
+        from .backends.base_store import BaseStore
 
         return BaseStore(self)
 
@@ -238,4 +242,5 @@ __all__ = [
     "StorageError", "MissingAsset", "ResourceExhausted", "Cancelled",
     "__version__", "synthesis_options", "synthesis_defaults", "default_library_dir", "runtime_socket_name",
     "read_audio", "write_wav", "output_devices", "inspect_folder",
+    "GridResult", "GridRow", "GridVoice", "AnalyzeReport", "ClusterAssignment", "ClusterInfo", "ClusterResult",
 ]

@@ -17,6 +17,7 @@ voice: renaming the voice keeps the cue, deleting the voice deletes its cues.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 from .errors import AlreadyExists, InvalidInput, NotFound, TimbrelError
 from .library.catalog import utc_now
 from .library.emotions import normalize_emotion
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 80
 CUE_MODES = ("overlap", "interrupt")
@@ -101,7 +104,11 @@ class CueStore:
         try:
             data = json.loads(self._modes_path().read_text(encoding="utf-8"))
             return {str(k): v for k, v in data.items() if v in CUE_MODES}
-        except (OSError, ValueError, AttributeError):
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, AttributeError) as exc:   # unreadable or not a JSON object: modes are lost
+            log.warning("the cue modes in %s cannot be read (%s); every cue plays in its default mode",
+                        self._modes_path(), exc)
             return {}
 
     def _set_mode(self, cue_id: int, mode: str | None) -> None:
@@ -242,7 +249,10 @@ class CueStore:
         cue = cue if isinstance(cue, Cue) else self.get(cue)
         try:
             return self.engine.speech.resolve_base(cue.voice)
-        except TimbrelError:
+        except NotFound:        # no base for the voice yet (or the voice is gone): nothing to stage
+            return None
+        except TimbrelError as exc:   # a damaged catalog or base: the cue's own request will report it plainly
+            log.warning("cue '%s': its base cannot be resolved: %s", cue.name, exc.message)
             return None
 
     def hint_prefetch(self, cue: Cue | str | int) -> Any:

@@ -125,7 +125,7 @@ def install_demo_library(engine, *, force: bool = False, with_preview_base: bool
 
             base = ensure_preview_base(engine)
             result.bases.append(base.name)
-        except ImportError as exc:  # the base store (engine.backends.store) is not in this build
+        except ImportError as exc:  # the base store (engine.backends.base_store) is not in this build
             result.base_note = f"no preview base registered: {exc}"
         except MissingAsset as exc:
             result.base_note = f"no preview base registered: {exc.message}"

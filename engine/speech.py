@@ -129,7 +129,7 @@ class SpeechService:
             voice = self.engine.library.voice(voice)
         try:
             analysis = self.engine.analysis
-        except ImportError:
+        except ImportError:     # the analysis stack is not installed: no clusters, the fallback rules below decide
             analysis = None
         if analysis is not None:
             assignment = analysis.cluster_of(voice)
@@ -157,7 +157,7 @@ class SpeechService:
         try:
             assets = self.engine.assets
             root = assets.root
-        except Exception:  # no assets service in this engine (tests with a bare engine)
+        except AttributeError:  # no assets service (or settings) in this engine: tests with a bare engine
             return {}
         if root is None:
             return {}
@@ -178,7 +178,7 @@ class SpeechService:
         from .backends import get_backend
         from .runtime.layout import layout_digest
         from .runtime.pool import BaseSpec
-        from .runtime.sources import StoreSource
+        from .runtime.weight_sources import StoreSource
         from .runtime.spec import ResolvedBase
 
         store = self.engine.bases
@@ -202,7 +202,7 @@ class SpeechService:
         spec = BaseSpec(key, arch, layout, StoreSource(store, record),
                         build=lambda views, m=manifest, b=backend: b.build_skeleton(m, views, device), label=record.name)
         context = SynthesisContext(base_key=f"{record.name}@{fingerprint[:16]}",
-                                   cache_dir=Path(self.engine.library.root) / "cache" / backend.name,
+                                   cache_dir=self._cache_root() / backend.name,
                                    assets=self.assets(), device=getattr(device, "storage", None))
         resolved = ResolvedBase(spec, backend, manifest, context)
         with self._lock:
@@ -210,6 +210,17 @@ class SpeechService:
                 runtime.forget(key)
             self._resolved[key] = (stamp, resolved)
         return resolved
+
+    def _cache_root(self) -> Path:
+        """Per-clip synthesis caches: inside the library, or — for a read-only reader of a shared library (a
+        serving replica) — under this machine's cache folder, one per library."""
+        lib = self.engine.library
+        if not getattr(lib, "read_only", False):
+            return Path(lib.root) / "cache"
+        from .paths import cache_dir
+
+        tag = hashlib.sha256(str(Path(lib.root).resolve()).encode()).hexdigest()[:16]
+        return cache_dir() / "libraries" / tag
 
     def _ref(self, clip) -> ReferenceClip:
         return ReferenceClip(path=self.engine.library.clip_path(clip), sha256=clip.sha256, transcript=clip.transcript,

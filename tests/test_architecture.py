@@ -84,36 +84,12 @@ MAX_COMPLEXITY = 25
 MAX_MODULE_LINES = 450
 
 COMPLEX_FUNCTIONS = {
-    "engine/analysis/service.py:AnalysisService.cluster",
-    "engine/analysis/service.py:AnalysisService.analyze",
-    "engine/analysis/service.py:AnalysisService.suggest_emotions",
-    "engine/runtime/simulation/sim.py:simulate",
-    "engine/library/doctor.py:check",
-    "engine/backends/gptsovits/text/tone_sandhi.py:_neutral",
-    "engine/runtime/scheduler.py:Scheduler._run",
-    "engine/library/packs.py:_read_manifest",
-    "engine/library/importers.py:Importer._import_voice",
-    "engine/cli/runtime_cmds.py:format_status",
-    "engine/server/metrics.py:_EngineCollector.collect",
-    "engine/library/dataset_folders.py:inspect_folder",
-    "engine/analysis/grid.py:build_grid",
-    "desktop/views/library.py:VoiceModel.data",
-    "desktop/views/bases.py:BasesView._show",
 }
 
 LONG_MODULES = {
     "engine/backends/gptsovits/text/tables.py",    # generated tables (pinyin / tone data), not logic
-    "desktop/views/library.py",
-    "engine/analysis/service.py",
-    "engine/playback/__init__.py",
     "engine/backends/gptsovits/sovits.py",
-    "engine/library/library.py",
-    "desktop/views/clustermap.py",
-    "desktop/views/bases.py",
-    "engine/server/app.py",
-    "engine/assets.py",
     "engine/backends/gptsovits/pipeline.py",
-    "engine/server/ray_serve.py",
 }
 
 

@@ -23,7 +23,7 @@ def test_every_subsystem_is_annotated_with_its_class(tmp_path):
 def _classes() -> dict[str, type]:
     from engine.analysis.service import AnalysisService
     from engine.assets import Assets
-    from engine.backends.store import BaseStore
+    from engine.backends.base_store import BaseStore
     from engine.consolidation.service import ConsolidationService
     from engine.cues import CueStore
     from engine.demo import DemoService

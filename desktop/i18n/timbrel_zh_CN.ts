@@ -60,12 +60,12 @@
 <context>
     <name>Bases</name>
     <message>
-        <location filename="../views/bases.py" line="29"/>
+        <location filename="../views/bases_data.py" line="18"/>
         <source>%1 kB</source>
         <translation>%1 kB</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="30"/>
+        <location filename="../views/bases_data.py" line="19"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
@@ -73,386 +73,365 @@
 <context>
     <name>BasesView</name>
     <message>
-        <location filename="../views/bases.py" line="111"/>
-        <location filename="../views/bases.py" line="161"/>
+        <location filename="../views/bases.py" line="34"/>
+        <location filename="../views/bases.py" line="67"/>
         <source>Base</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="111"/>
+        <location filename="../views/bases.py" line="34"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="111"/>
+        <location filename="../views/bases.py" line="34"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="111"/>
+        <location filename="../views/bases.py" line="34"/>
         <source>Serves</source>
         <translation>服务于</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="117"/>
-        <source>name for the new base</source>
-        <translation>新底模的名称</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="118"/>
-        <source>Choose files…</source>
-        <translation>选择文件…</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="119"/>
-        <source>Import pair</source>
-        <translation>导入模型对</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="122"/>
-        <source>GPT:</source>
-        <translation>GPT：</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="123"/>
-        <source>SoVITS:</source>
-        <translation>SoVITS：</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="124"/>
-        <source>Name:</source>
-        <translation>名称：</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="129"/>
-        <source>Import a GPT-SoVITS base</source>
-        <translation>导入 GPT-SoVITS 底模</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="134"/>
+        <location filename="../views/bases.py" line="40"/>
         <source>How many bases?…</source>
         <translation>需要多少个底模？…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="135"/>
+        <location filename="../views/bases.py" line="41"/>
         <source>Consolidate…</source>
         <translation>整合…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="139"/>
+        <location filename="../views/bases.py" line="45"/>
         <source>Stored bases</source>
         <translation>已保存的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="57"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="57"/>
         <source>Voices</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="57"/>
         <source>Served by</source>
         <translation>服务者</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="151"/>
+        <location filename="../views/bases.py" line="57"/>
         <source>Base version</source>
         <translation>底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="155"/>
+        <location filename="../views/bases.py" line="61"/>
         <source>Assign to cluster</source>
         <translation>分配给簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="157"/>
+        <location filename="../views/bases.py" line="63"/>
         <source>Base:</source>
         <translation>底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="161"/>
+        <location filename="../views/bases.py" line="67"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="161"/>
+        <location filename="../views/bases.py" line="67"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="161"/>
+        <location filename="../views/bases.py" line="67"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="163"/>
+        <location filename="../views/bases.py" line="69"/>
         <source>Roll back to this version</source>
         <translation>回滚到此版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="170"/>
+        <location filename="../views/bases.py" line="76"/>
         <source>name of the fine-tuned base</source>
         <translation>微调后底模的名称</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="171"/>
+        <location filename="../views/bases.py" line="77"/>
         <source>Fine-tune this cluster&apos;s base</source>
         <translation>微调此簇的底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="172"/>
+        <location filename="../views/bases.py" line="78"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="178"/>
+        <location filename="../views/bases.py" line="84"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="180"/>
+        <location filename="../views/bases.py" line="86"/>
         <source>Steps (GPT and SoVITS):</source>
         <translation>步数（GPT 和 SoVITS）：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="181"/>
+        <location filename="../views/bases.py" line="87"/>
         <source>New base:</source>
         <translation>新底模：</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="191"/>
+        <location filename="../views/bases.py" line="97"/>
         <source>Clusters and the base that serves each (the Speak tab and evaluation use the same)</source>
         <translation>各簇及为其服务的底模（朗读页和评估使用同一规则）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="194"/>
+        <location filename="../views/bases.py" line="100"/>
         <source>Base versions of the selected cluster</source>
         <translation>所选簇的底模版本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="257"/>
+        <location filename="../views/bases.py" line="161"/>
         <source>Loading bases</source>
         <translation>正在加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="258"/>
+        <location filename="../views/bases.py" line="162"/>
         <source>Could not load the bases</source>
         <translation>无法加载底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="269"/>
+        <location filename="../views/bases.py" line="188"/>
         <source>preview voice (not a clone)</source>
         <translation>预览音色（不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="274"/>
+        <location filename="../views/bases.py" line="205"/>
         <source>fallback for %1 clusters</source>
         <translation>为 %1 个簇兜底</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="275"/>
+        <location filename="../views/bases.py" line="206"/>
         <source>no cluster</source>
         <translation>无簇</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="281"/>
+        <location filename="../views/bases.py" line="169"/>
         <source>(no base)</source>
         <translation>（无底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="287"/>
+        <location filename="../views/bases.py" line="214"/>
         <source>nothing: these voices cannot speak</source>
         <translation>无：这些音色无法说话</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="289"/>
+        <location filename="../views/bases.py" line="216"/>
         <source>%1 (preview fallback; no base assigned)</source>
         <translation>%1（预览回退；未分配底模）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="291"/>
+        <location filename="../views/bases.py" line="218"/>
         <source>%1 (preview voice, not a clone)</source>
         <translation>%1（预览音色，不是克隆）</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="295"/>
+        <location filename="../views/bases.py" line="226"/>
         <source>v%1</source>
         <translation>v%1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="305"/>
+        <location filename="../views/bases.py" line="174"/>
         <source>No clusters yet: analyse and cluster the voices on the Cluster map first.</source>
         <translation>还没有簇：请先在聚类图中分析并聚类音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="307"/>
+        <location filename="../views/bases.py" line="176"/>
         <source>No bases yet: import a GPT-SoVITS pair, or give clusters preview voices.</source>
         <translation>还没有底模：导入一个 GPT-SoVITS 模型对，或为各簇提供预览音色。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="309"/>
+        <location filename="../views/bases.py" line="178"/>
         <source>%1 bases, %2 clusters.</source>
         <translation>%1 个底模，%2 个簇。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="261"/>
         <source>adopted from a voice&apos;s model</source>
         <translation>采用自某个音色的模型</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="338"/>
+        <location filename="../views/bases.py" line="261"/>
         <source>pretrained, zero-shot</source>
         <translation>预训练，零样本</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="339"/>
+        <location filename="../views/bases.py" line="262"/>
         <source>fine-tuned</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="339"/>
+        <location filename="../views/bases.py" line="262"/>
         <source>assigned</source>
         <translation>手动分配</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="339"/>
+        <location filename="../views/bases.py" line="262"/>
         <source>rollback</source>
         <translation>回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="357"/>
-        <source>Choose the GPT .ckpt and the SoVITS .pth</source>
-        <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="358"/>
-        <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
-        <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="370"/>
-        <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
-        <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="371"/>
-        <source>(drop or choose the .ckpt)</source>
-        <translation>（拖入或选择 .ckpt）</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="372"/>
-        <source>(drop or choose the .pth)</source>
-        <translation>（拖入或选择 .pth）</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="393"/>
-        <source>Stored base %1.</source>
-        <translation>已保存底模 %1。</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="399"/>
-        <source>Could not import the base</source>
-        <translation>无法导入底模</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="401"/>
-        <source>Converting the GPT-SoVITS pair</source>
-        <translation>正在转换 GPT-SoVITS 模型对</translation>
-    </message>
-    <message>
-        <location filename="../views/bases.py" line="422"/>
+        <location filename="../views/bases.py" line="297"/>
         <source>Assigning a base</source>
         <translation>正在分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="423"/>
+        <location filename="../views/bases.py" line="298"/>
         <source>Could not assign the base</source>
         <translation>无法分配底模</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="438"/>
+        <location filename="../views/bases.py" line="313"/>
         <source>%1 is served by %2 again (version %3).</source>
         <translation>%1 重新由 %2 提供服务（版本 %3）。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="439"/>
+        <location filename="../views/bases.py" line="314"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="444"/>
+        <location filename="../views/bases.py" line="319"/>
         <source>Rolling back</source>
         <translation>正在回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="445"/>
+        <location filename="../views/bases.py" line="320"/>
         <source>Could not roll back</source>
         <translation>无法回滚</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="454"/>
+        <location filename="../views/bases.py" line="329"/>
         <source>Choose the base to start from in the Base list above.</source>
         <translation>请在上方的底模列表中选择起始底模。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="466"/>
+        <location filename="../views/bases.py" line="341"/>
         <source>Preparing the cluster&apos;s clips</source>
         <translation>正在准备簇的片段</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="466"/>
+        <location filename="../views/bases.py" line="341"/>
         <source>Training GPT</source>
         <translation>正在训练 GPT</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="467"/>
+        <location filename="../views/bases.py" line="342"/>
         <source>Training SoVITS</source>
         <translation>正在训练 SoVITS</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="468"/>
+        <location filename="../views/bases.py" line="343"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="488"/>
+        <location filename="../views/bases.py" line="363"/>
         <source>Stored %1 as a new base version of the cluster.</source>
         <translation>已将 %1 存为该簇的新底模版本。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="497"/>
+        <location filename="../views/bases.py" line="372"/>
         <source>Fine-tuning was cancelled; its checkpoints are kept for a later resume.</source>
         <translation>微调已取消；检查点已保留，可稍后继续。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="500"/>
+        <location filename="../views/bases.py" line="375"/>
         <source>Fine-tuning failed.</source>
         <translation>微调失败。</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="501"/>
+        <location filename="../views/bases.py" line="376"/>
         <source>Could not fine-tune</source>
         <translation>无法微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="504"/>
+        <location filename="../views/bases.py" line="379"/>
         <source>Fine-tuning</source>
         <translation>正在微调</translation>
     </message>
     <message>
-        <location filename="../views/bases.py" line="516"/>
+        <location filename="../views/bases.py" line="391"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
 </context>
 <context>
+    <name>ClipTable</name>
+    <message>
+        <location filename="../views/clip_table.py" line="24"/>
+        <source>Waveform</source>
+        <translation>波形</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="24"/>
+        <source>Transcript</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="24"/>
+        <source>Emotion</source>
+        <translation>情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="24"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="24"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="25"/>
+        <source>Heard as</source>
+        <translation>听出的情绪</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="35"/>
+        <location filename="../views/clip_table.py" line="76"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="55"/>
+        <source>Play this clip</source>
+        <translation>播放此片段</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="80"/>
+        <source>Emotion label (source: %1)</source>
+        <translation>情绪标签（来源：%1）</translation>
+    </message>
+    <message>
+        <location filename="../views/clip_table.py" line="98"/>
+        <source>emotion2vec+ (%1): %2</source>
+        <translation>emotion2vec+（%1）：%2</translation>
+    </message>
+</context>
+<context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="139"/>
+        <location filename="../adapters.py" line="117"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -460,22 +439,22 @@
 <context>
     <name>ClusterMap</name>
     <message>
-        <location filename="../views/clustermap.py" line="73"/>
+        <location filename="../views/clustermap_style.py" line="48"/>
         <source>Group %1</source>
         <translation>组 %1</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="554"/>
+        <location filename="../views/clustermap.py" line="319"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="556"/>
+        <location filename="../views/clustermap.py" line="321"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="558"/>
+        <location filename="../views/clustermap.py" line="323"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -483,122 +462,122 @@
 <context>
     <name>ClusterMapView</name>
     <message>
-        <location filename="../views/clustermap.py" line="235"/>
+        <location filename="../views/clustermap.py" line="55"/>
         <source>Pin to cluster</source>
         <translation>固定到簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="236"/>
+        <location filename="../views/clustermap.py" line="56"/>
         <source>Unpin</source>
         <translation>取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="237"/>
+        <location filename="../views/clustermap.py" line="57"/>
         <source>Rename cluster…</source>
         <translation>重命名簇…</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="241"/>
+        <location filename="../views/clustermap.py" line="61"/>
         <source>groups: </source>
         <translation>分组数：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="242"/>
+        <location filename="../views/clustermap.py" line="62"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="243"/>
+        <location filename="../views/clustermap.py" line="63"/>
         <source>Let the analysis choose the number of groups (the cut whose clips are best separated)</source>
         <translation>由分析自动决定分组数（选择片段分离度最好的切分）</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="246"/>
+        <location filename="../views/clustermap.py" line="66"/>
         <source>Re-cluster</source>
         <translation>重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="247"/>
+        <location filename="../views/clustermap.py" line="67"/>
         <source>Analyze new clips</source>
         <translation>分析新片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="255"/>
+        <location filename="../views/clustermap.py" line="75"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="257"/>
+        <location filename="../views/clustermap.py" line="77"/>
         <source>→</source>
         <translation>→</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="302"/>
+        <location filename="../views/clustermap.py" line="113"/>
         <source>Loading the cluster map</source>
         <translation>正在加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="303"/>
+        <location filename="../views/clustermap.py" line="114"/>
         <source>Could not load the cluster map</source>
         <translation>无法加载聚类图</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="356"/>
+        <location filename="../views/clustermap.py" line="187"/>
         <source>… and %1 more clusters</source>
         <translation>… 另有 %1 个簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="361"/>
+        <location filename="../views/clustermap.py" line="149"/>
         <source>No voice has been analysed yet: import voices, then press “Analyze new clips”.</source>
         <translation>还没有分析过任何音色：请先导入音色，然后点击“分析新片段”。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="363"/>
+        <location filename="../views/clustermap.py" line="151"/>
         <source>%1 voices in %2 clusters. A pinned voice (thick outline) stays in its cluster when you re-cluster.</source>
         <translation>%1 个音色，%2 个簇。已固定的音色（粗边框）在重新聚类时保持在原簇中。</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="494"/>
+        <location filename="../views/clustermap.py" line="259"/>
         <source>Pinning the voice</source>
         <translation>正在固定音色</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="499"/>
+        <location filename="../views/clustermap.py" line="264"/>
         <source>Unpinning the voice</source>
         <translation>正在取消固定</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="508"/>
+        <location filename="../views/clustermap.py" line="273"/>
         <source>Rename cluster</source>
         <translation>重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="508"/>
+        <location filename="../views/clustermap.py" line="273"/>
         <source>Name for cluster #%1:</source>
         <translation>簇 #%1 的名称：</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="515"/>
+        <location filename="../views/clustermap.py" line="280"/>
         <source>Renaming the cluster</source>
         <translation>正在重命名簇</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="519"/>
+        <location filename="../views/clustermap.py" line="284"/>
         <source>Re-clustering</source>
         <translation>正在重新聚类</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="527"/>
+        <location filename="../views/clustermap.py" line="292"/>
         <source>Analysing clips</source>
         <translation>正在分析片段</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="539"/>
+        <location filename="../views/clustermap.py" line="304"/>
         <source>Analysing clips: %1 of %2</source>
         <translation>正在分析片段：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../views/clustermap.py" line="542"/>
+        <location filename="../views/clustermap.py" line="307"/>
         <source>%1 clips/s, about %2 left</source>
         <translation>每秒 %1 个片段，约剩 %2</translation>
     </message>
@@ -844,17 +823,17 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="267"/>
+        <location filename="../adapters.py" line="211"/>
         <source>CPU (no GPU: models run in host memory)</source>
         <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="269"/>
+        <location filename="../adapters.py" line="213"/>
         <source>Simulated device (modelled transfers, for tests)</source>
         <translation>模拟设备（传输为模型估算，用于测试）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="271"/>
+        <location filename="../adapters.py" line="215"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -862,7 +841,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../views/bases.py" line="76"/>
+        <location filename="../views/bases_import.py" line="23"/>
         <source>Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)</source>
         <translation>将 GPT-SoVITS 模型对拖到这里（GPT .ckpt + SoVITS .pth）</translation>
     </message>
@@ -870,49 +849,74 @@
 <context>
     <name>Emotion</name>
     <message>
-        <location filename="../views/library.py" line="826"/>
+        <location filename="../views/emotions.py" line="17"/>
         <source>angry</source>
         <translation>生气</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="827"/>
+        <location filename="../views/emotions.py" line="18"/>
         <source>disgusted</source>
         <translation>厌恶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="828"/>
+        <location filename="../views/emotions.py" line="19"/>
         <source>fearful</source>
         <translation>害怕</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="829"/>
+        <location filename="../views/emotions.py" line="20"/>
         <source>happy</source>
         <translation>开心</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="830"/>
+        <location filename="../views/emotions.py" line="21"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="831"/>
+        <location filename="../views/emotions.py" line="22"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="832"/>
+        <location filename="../views/emotions.py" line="23"/>
         <source>sad</source>
         <translation>难过</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="833"/>
+        <location filename="../views/emotions.py" line="24"/>
         <source>surprised</source>
         <translation>惊讶</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="834"/>
+        <location filename="../views/emotions.py" line="25"/>
         <source>unknown</source>
         <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyLibrary</name>
+    <message>
+        <location filename="../views/library_panels.py" line="17"/>
+        <source>Your library is empty.
+Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
+        <translation>音色库是空的。
+把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="21"/>
+        <source>Import a folder…</source>
+        <translation>导入文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="22"/>
+        <source>Add the demo voices</source>
+        <translation>添加示例音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="23"/>
+        <source>Four small synthetic voices to try the app with.</source>
+        <translation>四个小型合成音色，用来试用本应用。</translation>
     </message>
 </context>
 <context>
@@ -1272,6 +1276,31 @@
     </message>
 </context>
 <context>
+    <name>ImportBar</name>
+    <message>
+        <location filename="../views/library_panels.py" line="43"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../views/library_panels.py" line="50"/>
+        <source>Importing %n item(s)…</source>
+        <translation>
+            <numerusform>正在导入 %n 项…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="59"/>
+        <source>Importing %1</source>
+        <translation>正在导入 %1</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="62"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
     <name>ImportLayout</name>
     <message>
         <location filename="../import_layout.py" line="30"/>
@@ -1282,6 +1311,29 @@
         <location filename="../import_layout.py" line="31"/>
         <source>Could not read the folder</source>
         <translation>无法读取文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>ImportSummary</name>
+    <message>
+        <location filename="../views/library_panels.py" line="71"/>
+        <source>Imported %1 clip(s) into %2 voice(s).</source>
+        <translation>已导入 %1 个片段到 %2 个音色。</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="74"/>
+        <source>%1 duplicate(s) skipped.</source>
+        <translation>跳过 %1 个重复项。</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="76"/>
+        <source>%1 file(s) rejected.</source>
+        <translation>拒绝了 %1 个文件。</translation>
+    </message>
+    <message>
+        <location filename="../views/library_panels.py" line="78"/>
+        <source>Cancelled: voices finished before the cancel were kept.</source>
+        <translation>已取消：取消前已完成的音色已保留。</translation>
     </message>
 </context>
 <context>
@@ -1328,554 +1380,456 @@
     </message>
 </context>
 <context>
-    <name>LibraryView</name>
+    <name>LibraryEdits</name>
     <message>
-        <location filename="../views/library.py" line="242"/>
-        <source>Search voices, tags, clusters…</source>
-        <translation>搜索音色、标签、簇…</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="244"/>
-        <source>Import folder…</source>
-        <translation>导入文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="245"/>
-        <source>Import files…</source>
-        <translation>导入文件…</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="274"/>
-        <source>tags, separated by commas</source>
-        <translation>标签，用逗号分隔</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="276"/>
-        <source>Tags:</source>
-        <translation>标签：</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="280"/>
-        <source>Waveform</source>
-        <translation>波形</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="280"/>
-        <source>Transcript</source>
-        <translation>文本</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="280"/>
-        <source>Emotion</source>
-        <translation>情绪</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="280"/>
-        <source>Language</source>
-        <translation>语言</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="280"/>
-        <source>Length</source>
-        <translation>时长</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="281"/>
-        <source>Heard as</source>
-        <translation>听出的情绪</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="312"/>
-        <source>Select a voice to see its clips.</source>
-        <translation>选择一个音色以查看它的片段。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="335"/>
-        <source>Your library is empty.
-Drop audio files or folders here, or import a folder (one sub-folder per voice; emotion names like happy/ or 开心/ become labels).</source>
-        <translation>音色库是空的。
-把音频文件或文件夹拖到这里，或导入一个文件夹（每个音色一个子文件夹；happy/、开心/ 这样的情绪名会成为标签）。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="339"/>
-        <source>Import a folder…</source>
-        <translation>导入文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="340"/>
-        <source>Add the demo voices</source>
-        <translation>添加示例音色</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="341"/>
-        <source>Four small synthetic voices to try the app with.</source>
-        <translation>四个小型合成音色，用来试用本应用。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="360"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="426"/>
-        <source>Loading voices</source>
-        <translation>正在加载音色</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="431"/>
-        <source>Could not read the library</source>
-        <translation>无法读取音色库</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="532"/>
+        <location filename="../views/library_edits.py" line="23"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="533"/>
+        <location filename="../views/library_edits.py" line="24"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="539"/>
+        <location filename="../views/library_edits.py" line="30"/>
         <source>Rename voice</source>
         <translation>重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="539"/>
+        <location filename="../views/library_edits.py" line="30"/>
         <source>New name for “%1”:</source>
         <translation>“%1”的新名称：</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="556"/>
+        <location filename="../views/library_edits.py" line="47"/>
         <source>Renaming the voice</source>
         <translation>正在重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="557"/>
+        <location filename="../views/library_edits.py" line="48"/>
         <source>Could not rename the voice</source>
         <translation>无法重命名音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="563"/>
+        <location filename="../views/library_edits.py" line="54"/>
         <source>Delete voice</source>
         <translation>删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="564"/>
+        <location filename="../views/library_edits.py" line="55"/>
         <source>Delete “%1” with its clips and cues? Its history is deleted too; clip audio other voices use is kept.</source>
         <translation>删除“%1”及其片段和快捷台词？它的历史记录也会被删除；其他音色使用的片段音频会保留。</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="577"/>
+        <location filename="../views/library_edits.py" line="68"/>
         <source>Deleting the voice</source>
         <translation>正在删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="578"/>
+        <location filename="../views/library_edits.py" line="69"/>
         <source>Could not delete the voice</source>
         <translation>无法删除音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="587"/>
-        <source>Loading clips</source>
-        <translation>正在加载片段</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="588"/>
-        <source>Could not read the voice</source>
-        <translation>无法读取音色</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="604"/>
-        <source>Play this clip</source>
-        <translation>播放此片段</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="297"/>
-        <location filename="../views/library.py" line="616"/>
-        <source>(none)</source>
-        <translation>（无）</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="620"/>
-        <source>Emotion label (source: %1)</source>
-        <translation>情绪标签（来源：%1）</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="632"/>
-        <source>Drawing waveforms</source>
-        <translation>正在绘制波形</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="651"/>
-        <source>emotion2vec+ (%1): %2</source>
-        <translation>emotion2vec+（%1）：%2</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="669"/>
+        <location filename="../views/library_edits.py" line="79"/>
         <source>Saving label</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="670"/>
+        <location filename="../views/library_edits.py" line="80"/>
         <source>Could not change the label</source>
         <translation>无法修改标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="683"/>
+        <location filename="../views/library_edits.py" line="93"/>
         <source>Saving transcript</source>
         <translation>正在保存文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="684"/>
+        <location filename="../views/library_edits.py" line="94"/>
         <source>Could not change the transcript</source>
         <translation>无法修改文本</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="696"/>
+        <location filename="../views/library_edits.py" line="106"/>
         <source>Saving tags</source>
         <translation>正在保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="696"/>
+        <location filename="../views/library_edits.py" line="106"/>
         <source>Could not save the tags</source>
         <translation>无法保存标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="705"/>
+        <location filename="../views/library_edits.py" line="115"/>
         <source>Playing</source>
         <translation>正在播放</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="705"/>
+        <location filename="../views/library_edits.py" line="115"/>
         <source>Could not play the clip</source>
         <translation>无法播放片段</translation>
     </message>
+</context>
+<context>
+    <name>LibraryImports</name>
     <message>
-        <location filename="../views/library.py" line="709"/>
+        <location filename="../views/library_import.py" line="19"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="715"/>
+        <location filename="../views/library_import.py" line="25"/>
         <source>Import audio files</source>
         <translation>导入音频文件</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="715"/>
+        <location filename="../views/library_import.py" line="25"/>
         <source>Audio (*.wav *.flac *.ogg *.mp3 *.list);;All files (*)</source>
         <translation>音频 (*.wav *.flac *.ogg *.mp3 *.list);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="721"/>
+        <location filename="../views/library_import.py" line="31"/>
         <source>An import is already running.</source>
         <translation>已有导入正在进行。</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../views/library.py" line="723"/>
-        <source>Importing %n item(s)…</source>
-        <translation>
-            <numerusform>正在导入 %n 项…</numerusform>
-        </translation>
-    </message>
     <message>
-        <location filename="../views/library.py" line="731"/>
+        <location filename="../views/library_import.py" line="39"/>
         <source>Importing</source>
         <translation>正在导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="739"/>
-        <source>Importing %1</source>
-        <translation>正在导入 %1</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="744"/>
-        <source>Cancelling…</source>
-        <translation>正在取消…</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="755"/>
+        <location filename="../views/library_import.py" line="59"/>
         <source>… and %1 more</source>
         <translation>……以及另外 %1 个</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="756"/>
+        <location filename="../views/library_import.py" line="60"/>
         <source>Some files were not imported</source>
         <translation>部分文件未导入</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="766"/>
-        <source>Imported %1 clip(s) into %2 voice(s).</source>
-        <translation>已导入 %1 个片段到 %2 个音色。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="768"/>
-        <source>%1 duplicate(s) skipped.</source>
-        <translation>跳过 %1 个重复项。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="770"/>
-        <source>%1 file(s) rejected.</source>
-        <translation>拒绝了 %1 个文件。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="772"/>
-        <source>Cancelled: voices finished before the cancel were kept.</source>
-        <translation>已取消：取消前已完成的音色已保留。</translation>
-    </message>
-    <message>
-        <location filename="../views/library.py" line="778"/>
+        <location filename="../views/library_import.py" line="72"/>
         <source>Import failed</source>
         <translation>导入失败</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="790"/>
+        <location filename="../views/library_import.py" line="84"/>
         <source>Adding the demo voices</source>
         <translation>正在添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="792"/>
+        <location filename="../views/library_import.py" line="86"/>
         <source>Could not add the demo voices</source>
         <translation>无法添加示例音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="797"/>
+        <location filename="../views/library_import.py" line="91"/>
         <source>Demo voices added.</source>
         <translation>示例音色已添加。</translation>
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryView</name>
     <message>
-        <location filename="../mainwindow.py" line="76"/>
-        <source>⚠ Text frontend differs from GPT-SoVITS</source>
-        <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
+        <location filename="../views/library.py" line="103"/>
+        <source>Search voices, tags, clusters…</source>
+        <translation>搜索音色、标签、簇…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="341"/>
-        <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
-        <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="344"/>
-        <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
-        <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="347"/>
-        <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
-        <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="39"/>
-        <source>Timbrel</source>
-        <translation>Timbrel</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="56"/>
-        <source>Library</source>
-        <translation>音色库</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="57"/>
-        <source>Cluster map</source>
-        <translation>聚类图</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="58"/>
-        <source>Emotion grid</source>
-        <translation>情绪网格</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="59"/>
-        <source>Evaluation</source>
-        <translation>评估</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="60"/>
-        <source>Bases</source>
-        <translation>底模</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="61"/>
-        <source>Speak</source>
-        <translation>朗读</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="62"/>
-        <source>Soundboard</source>
-        <translation>音效板</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="63"/>
-        <source>Engine</source>
-        <translation>引擎</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="94"/>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../mainwindow.py" line="95"/>
+        <location filename="../views/library.py" line="105"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="99"/>
+        <location filename="../views/library.py" line="106"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="103"/>
+        <location filename="../views/library.py" line="124"/>
+        <source>tags, separated by commas</source>
+        <translation>标签，用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="126"/>
+        <source>Tags:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="136"/>
+        <source>Select a voice to see its clips.</source>
+        <translation>选择一个音色以查看它的片段。</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="224"/>
+        <location filename="../views/library.py" line="252"/>
+        <source>Loading voices</source>
+        <translation>正在加载音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="229"/>
+        <source>Could not read the library</source>
+        <translation>无法读取音色库</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="347"/>
+        <source>Loading clips</source>
+        <translation>正在加载片段</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="348"/>
+        <source>Could not read the voice</source>
+        <translation>无法读取音色</translation>
+    </message>
+    <message>
+        <location filename="../views/library.py" line="362"/>
+        <source>Drawing waveforms</source>
+        <translation>正在绘制波形</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../mainwindow.py" line="70"/>
+        <source>⚠ Text frontend differs from GPT-SoVITS</source>
+        <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="356"/>
+        <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
+        <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="359"/>
+        <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
+        <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="362"/>
+        <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
+        <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="36"/>
+        <source>Timbrel</source>
+        <translation>Timbrel</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="50"/>
+        <source>Library</source>
+        <translation>音色库</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="51"/>
+        <source>Cluster map</source>
+        <translation>聚类图</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="52"/>
+        <source>Emotion grid</source>
+        <translation>情绪网格</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="53"/>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="54"/>
+        <source>Bases</source>
+        <translation>底模</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="55"/>
+        <source>Speak</source>
+        <translation>朗读</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="56"/>
+        <source>Soundboard</source>
+        <translation>音效板</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="57"/>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="92"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="93"/>
+        <source>Import folder…</source>
+        <translation>导入文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="97"/>
+        <source>Import files…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="101"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="108"/>
+        <location filename="../mainwindow.py" line="106"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="112"/>
+        <location filename="../mainwindow.py" line="110"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="118"/>
+        <location filename="../mainwindow.py" line="116"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="119"/>
-        <location filename="../mainwindow.py" line="430"/>
+        <location filename="../mainwindow.py" line="117"/>
+        <location filename="../mainwindow.py" line="445"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="156"/>
+        <location filename="../mainwindow.py" line="146"/>
+        <source>Starting the automatic evaluation</source>
+        <translation>正在启动自动评估</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="148"/>
+        <source>The automatic evaluation could not start</source>
+        <translation>自动评估无法启动</translation>
+    </message>
+    <message>
+        <location filename="../mainwindow.py" line="173"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="219"/>
+        <location filename="../mainwindow.py" line="240"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="237"/>
+        <location filename="../mainwindow.py" line="258"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="282"/>
+        <location filename="../mainwindow.py" line="297"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="313"/>
+        <location filename="../mainwindow.py" line="328"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="325"/>
-        <location filename="../mainwindow.py" line="424"/>
+        <location filename="../mainwindow.py" line="340"/>
+        <location filename="../mainwindow.py" line="439"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="326"/>
+        <location filename="../mainwindow.py" line="341"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="330"/>
+        <location filename="../mainwindow.py" line="345"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="332"/>
+        <location filename="../mainwindow.py" line="347"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="369"/>
+        <location filename="../mainwindow.py" line="384"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="371"/>
+        <location filename="../mainwindow.py" line="386"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="375"/>
+        <location filename="../mainwindow.py" line="390"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="376"/>
+        <location filename="../mainwindow.py" line="391"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="380"/>
+        <location filename="../mainwindow.py" line="395"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="387"/>
+        <location filename="../mainwindow.py" line="402"/>
         <source>PortAudio is not installed, so Timbrel cannot play sound (on Debian/Ubuntu: sudo apt-get install libportaudio2).</source>
         <translation>未安装 PortAudio，Timbrel 无法播放声音（Debian/Ubuntu：sudo apt-get install libportaudio2）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="390"/>
+        <location filename="../mainwindow.py" line="405"/>
         <source>The &apos;sounddevice&apos; package is not installed, so Timbrel cannot play sound.</source>
         <translation>未安装 sounddevice 软件包，Timbrel 无法播放声音。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="392"/>
+        <location filename="../mainwindow.py" line="407"/>
         <source>The audio system reported an error.</source>
         <translation>音频系统报告了错误。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="394"/>
+        <location filename="../mainwindow.py" line="409"/>
         <source>There is no default audio output device.</source>
         <translation>没有默认的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="397"/>
+        <location filename="../mainwindow.py" line="412"/>
         <source>There is no audio output device named %1.</source>
         <translation>没有名为 %1 的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="398"/>
+        <location filename="../mainwindow.py" line="413"/>
         <source>The audio output could not be opened.</source>
         <translation>无法打开音频输出。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="404"/>
+        <location filename="../mainwindow.py" line="419"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="405"/>
+        <location filename="../mainwindow.py" line="420"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="407"/>
+        <location filename="../mainwindow.py" line="422"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="418"/>
+        <location filename="../mainwindow.py" line="433"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="431"/>
+        <location filename="../mainwindow.py" line="446"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1
@@ -2032,6 +1986,84 @@ Hundreds of cloned voices on one GPU.</source>
         <location filename="../views/consolidation_wizard.py" line="65"/>
         <source>(none: they keep what they have)</source>
         <translation>（无：保持现有的）</translation>
+    </message>
+</context>
+<context>
+    <name>PairImportBox</name>
+    <message>
+        <location filename="../views/bases_import.py" line="48"/>
+        <source>Import a GPT-SoVITS base</source>
+        <translation>导入 GPT-SoVITS 底模</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="56"/>
+        <source>name for the new base</source>
+        <translation>新底模的名称</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="57"/>
+        <source>Choose files…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="58"/>
+        <source>Import pair</source>
+        <translation>导入模型对</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="61"/>
+        <source>GPT:</source>
+        <translation>GPT：</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="62"/>
+        <source>SoVITS:</source>
+        <translation>SoVITS：</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="63"/>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="78"/>
+        <source>Choose the GPT .ckpt and the SoVITS .pth</source>
+        <translation>选择 GPT .ckpt 和 SoVITS .pth</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="79"/>
+        <source>GPT-SoVITS weights (*.ckpt *.pth)</source>
+        <translation>GPT-SoVITS 权重 (*.ckpt *.pth)</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="91"/>
+        <source>%1 is not a GPT-SoVITS weights file (.ckpt or .pth).</source>
+        <translation>%1 不是 GPT-SoVITS 权重文件（.ckpt 或 .pth）。</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="92"/>
+        <source>(drop or choose the .ckpt)</source>
+        <translation>（拖入或选择 .ckpt）</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="93"/>
+        <source>(drop or choose the .pth)</source>
+        <translation>（拖入或选择 .pth）</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="114"/>
+        <source>Stored base %1.</source>
+        <translation>已保存底模 %1。</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="119"/>
+        <source>Could not import the base</source>
+        <translation>无法导入底模</translation>
+    </message>
+    <message>
+        <location filename="../views/bases_import.py" line="121"/>
+        <source>Converting the GPT-SoVITS pair</source>
+        <translation>正在转换 GPT-SoVITS 模型对</translation>
     </message>
 </context>
 <context>
@@ -2423,153 +2455,153 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>SpeakView</name>
     <message>
-        <location filename="../views/speak.py" line="46"/>
+        <location filename="../views/speak.py" line="47"/>
         <source>Type what the voice should say…</source>
         <translation>输入要朗读的文字…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="50"/>
+        <location filename="../views/speak.py" line="51"/>
         <source>(voice default)</source>
         <translation>（音色默认）</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="57"/>
+        <location filename="../views/speak.py" line="58"/>
         <source>Voice:</source>
         <translation>音色：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="58"/>
+        <location filename="../views/speak.py" line="59"/>
         <source>Emotion:</source>
         <translation>情绪：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="59"/>
+        <location filename="../views/speak.py" line="60"/>
         <source>Spoken by:</source>
         <translation>朗读者：</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="61"/>
+        <location filename="../views/speak.py" line="62"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="63"/>
+        <location filename="../views/speak.py" line="64"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="65"/>
+        <location filename="../views/speak.py" line="66"/>
         <source>Save as WAV…</source>
         <translation>另存为 WAV…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="92"/>
+        <location filename="../views/speak.py" line="93"/>
         <source>Loading voices</source>
         <translation>正在加载音色</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="121"/>
+        <location filename="../views/speak.py" line="128"/>
         <source>Prefetching</source>
         <translation>正在预取</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="146"/>
+        <location filename="../views/speak.py" line="153"/>
         <source>Finding the voice&apos;s base</source>
         <translation>正在查找音色的底模</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="154"/>
+        <location filename="../views/speak.py" line="161"/>
         <source>nothing yet: %1</source>
         <translation>暂无：%1</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="156"/>
+        <location filename="../views/speak.py" line="163"/>
         <source>%1 — the preview voice, a stand-in that is not a clone of this voice</source>
         <translation>%1——预览音色，只是替代，并不是此音色的克隆</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="165"/>
+        <location filename="../views/speak.py" line="172"/>
         <source>Spoken with the preview voice (%1), not a clone of this voice.</source>
         <translation>使用预览音色（%1）朗读，并不是此音色的克隆。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="168"/>
+        <location filename="../views/speak.py" line="175"/>
         <source>Spoken by base %1.</source>
         <translation>由底模 %1 朗读。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="171"/>
+        <location filename="../views/speak.py" line="178"/>
         <source>No %1 clip: prompted with clip #%2 (%3).</source>
         <translation>没有“%1”片段：使用片段 #%2（%3）作为提示。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="173"/>
+        <location filename="../views/speak.py" line="180"/>
         <source>no emotion label</source>
         <translation>无情绪标签</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="176"/>
+        <location filename="../views/speak.py" line="183"/>
         <source>This base ignores: %1.</source>
         <translation>此底模忽略：%1。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="186"/>
-        <location filename="../views/speak.py" line="277"/>
+        <location filename="../views/speak.py" line="193"/>
+        <location filename="../views/speak.py" line="284"/>
         <source>Choose a voice and type some text first.</source>
         <translation>请先选择音色并输入文字。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="192"/>
+        <location filename="../views/speak.py" line="199"/>
         <source>Speaking…</source>
         <translation>正在朗读…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="210"/>
+        <location filename="../views/speak.py" line="217"/>
         <source>Speaking</source>
         <translation>正在朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="243"/>
+        <location filename="../views/speak.py" line="250"/>
         <source>Spoke %1 s.</source>
         <translation>已朗读 %1 秒。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="245"/>
+        <location filename="../views/speak.py" line="252"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="254"/>
+        <location filename="../views/speak.py" line="261"/>
         <source>Could not speak</source>
         <translation>无法朗读</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="270"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>Save speech as WAV</source>
         <translation>将语音保存为 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="270"/>
+        <location filename="../views/speak.py" line="277"/>
         <source>WAV audio (*.wav)</source>
         <translation>WAV 音频 (*.wav)</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="309"/>
+        <location filename="../views/speak.py" line="316"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="310"/>
+        <location filename="../views/speak.py" line="317"/>
         <source>Saving WAV</source>
         <translation>正在保存 WAV</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="311"/>
+        <location filename="../views/speak.py" line="318"/>
         <source>Could not save the WAV file</source>
         <translation>无法保存 WAV 文件</translation>
     </message>
     <message>
-        <location filename="../views/speak.py" line="314"/>
+        <location filename="../views/speak.py" line="321"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -2770,42 +2802,42 @@ Hundreds of cloned voices on one GPU.</source>
 <context>
     <name>VoiceModel</name>
     <message>
-        <location filename="../views/library.py" line="58"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="58"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Clips</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="58"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="58"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="58"/>
+        <location filename="../views/voice_table.py" line="96"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="59"/>
+        <location filename="../views/voice_table.py" line="97"/>
         <source>Emotions</source>
         <translation>情绪</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="149"/>
+        <location filename="../views/voice_table.py" line="237"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../views/library.py" line="160"/>
+        <location filename="../views/voice_table.py" line="247"/>
         <source>Has: %1
 Missing: %2</source>
         <translation>已有：%1

@@ -5,89 +5,14 @@ rollback, fine-tuning a cluster's base (progress, cancel), the consolidation wiz
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from .bases_data import cluster_title, serving_bases, size_text
+from .bases_import import PairImportBox
 from .common import Latest, progress_adapter
-
-
-def cluster_title(cluster_id: int, label: str | None) -> str:
-    """A cluster's name for people: its own label, or "Cluster N" (translated) when it has only the default one."""
-    from desktop.adapters import cluster_name
-
-    return cluster_name(cluster_id, label or f"cluster {cluster_id}")
-
-
-def size_text(n: int) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    if n < 100_000:
-        return QCoreApplication.translate("Bases", "%1 kB").replace("%1", f"{n / 1e3:,.1f}")
-    return QCoreApplication.translate("Bases", "%1 MB").replace("%1", f"{n / 1e6:,.1f}")
-
-
-def serving_bases(engine) -> dict:
-    """What the Bases tab shows (worker thread): bases, clusters with the base serving each (by the one rule),
-    the base versions per cluster."""
-    from engine.api import TimbrelError
-
-    bases = engine.bases.list()
-    served: dict[str, list[int]] = {}
-    for b in bases:
-        served[b.name] = engine.bases.clusters_of(b)
-    clusters = []
-    speech = engine.speech
-    from desktop.adapters import shown_cluster_names
-
-    names = shown_cluster_names(engine.analysis)          # the cluster map's names ("Group A"...)
-    for info in engine.analysis.clusters():
-        assigned = engine.bases.base_for_cluster(info.id)
-        serving, preview = None, False
-        if info.voices:
-            try:
-                rec = speech.resolve_base(engine.library.voice(info.voices[0]))
-                serving = rec.name
-                preview = rec.backend in ("preview", "tone")
-            except TimbrelError:
-                serving = None
-        clusters.append({"id": info.id, "label": names.get(info.id, info.label), "voices": list(info.voices),
-                         "assigned": assigned.name if assigned else None, "serving": serving, "preview": preview})
-    hist = {}
-    for v in engine.consolidation.versions():
-        hist.setdefault(v.cluster_id, []).append(v)
-    current = {c["id"]: engine.consolidation.current_version(c["id"]) for c in clusters}
-    return {"bases": bases, "served": served, "clusters": clusters, "versions": hist, "current": current}
-
-
-class DropZone(QFrame):
-    """Accepts a GPT-SoVITS pair dragged in (a .ckpt and a .pth); click to choose the files."""
-
-    filesDropped = Signal(list)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumHeight(54)
-        self.label = QLabel(self.tr("Drop a GPT-SoVITS pair here (GPT .ckpt + SoVITS .pth)"))
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.label.setWordWrap(True)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.label)
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            self.filesDropped.emit(files)
-            event.acceptProposedAction()
 
 
 class BasesView(QWidget):
@@ -102,35 +27,16 @@ class BasesView(QWidget):
         self.ctx = ctx
         self._latest = Latest()
         self.data: dict | None = None
-        self.gpt_path: str | None = None
-        self.sovits_path: str | None = None
         self.finetune_task = None
 
         # -- stored bases
         self.bases_table = QTableWidget(0, 4)
         self.bases_table.setHorizontalHeaderLabels([self.tr("Base"), self.tr("Kind"), self.tr("Size"), self.tr("Serves")])
         self._table_defaults(self.bases_table)
-        self.drop = DropZone()
-        self.gpt_label = QLabel()
-        self.sovits_label = QLabel()
-        self.base_name = QLineEdit()
-        self.base_name.setPlaceholderText(self.tr("name for the new base"))
-        self.choose_button = QPushButton(self.tr("Choose files…"))
-        self.import_button = QPushButton(self.tr("Import pair"))
-        self.import_button.setEnabled(False)
-        pair = QFormLayout()
-        pair.addRow(self.tr("GPT:"), self.gpt_label)
-        pair.addRow(self.tr("SoVITS:"), self.sovits_label)
-        pair.addRow(self.tr("Name:"), self.base_name)
-        row = QHBoxLayout()
-        row.addWidget(self.choose_button)
-        row.addStretch(1)
-        row.addWidget(self.import_button)
-        import_box = QGroupBox(self.tr("Import a GPT-SoVITS base"))
-        ib = QVBoxLayout(import_box)
-        ib.addWidget(self.drop)
-        ib.addLayout(pair)
-        ib.addLayout(row)
+        self.pair_box = PairImportBox(ctx)
+        box = self.pair_box           # its parts under the names callers use
+        self.drop, self.gpt_label, self.sovits_label = box.drop, box.gpt_label, box.sovits_label
+        self.base_name, self.choose_button, self.import_button = box.base_name, box.choose_button, box.import_button
         self.plan_button = QPushButton(self.tr("How many bases?…"))
         self.consolidate_button = QPushButton(self.tr("Consolidate…"))
         left = QWidget()
@@ -138,7 +44,7 @@ class BasesView(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self._caption(self.tr("Stored bases")))
         ll.addWidget(self.bases_table, 1)
-        ll.addWidget(import_box)
+        ll.addWidget(self.pair_box)
         tools = QHBoxLayout()
         tools.addWidget(self.plan_button)
         tools.addWidget(self.consolidate_button)
@@ -208,10 +114,8 @@ class BasesView(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.state)
 
-        self.drop.filesDropped.connect(self.set_pair_files)
-        self.choose_button.clicked.connect(self.choose_pair)
-        self.import_button.clicked.connect(self.import_pair)
-        self.base_name.textChanged.connect(self._update_import_button)
+        self.pair_box.imported.connect(self._pair_imported)
+        self.pair_box.message.connect(self.state.setText)
         self.clusters_table.itemSelectionChanged.connect(self._cluster_selected)
         self.versions_table.itemSelectionChanged.connect(
             lambda: self.rollback_button.setEnabled(bool(self.versions_table.selectedItems())))
@@ -260,52 +164,12 @@ class BasesView(QWidget):
     def _show(self, data: dict) -> None:
         self.data = data
         selected = self.selected_cluster()
-        self.bases_table.setRowCount(len(data["bases"]))
-        fallback: dict[str, int] = {}
-        for c in data["clusters"]:
-            if c["assigned"] is None and c["serving"]:
-                fallback[c["serving"]] = fallback.get(c["serving"], 0) + 1
-        for i, b in enumerate(data["bases"]):
-            if b.backend == "preview":
-                kind = self.tr("preview voice (not a clone)")
-            elif b.backend == "gptsovits":      # the product's own name, as its users write it
-                kind = f"GPT-SoVITS {b.variant}".strip()
-            else:
-                kind = f"{b.backend} {b.variant}"
-            served = data["served"].get(b.name) or []
-            shown = {c["id"]: cluster_title(c["id"], c["label"]) for c in data["clusters"]}
-            parts = [", ".join(shown.get(c, str(c)) for c in served)] if served else []
-            if fallback.get(b.name):
-                parts.append(self.tr("fallback for %1 clusters").replace("%1", str(fallback[b.name])))
-            cells = [b.name, kind, size_text(b.size_bytes), "; ".join(parts) or self.tr("no cluster")]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.bases_table.setItem(i, j, item)
+        self._show_bases(data)
         self.assign_combo.clear()
         self.assign_combo.addItem(self.tr("(no base)"), None)
         for b in data["bases"]:
             self.assign_combo.addItem(b.name, b.name)
-        self.clusters_table.setRowCount(len(data["clusters"]))
-        for i, c in enumerate(data["clusters"]):
-            if c["serving"] is None:
-                serving = self.tr("nothing: these voices cannot speak")
-            elif c["assigned"] is None:
-                serving = self.tr("%1 (preview fallback; no base assigned)").replace("%1", c["serving"])
-            elif c["preview"]:
-                serving = self.tr("%1 (preview voice, not a clone)").replace("%1", c["serving"])
-            else:
-                serving = c["serving"]
-            cur = data["current"].get(c["id"])
-            version = self.tr("v%1").replace("%1", str(cur.version)) if cur is not None else "-"
-            names = ", ".join(c["voices"])
-            cells = [cluster_title(c["id"], c["label"]), f"{len(c['voices'])}: {names}", serving, version]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(names if j == 1 else text)
-                if j == 0:
-                    item.setData(Qt.ItemDataRole.UserRole, c["id"])
-                self.clusters_table.setItem(i, j, item)
+        self._show_clusters(data)
         if not data["clusters"]:
             self.state.setText(self.tr("No clusters yet: analyse and cluster the voices on the Cluster map first."))
         elif not data["bases"]:
@@ -318,6 +182,60 @@ class BasesView(QWidget):
         else:
             self._cluster_selected()
         self.loaded.emit(data)
+
+    def _base_kind(self, b) -> str:
+        if b.backend == "preview":
+            return self.tr("preview voice (not a clone)")
+        if b.backend == "gptsovits":      # the product's own name, as its users write it
+            return f"GPT-SoVITS {b.variant}".strip()
+        return f"{b.backend} {b.variant}"
+
+    def _show_bases(self, data: dict) -> None:
+        """One row per stored base: name, kind, size, and the clusters it serves (assigned, or as the fallback)."""
+        fallback: dict[str, int] = {}
+        for c in data["clusters"]:
+            if c["assigned"] is None and c["serving"]:
+                fallback[c["serving"]] = fallback.get(c["serving"], 0) + 1
+        shown = {c["id"]: cluster_title(c["id"], c["label"]) for c in data["clusters"]}
+        self.bases_table.setRowCount(len(data["bases"]))
+        for i, b in enumerate(data["bases"]):
+            served = data["served"].get(b.name) or []
+            parts = [", ".join(shown.get(c, str(c)) for c in served)] if served else []
+            if fallback.get(b.name):
+                parts.append(self.tr("fallback for %1 clusters").replace("%1", str(fallback[b.name])))
+            cells = [b.name, self._base_kind(b), size_text(b.size_bytes), "; ".join(parts) or self.tr("no cluster")]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.bases_table.setItem(i, j, item)
+
+    def _serving_text(self, c: dict) -> str:
+        if c["serving"] is None:
+            return self.tr("nothing: these voices cannot speak")
+        if c["assigned"] is None:
+            return self.tr("%1 (preview fallback; no base assigned)").replace("%1", c["serving"])
+        if c["preview"]:
+            return self.tr("%1 (preview voice, not a clone)").replace("%1", c["serving"])
+        return c["serving"]
+
+    def _show_clusters(self, data: dict) -> None:
+        """One row per cluster: its name, its voices, the base serving it and its current base version."""
+        self.clusters_table.setRowCount(len(data["clusters"]))
+        for i, c in enumerate(data["clusters"]):
+            cur = data["current"].get(c["id"])
+            version = self.tr("v%1").replace("%1", str(cur.version)) if cur is not None else "-"
+            names = ", ".join(c["voices"])
+            cells = [cluster_title(c["id"], c["label"]), f"{len(c['voices'])}: {names}", self._serving_text(c), version]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(names if j == 1 else text)
+                if j == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, c["id"])
+                self.clusters_table.setItem(i, j, item)
+
+    def _pair_imported(self, rec) -> None:
+        self.baseImported.emit(rec)
+        self.refresh()
 
     # -- selection ----------------------------------------------------------------------------------------
     def selected_cluster(self) -> int | None:
@@ -356,54 +274,6 @@ class BasesView(QWidget):
             c = next((c for c in self.data["clusters"] if c["id"] == cid), None)
             if c is not None:
                 self.assign_combo.setCurrentIndex(max(0, self.assign_combo.findData(c["assigned"])))
-
-    # -- import a pair --------------------------------------------------------------------------------------
-    def choose_pair(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Choose the GPT .ckpt and the SoVITS .pth"), "",
-                                                self.tr("GPT-SoVITS weights (*.ckpt *.pth)"))
-        if files:
-            self.set_pair_files(files)
-
-    def set_pair_files(self, files: list[str]) -> None:
-        for f in files:
-            suffix = Path(f).suffix.lower()
-            if suffix == ".ckpt":
-                self.gpt_path = f
-            elif suffix == ".pth":
-                self.sovits_path = f
-            else:
-                self.state.setText(self.tr("%1 is not a GPT-SoVITS weights file (.ckpt or .pth).").replace("%1", Path(f).name))
-        self.gpt_label.setText(Path(self.gpt_path).name if self.gpt_path else self.tr("(drop or choose the .ckpt)"))
-        self.sovits_label.setText(Path(self.sovits_path).name if self.sovits_path else self.tr("(drop or choose the .pth)"))
-        if not self.base_name.text().strip() and self.sovits_path:
-            self.base_name.setText(Path(self.sovits_path).stem.split("_e")[0])
-        self._update_import_button()
-
-    def _update_import_button(self) -> None:
-        self.import_button.setEnabled(bool(self.gpt_path and self.sovits_path and self.base_name.text().strip()))
-
-    def import_pair(self) -> None:
-        gpt, sovits, name = self.gpt_path, self.sovits_path, self.base_name.text().strip()
-        if not (gpt and sovits and name):
-            return
-        self.import_button.setEnabled(False)
-
-        def work(task):
-            return self.ctx.engine.bases.import_gptsovits_pair(name, gpt, sovits, provenance={"made_by": "timbrel app"})
-
-        def done(rec) -> None:
-            self.gpt_path = self.sovits_path = None
-            self.base_name.clear()
-            self.set_pair_files([])
-            self.ctx.status.emit(self.tr("Stored base %1.").replace("%1", rec.name))
-            self.baseImported.emit(rec)
-            self.refresh()
-
-        def failed(exc) -> None:
-            self._update_import_button()
-            self.ctx.report(self.tr("Could not import the base"))(exc)
-
-        self.ctx.run(work, label=self.tr("Converting the GPT-SoVITS pair"), on_done=done, on_error=failed)
 
     # -- assign / rollback ----------------------------------------------------------------------------------
     def assign_selected(self) -> None:

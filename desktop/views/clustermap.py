@@ -2,212 +2,26 @@
 
 Select a voice (click a dot or pick it in the list), pin it to a cluster, or
 re-cluster with a chosen number of groups. All analysis runs on worker threads.
+The styles and names live in ``clustermap_style``, the drawn items in ``clustermap_items``, the label placement in
+``clustermap_labels``.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
-                               QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from ..adapters import ClusterInfo, ClusterPoint, cluster_infos, cluster_name, cluster_points
+from .clustermap_items import HIGHLIGHT, LOD_POINTS, PointCloud, MapView, SelectionRing, VoiceDot
+from .clustermap_labels import place_labels
+from .clustermap_style import MARKER_SYMBOLS, PALETTE, display_names, html_escape, style_of  # noqa: F401 (re-exported)
 from .common import Latest
-from ..qtfix import keep_none_alive
 
-keep_none_alive()   # PySide6 6.12 / Python 3.11 drops references to None in painter calls
-
-# 18 colours that read as different colours to the eye, not only as different hex values (Sasha Trubetskoy's
-# "20 simple, distinct colours" without grey, which means "no cluster" here, and beige, invisible on white).
-# Past 18 clusters the marker shape changes too (see _style).
-PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#ffe119",
-           "#469990", "#9a6324", "#800000", "#808000", "#000075", "#fabed4", "#dcbeff", "#aaffc3", "#ffd8b1"]
 SCALE = 400.0
-DOT = 12.0
-HIGHLIGHT = 1.6          # the selected voice's dot is drawn this much larger
 LEGEND_ITEMS = 40         # clusters listed in the legend (the rest are counted)
-CLUSTER_LABELS = 60       # cluster names are written on the map up to this many clusters
-LOD_POINTS = 400          # above this many voices the map draws one point-cloud item instead of one item per dot
-NAME_LABELS = 60          # voice names are written next to the dots up to this many voices
-MARKERS = ("circle", "square", "triangle", "diamond")
-_DEFAULT_LABEL = re.compile(r"^cluster \d+$")
-
-
-def style_of(rank: int | None) -> tuple[QColor, str]:
-    """Colour and marker of the cluster at ``rank`` (its position among the current clusters). The first 18
-    are the fixed palette's distinct colours; beyond, further hues (golden-ratio steps) and, every 18, the
-    next marker shape, so no two current clusters are drawn alike whatever their number."""
-    if rank is None:
-        return QColor("#888888"), "circle"
-    marker = MARKERS[(rank // len(PALETTE)) % len(MARKERS)]
-    if rank < len(PALETTE):
-        return QColor(PALETTE[rank]), marker
-    hue = (rank * 0.618033988749895) % 1.0
-    sat = 0.55 + 0.35 * ((rank // 7) % 2)
-    val = 0.80 - 0.18 * ((rank // 11) % 2)
-    return QColor.fromHsvF(hue, sat, val), marker
-
-
-_ranks: dict[int, int] = {}
-
-
-def cluster_color(cluster_id: int | None) -> QColor:
-    """The colour of a cluster on the current map (grey: no cluster)."""
-    if cluster_id is None:
-        return QColor("#888888")
-    return style_of(_ranks.get(int(cluster_id), int(cluster_id)))[0]
-
-
-def display_names(clusters) -> dict[int, str]:
-    """What the map, the legend and the library call each cluster: the user's label, else "Group A", "Group B"...
-    in the order of the clusters (never the raw "cluster 4" of a re-clustering)."""
-    from PySide6.QtCore import QCoreApplication
-
-    out = {}
-    for rank, c in enumerate(sorted(clusters, key=lambda c: c.id)):
-        label = (c.label or "").strip()
-        if label and not _DEFAULT_LABEL.match(label):
-            out[c.id] = label
-        else:
-            out[c.id] = QCoreApplication.translate("ClusterMap", "Group %1").replace("%1", group_letter(rank))
-    return out
-
-
-def html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def group_letter(rank: int) -> str:
-    """A, B, ... Z, AA, AB, ..."""
-    s = ""
-    rank += 1
-    while rank:
-        rank, r = divmod(rank - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def marker_path(marker: str, size: float) -> QPainterPath:
-    path = QPainterPath()
-    h = size / 2
-    if marker == "square":
-        path.addRect(QRectF(-h * 0.9, -h * 0.9, size * 0.9, size * 0.9))
-    elif marker == "triangle":
-        path.moveTo(0, -h)
-        path.lineTo(h, h * 0.8)
-        path.lineTo(-h, h * 0.8)
-        path.closeSubpath()
-    elif marker == "diamond":
-        path.moveTo(0, -h)
-        path.lineTo(h, 0)
-        path.lineTo(0, h)
-        path.lineTo(-h, 0)
-        path.closeSubpath()
-    else:
-        path.addEllipse(QRectF(-h, -h, size, size))
-    return path
-
-
-class PointCloud(QGraphicsItem):
-    """Thousands of voices in one item: points batched by style and drawn as small squares when zoomed out
-    (level of detail), as their cluster's markers when zoomed in; clicks pick the nearest point."""
-
-    def __init__(self, xy: np.ndarray, ranks: list[int | None], pinned: np.ndarray) -> None:
-        super().__init__()
-        self.xy = xy
-        self.pinned = pinned
-        self.groups: dict[int | None, np.ndarray] = {}
-        for i, r in enumerate(ranks):
-            self.groups.setdefault(r, []).append(i)
-        self.groups = {r: np.array(ix) for r, ix in self.groups.items()}
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        self._rect = QRectF(lo[0] - DOT, lo[1] - DOT, hi[0] - lo[0] + 2 * DOT, hi[1] - lo[1] + 2 * DOT)
-        self.highlight: int | None = None
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        size = max(2.0, min(DOT, 5.0 / max(lod, 1e-6)))        # about 5 px on screen, at most a dot's size
-        painter.setPen(Qt.PenStyle.NoPen)
-        exposed = option.exposedRect
-        for rank, idx in self.groups.items():
-            colour, marker = style_of(rank)
-            painter.setBrush(QBrush(colour))
-            pts = self.xy[idx]
-            inside = ((pts[:, 0] >= exposed.left() - size) & (pts[:, 0] <= exposed.right() + size)
-                      & (pts[:, 1] >= exposed.top() - size) & (pts[:, 1] <= exposed.bottom() + size))
-            pts = pts[inside]
-            if lod * size < 6.0 or len(pts) > 3000:        # far out: plain squares (fast)
-                h = size / 2
-                painter.drawRects([QRectF(x - h, y - h, size, size) for x, y in pts])
-            else:
-                shape = marker_path(marker, size)
-                for x, y in pts:
-                    painter.drawPath(shape.translated(x, y))
-        if self.pinned.any():
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(QColor("#202020"), 0))
-            for x, y in self.xy[self.pinned]:
-                painter.drawEllipse(QPointF(x, y), size * 0.9, size * 0.9)
-        if self.highlight is not None:
-            x, y = self.xy[self.highlight]
-            painter.setPen(QPen(QColor("#000000"), 0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(QPointF(x, y), size * 1.8, size * 1.8)
-
-    def nearest(self, pos: QPointF, radius: float) -> int | None:
-        d = np.hypot(self.xy[:, 0] - pos.x(), self.xy[:, 1] - pos.y())
-        i = int(np.argmin(d)) if len(d) else -1
-        return i if i >= 0 and d[i] <= radius else None
-
-
-class MapView(QGraphicsView):
-    """The map's view: wheel zooms, a click on the point cloud picks a voice."""
-
-    picked = Signal(int)
-
-    def __init__(self, scene) -> None:
-        super().__init__(scene)
-        self.cloud: PointCloud | None = None
-
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        f = 1.2 if event.angleDelta().y() > 0 else 1 / 1.2
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.scale(f, f)
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if self.cloud is not None and event.button() == Qt.MouseButton.LeftButton:
-            radius = 8.0 / max(self.transform().m11(), 1e-6)
-            i = self.cloud.nearest(self.mapToScene(event.position().toPoint()), radius)
-            if i is not None:
-                self.picked.emit(i)
-                return
-        super().mousePressEvent(event)
-
-
-class VoiceDot(QGraphicsEllipseItem):
-    def __init__(self, point: ClusterPoint, x: float, y: float, rank: int | None = None) -> None:
-        super().__init__(-DOT / 2, -DOT / 2, DOT, DOT)
-        self.point = point
-        self.setPos(x, y)
-        colour, marker = style_of(rank)
-        self.marker = marker
-        if marker != "circle":      # the ellipse stays for hit-testing; the marker shape is drawn over it
-            shape = QGraphicsPathItem(marker_path(marker, DOT), self)
-            shape.setBrush(QBrush(colour))
-            shape.setPen(QPen(Qt.PenStyle.NoPen))
-            self.setPen(QPen(Qt.PenStyle.NoPen))
-        self.setBrush(QBrush(colour))
-        self.setPen(QPen(QColor("#202020"), 2.0 if point.pinned else 0.5))
-        self.setFlag(QGraphicsEllipseItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setToolTip(point.voice)
-        self.setData(0, point.voice)
 
 
 class ClusterMapView(QWidget):
@@ -224,6 +38,9 @@ class ClusterMapView(QWidget):
         self.cloud: PointCloud | None = None
         self.names: dict[int, str] = {}
         self._index: dict[str, int] = {}
+        self._ranks: dict[int, int] = {}
+        self.ring: SelectionRing | None = None
+        self._wanted: str | None = None     # the voice to select once the map is loaded
         self.busy = False
 
         self.scene = QGraphicsScene(self)
@@ -291,54 +108,31 @@ class ClusterMapView(QWidget):
         def load(task):
             analysis = self.ctx.part("analysis")
             raw = list(analysis.clusters())
-            clusters = cluster_infos(raw)
-            points = cluster_points(analysis.projection_2d())
-            where = {}
-            for c in raw:   # projection gives positions; clusters give membership and pins
-                for name in getattr(c, "voices", ()) or ():
-                    where[name] = (c.id, name in (getattr(c, "pinned", ()) or ()))
-            for p in points:
-                if p.cluster_id is None and p.voice in where:
-                    p.cluster_id, p.pinned = where[p.voice]
-            return points, clusters
+            return cluster_points(analysis.projection_2d(), raw), cluster_infos(raw)
 
         self.ctx.run(load, label=self.tr("Loading the cluster map"), on_done=self._latest.wrap(self._show),
                      on_error=self.ctx.report(self.tr("Could not load the cluster map")))
 
     def _show(self, result) -> None:
-        global _ranks
         points, clusters = result
         self.points, self.clusters = points, clusters
         self.scene.clear()
         self.dots = {}
         self.cloud = None
         self.view.cloud = None
-        _ranks = {c.id: i for i, c in enumerate(sorted(clusters, key=lambda c: c.id))}
+        self.ring = SelectionRing()
+        self.scene.addItem(self.ring)
+        self._ranks = {c.id: i for i, c in enumerate(sorted(clusters, key=lambda c: c.id))}
         self.names = display_names(clusters)
         self._index = {p.voice: i for i, p in enumerate(points)}
         if points:
-            raw = np.array([(p.x, p.y) for p in points], dtype=np.float64)
-            lo, hi = raw.min(axis=0), raw.max(axis=0)
-            span = np.where(hi > lo, hi - lo, 1.0)
-            xy = np.empty_like(raw)
-            xy[:, 0] = (raw[:, 0] - lo[0]) * SCALE / span[0]
-            xy[:, 1] = (hi[1] - raw[:, 1]) * SCALE / span[1]
-            self.xy = xy
-            ranks = [_ranks.get(p.cluster_id) if p.cluster_id is not None else None for p in points]
-            if len(points) <= LOD_POINTS:
-                for p, (x, y), rank in zip(points, xy, ranks):
-                    dot = VoiceDot(p, float(x), float(y), rank)
-                    self.scene.addItem(dot)
-                    self.dots[p.voice] = dot
-            else:
-                self.cloud = PointCloud(xy, ranks, np.array([p.pinned for p in points], dtype=bool))
-                self.scene.addItem(self.cloud)
-                self.view.cloud = self.cloud
-            self._place_labels(points, xy)
+            self.xy = self._scene_positions(points)
+            self._draw_points(points, self.xy)
+            place_labels(self.scene, points, self.xy, self.names, self.palette().text().color())
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
         self.view.resetTransform()
         self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        keep = self.voice_box.currentText()
+        keep = self.voice_box.currentText() or self._wanted
         self.voice_box.blockSignals(True)
         self.voice_box.clear()
         self.voice_box.addItems(sorted(p.voice for p in points))
@@ -348,16 +142,7 @@ class ClusterMapView(QWidget):
         self.target.clear()
         for c in clusters:
             self.target.addItem(f"{self.names.get(c.id, cluster_name(c.id, c.label))} ({c.size})", c.id)
-        sizes = {c.id: c.size for c in clusters}
-        shapes = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"}
-        legend = []
-        for c in clusters[:LEGEND_ITEMS]:
-            colour, marker = style_of(_ranks.get(c.id))
-            legend.append(f'<span style="color:{colour.name()}">{shapes[marker]}</span>&nbsp;'
-                          f'{html_escape(self.names.get(c.id, "")).replace(" ", "&nbsp;")}&nbsp;({sizes.get(c.id, 0)})')  # wraps between entries only
-        if len(clusters) > LEGEND_ITEMS:
-            legend.append(self.tr("… and %1 more clusters").replace("%1", str(len(clusters) - LEGEND_ITEMS)))
-        self.legend.setText("&nbsp;&nbsp; ".join(legend))
+        self.legend.setText(self._legend_html(clusters))
         if clusters:
             self.k.setValue(min(self.k.maximum(), len(clusters)))
         if not points:
@@ -368,68 +153,39 @@ class ClusterMapView(QWidget):
         self._highlight(self.voice_box.currentText())
         self.loaded.emit(len(points))
 
-    def _place_labels(self, points, xy: np.ndarray) -> None:
-        """Cluster names near their centres (bold, placed first), then voice names beside their dots when there are
-        few voices. Each label tries candidate positions around its anchor and takes the first that covers no other
-        label and (when voice names are drawn) no dot; with no free position it is left out (the dot's tooltip and the
-        legend still name it). Large libraries (level-of-detail cloud) skip the dot test: there every spot is a dot."""
-        taken: list[QRectF] = []
-        text_brush = QBrush(self.palette().text().color())
-        avoid_dots = len(points) <= NAME_LABELS
-        r = DOT * HIGHLIGHT / 2 + 1.0           # a dot's half-size when highlighted, with its outline
-        px, py = (xy[:, 0], xy[:, 1]) if avoid_dots and len(xy) else (np.empty(0), np.empty(0))
-        margin = 1.5
+    @staticmethod
+    def _scene_positions(points: list[ClusterPoint]) -> np.ndarray:
+        """The projection scaled into a SCALE × SCALE square (y up)."""
+        raw = np.array([(p.x, p.y) for p in points], dtype=np.float64)
+        lo, hi = raw.min(axis=0), raw.max(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        xy = np.empty_like(raw)
+        xy[:, 0] = (raw[:, 0] - lo[0]) * SCALE / span[0]
+        xy[:, 1] = (hi[1] - raw[:, 1]) * SCALE / span[1]
+        return xy
 
-        def covers_dot(rect: QRectF) -> bool:
-            if not len(px):
-                return False
-            return bool(np.any((px + r > rect.left()) & (px - r < rect.right())
-                               & (py + r > rect.top()) & (py - r < rect.bottom())))
+    def _draw_points(self, points: list[ClusterPoint], xy: np.ndarray) -> None:
+        """One item per voice for small maps; one point cloud (level of detail) above ``LOD_POINTS`` voices."""
+        ranks = [self._ranks.get(p.cluster_id) if p.cluster_id is not None else None for p in points]
+        if len(points) <= LOD_POINTS:
+            for p, (x, y), rank in zip(points, xy, ranks):
+                dot = VoiceDot(p, float(x), float(y), rank)
+                self.scene.addItem(dot)
+                self.dots[p.voice] = dot
+            return
+        self.cloud = PointCloud(xy, ranks, np.array([p.pinned for p in points], dtype=bool))
+        self.scene.addItem(self.cloud)
+        self.view.cloud = self.cloud
 
-        def candidates(x: float, y: float, w: float, h: float):
-            g = r + 0.5
-            for k in (1.0, 2.2):                    # next to the anchor first, then a little further out
-                d = g * k
-                yield x + d, y - h / 2              # right
-                yield x - d - w, y - h / 2          # left
-                yield x + d * 0.5, y - d - h        # above right
-                yield x - d * 0.5 - w, y - d - h    # above left
-                yield x - w / 2, y - d - h          # above
-                yield x + d * 0.5, y + d            # below right
-                yield x - d * 0.5 - w, y + d        # below left
-                yield x - w / 2, y + d              # below
-
-        def place(text: str, x: float, y: float, bold: bool) -> bool:
-            item = QGraphicsSimpleTextItem(text)
-            if bold:
-                f = QFont(item.font())
-                f.setBold(True)
-                item.setFont(f)
-            item.setBrush(text_brush)
-            br = item.boundingRect()
-            for ox, oy in candidates(x, y, br.width(), br.height()):
-                rect = QRectF(ox, oy, br.width(), br.height())
-                padded = rect.adjusted(-margin, -margin, margin, margin)
-                if covers_dot(rect) or any(padded.intersects(t) for t in taken):
-                    continue
-                taken.append(rect)
-                item.setPos(rect.topLeft())
-                item.setZValue(2 if bold else 1)
-                self.scene.addItem(item)
-                return True
-            return False
-
-        members: dict[int, list[int]] = {}
-        for i, p in enumerate(points):
-            if p.cluster_id is not None:
-                members.setdefault(p.cluster_id, []).append(i)
-        if len(members) <= CLUSTER_LABELS:
-            for cid, ix in sorted(members.items(), key=lambda kv: -len(kv[1])):
-                cx, cy = xy[ix].mean(axis=0)
-                place(self.names.get(cid, ""), float(cx), float(cy), True)
-        if len(points) <= NAME_LABELS:
-            for p, (x, y) in zip(points, xy):
-                place(p.voice, float(x), float(y), False)
+    def _legend_html(self, clusters: list[ClusterInfo]) -> str:
+        legend = []
+        for c in clusters[:LEGEND_ITEMS]:
+            colour, marker = style_of(self._ranks.get(c.id))
+            legend.append(f'<span style="color:{colour.name()}">{MARKER_SYMBOLS[marker]}</span>&nbsp;'
+                          f'{html_escape(self.names.get(c.id, "")).replace(" ", "&nbsp;")}&nbsp;({c.size})')  # wraps between entries only
+        if len(clusters) > LEGEND_ITEMS:
+            legend.append(self.tr("… and %1 more clusters").replace("%1", str(len(clusters) - LEGEND_ITEMS)))
+        return "&nbsp;&nbsp; ".join(legend)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -444,6 +200,12 @@ class ClusterMapView(QWidget):
             self.voice_box.setCurrentText(name)
             self.ctx.voiceSelected.emit(name)
 
+    def follow_voice(self, name: str | None) -> None:
+        """Select ``name`` (the voice another tab selected), now or once the map has loaded."""
+        self._wanted = name
+        if name:
+            self._follow_voice(name)
+
     def _follow_voice(self, name: str) -> None:
         if name in self._index and self.voice_box.currentText() != name:
             self.voice_box.setCurrentText(name)
@@ -454,8 +216,8 @@ class ClusterMapView(QWidget):
             dot.setScale(HIGHLIGHT if selected else 1.0)
             dot.setZValue(1 if selected else 0)
         if self.cloud is not None:
-            self.cloud.highlight = self._index.get(name)
-            self.cloud.update()
+            i = self._index.get(name)
+            self.ring.show_at(None if i is None else self.xy[i])
         i = self._index.get(name)
         point = self.points[i] if i is not None and i < len(self.points) else None
         if point is not None and point.cluster_id is not None:

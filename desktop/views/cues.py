@@ -14,7 +14,7 @@ from engine.api import EMOTIONS, TimbrelError
 
 from ..hotkeys import GlobalHotkeys
 from .common import Latest
-from .library import emotion_label
+from .emotions import emotion_label
 
 COLUMNS = 4
 

@@ -10,7 +10,7 @@ from engine.api import EMOTIONS
 
 from ..adapters import GridData, cluster_name, grid_data
 from .common import Latest
-from .library import emotion_label
+from .emotions import emotion_label
 
 GAP = QColor("#f4c7c3")
 HEARD = QColor("#fbe9b7")     # a gap that emotion2vec+ can fill from unlabelled clips

@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ..adapters import RuntimeState, runtime_state
+from ..adapters import RuntimeState, residency_state, runtime_state
 from .common import Latest
 from .server import ServerPanel
 
@@ -130,9 +130,6 @@ class MonitorView(QWidget):
             self.state.queue = {str(k): int(v) for k, v in lengths.items()}
             self.queue.setText(", ".join(f"{k}: {v}" for k, v in self.state.queue.items()) or self.tr("empty"))
         elif topic == "runtime.residency":
-            st = runtime_state(data)
-            st.device, st.queue = self.state.device, self.state.queue
-            st.prefetch = self.state.prefetch
-            self._show(st)
+            self._show(residency_state(data, self.state))
             return
         self.updated.emit(self.state)

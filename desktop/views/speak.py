@@ -17,7 +17,7 @@ from engine.api import EMOTIONS, TimbrelError
 
 from ..widgets.synthesis_options import SynthesisOptionsWidget
 from .common import Latest
-from .library import emotion_label
+from .emotions import emotion_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +39,7 @@ class SpeakView(QWidget):
         self.handle = None
         self.job = None
         self._token = 0
+        self._wanted: str | None = None     # the voice to show once the voice list has arrived
         self.last_audio: tuple[tuple, np.ndarray, int] | None = None
         self.last_request: dict | None = None      # what the last Speak sent (text, voice, emotion, say() options)
 
@@ -92,8 +93,14 @@ class SpeakView(QWidget):
         self.ctx.run(lambda t: self.ctx.part("library").voice_names(), label=self.tr("Loading voices"), pool="io",
                      on_done=self._latest.wrap(self._set_voices))
 
+    def follow_voice(self, name: str | None) -> None:
+        """Show ``name`` (the voice another tab selected), now or once the voice list has arrived."""
+        self._wanted = name
+        if name:
+            self._follow_voice(name)
+
     def _set_voices(self, names: list[str]) -> None:
-        keep = self.voice.currentText()
+        keep = self.voice.currentText() or self._wanted
         self.voice.clear()
         self.voice.addItems(names)
         if keep in names:

@@ -38,6 +38,30 @@ def normalize_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
+@dataclass
+class ClipTable:
+    """Every voice's clips as one matrix: unit rows (float64), each voice's clip count and the sum of its unit
+    rows. Per-voice sums come from one ``np.add.reduceat`` instead of one small array operation per voice."""
+    clips: np.ndarray           # (clips, dim), L2-normalised rows, voice after voice
+    counts: np.ndarray          # (voices,) clips per voice
+    sums: np.ndarray            # (voices, dim) sum of each voice's unit rows
+
+    @classmethod
+    def of(cls, voice_clips: list[np.ndarray]) -> "ClipTable":
+        counts = np.array([len(c) for c in voice_clips], dtype=np.int64)
+        clips = normalize_rows(np.concatenate(voice_clips))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        return cls(clips, counts, np.add.reduceat(clips, starts, axis=0))
+
+    @property
+    def clip_voice(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.counts)), self.counts)
+
+    def means(self) -> np.ndarray:
+        """Each voice's mean direction, L2-normalised."""
+        return normalize_rows(self.sums / self.counts[:, None])
+
+
 # Above this many voices the condensed distances are built block by block (no n x n matrix, no index arrays).
 BLOCKED_LINKAGE_VOICES = 2000
 # The exact walk scores every cut against every group: about clips x voices^2 / 2 operations. Above this many
@@ -56,18 +80,36 @@ def condensed_distances(means: np.ndarray) -> np.ndarray:
     if n <= BLOCKED_LINKAGE_VOICES:
         dist = np.clip(1.0 - x @ x.T, 0.0, 2.0)
         return dist[np.triu_indices(n, 1)]
+    # block by block, each block only right of the diagonal (half the products of the full matrix)
     out = np.empty(n * (n - 1) // 2, dtype=np.float64)
     pos = 0
     step = max(1, 4_000_000 // n)
     for lo in range(0, n - 1, step):
         hi = min(n - 1, lo + step)
-        block = np.clip(1.0 - x[lo:hi] @ x.T, 0.0, 2.0)
+        block = np.clip(1.0 - x[lo:hi] @ x[lo:].T, 0.0, 2.0)
         for r in range(hi - lo):
-            i = lo + r
-            row = block[r, i + 1:]
+            row = block[r, r + 1:]
             out[pos:pos + len(row)] = row
             pos += len(row)
     return out
+
+
+def cut_labels(z: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Group number per voice when the dendrogram ``z`` of ``n`` voices is cut into ``k`` groups: the partition
+    after its first ``n - k`` merges (what ``scipy.cluster.hierarchy.cut_tree`` gives, numbered differently).
+    Each node points to the merge that took it in, if that merge is among the first ``n - k``; pointer jumping
+    then takes every voice to its top node in O(n log depth) array steps."""
+    m = n - k
+    parent = np.arange(2 * n - 1)
+    if m > 0:
+        children = z[:m, :2].astype(np.int64)
+        parent[children[:, 0]] = parent[children[:, 1]] = n + np.arange(m)
+    while True:
+        nxt = parent[parent]
+        if np.array_equal(nxt, parent):
+            break
+        parent = nxt
+    return np.unique(parent[:n], return_inverse=True)[1].astype(np.int64)
 
 
 def _linkage(means: np.ndarray, dist: np.ndarray | None = None):
@@ -92,7 +134,8 @@ def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, thresho
         raise InvalidInput(f"Cannot make {k} clusters from {n} voice(s).", hint=f"Choose --k between 1 and {n}.")
     if threshold is not None and not (-1.0 <= threshold <= 1.0):
         raise InvalidInput("The threshold is a cosine similarity between -1 and 1.", hint="Try --threshold 0.85.")
-    means = normalize_rows(np.stack([normalize_rows(c).mean(axis=0) for c in voice_clips]))
+    table = ClipTable.of(voice_clips)
+    means = table.means()
     if n == 1:
         return Grouping(np.zeros(1, dtype=int), "single")
     from scipy.cluster.hierarchy import fcluster
@@ -108,39 +151,46 @@ def group_voices(voice_clips: list[np.ndarray], *, k: int | None = None, thresho
 
     if 1.0 - far >= family_similarity - 1e-12:
         return Grouping(np.zeros(n, dtype=int), "single")
-    lone = lone_clip_distance(voice_clips, family_similarity)
-    n_clips = sum(len(c) for c in voice_clips)
-    if n_clips * n * n / 2 <= EXACT_WALK_OPS:
-        labels, scores = _best_cut(z, voice_clips, lone)
+    lone = lone_clip_distance(voice_clips, family_similarity, table)
+    if len(table.clips) * n * n / 2 <= EXACT_WALK_OPS:
+        labels, scores = _best_cut(z, voice_clips, lone, table)
     else:
-        labels, scores = _best_cut_large(z, means, voice_clips, lone)
+        labels, scores = _best_cut_large(z, means, voice_clips, lone, table)
     return Grouping(labels, "auto", scores)
 
 
-def lone_clip_distance(voice_clips: list[np.ndarray], family_similarity: float) -> float:
+def lone_clip_distance(voice_clips: list[np.ndarray], family_similarity: float,
+                       table: ClipTable | None = None) -> float:
     """The distance a clip is expected to have to other clips of its own voice: the median within-voice
     distance of the voices that have several clips, or (none) the encoder's family threshold. Used as the
     silhouette's "a" for a clip that is alone in its group, which the textbook silhouette scores 0 and so
-    wrongly pushes single-clip voices together."""
-    spreads = []
-    for c in voice_clips:
-        if len(c) >= 2:
-            x = normalize_rows(c)
-            d = 1.0 - x @ x.T
-            spreads.append(d[np.triu_indices(len(x), 1)].mean())
-    return float(np.median(spreads)) if spreads else float(1.0 - family_similarity)
+    wrongly pushes single-clip voices together.
+
+    A voice's mean pairwise distance over its n unit clips x_i is 1 - (|sum x_i|^2 - sum |x_i|^2) / (n (n - 1)),
+    so no per-voice distance matrix is built."""
+    table = table or ClipTable.of(voice_clips)
+    several = table.counts >= 2
+    if not several.any():
+        return float(1.0 - family_similarity)
+    starts = np.concatenate([[0], np.cumsum(table.counts)[:-1]])
+    sq = np.add.reduceat(np.einsum("ij,ij->i", table.clips, table.clips), starts)
+    n = table.counts.astype(np.float64)
+    pair_dots = (np.einsum("ij,ij->i", table.sums, table.sums) - sq)[several] / (n * (n - 1))[several]
+    return float(np.median(1.0 - pair_dots))
 
 
-def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray], lone_a: float) -> tuple[np.ndarray, dict[int, float]]:
+def _best_cut(z: np.ndarray, voice_clips: list[np.ndarray], lone_a: float,
+              table: ClipTable | None = None) -> tuple[np.ndarray, dict[int, float]]:
     """Walk the dendrogram's merges from n groups down to 2 and keep the cut whose clips have the best
     silhouette. Clip-to-group distance sums are merged column by column (active groups kept as the first
     columns), so each step costs O(clips x groups) and no clips x clips matrix is ever built."""
     n = len(voice_clips)
-    clips = normalize_rows(np.concatenate(voice_clips)).astype(np.float32)
-    clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
-    counts = np.array([len(c) for c in voice_clips], dtype=np.float32)
+    table = table or ClipTable.of(voice_clips)
+    clips = table.clips.astype(np.float32)
+    clip_voice = table.clip_voice
+    counts = table.counts.astype(np.float32)
     # sum over a voice's clips y of (1 - x.y) = n_v - x . (sum of y)
-    voice_sums = np.stack([normalize_rows(c).sum(axis=0) for c in voice_clips]).astype(np.float32)
+    voice_sums = table.sums.astype(np.float32)
     sums = np.ascontiguousarray(counts[None, :] - clips @ voice_sums.T)   # (clips, groups)
     col_of_voice = np.arange(n)          # voice -> column of its group
     node_col = {i: i for i in range(n)}  # dendrogram node -> column
@@ -198,26 +248,38 @@ def _clip_silhouette(clips: np.ndarray, clip_voice: np.ndarray, labels: np.ndarr
     counts = np.bincount(labels, weights=voice_counts, minlength=k)
     means = sums32 / np.maximum(counts, 1)[:, None].astype(np.float32)
     rows = np.arange(len(clips)) if rows is None else rows
+    # Clips of one voice share their own group and their candidate groups: work voice by voice, each voice's
+    # clips padded to the longest voice's count, so every group vector is gathered once per voice, not per clip.
+    rv = clip_voice[rows]
+    order = np.argsort(rv, kind="stable")
+    rows, rv = rows[order], rv[order]
+    voices, start, cnt = np.unique(rv, return_index=True, return_counts=True)
+    slot = np.arange(len(rows)) - np.repeat(start, cnt)
+    width = int(cnt.max())
+    per = max(1, chunk // width)                            # voices per block (about ``chunk`` clips)
     total = 0.0
-    for lo in range(0, len(rows), chunk):
-        r = rows[lo:lo + chunk]
-        x = clips[r]
-        cv = clip_voice[r]
-        own = labels[cv]
+    for lo in range(0, len(voices), per):
+        vs = voices[lo:lo + per]
+        sel = slice(int(start[lo]), int(start[lo + len(vs) - 1] + cnt[lo + len(vs) - 1]))
+        x = np.zeros((len(vs), width, clips.shape[1]), dtype=np.float32)
+        x[np.repeat(np.arange(len(vs)), cnt[lo:lo + len(vs)]), slot[sel]] = clips[rows[sel]]
+        valid = np.arange(width)[None, :] < cnt[lo:lo + len(vs)][:, None]
+        own = labels[vs]
         own_n = counts[own] - 1
-        a_sum = counts[own] - np.einsum("ij,ij->i", x, sums32[own])
-        a = np.where(own_n > 0, a_sum / np.maximum(own_n, 1), lone_a)
-        cand = labels[candidates[cv]]                          # (chunk, K) groups of the nearest voices
-        dots = np.einsum("id,ikd->ik", x, means[cand])
-        dots[cand == own[:, None]] = -np.inf
-        best = dots.max(axis=1)
+        a_sum = counts[own][:, None] - np.matmul(x, sums32[own][:, :, None])[:, :, 0]
+        a = np.where((own_n > 0)[:, None], a_sum / np.maximum(own_n, 1)[:, None], lone_a)
+        cand = labels[candidates[vs]]                           # (voices, K) groups of the nearest voices
+        dots = np.matmul(x, means[cand].transpose(0, 2, 1))     # (voices, width, K)
+        dots[np.broadcast_to((cand == own[:, None])[:, None, :], dots.shape)] = -np.inf
+        best = dots.max(axis=2)
         b = np.where(np.isfinite(best), 1.0 - best, 2.0)
-        total += float(((b - a) / np.maximum(np.maximum(a, b), 1e-12)).sum())
+        s_ = (b - a) / np.maximum(np.maximum(a, b), 1e-12)
+        total += float(s_[valid].sum())
     return total / len(rows)
 
 
-def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarray], lone_a: float
-                    ) -> tuple[np.ndarray, dict[int, float]]:
+def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarray], lone_a: float,
+                    table: ClipTable | None = None) -> tuple[np.ndarray, dict[int, float]]:
     """The automatic cut for a large library: memory O(clips + voices x K), no clips x groups matrix.
 
     Voice level first: each voice's ``NEAREST_VOICES`` nearest voices (by mean, computed block by block).
@@ -225,8 +287,6 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
     groups of those voices — the only groups that can be nearest unless groups are far larger than K voices,
     where the result is a slight over-estimate of b. Cuts are scored on a geometric grid of k, then densely
     around the best one."""
-    from scipy.cluster.hierarchy import cut_tree
-
     n = len(voice_clips)
     x = normalize_rows(means).astype(np.float32)
     kn = min(NEAREST_VOICES, n - 1)
@@ -236,10 +296,11 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
         sims = x[lo:lo + step] @ x.T
         idx = np.argpartition(-sims, kn, axis=1)[:, :kn + 1]
         nearest[lo:lo + step] = idx
-    clips = normalize_rows(np.concatenate(voice_clips)).astype(np.float32)
-    clip_voice = np.concatenate([np.full(len(c), i) for i, c in enumerate(voice_clips)])
-    voice_sums = np.stack([normalize_rows(c).sum(axis=0) for c in voice_clips])
-    voice_counts = np.array([len(c) for c in voice_clips], dtype=np.float64)
+    table = table or ClipTable.of(voice_clips)
+    clips = table.clips.astype(np.float32)
+    clip_voice = table.clip_voice
+    voice_sums = table.sums
+    voice_counts = table.counts.astype(np.float64)
     # the silhouette is averaged over the clips of every m-th voice when there are many (like sklearn's
     # sample_size): a and b of those clips stay exact as defined above
     step_v = max(1, int(np.ceil(len(clips) / SILHOUETTE_SAMPLE_CLIPS)))
@@ -249,13 +310,8 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
     labels_of: dict[int, np.ndarray] = {}
 
     def score(ks: list[int]) -> None:
-        ks = sorted({int(k) for k in ks if 2 <= k <= n and int(k) not in scores})
-        if not ks:
-            return
-        inner = [k for k in ks if k < n]          # cut_tree mislabels the n-cluster "cut" (every voice alone)
-        cuts = cut_tree(z, n_clusters=inner) if inner else np.zeros((n, 0), dtype=np.int64)
-        for k in ks:
-            lab = cuts[:, inner.index(k)].astype(np.int64) if k < n else np.arange(n, dtype=np.int64)
+        for k in sorted({int(k) for k in ks if 2 <= k <= n and int(k) not in scores}):
+            lab = cut_labels(z, n, k)
             scores[k] = round(_clip_silhouette(clips, clip_voice, lab, nearest, lone_a, voice_sums=voice_sums,
                                                voice_counts=voice_counts, rows=rows), 4)
             labels_of[k] = lab
@@ -271,29 +327,36 @@ def _best_cut_large(z: np.ndarray, means: np.ndarray, voice_clips: list[np.ndarr
 
 
 def enforce_cap(means: np.ndarray, labels: np.ndarray, cap: int) -> np.ndarray:
-    """Split every group with more than ``cap`` voices into the fewest parts of at most ``cap`` voices."""
+    """Split every group with more than ``cap`` voices into the fewest parts of at most ``cap`` voices.
+
+    A group is split by its own average-linkage dendrogram into ceil(size / cap) parts, and a part still over
+    the cap is split again the same way (or, when the dendrogram cannot split it, cut into runs along its first
+    principal direction). Each split depends only on the group's own voices, so the groups are taken from a
+    work list (every voice is looked at once per split, not once per group and pass)."""
     if cap < 1:
         raise InvalidInput("The number of voices per base must be at least 1.")
     labels = np.asarray(labels, dtype=int).copy()
     means = normalize_rows(means)
     from scipy.cluster.hierarchy import fcluster
 
-    changed = True
-    while changed:
-        changed = False
-        for g in sorted(set(labels.tolist())):
-            idx = np.flatnonzero(labels == g)
-            if len(idx) <= cap:
-                continue
-            parts = math.ceil(len(idx) / cap)
-            sub = fcluster(_linkage(means[idx]), parts, "maxclust") - 1
-            if len(set(sub.tolist())) < 2 or max(np.bincount(sub)) == len(idx):
-                sub = _chunk_by_similarity(means[idx], cap)
-            nxt = labels.max() + 1
-            for j, s in enumerate(_relabel(sub)):
-                if s > 0:
-                    labels[idx[j]] = nxt + s - 1
-            changed = True
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
+    work = [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo > cap]
+    nxt = int(labels.max()) + 1 if len(labels) else 0
+    while work:
+        idx = np.sort(work.pop())
+        parts = math.ceil(len(idx) / cap)
+        sub = fcluster(_linkage(means[idx]), parts, "maxclust") - 1
+        if len(set(sub.tolist())) < 2 or max(np.bincount(sub)) == len(idx):
+            sub = _chunk_by_similarity(means[idx], cap)
+        sub = _relabel(sub)
+        for s in range(1, int(sub.max()) + 1):          # part 0 keeps the group's label
+            labels[idx[sub == s]] = nxt
+            nxt += 1
+        for s in range(int(sub.max()) + 1):
+            part = idx[sub == s]
+            if len(part) > cap:
+                work.append(part)
     return _relabel(labels)
 
 

@@ -38,36 +38,51 @@ FEATURE_NAMES: tuple[str, ...] = (
 
 
 def _frames(x: np.ndarray, size: int, hop: int) -> np.ndarray:
-    n = 1 + max(0, (len(x) - size) // hop)
+    """(frames, size) strided view of ``x`` (zero-padded to one frame when shorter); no copy."""
     if len(x) < size:
         x = np.pad(x, (0, size - len(x)))
-    idx = np.arange(size)[None, :] + hop * np.arange(n)[:, None]
-    return x[idx]
+    return np.lib.stride_tricks.sliding_window_view(x, size)[::hop]
 
 
-def f0_track(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
-    """(f0 per frame in Hz with 0 where unvoiced, frame level in dB)."""
-    fr = _frames(x, FRAME, HOP) * np.hanning(FRAME)[None, :]
+_WINDOW = np.hanning(FRAME)
+# the window's own autocorrelation (Boersma 1993), normalised: dividing by it keeps long lags from being penalised
+_WIN_AC = np.fft.irfft(np.abs(np.fft.rfft(_WINDOW, n=2 * FRAME)) ** 2)[:FRAME]
+_WIN_AC = np.maximum(_WIN_AC / _WIN_AC[0], 1e-3)
+
+
+def _track(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0 per frame in Hz with 0 where unvoiced, frame level in dB, power spectrum per frame at FRAME-point
+    resolution). The power spectrum is every other bin of the zero-padded (2 x FRAME) transform the
+    autocorrelation uses: zero padding only interpolates, so those bins are the FRAME-point spectrum."""
+    import scipy.fft
+
+    fr = _frames(x, FRAME, HOP) * _WINDOW[None, :]
     level = 10 * np.log10(np.mean(fr ** 2, axis=1) + 1e-10)
-    spec = np.fft.rfft(fr, n=2 * FRAME, axis=1)
-    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :FRAME]
+    spec = scipy.fft.rfft(fr, n=2 * FRAME, axis=1)
+    power = spec.real ** 2 + spec.imag ** 2
+    ac = scipy.fft.irfft(power, axis=1)[:, :FRAME]
     ac = ac / np.maximum(ac[:, :1], 1e-12)
-    # divide by the window's own autocorrelation (Boersma 1993) so long lags are not penalised
-    win_ac = np.fft.irfft(np.abs(np.fft.rfft(np.hanning(FRAME), n=2 * FRAME)) ** 2)[:FRAME]
-    ac = ac / np.maximum(win_ac / win_ac[0], 1e-3)[None, :]
+    ac = ac / _WIN_AC[None, :]
     lo, hi = int(sr / F0_MAX), int(sr / F0_MIN)
     seg = ac[:, lo:hi]
+    rows = np.arange(len(seg))
     lag = np.argmax(seg, axis=1)
-    peak = seg[np.arange(len(seg)), lag]
+    peak = seg[rows, lag]
     # parabolic refinement
     l = np.clip(lag, 1, seg.shape[1] - 2)
-    a, b, c = seg[np.arange(len(seg)), l - 1], seg[np.arange(len(seg)), l], seg[np.arange(len(seg)), l + 1]
+    a, b, c = seg[rows, l - 1], seg[rows, l], seg[rows, l + 1]
     denom = a - 2 * b + c
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(np.abs(denom) > 1e-9, 0.5 * (a - c) / denom, 0.0)
     period = lo + l + np.clip(shift, -1, 1)
     voiced = (peak > 0.45) & (level > level.max() - 35)
     f0 = np.where(voiced, sr / period, 0.0)
+    return f0, level, power[:, ::2]
+
+
+def f0_track(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
+    """(f0 per frame in Hz with 0 where unvoiced, frame level in dB)."""
+    f0, level, _ = _track(x, sr)
     return f0, level
 
 
@@ -81,7 +96,7 @@ def extract(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     peak_dbfs = 20 * np.log10(peak)
     rms_dbfs = 10 * np.log10(np.mean(x ** 2) + 1e-12)
     xn = x / peak
-    f0, level = f0_track(xn)
+    f0, level, frame_power = _track(xn)
     sound = level > level.max() - 40
     if sound.any():
         first, last = np.flatnonzero(sound)[[0, -1]]
@@ -117,10 +132,8 @@ def extract(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     onsets = int(np.sum(np.diff(np.concatenate([[0], v])) == 1))
     pause = float(1.0 - sound[span].mean())
     # spectral tilt over voiced frames
-    fr = _frames(xn, FRAME, HOP)[: len(f0)]
-    sel = fr[voiced] if voiced.sum() >= 3 else fr[sound] if sound.any() else fr
-    mag = np.abs(np.fft.rfft(sel * np.hanning(FRAME)[None, :], axis=1)) ** 2
-    power = mag.mean(axis=0) + 1e-12
+    sel = frame_power[voiced] if voiced.sum() >= 3 else frame_power[sound] if sound.any() else frame_power
+    power = sel.mean(axis=0) + 1e-12
     freqs = np.fft.rfftfreq(FRAME, 1 / SR)
     band = (freqs >= 100) & (freqs <= 5000)
     tilt = float(np.polyfit(np.log2(freqs[band]), 10 * np.log10(power[band]), 1)[0])

@@ -100,15 +100,26 @@ class AnalysisStore:
         conn = self.catalog.conn
         return int(conn.execute("PRAGMA data_version").fetchone()[0]), int(conn.total_changes)
 
-    def voice_clip_vectors(self, encoder_id: str, encoder_version: str) -> tuple[dict[int, list[np.ndarray]], dict[int, int]]:
-        """Every voice's cached clip vectors for this encoder version (clip order), in one query, and each
-        voice's number of clips (to see which voices still miss some)."""
-        vecs: dict[int, list[np.ndarray]] = {}
-        for vid, blob in self.catalog.conn.execute(
-                "SELECT c.voice_id, e.vector FROM clips c JOIN embeddings e ON e.clip_sha256 = c.sha256"
-                " AND e.encoder_id = ? AND e.encoder_version = ? ORDER BY c.voice_id, c.id",
-                (encoder_id, encoder_version)):
-            vecs.setdefault(int(vid), []).append(from_blob(blob))
+    def voice_clip_vectors(self, encoder_id: str, encoder_version: str) -> tuple[dict[int, np.ndarray], dict[int, int]]:
+        """Every voice's cached clip vectors for this encoder version as a (clips, dim) array (clip order), in
+        one query, and each voice's number of clips (to see which voices still miss some)."""
+        rows = self.catalog.conn.execute(
+            "SELECT c.voice_id, e.vector FROM clips c JOIN embeddings e ON e.clip_sha256 = c.sha256"
+            " AND e.encoder_id = ? AND e.encoder_version = ? ORDER BY c.voice_id, c.id",
+            (encoder_id, encoder_version)).fetchall()
+        vecs: dict[int, np.ndarray] = {}
+        if rows:
+            vids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            blobs = [r[1] for r in rows]
+            if len({len(b) for b in blobs}) == 1:       # one dimension (the usual case): decode all at once
+                flat = np.frombuffer(b"".join(blobs), dtype="<f4").astype(np.float32)
+                matrix = flat.reshape(len(blobs), -1)
+            else:
+                matrix = None
+            starts = np.flatnonzero(np.r_[True, vids[1:] != vids[:-1]])
+            for lo, hi in zip(starts, np.r_[starts[1:], len(rows)]):
+                vecs[int(vids[lo])] = (matrix[lo:hi] if matrix is not None
+                                       else np.stack([from_blob(b) for b in blobs[lo:hi]]))
         counts = {int(r[0]): int(r[1]) for r in self.catalog.query("SELECT voice_id, COUNT(*) FROM clips GROUP BY voice_id")}
         return vecs, counts
 

@@ -174,7 +174,7 @@ def cmd_unpin(args, ctx: Context) -> int:
 
 
 def cmd_grid(args, ctx: Context) -> int:
-    g = ctx.engine.analysis.grid()
+    g = ctx.engine.analysis.grid().to_dict()      # the typed GridResult as JSON-ready data
 
     def text() -> str:
         emos = g["emotions"]

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 from ..errors import InvalidInput
 from . import Context, add_command

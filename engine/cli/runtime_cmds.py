@@ -46,15 +46,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def format_status(s: dict) -> str:
-    b = s["budget"]
-    dev = s["device"]
+    """``timbrel engine status`` as text: one labelled line per part of ``Runtime.status()``."""
+    return "\n".join(_source_lines(s) + _device_lines(s) + _staging_lines(s) + _scheduler_lines(s)
+                     + _metrics_lines(s))
+
+
+def _source_lines(s: dict) -> list[str]:
     src = s.get("source") or {}
-    lines = []
-    if src:
-        lines.append("engine      " + (f"the running desktop app (pid {src.get('pid')})" if src.get("where") == "app"
-                                      else "this command's own engine (no desktop app is running)"
-                                      if src.get("app") is False else "this command's own engine"))
-    lines.append(f"device      {dev.get('name', dev.get('kind'))} ({dev.get('kind')})")
+    if not src:
+        return []
+    return ["engine      " + (f"the running desktop app (pid {src.get('pid')})" if src.get("where") == "app"
+                              else "this command's own engine (no desktop app is running)"
+                              if src.get("app") is False else "this command's own engine")]
+
+
+def _device_lines(s: dict) -> list[str]:
+    b, dev = s["budget"], s["device"]
+    lines = [f"device      {dev.get('name', dev.get('kind'))} ({dev.get('kind')})"]
     if dev.get("kind") == "cpu":
         lines.append("memory      host memory (no GPU); nothing is pinned")
     if "free_bytes" in dev:
@@ -64,29 +72,41 @@ def format_status(s: dict) -> str:
     lines.append(f"vram limit  {b['limit_bytes'] / MB:.0f} MB{pending}; used {b['used_bytes'] / MB:.1f} MB"
                  + (f" ({kinds})" if kinds else "") + f"; peak {b['peak_bytes'] / MB:.1f} MB")
     lines.append("resident    " + (", ".join(s["resident"]) or "-"))
+    return lines
+
+
+def _staging_lines(s: dict) -> list[str]:
     st = s.get("staging")
-    if st:
-        kind = "pinned" if st["pinned"] else ("pageable" if st["pinned"] is False else "not allocated yet")
-        if dev.get("kind") == "cpu" and st["pinned"] is not None:
-            kind = "host memory (not pinned: no GPU)"
-        lines.append(f"staging     {st['capacity_bytes'] / MB:.0f} MB {kind}; staged: {', '.join(st['staged']) or '-'}"
-                     + (f" ({st['fallback']})" if st.get("fallback") else ""))
+    if not st:
+        return []
+    kind = "pinned" if st["pinned"] else ("pageable" if st["pinned"] is False else "not allocated yet")
+    if s["device"].get("kind") == "cpu" and st["pinned"] is not None:
+        kind = "host memory (not pinned: no GPU)"
+    return [f"staging     {st['capacity_bytes'] / MB:.0f} MB {kind}; staged: {', '.join(st['staged']) or '-'}"
+            + (f" ({st['fallback']})" if st.get("fallback") else "")]
+
+
+def _scheduler_lines(s: dict) -> list[str]:
     sch = s["scheduler"]
     queue = ", ".join(f"{k}: {v}" for k, v in sch["queue"].items()) or "empty"
-    lines.append(f"queue       {queue}; hold {sch['hold_s']:.1f} s (interactive {sch['interactive_hold_s']:.1f} s)"
-                 + (f"; batches up to {sch['max_batch']}" if sch.get("max_batch") else ""))
+    lines = [f"queue       {queue}; hold {sch['hold_s']:.1f} s (interactive {sch['interactive_hold_s']:.1f} s)"
+             + (f"; batches up to {sch['max_batch']}" if sch.get("max_batch") else "")]
     running = sch.get("running_batch") or ([sch["running"]] if sch.get("running") else [])
     if running:
         lines.append("running     " + ", ".join(f"#{r['request_id']} {r['base']} ({r['priority']})" for r in running))
+    return lines
+
+
+def _metrics_lines(s: dict) -> list[str]:
     m = s["metrics"]
-    lines.append(f"swaps       {m['swaps']} ({m['swap_bytes'] / MB:.1f} MB, {m['swap_seconds']:.3f} s); "
-                 f"prefetch hits {m['prefetch']['hits']}, misses {m['prefetch']['misses']}")
+    lines = [f"swaps       {m['swaps']} ({m['swap_bytes'] / MB:.1f} MB, {m['swap_seconds']:.3f} s); "
+             f"prefetch hits {m['prefetch']['hits']}, misses {m['prefetch']['misses']}"]
     w = m["wait_s"]
     if w["p50"] is not None:
         lines.append(f"wait        p50 {w['p50']:.3f} s, p95 {w['p95']:.3f} s, max {w['max']:.3f} s")
     reqs = ", ".join(f"{k} {v}" for k, v in m["requests"].items()) or "none yet"
     lines.append(f"requests    {reqs}")
-    return "\n".join(lines)
+    return lines
 
 
 def cmd_status(args, ctx: Context) -> int:

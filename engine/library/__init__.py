@@ -3,7 +3,9 @@
 from .blobs import BlobStore
 from .catalog import Catalog
 from .emotions import EMOTIONS, normalize_emotion
-from .library import Library, VoiceEditor, snapshot_diff
+from .editor import VoiceEditor
+from .history import snapshot_diff
+from .library import Library
 from .models import Clip, Voice, VoiceVersion
 
 __all__ = [

@@ -36,11 +36,16 @@ def _valid_sha(sha: str) -> bool:
 
 
 class BlobStore:
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, *, read_only: bool = False) -> None:
         self.root = Path(root)
         self.tmp_dir = self.root / ".tmp"
+        self.read_only = bool(read_only)   # a reader beside the library's writer: every write is refused
 
     def ensure(self) -> None:
+        if self.read_only:
+            from .catalog import read_only_error
+
+            raise read_only_error("Storing a file")
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(exist_ok=True)
 
@@ -115,6 +120,10 @@ class BlobStore:
         return self.path(sha).stat().st_size
 
     def delete(self, sha: str) -> None:
+        if self.read_only:
+            from .catalog import read_only_error
+
+            raise read_only_error("Deleting a file")
         try:
             self.path(sha).unlink()
         except FileNotFoundError:

@@ -9,6 +9,13 @@ refused rather than guessed at.
 Each thread gets its own connection. Use :meth:`Catalog.transaction` for
 writes: it takes the write lock up front (``BEGIN IMMEDIATE``), commits on
 success and rolls back on any exception, so a change is all or nothing.
+
+``Catalog(path, read_only=True)`` is a reader beside the library's one writer (a serving replica): SQLite
+opens the file with ``mode=ro`` and ``query_only``, no migration runs (:meth:`check_schema` refuses a
+catalog this code cannot read as it is), and every write is refused with :class:`ReadOnlyLibrary`. In WAL
+mode each query sees the writer's latest commit, so a reader notices new voices and bases without reopening;
+a reader of a copy (another machine, synchronised from the writer by replacing the file) reconnects when the
+file is replaced.
 """
 
 from __future__ import annotations
@@ -38,9 +45,21 @@ def available_migrations() -> list[tuple[str, str]]:
     return [(f.name[:-4], f.read_text("utf-8")) for f in sorted(files, key=lambda f: f.name)]
 
 
+class ReadOnlyLibrary(StorageError):
+    """A write was attempted on a library opened read-only."""
+
+
+def read_only_error(what: str = "This change") -> ReadOnlyLibrary:
+    return ReadOnlyLibrary(f"{what} cannot be made here: this library is open read-only (a reader beside its one "
+                           "writer, e.g. a serving replica).",
+                           hint="Make the change with the writer (the timbrel CLI or the app on the machine that owns "
+                                "the library folder); readers see it on their next request.")
+
+
 class Catalog:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = bool(read_only)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -49,6 +68,8 @@ class Catalog:
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_reader()
         try:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -74,6 +95,23 @@ class Catalog:
             ) from exc
         return conn
 
+    def _connect_reader(self) -> sqlite3.Connection:
+        """A connection that can only read (``mode=ro`` + ``query_only``); the journal mode is the writer's."""
+        if not self.path.is_file():
+            raise StorageError(f"There is no catalog at {self.path}.",
+                               hint="Check the library path (a read-only open never creates a library).")
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0,
+                                   isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"Cannot open the catalog {self.path} for reading ({exc}).",
+                               hint="Check that the library folder is mounted and readable; nothing was changed.") from exc
+        return conn
+
     def _connect_read_only(self, cause: BaseException) -> sqlite3.Connection:
         """The disk is full: SQLite cannot create the WAL index it needs even to read. Open the
         catalog as an immutable snapshot instead (reads work; every write is refused plainly).
@@ -95,12 +133,31 @@ class Catalog:
         if self._closed:
             raise StorageError("The library has been closed.")
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.read_only and self._file_id() not in (None, self._local.file_id):
+            self._drop(conn)        # a reader's copy was replaced by a newer one (synced from the writer)
+            conn = None
         if conn is None:
+            file_id = self._file_id() if self.read_only else None
             conn = self._connect()
-            self._local.conn = conn
+            self._local.conn, self._local.file_id = conn, file_id
             with self._all_lock:
                 self._all.append(conn)
         return conn
+
+    def _file_id(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _drop(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            self._all = [c for c in self._all if c is not conn]
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def _close_connections(self) -> None:
         with self._all_lock:
@@ -129,6 +186,8 @@ class Catalog:
         Whatever goes wrong (an exception in the block, a full disk at any statement or at COMMIT),
         the change is rolled back and SQLite's own errors become a :class:`StorageError` that says
         plainly that *this* change was not saved (earlier, committed changes are kept)."""
+        if self.read_only:
+            raise read_only_error()
         conn = self.conn
         if self.read_only_reason:
             raise disk_full_error(self.path.parent, "this change cannot be saved", delete_works=self._reserve_kept())
@@ -197,7 +256,11 @@ class Catalog:
 
         Safe with several processes opening a new library at once: which migrations are missing is
         decided again *inside* each migration's write transaction (``BEGIN IMMEDIATE`` holds the
-        write lock), so a migration another process applied meanwhile is skipped, never re-run."""
+        write lock), so a migration another process applied meanwhile is skipped, never re-run.
+        Read-only: nothing is applied; :meth:`check_schema` refuses a catalog this code cannot read as it is."""
+        if self.read_only:
+            self.check_schema()
+            return []
         conn = self.conn
         known = available_migrations()
         known_names = {name for name, _ in known}
@@ -230,6 +293,22 @@ class Catalog:
                 c.execute(f"PRAGMA user_version = {int(count)}")
             done.append(name)
         return done
+
+    def check_schema(self) -> None:
+        """For a read-only open: refuse a catalog written by a newer Timbrel or one missing migrations this code
+        needs (a reader cannot apply them)."""
+        applied = self._applied(self.conn)
+        known = [name for name, _ in available_migrations()]
+        unknown = sorted(applied - set(known))
+        if unknown:
+            raise StorageError(f"This library was written by a newer Timbrel (schema {unknown[-1]}).",
+                               hint="Update Timbrel to open it; nothing was changed.")
+        missing = [name for name in known if name not in applied]
+        if missing:
+            raise StorageError(f"This library's catalog is older than this Timbrel (it lacks schema {missing[0]}), and "
+                               "a read-only open cannot upgrade it.",
+                               hint="Open it once with the writer (e.g. 'timbrel --library PATH stats'), then start "
+                                    "the readers again.")
 
     def schema_version(self) -> int:
         return int(self.scalar("PRAGMA user_version") or 0)

@@ -21,6 +21,7 @@ A folder given to an import is first *inspected* (:func:`inspect_folder`) and cl
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PureWindowsPath
@@ -30,6 +31,8 @@ from ..errors import InvalidInput
 from ..fsutil import read_bounded
 from .sources import LIST_EXTENSIONS, MAX_LIST_BYTES, SourceItem, _is_audio, discover, read_list
 from .text import clean_transcript
+
+log = logging.getLogger(__name__)
 
 LAYOUTS = ("auto", "lists", "folders")
 MAX_DEPTH = 2            # how deep below the folder .list files are looked for
@@ -214,8 +217,8 @@ def inspect_folder(folder: str | os.PathLike) -> FolderLayout:
     layout = FolderLayout(str(folder), "voices", audio_files=len(audio), search_dirs=[str(d) for d in search])
     try:
         layout.subfolder_voices = sorted(p.name for p in audio_root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    except OSError:
-        pass
+    except OSError as exc:      # an unreadable folder has no subfolder voices to offer (its files were walked above)
+        log.debug("cannot list the subfolders of %s: %s", audio_root, exc)
     if not lists:
         layout.kind = "voices" if audio else "empty"
         return layout
@@ -228,6 +231,13 @@ def inspect_folder(folder: str | os.PathLike) -> FolderLayout:
     if not layout.lists:
         layout.kind = "voices" if audio else "empty"
         return layout
+    _judge(layout, audio, audio_root, named, upstream=up is not None)
+    return layout
+
+
+def _judge(layout: FolderLayout, audio: list[Path], audio_root: Path, named: set[Path], *, upstream: bool) -> None:
+    """A folder with lists: clearly a dataset when its lists name its audio and its audio is in its lists;
+    otherwise ``unclear``, with the reason in ``problem``."""
     resolved = [p.resolve() for p in audio]
     layout.audio_named = sum(1 for p in resolved if p in named)
     unlisted = [p for p, r in zip(audio, resolved) if r not in named]
@@ -245,8 +255,7 @@ def inspect_folder(folder: str | os.PathLike) -> FolderLayout:
         layout.kind = "unclear"
         layout.problem = "; ".join(problems)
     else:
-        layout.kind = "upstream" if up is not None else "lists"
-    return layout
+        layout.kind = "upstream" if upstream else "lists"
 
 
 # -- the importer's hook ------------------------------------------------------------------------------------------

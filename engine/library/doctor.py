@@ -21,6 +21,7 @@ Findings come in two kinds:
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,8 @@ from .journal import read_journals
 
 if TYPE_CHECKING:
     from .library import Library
+
+log = logging.getLogger(__name__)
 
 PROBLEM = "problem"
 TIDY = "tidy"
@@ -89,73 +92,111 @@ def _users(library: "Library") -> dict[str, list[str]]:
     return out
 
 
+@dataclass
+class _Scan:
+    """What one check reads once: the catalog's blob rows and references, the files, the import journals."""
+
+    library: "Library"
+    registered: dict[str, int]        # sha256 -> recorded size
+    referenced: set[str]
+    users: dict[str, list[str]]
+    on_disk: set[str]
+    journals: list
+    live: set[str]                    # blobs of imports running now
+    stale: set[str]                   # blobs of imports that did not finish
+    now: float
+    grace_s: float
+
+    @classmethod
+    def read(cls, library: "Library", grace_s: float) -> "_Scan":
+        journals = read_journals(library.root)
+        return cls(
+            library=library,
+            registered={r[0]: int(r[1]) for r in library.catalog.query("SELECT sha256, size FROM blobs")},
+            referenced=library.referenced_blobs(), users=_users(library), on_disk=set(library.blobs.iter_shas()),
+            journals=journals,
+            live=set().union(*(j.shas for j in journals if j.live)) if journals else set(),
+            stale=set().union(*(j.shas for j in journals if not j.live)) if journals else set(),
+            now=time.time(), grace_s=grace_s)
+
+    def recent(self, path) -> bool:
+        return self.now - _mtime(path) < self.grace_s
+
+
+_RECENT = " — recent, kept until it is older than the grace period"
+
+
 def check(library: "Library", *, verify_hashes: bool = True, grace_s: float = DEFAULT_GRACE_S) -> DoctorReport:
     rep = DoctorReport()
     add = rep.findings.append
     for p in library.catalog.integrity_problems():
         add(Finding("catalog", PROBLEM, f"catalog: {p}"))
-    blobs = library.blobs
-    registered = {r[0]: int(r[1]) for r in library.catalog.query("SELECT sha256, size FROM blobs")}
-    referenced = library.referenced_blobs()
-    users = _users(library)
-    on_disk = set(blobs.iter_shas())
-    journals = read_journals(library.root)
-    live = set().union(*(j.shas for j in journals if j.live)) if journals else set()
-    stale = set().union(*(j.shas for j in journals if not j.live)) if journals else set()
-    rep.imports_running = sum(j.live for j in journals)
-    now = time.time()
-
-    for sha in sorted(referenced - on_disk):
-        who = users.get(sha, [])
-        where = f"clips of {', '.join(who)}" if who else "an older version in the history (or another table)"
-        add(Finding("missing-blob", PROBLEM, f"blob {sha[:12]} used by {where} is missing", sha, voices=who))
-    for sha in sorted(set(registered) - on_disk - referenced):
-        add(Finding("stale-blob-row", TIDY, f"catalog row of blob {sha[:12]} whose file is gone (nothing needs it)", sha,
-                    repairable=True))
+    scan = _Scan.read(library, grace_s)
+    rep.imports_running = sum(j.live for j in scan.journals)
+    _check_rows(scan, add)
     checked_bytes = 0
-    for sha in sorted(on_disk):
-        path = blobs.path(sha)
+    for sha in sorted(scan.on_disk):
+        path = library.blobs.path(sha)
         try:
             size = path.stat().st_size
         except OSError:
-            continue
+            continue        # removed while we looked (a collection running beside us)
         checked_bytes += size
-        used = sha in referenced
-        if verify_hashes and sha256_file(path) != sha:
-            if used:
-                who = users.get(sha, [])
-                add(Finding("corrupt-blob", PROBLEM,
-                            f"blob {sha[:12]} is damaged (its content no longer matches its hash)"
-                            + (f"; used by {', '.join(who)}" if who else ""), sha, str(path), who))
-            else:
-                add(Finding("corrupt-blob", TIDY, f"unreferenced blob {sha[:12]} is damaged", sha, str(path), repairable=True))
-            continue
-        if sha in registered and registered[sha] != size:
-            add(Finding("size-mismatch", PROBLEM, f"blob {sha[:12]} is recorded as {registered[sha]} bytes but has {size}",
-                        sha, str(path), users.get(sha, []), repairable=True))
-        if not used and sha not in live:
-            recent = sha not in stale and now - _mtime(path) < grace_s
-            origin = "left by an import that did not finish" if sha in stale else "not used by anything"
-            add(Finding("orphan-blob", TIDY, f"blob {sha[:12]} ({size} bytes) is {origin}"
-                        + (" — recent, kept until it is older than the grace period" if recent else ""),
-                        sha, str(path), repairable=not recent))
+        _check_blob(scan, sha, path, size, verify_hashes, add)
     if verify_hashes:
-        _check_clip_audio(library, on_disk, add)
-    for p in blobs.stray_temp_files():
-        recent = now - _mtime(p) < grace_s
-        add(Finding("temp-file", TIDY, f"temporary file {p.name} of an unfinished write"
-                    + (" — recent, kept until it is older than the grace period" if recent else ""), path=str(p),
-                    repairable=not recent))
-    for j in journals:
-        if not j.live:
-            add(Finding("stale-journal", TIDY, f"journal of an import of '{j.label}' that did not finish"
-                        + (f" (started {j.started})" if j.started else ""), path=str(j.path), repairable=True))
+        _check_clip_audio(library, scan.on_disk, add)
+    _check_leftovers(scan, add)
     rep.checked = {
         "voices": int(library.catalog.scalar("SELECT COUNT(*) FROM voices") or 0),
         "clips": int(library.catalog.scalar("SELECT COUNT(*) FROM clips") or 0),
-        "blobs": len(on_disk), "bytes": checked_bytes, "hashes_verified": int(verify_hashes),
+        "blobs": len(scan.on_disk), "bytes": checked_bytes, "hashes_verified": int(verify_hashes),
     }
     return rep
+
+
+def _check_rows(scan: _Scan, add) -> None:
+    """Blobs the catalog uses whose file is missing; blob rows whose file is gone and that nothing needs."""
+    for sha in sorted(scan.referenced - scan.on_disk):
+        who = scan.users.get(sha, [])
+        where = f"clips of {', '.join(who)}" if who else "an older version in the history (or another table)"
+        add(Finding("missing-blob", PROBLEM, f"blob {sha[:12]} used by {where} is missing", sha, voices=who))
+    for sha in sorted(set(scan.registered) - scan.on_disk - scan.referenced):
+        add(Finding("stale-blob-row", TIDY, f"catalog row of blob {sha[:12]} whose file is gone (nothing needs it)", sha,
+                    repairable=True))
+
+
+def _check_blob(scan: _Scan, sha: str, path, size: int, verify_hashes: bool, add) -> None:
+    """One blob file: its content matches its hash, its recorded size, and something uses it."""
+    used = sha in scan.referenced
+    if verify_hashes and sha256_file(path) != sha:
+        if used:
+            who = scan.users.get(sha, [])
+            add(Finding("corrupt-blob", PROBLEM,
+                        f"blob {sha[:12]} is damaged (its content no longer matches its hash)"
+                        + (f"; used by {', '.join(who)}" if who else ""), sha, str(path), who))
+        else:
+            add(Finding("corrupt-blob", TIDY, f"unreferenced blob {sha[:12]} is damaged", sha, str(path), repairable=True))
+        return
+    if sha in scan.registered and scan.registered[sha] != size:
+        add(Finding("size-mismatch", PROBLEM, f"blob {sha[:12]} is recorded as {scan.registered[sha]} bytes but has {size}",
+                    sha, str(path), scan.users.get(sha, []), repairable=True))
+    if not used and sha not in scan.live:
+        recent = sha not in scan.stale and scan.recent(path)
+        origin = "left by an import that did not finish" if sha in scan.stale else "not used by anything"
+        add(Finding("orphan-blob", TIDY, f"blob {sha[:12]} ({size} bytes) is {origin}" + (_RECENT if recent else ""),
+                    sha, str(path), repairable=not recent))
+
+
+def _check_leftovers(scan: _Scan, add) -> None:
+    """Temporary files of unfinished writes and journals of imports that did not finish."""
+    for p in scan.library.blobs.stray_temp_files():
+        recent = scan.recent(p)
+        add(Finding("temp-file", TIDY, f"temporary file {p.name} of an unfinished write" + (_RECENT if recent else ""),
+                    path=str(p), repairable=not recent))
+    for j in scan.journals:
+        if not j.live:
+            add(Finding("stale-journal", TIDY, f"journal of an import of '{j.label}' that did not finish"
+                        + (f" (started {j.started})" if j.started else ""), path=str(j.path), repairable=True))
 
 
 def _check_clip_audio(library: "Library", on_disk: set[str], add) -> None:
@@ -236,8 +277,10 @@ def repair(library: "Library", *, grace_s: float = DEFAULT_GRACE_S) -> DoctorRep
             try:
                 os.unlink(p)
                 done.append(f"removed temporary file {p.name}")
-            except OSError:
-                pass
+            except FileNotFoundError:
+                pass        # another process finished or removed it meanwhile: nothing left to do
+            except OSError as exc:
+                log.warning("doctor could not remove temporary file %s: %s", p, exc)
     after = check(library, grace_s=grace_s)
     after.repaired = done
     return after

@@ -16,6 +16,7 @@ reference to a blob while it is being removed.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .journal import read_journals
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .library import Library
@@ -89,8 +92,10 @@ def collect(
                 try:
                     os.unlink(j.path)
                     out.journals_removed.append(j.path.name)
-                except OSError:
-                    pass
+                except FileNotFoundError:
+                    pass    # another collection removed it meanwhile
+                except OSError as exc:
+                    log.warning("could not remove the import journal %s: %s", j.path, exc)
     return out
 
 

@@ -84,3 +84,25 @@ def prune_texts(conn: sqlite3.Connection) -> int:
     gone = stored - used
     conn.executemany("DELETE FROM history_texts WHERE text_sha256 = ?", [(s,) for s in gone])
     return len(gone)
+
+
+def snapshot_diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Field-level difference between two voice snapshots."""
+    out: dict[str, Any] = {"fields": {}}
+    for key in ("name", "language", "notes"):
+        if a.get(key) != b.get(key):
+            out["fields"][key] = {"from": a.get(key), "to": b.get(key)}
+    ta, tb = set(a.get("tags", [])), set(b.get("tags", []))
+    out["tags_added"] = sorted(tb - ta)
+    out["tags_removed"] = sorted(ta - tb)
+    ca = {c["sha256"]: c for c in a.get("clips", [])}
+    cb = {c["sha256"]: c for c in b.get("clips", [])}
+    out["clips_added"] = [cb[s] for s in cb if s not in ca]
+    out["clips_removed"] = [ca[s] for s in ca if s not in cb]
+    changed = []
+    for s in ca.keys() & cb.keys():
+        fields = {k: {"from": ca[s].get(k), "to": cb[s].get(k)} for k in ("transcript", "language", "emotion", "emotion_source") if ca[s].get(k) != cb[s].get(k)}
+        if fields:
+            changed.append({"sha256": s, "changes": fields})
+    out["clips_changed"] = changed
+    return out

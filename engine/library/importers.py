@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ..errors import AlreadyExists, AudioError, ImportFailed, InvalidInput, StorageError, TimbrelError, UnsafeFile
 from .blobs import sha256_bytes
@@ -38,89 +37,14 @@ from .emotions import normalize_emotion
 from .languages import normalize_language
 from .dataset_folders import expand_paths
 from .sources import PackItem, SourceItem
-from .staging import DryRun, StagedBlobs
+from .uncommitted import DryRunBlobs, UncommittedBlobs
 
-IMPORTED = "imported"
-DUPLICATE = "skipped-duplicate"
-REJECTED = "rejected"
-CANCELLED = "cancelled"
+from .import_report import (CANCELLED, DUPLICATE, IMPORTED, REJECTED, ClipResult, FileResult, ImportReport,
+                            ProgressFn, VoiceResult)
+from .packs import export_pack, import_pack
 
-ProgressFn = Callable[[int, int, str], None]
-
-
-@dataclass
-class ClipResult:
-    sha256: str
-    status: str  # imported | skipped-duplicate
-    duration: float
-    sample_rate: int
-    transcript: str = ""
-    language: str | None = None
-    emotion: str | None = None
-    start: float = 0.0
-    end: float = 0.0
-    gain_db: float = 0.0
-    stored_bytes: int = 0  # bytes newly written to the blob store (0: the audio was already there)
-    clip_id: int | None = None
-
-
-@dataclass
-class FileResult:
-    path: str
-    status: str  # imported | skipped-duplicate | rejected | cancelled
-    voice: str | None = None
-    reason: str | None = None
-    line: int | None = None
-    clips: list[ClipResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class VoiceResult:
-    name: str
-    status: str  # created | updated | unchanged | rolled-back | cancelled | rejected | would-create | would-update
-    clips_added: int = 0
-    version: int | None = None
-    reason: str | None = None
-
-
-@dataclass
-class ImportReport:
-    files: list[FileResult] = field(default_factory=list)
-    voices: list[VoiceResult] = field(default_factory=list)
-    cancelled: bool = False
-    dry_run: bool = False
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def imported(self) -> int:
-        return self.count(IMPORTED)
-
-    @property
-    def duplicates(self) -> int:
-        return self.count(DUPLICATE)
-
-    @property
-    def rejected(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == REJECTED]
-
-    @property
-    def clips_added(self) -> int:
-        return sum(v.clips_added for v in self.voices)
-
-    @property
-    def stored_bytes(self) -> int:
-        return sum(c.stored_bytes for f in self.files for c in f.clips)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported, "skipped_duplicate": self.duplicates, "rejected": len(self.rejected),
-            "clips_added": self.clips_added, "stored_bytes": self.stored_bytes, "cancelled": self.cancelled,
-            "dry_run": self.dry_run,
-            "voices": [asdict(v) for v in self.voices], "files": [asdict(f) for f in self.files],
-        }
+__all__ = ["CANCELLED", "DUPLICATE", "IMPORTED", "REJECTED", "ClipResult", "FileResult", "ImportReport", "Importer",
+           "ProgressFn", "VoiceResult"]
 
 
 class _Stop(Exception):
@@ -140,8 +64,6 @@ class Importer:
     # -- export ----------------------------------------------------------------------------------
     def export(self, voice: str | int, path: str | Path, *, overwrite: bool = False) -> dict[str, Any]:
         """Write a voice as a ``.timbrel`` pack (see :mod:`engine.library.packs`)."""
-        from .packs import export_pack
-
         return export_pack(self.library, voice, Path(path), overwrite=overwrite)
 
     # -- import ----------------------------------------------------------------------------------
@@ -217,67 +139,27 @@ class Importer:
 
     # -- one voice from recordings ---------------------------------------------------------------
     def _import_voice(self, items: list[SourceItem], report: ImportReport, advance, check_cancel, dry_run: bool) -> None:
-        from ..audio.ingest import prepare
-
         lib = self.library
         name = items[0].voice
         exists = lib.has_voice(name)
         if exists:
             name = lib.voice(name).name  # the stored spelling
-        known_shas, known_md5 = self._voice_audio(name) if exists else (set(), set())
+        known = self._voice_audio(name) if exists else (set(), set())
         files: list[FileResult] = []
         pending: list[tuple[ClipResult, bytes, str | None]] = []  # new clips: result, flac, source path
-        staged = DryRun(lib) if dry_run else StagedBlobs(lib, name)
+        staged = DryRunBlobs(lib) if dry_run else UncommittedBlobs(lib, name)
         try:
             for item in items:
                 check_cancel()
                 result = FileResult(item.display, REJECTED, voice=name, line=item.line)
                 files.append(result)
-                if item.error:
-                    result.reason = item.error
-                    advance(item.display)
-                    continue
-                try:
-                    prepared = prepare(item.path, split=item.split)
-                except AudioError as exc:
-                    result.reason = exc.message if item.line is None else f"line {item.line}: {exc.message}"
-                    advance(item.display)
-                    continue
-                result.warnings = list(prepared.warnings)
-                for clip in prepared.clips:
-                    sha = sha256_bytes(clip.flac)
-                    cr = ClipResult(
-                        sha256=sha, status=DUPLICATE, duration=round(clip.duration, 3), sample_rate=clip.sample_rate,
-                        transcript=item.transcript, language=item.language,
-                        emotion=item.emotion, start=round(clip.start, 3), end=round(clip.end, 3), gain_db=clip.gain_db,
-                    )
-                    result.clips.append(cr)
-                    if sha in known_shas or (clip.audio_md5 and clip.audio_md5 in known_md5):
-                        if sha in known_shas and staged.heal(sha, clip.flac):
-                            result.warnings.append(f"the stored copy of clip {sha[:12]} was damaged and has been replaced")
-                        continue
-                    known_shas.add(sha)
-                    if clip.audio_md5:
-                        known_md5.add(clip.audio_md5)
-                    _, cr.stored_bytes = staged.store(clip.flac, sha)
-                    cr.status = IMPORTED
-                    pending.append((cr, clip.flac, str(item.path)))
-                result.status = IMPORTED if any(c.status == IMPORTED for c in result.clips) else DUPLICATE
+                self._import_file(item, result, staged, known, pending)
                 advance(item.display)
             check_cancel()
             outcome = self._commit(name, exists, pending, files, staged, dry_run)
         except BaseException as exc:
             staged.rollback()
-            cancelled = isinstance(exc, _Stop)
-            reason = "cancelled" if cancelled else (exc.message if isinstance(exc, TimbrelError) else repr(exc))
-            for f in files:
-                if f.status != REJECTED:
-                    f.status = CANCELLED if cancelled else REJECTED
-                    f.reason = f"voice '{name}' was {'cancelled' if cancelled else 'rolled back'}: {reason}"
-                    for c in f.clips:
-                        c.stored_bytes = 0
-            report.files.extend(files)
-            report.voices.append(VoiceResult(name, CANCELLED if cancelled else "rolled-back", reason=reason))
+            _roll_back(name, exc, files, report)
             if isinstance(exc, (StorageError, ImportFailed)):  # the library itself is in trouble: stop here
                 raise _failed(name, exc, report) from exc
             if isinstance(exc, TimbrelError):  # this voice cannot be imported (a bad name...): the others still can
@@ -287,6 +169,43 @@ class Importer:
             staged.done()
         report.files.extend(files)
         report.voices.append(outcome)
+
+    @staticmethod
+    def _import_file(item: SourceItem, result: FileResult, staged, known: tuple[set[str], set[str]],
+                     pending: list[tuple[ClipResult, bytes, str | None]]) -> None:
+        """One recording (or list line) of a voice into ``result``: decoded, checked, its new clips stored and
+        added to ``pending``; ``known`` (the voice's blob hashes and FLAC audio MD5s) grows with them."""
+        from ..audio.ingest import prepare
+
+        known_shas, known_md5 = known
+        if item.error:
+            result.reason = item.error
+            return
+        try:
+            prepared = prepare(item.path, split=item.split)
+        except AudioError as exc:
+            result.reason = exc.message if item.line is None else f"line {item.line}: {exc.message}"
+            return
+        result.warnings = list(prepared.warnings)
+        for clip in prepared.clips:
+            sha = sha256_bytes(clip.flac)
+            cr = ClipResult(
+                sha256=sha, status=DUPLICATE, duration=round(clip.duration, 3), sample_rate=clip.sample_rate,
+                transcript=item.transcript, language=item.language,
+                emotion=item.emotion, start=round(clip.start, 3), end=round(clip.end, 3), gain_db=clip.gain_db,
+            )
+            result.clips.append(cr)
+            if sha in known_shas or (clip.audio_md5 and clip.audio_md5 in known_md5):
+                if sha in known_shas and staged.heal(sha, clip.flac):
+                    result.warnings.append(f"the stored copy of clip {sha[:12]} was damaged and has been replaced")
+                continue
+            known_shas.add(sha)
+            if clip.audio_md5:
+                known_md5.add(clip.audio_md5)
+            _, cr.stored_bytes = staged.store(clip.flac, sha)
+            cr.status = IMPORTED
+            pending.append((cr, clip.flac, str(item.path)))
+        result.status = IMPORTED if any(c.status == IMPORTED for c in result.clips) else DUPLICATE
 
     def _voice_audio(self, name: str) -> tuple[set[str], set[str]]:
         """Blob hashes and FLAC audio MD5s of a voice's current clips (to spot re-imports)."""
@@ -345,8 +264,6 @@ class Importer:
 
     # -- packs -----------------------------------------------------------------------------------
     def _import_pack(self, item: PackItem, report: ImportReport, advance, dry_run: bool) -> None:
-        from .packs import import_pack
-
         try:
             result = import_pack(self.library, item.path, name=item.voice, dry_run=dry_run)
         except (InvalidInput, UnsafeFile, AlreadyExists) as exc:  # a bad or clashing pack: that file is rejected
@@ -357,6 +274,20 @@ class Importer:
         report.files.append(result.file)
         report.voices.append(result.voice)
         advance(item.display)
+
+
+def _roll_back(name: str, exc: BaseException, files: list[FileResult], report: ImportReport) -> None:
+    """Report a voice whose import was cancelled or rolled back: its files say why, nothing was stored."""
+    cancelled = isinstance(exc, _Stop)
+    reason = "cancelled" if cancelled else (exc.message if isinstance(exc, TimbrelError) else repr(exc))
+    for f in files:
+        if f.status != REJECTED:
+            f.status = CANCELLED if cancelled else REJECTED
+            f.reason = f"voice '{name}' was {'cancelled' if cancelled else 'rolled back'}: {reason}"
+            for c in f.clips:
+                c.stored_bytes = 0
+    report.files.extend(files)
+    report.voices.append(VoiceResult(name, CANCELLED if cancelled else "rolled-back", reason=reason))
 
 
 def _failed(name: str, exc: TimbrelError, report: ImportReport) -> ImportFailed:

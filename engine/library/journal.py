@@ -15,6 +15,7 @@ part of a voice. Before it stores (or reuses) a blob it appends the hash to its 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from pathlib import Path
 from ..errors import StorageError
 from ..fsutil import storage_error
 from .catalog import utc_now
+
+log = logging.getLogger(__name__)
 
 JOURNAL_DIR = "journal"
 SUFFIX = ".journal"
@@ -61,8 +64,8 @@ def _unlock(fd: int) -> None:
             import fcntl
 
             fcntl.flock(fd, fcntl.LOCK_UN)
-    except OSError:
-        pass
+    except OSError as exc:   # closing the descriptor releases the lock anyway
+        log.debug("unlocking an import journal failed: %s", exc)
 
 
 def journal_dir(root: Path) -> Path:
@@ -123,8 +126,8 @@ class ImportJournal:
         if not keep:
             try:
                 os.unlink(self.path)
-            except OSError:
-                pass
+            except OSError as exc:   # a journal left behind is reported and removed by 'timbrel doctor'
+                log.warning("could not remove the import journal %s: %s", self.path, exc)
 
     def __enter__(self) -> "ImportJournal":
         return self

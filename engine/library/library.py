@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import AlreadyExists, InvalidInput, NotFound, StorageError
+from ..errors import AlreadyExists, NotFound, StorageError
 from ..events import EventBus
+from ..fsutil import atomic_write_json, disk_nearly_full
 from ..paths import resolve_library_dir
 from .blobs import BlobStore
 from .catalog import Catalog, utc_now
+from . import doctor
 from . import history as history_store
-from .emotions import EMOTION_SOURCES, normalize_emotion
+from .gc import delete_voice
+from .listing import voices_json
+from .stats import library_stats
+from .summaries import voice_summaries
+from .editor import VoiceEditor
+from .history import snapshot_diff
 from .models import Clip, Voice, VoiceVersion
 from .reserve import ensure_reserve, release_reserve
-from .text import MAX_NOTES, check_tag, check_voice_name, clean_transcript
+from .text import check_voice_name
+
+log = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
 MARKER_NAME = "timbrel-library.json"
@@ -36,135 +45,29 @@ _LAYOUT = {CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALO
            "journal"}
 
 
-def _check_name(name: str) -> str:
-    return check_voice_name(name)
-
-
-@dataclass
-class VoiceEditor:
-    """Mutations of one voice inside an open transaction (see :meth:`Library.edit`)."""
-
-    library: "Library"
-    conn: sqlite3.Connection
-    voice_id: int
-    changed: bool = False
-
-    def _touch(self) -> None:
-        self.changed = True
-
-    def rename(self, new_name: str) -> None:
-        new_name = _check_name(new_name)
-        clash = self.conn.execute("SELECT id FROM voices WHERE name = ? AND id != ?", (new_name, self.voice_id)).fetchone()
-        if clash:
-            raise AlreadyExists(f"There is already a voice named '{new_name}'.")
-        self.conn.execute("UPDATE voices SET name = ? WHERE id = ?", (new_name, self.voice_id))
-        self._touch()
-
-    def set_language(self, language: str | None) -> None:
-        self.conn.execute("UPDATE voices SET language = ? WHERE id = ?", (language, self.voice_id))
-        self._touch()
-
-    def set_notes(self, notes: str) -> None:
-        if len(notes or "") > MAX_NOTES:
-            raise InvalidInput(f"Notes are at most {MAX_NOTES} characters.")
-        self.conn.execute("UPDATE voices SET notes = ? WHERE id = ?", (notes or "", self.voice_id))
-        self._touch()
-
-    def set_tags(self, tags: list[str] | tuple[str, ...]) -> None:
-        self.conn.execute("DELETE FROM voice_tags WHERE voice_id = ?", (self.voice_id,))
-        for tag in sorted({check_tag(t) for t in tags if t and t.strip()}):
-            self.conn.execute("INSERT INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
-        self._touch()
-
-    def add_tag(self, tag: str) -> None:
-        tag = check_tag(tag)
-        if tag:
-            self.conn.execute("INSERT OR IGNORE INTO voice_tags(voice_id, tag) VALUES (?, ?)", (self.voice_id, tag))
-            self._touch()
-
-    def remove_tag(self, tag: str) -> None:
-        self.conn.execute("DELETE FROM voice_tags WHERE voice_id = ? AND tag = ?", (self.voice_id, tag.strip()))
-        self._touch()
-
-    def add_clip(
-        self,
-        sha256: str,
-        *,
-        duration: float,
-        sample_rate: int,
-        transcript: str = "",
-        language: str | None = None,
-        emotion: str | None = None,
-        emotion_source: str | None = None,
-        source_path: str | None = None,
-        size: int | None = None,
-    ) -> int | None:
-        """Attach a stored blob to the voice as a clip. Returns the clip id, or ``None`` if the voice already has this audio."""
-        transcript = clean_transcript(transcript)
-        if not self.library.blobs.exists(sha256):
-            raise StorageError(f"Clip audio {sha256[:12]} is not in the blob store.")
-        emotion = normalize_emotion(emotion)
-        if emotion is None:
-            emotion_source = None
-        elif emotion_source is None:
-            emotion_source = "import"
-        if emotion_source is not None and emotion_source not in EMOTION_SOURCES:
-            raise InvalidInput(f"Unknown emotion source '{emotion_source}'.")
-        self.library._register_blob(self.conn, sha256, "clip", size)
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO clips(voice_id, sha256, transcript, language, emotion, emotion_source, duration,"
-            " sample_rate, source_path, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (self.voice_id, sha256, transcript or "", language, emotion, emotion_source, float(duration),
-             int(sample_rate), source_path, utc_now()),
-        )
-        if cur.rowcount == 0:
-            return None
-        self._touch()
-        return int(cur.lastrowid)
-
-    def update_clip(self, clip_id: int, **fields: Any) -> None:
-        allowed = {"transcript", "language", "emotion", "emotion_source"}
-        bad = set(fields) - allowed
-        if bad:
-            raise InvalidInput(f"Cannot change {', '.join(sorted(bad))} of a clip.")
-        row = self.conn.execute("SELECT id FROM clips WHERE id = ? AND voice_id = ?", (clip_id, self.voice_id)).fetchone()
-        if row is None:
-            raise NotFound(f"Clip {clip_id} is not part of this voice.")
-        if "transcript" in fields:
-            fields["transcript"] = clean_transcript(fields["transcript"])
-        if "emotion" in fields:
-            fields["emotion"] = normalize_emotion(fields["emotion"])
-            fields.setdefault("emotion_source", "user" if fields["emotion"] else None)
-            if fields["emotion"] is None:
-                fields["emotion_source"] = None
-        for key, value in fields.items():
-            self.conn.execute(f"UPDATE clips SET {key} = ? WHERE id = ?", (value, clip_id))
-        self._touch()
-
-    def remove_clip(self, clip_id: int) -> None:
-        cur = self.conn.execute("DELETE FROM clips WHERE id = ? AND voice_id = ?", (clip_id, self.voice_id))
-        if cur.rowcount == 0:
-            raise NotFound(f"Clip {clip_id} is not part of this voice.")
-        self._touch()
-
-    def clear_clips(self) -> None:
-        self.conn.execute("DELETE FROM clips WHERE voice_id = ?", (self.voice_id,))
-        self._touch()
-
-
 class Library:
     """A Timbrel library folder. Open with :meth:`open`; close with :meth:`close` (or use ``with``)."""
 
-    def __init__(self, root: str | os.PathLike, events: EventBus | None = None) -> None:
+    def __init__(self, root: str | os.PathLike, events: EventBus | None = None, *, read_only: bool = False) -> None:
         self.root = Path(root)
         self.events = events or EventBus()
-        self.blobs = BlobStore(self.root / "blobs")
-        self.catalog = Catalog(self.root / CATALOG_NAME)
+        self.read_only = bool(read_only)
+        self.blobs = BlobStore(self.root / "blobs", read_only=read_only)
+        self.catalog = Catalog(self.root / CATALOG_NAME, read_only=read_only)
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, create: bool = True, events: EventBus | None = None) -> "Library":
+    def open(cls, path: str | os.PathLike | None = None, *, create: bool = True, events: EventBus | None = None,
+             read_only: bool = False) -> "Library":
+        """``read_only``: a reader beside the one writer (serving replicas): nothing is created, migrated or
+        written (writes raise ``ReadOnlyLibrary``); new voices and bases show on the next query."""
         root = resolve_library_dir(path)
+        if read_only:
+            if not (root / MARKER_NAME).is_file():
+                raise NotFound(f"There is no Timbrel library at {root}.", hint="Check the library path.")
+            lib = cls(root, events=events, read_only=True)
+            lib.catalog.migrate()
+            return lib
         if root.exists() and not root.is_dir():
             raise StorageError(f"{root} is a file, not a library folder.", hint="Choose a folder for the library.")
         marker = root / MARKER_NAME
@@ -184,8 +87,6 @@ class Library:
         lib.blobs.ensure()
         lib.catalog.migrate()
         if not marker.exists():
-            from ..fsutil import atomic_write_json
-
             atomic_write_json(marker, {"format": LIBRARY_FORMAT, "created_at": utc_now()})
         if lib.catalog.read_only_reason is None:
             ensure_reserve(root)
@@ -264,7 +165,7 @@ class Library:
         return self.catalog.query_one("SELECT 1 FROM voices WHERE name = ?", (name.strip(),)) is not None
 
     def create_voice(self, name: str, *, language: str | None = None, tags: list[str] | tuple[str, ...] = (), notes: str = "") -> Voice:
-        name = _check_name(name)
+        name = check_voice_name(name)
         with self.edit_new(name, language=language, summary="created") as ed:
             if tags:
                 ed.set_tags(tags)
@@ -275,7 +176,7 @@ class Library:
     @contextlib.contextmanager
     def edit_new(self, name: str, *, language: str | None = None, summary: str = "created", action: str = "create") -> Iterator[VoiceEditor]:
         """Create a voice and fill it in one transaction (an import that fails leaves no voice behind)."""
-        name = _check_name(name)
+        name = check_voice_name(name)
         with self.catalog.transaction() as conn:
             if conn.execute("SELECT 1 FROM voices WHERE name = ?", (name,)).fetchone():
                 raise AlreadyExists(f"There is already a voice named '{name}'.", hint="Pick another name, or add clips to it with --voice.")
@@ -377,12 +278,14 @@ class Library:
                       created_at=r["created_at"], updated_at=r["updated_at"], tags=tuple(tags.get(r["id"], ())),
                       clips=tuple(clips.get(r["id"], ()))) for r in rows]
 
+    def voices_json(self) -> str:
+        """``[v.to_dict() for v in self.voices()]`` as JSON text, written by SQLite (see :mod:`.listing`)."""
+        return voices_json(self.catalog.conn)
+
     def voice_summaries(self, search: str = "") -> list[dict[str, Any]]:
         """One row per voice without loading clips (for lists of thousands of voices): id, name, version, tags,
         clip count, seconds, distinct languages and emotions. ``search`` keeps voices whose name or a tag
         contains it (case-insensitive)."""
-        from .summaries import voice_summaries
-
         return voice_summaries(self, search)
 
     def data_version(self) -> int:
@@ -464,14 +367,10 @@ class Library:
     # -- maintenance (stats.py, doctor.py, gc.py) ----------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Voices, clips and stored bytes, total and per voice (see :mod:`engine.library.stats`)."""
-        from .stats import library_stats
-
         return library_stats(self)
 
     def check(self, *, repair: bool = False, verify_hashes: bool = True):
         """Integrity check (``repair=True``: also remove safe leftovers); a :class:`~engine.library.doctor.DoctorReport`."""
-        from . import doctor
-
         if not repair:
             return doctor.check(self, verify_hashes=verify_hashes)
         with self.freeing_space():
@@ -480,8 +379,6 @@ class Library:
     def purge_voice(self, voice: str | int):
         """Delete a voice with its history and remove the audio no other voice or version uses.
         Works on a full disk (see :mod:`engine.library.reserve`)."""
-        from .gc import delete_voice
-
         with self.freeing_space():
             return delete_voice(self, voice)
 
@@ -489,8 +386,6 @@ class Library:
     def freeing_space(self) -> Iterator[None]:
         """Around a command that frees space: on a (nearly) full disk, release the reserve first so
         its catalog write can go through; make the reserve again afterwards when there is room."""
-        from ..fsutil import disk_nearly_full
-
         tight = bool(self.catalog.read_only_reason) or disk_nearly_full(self.root, 2 * LOW_SPACE)
         previous = None
         if tight:
@@ -510,8 +405,8 @@ class Library:
             if previous is not None:
                 try:
                     self.catalog.conn.execute(f"PRAGMA secure_delete = {int(previous)}")
-                except (sqlite3.Error, StorageError):
-                    pass
+                except (sqlite3.Error, StorageError) as exc:   # only this connection keeps the FAST setting
+                    log.debug("could not restore PRAGMA secure_delete: %s", exc)
             ensure_reserve(self.root)
 
     # -- sizes ---------------------------------------------------------------------------------
@@ -521,25 +416,3 @@ class Library:
         return int(self.catalog.scalar(
             "SELECT COALESCE(SUM(size), 0) FROM blobs WHERE sha256 IN (SELECT sha256 FROM clips WHERE voice_id = ?)", (vid,)
         ))
-
-
-def snapshot_diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Field-level difference between two voice snapshots."""
-    out: dict[str, Any] = {"fields": {}}
-    for key in ("name", "language", "notes"):
-        if a.get(key) != b.get(key):
-            out["fields"][key] = {"from": a.get(key), "to": b.get(key)}
-    ta, tb = set(a.get("tags", [])), set(b.get("tags", []))
-    out["tags_added"] = sorted(tb - ta)
-    out["tags_removed"] = sorted(ta - tb)
-    ca = {c["sha256"]: c for c in a.get("clips", [])}
-    cb = {c["sha256"]: c for c in b.get("clips", [])}
-    out["clips_added"] = [cb[s] for s in cb if s not in ca]
-    out["clips_removed"] = [ca[s] for s in ca if s not in cb]
-    changed = []
-    for s in ca.keys() & cb.keys():
-        fields = {k: {"from": ca[s].get(k), "to": cb[s].get(k)} for k in ("transcript", "language", "emotion", "emotion_source") if ca[s].get(k) != cb[s].get(k)}
-        if fields:
-            changed.append({"sha256": s, "changes": fields})
-    out["clips_changed"] = changed
-    return out

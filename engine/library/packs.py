@@ -36,13 +36,13 @@ from ..safejson import loads_bounded
 from .blobs import sha256_bytes
 from .catalog import utc_now
 from .emotions import EMOTION_SOURCES, normalize_emotion
+from .import_report import IMPORTED, ClipResult, FileResult, VoiceResult
 from .languages import normalize_language
 from .models import clip_metadata
-from .staging import DryRun, StagedBlobs
+from .uncommitted import DryRunBlobs, UncommittedBlobs
 from .text import MAX_NAME, MAX_TRANSCRIPT, check_voice_name, clean_transcript
 
 if TYPE_CHECKING:
-    from .importers import FileResult, VoiceResult
     from .library import Library
 
 FORMAT = "timbrel.voice-pack"
@@ -188,27 +188,8 @@ def read_pack(path: Path) -> Pack:
         raise InvalidInput(f"Cannot read {path.name}: {exc.strerror or exc}.") from exc
     with handle, zf:
         infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise _refuse(path, f"it has {len(infos)} entries (at most {MAX_ENTRIES})")
         names = [i.filename for i in infos]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise _refuse(path, f"entry '{sorted(dupes)[0]}' appears twice")
-        total = 0
-        for info in infos:
-            _check_entry_name(path, info)
-            if info.flag_bits & 0x1:
-                raise _bad(path, f"entry '{info.filename}' is encrypted")
-            limit = MAX_MANIFEST_BYTES if info.filename == MANIFEST else MAX_ENTRY_BYTES
-            if info.file_size > limit:
-                raise _refuse(path, f"entry '{info.filename}' unpacks to {info.file_size} bytes (at most {limit})")
-            if info.file_size > 65536 and info.file_size > MAX_RATIO * max(1, info.compress_size):
-                raise _refuse(path, f"entry '{info.filename}' compresses {info.file_size // max(1, info.compress_size)}:1 (a zip bomb?)")
-            total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise _refuse(path, f"it unpacks to {total} bytes (at most {MAX_TOTAL_BYTES})")
-        if MANIFEST not in names:
-            raise _bad(path, "it has no manifest.json")
+        _check_entries(path, infos, names)
         manifest = _read_manifest(path, _read(zf, path, MANIFEST))
         listed = {c["file"] for c in manifest["clips"]}
         unlisted = [n for n in names if n.startswith(CLIP_DIR) and n != CLIP_DIR and n not in listed]
@@ -220,6 +201,30 @@ def read_pack(path: Path) -> Pack:
     return Pack(v["name"], v["language"], v["notes"], v["tags"], clips)
 
 
+def _check_entries(path: Path, infos: list[zipfile.ZipInfo], names: list[str]) -> None:
+    """Refuse the pack before reading anything: too many, duplicate, unsafe, encrypted or oversized entries."""
+    if len(infos) > MAX_ENTRIES:
+        raise _refuse(path, f"it has {len(infos)} entries (at most {MAX_ENTRIES})")
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise _refuse(path, f"entry '{sorted(dupes)[0]}' appears twice")
+    total = 0
+    for info in infos:
+        _check_entry_name(path, info)
+        if info.flag_bits & 0x1:
+            raise _bad(path, f"entry '{info.filename}' is encrypted")
+        limit = MAX_MANIFEST_BYTES if info.filename == MANIFEST else MAX_ENTRY_BYTES
+        if info.file_size > limit:
+            raise _refuse(path, f"entry '{info.filename}' unpacks to {info.file_size} bytes (at most {limit})")
+        if info.file_size > 65536 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise _refuse(path, f"entry '{info.filename}' compresses {info.file_size // max(1, info.compress_size)}:1 (a zip bomb?)")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise _refuse(path, f"it unpacks to {total} bytes (at most {MAX_TOTAL_BYTES})")
+    if MANIFEST not in names:
+        raise _bad(path, "it has no manifest.json")
+
+
 def _read(zf: zipfile.ZipFile, path: Path, name: str) -> bytes:
     try:
         with zf.open(name) as f:
@@ -229,6 +234,22 @@ def _read(zf: zipfile.ZipFile, path: Path, name: str) -> bytes:
 
 
 def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
+    m = _manifest_header(path, raw)
+    voice = m.get("voice")
+    if not isinstance(voice, dict):
+        raise _bad(path, "manifest.json has no voice")
+    clips = m.get("clips")
+    if not isinstance(clips, list):
+        raise _bad(path, "'clips' must be a list")
+    if not clips:
+        raise _bad(path, "it has no clips (a voice needs at least one recording)")
+    seen: set[str] = set()
+    return {"voice": _manifest_voice(path, voice), "clips": [_manifest_clip(path, i, c, seen)
+                                                            for i, c in enumerate(clips, start=1)]}
+
+
+def _manifest_header(path: Path, raw: bytes) -> dict[str, Any]:
+    """The parsed manifest, once its format and version are known to be ones this Timbrel reads."""
     try:
         m = loads_bounded(raw, "manifest.json", max_depth=MAX_MANIFEST_DEPTH)
     except InvalidInput as exc:
@@ -240,9 +261,10 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
         raise _bad(path, "manifest.json has no valid format_version")
     if version > FORMAT_VERSION:
         raise InvalidInput(f"{path.name} was made by a newer Timbrel (pack format {version}).", hint="Update Timbrel to import it.")
-    voice = m.get("voice")
-    if not isinstance(voice, dict):
-        raise _bad(path, "manifest.json has no voice")
+    return m
+
+
+def _manifest_voice(path: Path, voice: dict[str, Any]) -> dict[str, Any]:
     name = _str(voice.get("name"), "voice.name", path, MAX_NAME, optional=False)
     try:
         name = check_voice_name(name)
@@ -255,37 +277,33 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
         language = normalize_language(_str(voice.get("language"), "voice.language", path, 32))
     except InvalidInput as exc:
         raise _bad(path, exc.message.rstrip(".")) from None
-    clean_voice = {"name": name, "language": language, "notes": _str(voice.get("notes"), "voice.notes", path, 100_000) or "", "tags": tags}
-    clips = m.get("clips")
-    if not isinstance(clips, list):
-        raise _bad(path, "'clips' must be a list")
-    if not clips:
-        raise _bad(path, "it has no clips (a voice needs at least one recording)")
-    seen: set[str] = set()
-    clean_clips = []
-    for i, c in enumerate(clips, start=1):
-        if not isinstance(c, dict):
-            raise _bad(path, f"clip {i} is not an object")
-        sha = c.get("sha256")
-        if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
-            raise _bad(path, f"clip {i} has no valid sha256")
-        if sha in seen:
-            raise _bad(path, f"clip {sha[:12]} is listed twice")
-        seen.add(sha)
-        if c.get("file", f"{CLIP_DIR}{sha}.flac") != f"{CLIP_DIR}{sha}.flac":
-            raise _refuse(path, f"clip {i} names the file '{c.get('file')}' instead of its hash")
-        try:
-            emotion = normalize_emotion(_str(c.get("emotion"), "emotion", path, 40))
-            lang = normalize_language(_str(c.get("language"), "language", path, 32))
-        except InvalidInput as exc:
-            raise _bad(path, f"clip {i}: {exc.message.rstrip('.')}") from None
-        source = c.get("emotion_source")
-        source = source if source in EMOTION_SOURCES else ("import" if emotion else None)
-        clean_clips.append({
-            "file": f"{CLIP_DIR}{sha}.flac", "sha256": sha, "transcript": _transcript(c.get("transcript"), i, path),
-            "language": lang, "emotion": emotion, "emotion_source": source if emotion else None,
-        })
-    return {"voice": clean_voice, "clips": clean_clips}
+    return {"name": name, "language": language, "notes": _str(voice.get("notes"), "voice.notes", path, 100_000) or "",
+            "tags": tags}
+
+
+def _manifest_clip(path: Path, i: int, c: Any, seen: set[str]) -> dict[str, Any]:
+    """Clip ``i`` of the manifest, checked and normalised (``seen``: the hashes listed before it)."""
+    if not isinstance(c, dict):
+        raise _bad(path, f"clip {i} is not an object")
+    sha = c.get("sha256")
+    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        raise _bad(path, f"clip {i} has no valid sha256")
+    if sha in seen:
+        raise _bad(path, f"clip {sha[:12]} is listed twice")
+    seen.add(sha)
+    if c.get("file", f"{CLIP_DIR}{sha}.flac") != f"{CLIP_DIR}{sha}.flac":
+        raise _refuse(path, f"clip {i} names the file '{c.get('file')}' instead of its hash")
+    try:
+        emotion = normalize_emotion(_str(c.get("emotion"), "emotion", path, 40))
+        lang = normalize_language(_str(c.get("language"), "language", path, 32))
+    except InvalidInput as exc:
+        raise _bad(path, f"clip {i}: {exc.message.rstrip('.')}") from None
+    source = c.get("emotion_source")
+    source = source if source in EMOTION_SOURCES else ("import" if emotion else None)
+    return {
+        "file": f"{CLIP_DIR}{sha}.flac", "sha256": sha, "transcript": _transcript(c.get("transcript"), i, path),
+        "language": lang, "emotion": emotion, "emotion_source": source if emotion else None,
+    }
 
 
 def _read_clip(path: Path, zf: zipfile.ZipFile, entry: dict[str, Any], names: set[str]) -> PackClip:
@@ -324,15 +342,13 @@ def _read_clip(path: Path, zf: zipfile.ZipFile, entry: dict[str, Any], names: se
 # -- import --------------------------------------------------------------------------------------
 @dataclass
 class PackImport:
-    file: "FileResult"
-    voice: "VoiceResult"
+    file: FileResult
+    voice: VoiceResult
 
 
 def import_pack(library: "Library", path: Path, *, name: str | None = None, dry_run: bool = False) -> PackImport:
     """Create a voice from a pack (all or nothing). ``name`` imports it under another name;
     ``dry_run`` validates everything and reports, changing nothing."""
-    from .importers import IMPORTED, ClipResult, FileResult, VoiceResult
-
     pack = read_pack(path)
     target = (name or pack.name).strip()
     if library.has_voice(target):
@@ -340,7 +356,7 @@ def import_pack(library: "Library", path: Path, *, name: str | None = None, dry_
             f"There is already a voice named '{target}'.",
             hint=f"Import the pack under another name: timbrel import '{path}' --voice NEWNAME",
         )
-    staged = DryRun(library) if dry_run else StagedBlobs(library, target)
+    staged = DryRunBlobs(library) if dry_run else UncommittedBlobs(library, target)
     result = FileResult(str(path), IMPORTED, voice=target)
     try:
         for c in pack.clips:

@@ -8,12 +8,15 @@ blobs kept only because an old version of some voice still names them.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .reserve import RESERVE_NAME
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .library import Library
@@ -37,8 +40,10 @@ def _tree_bytes(root: Path) -> int:
                 continue  # space kept back for a full disk (reserve.py), not library content
             try:
                 total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
+            except FileNotFoundError:
+                pass    # removed while we counted
+            except OSError as exc:
+                log.debug("cannot size %s: %s", os.path.join(dirpath, f), exc)
     return total
 
 

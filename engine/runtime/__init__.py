@@ -53,7 +53,7 @@ class Runtime:
                  events=None, prefetch: bool = True, max_batch: int | None = None) -> None:
         from ..torchutil import configure_torch
         from .budget import Budget
-        from .device import make_device
+        from .device_factory import make_device
         from .hoststage import HostStaging
         from .metrics import Metrics
         from .policy import SchedulerPolicy

@@ -14,6 +14,9 @@ Three implementations share one interface:
 * :class:`engine.runtime.cuda.CudaDevice` — real CUDA memory, a dedicated copy stream,
   events, pinned host buffers and a ``torch.cuda.mem_get_info`` cross-check.
 
+:func:`engine.runtime.device_factory.make_device` picks one from a setting (it sits above both modules, so
+this one never imports the CUDA device).
+
 Budget accounting is not done here but in :class:`engine.runtime.budget.Budget`
 (the pool reserves before it allocates); ``scale`` lets the simulator account a small
 real buffer as a large one (e.g. 1 KiB stored = 1 MiB accounted) so full-size traces
@@ -30,7 +33,7 @@ from typing import Sequence
 
 import torch
 
-from ..errors import InvalidInput, ResourceExhausted
+from ..errors import ResourceExhausted
 from .clock import MonotonicClock, SimClock
 
 
@@ -272,25 +275,3 @@ class CpuDevice(SimulatedDevice):
             total = None
         return {"kind": self.kind, "name": self.name, "memory": "host", "pinned": False, "total_bytes": total,
                 "allocated_bytes": self._allocated}
-
-
-def make_device(spec: str | None, clock=None) -> Device:
-    """``auto`` → CUDA when available, else the CPU; ``cpu``; ``sim`` (the simulated device, for tests);
-    ``cuda``/``cuda:N``."""
-    spec = (spec or "auto").strip().lower()
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    if spec == "cpu":
-        return CpuDevice(clock)
-    if spec in ("sim", "simulated"):
-        return SimulatedDevice(clock or MonotonicClock())
-    if spec.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ResourceExhausted(
-                f"The device '{spec}' was asked for, but this machine has no usable CUDA GPU.",
-                hint="Set 'runtime.device' to 'auto' or 'cpu', or install a CUDA build of PyTorch.",
-            )
-        from .cuda import CudaDevice
-
-        return CudaDevice(torch.device(spec), clock=clock)
-    raise InvalidInput(f"Unknown device '{spec}'.", hint="Use auto, cpu, cuda or cuda:N.")

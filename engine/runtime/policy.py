@@ -178,7 +178,9 @@ class SchedulerPolicy:
             if not others:
                 return cur, "continue"
             oldest_other = min(h.arrival for h in others)
-            if cands[cur].arrival <= oldest_other:
+            # "oldest" is (arrival, id): a request that arrived at the same instant but later in order does not
+            # keep the current base ahead of an older one (the latency bound counts it as newer)
+            if (cands[cur].arrival, cands[cur].id) <= min((h.arrival, h.id) for h in others):
                 return cur, "oldest"
             if now < max(oldest_other, self.current_since) + self.hold_for(top):
                 return cur, "hold"

@@ -161,88 +161,20 @@ class Scheduler:
                     self._cond.notify_all()
 
     def _run(self, batch: Batch) -> None:
-        dispatched = batch.dispatched
-        rows: dict[int, Row] = {}
-        started = None
-
-        def begin(joined: list[Row]) -> list[BatchRow]:
-            out = []
-            t = self.clock.now()
-            for row in joined:
-                rows[row.id] = row
-                row.payload.handle._start(t - row.job.arrival)
-                out.append(BatchRow(row.id, row.payload.request, row.payload.references))
-            return out
-
-        def admit() -> list[BatchRow]:
-            if self._closing:
-                return []
-            joined = self.serving.admit(batch, lock=self._cond)
-            if joined:
-                with self._cond:
-                    self.metrics.queue(self.policy.lengths())
-            return begin(joined)
-
-        def live() -> list[Row]:
-            return [r for r in rows.values() if not r.payload.finished]
-
+        run = _BatchRun(self, batch)
         try:
-            cancelled = [r for r in batch.rows if r.payload.handle.cancel_requested]
-            for r in cancelled:
-                batch.rows.remove(r)
-                self._finish(r, "cancelled", Cancelled("The request was cancelled."), dispatched - r.job.arrival, 0.0)
-            if not batch.rows:
+            if not run.drop_cancelled():
                 return
-            with self._cond:
-                dist = self.serving.distance(dispatched)
-            self.serving.start(batch, dist, lock=self._cond)
-            lease = batch.lease
-            if lease.handle is not None:
-                self.device.ready_for_compute(lease.handle)
-                lease.handle.wait()
-            with self._cond:
-                self._loader_kick = True
-                self._cond.notify_all()
-            started = self.clock.now()
-            first = begin(list(batch.rows))
-            head = batch.head
-            # a batch that can hold one row runs the backend's plain one-row-at-a-time path (synthesize per row)
-            run = head.backend.synthesize_batch if batch.limit > 1 else Backend.synthesize_batch.__get__(head.backend)
-            stream = run(lease.model, batch.shared, first, head.context, admit)
-            try:
-                for key, chunk in stream:
-                    row = rows.get(key)
-                    if row is None or row.payload.finished:
-                        continue
-                    handle = row.payload.handle
-                    if chunk is None:
-                        self._finish(row, "done", None, started - row.job.arrival, self.clock.now() - started)
-                        self.serving.finish_row(batch, row)
-                    elif handle.cancel_requested:
-                        self._finish(row, "cancelled", Cancelled("The request was cancelled."),
-                                     started - row.job.arrival, self.clock.now() - started)
-                        self.serving.finish_row(batch, row)
-                    else:
-                        handle._push(chunk)
-                    if not live() and any(r.payload.handle.state == "cancelled" for r in rows.values()):
-                        break   # nothing left to serve after a cancel: stop the backend
-            finally:
-                close = getattr(stream, "close", None)
-                if close is not None:
-                    close()
-            for row in live():   # the backend ended without closing these rows
-                self._finish(row, "done", None, started - row.job.arrival, self.clock.now() - started)
+            run.start()
+            run.serve()
         except Cancelled as exc:
-            for row in [r for r in batch.rows if not r.payload.finished]:
-                self._finish(row, "cancelled", exc, dispatched - row.job.arrival, self.clock.now() - dispatched)
+            run.end_unfinished("cancelled", exc)
         except TimbrelError as exc:
-            for row in [r for r in batch.rows if not r.payload.finished]:
-                self._finish(row, "failed", exc, dispatched - row.job.arrival, self.clock.now() - dispatched)
+            run.end_unfinished("failed", exc)
         except Exception as exc:
             log.exception("synthesis failed")
-            err = TimbrelError(f"Synthesis failed: {exc}", hint="This is a bug; the log has details.")
-            for row in [r for r in batch.rows if not r.payload.finished]:
-                self._finish(row, "failed", err, dispatched - row.job.arrival, self.clock.now() - dispatched)
+            run.end_unfinished("failed", TimbrelError(f"Synthesis failed: {exc}",
+                                                      hint="This is a bug; the log has details."))
         finally:
             self.serving.finish(batch, self.distance_now() if self.budget.target < self.budget.limit else None)
 
@@ -316,3 +248,105 @@ class Scheduler:
                 self._loader.join(timeout)
         with self._cond:
             self._closed = True
+
+
+class _BatchRun:
+    """One batch on the device, for :meth:`Scheduler._run`: its rows by id (those that joined later too), the
+    backend's chunk stream, and how each row ends. Every step runs on the worker thread."""
+
+    def __init__(self, scheduler: Scheduler, batch: Batch) -> None:
+        self.s = scheduler
+        self.batch = batch
+        self.dispatched = batch.dispatched
+        self.rows: dict[int, Row] = {}
+        self.started: float | None = None
+
+    def begin(self, joined: list[Row]) -> list[BatchRow]:
+        out = []
+        t = self.s.clock.now()
+        for row in joined:
+            self.rows[row.id] = row
+            row.payload.handle._start(t - row.job.arrival)
+            out.append(BatchRow(row.id, row.payload.request, row.payload.references))
+        return out
+
+    def admit(self) -> list[BatchRow]:
+        """The backend's callback: rows queued for the same base join the running batch."""
+        s = self.s
+        if s._closing:
+            return []
+        joined = s.serving.admit(self.batch, lock=s._cond)
+        if joined:
+            with s._cond:
+                s.metrics.queue(s.policy.lengths())
+        return self.begin(joined)
+
+    def live(self) -> list[Row]:
+        return [r for r in self.rows.values() if not r.payload.finished]
+
+    def drop_cancelled(self) -> bool:
+        """End the rows cancelled while waiting; whether any row is left to serve."""
+        batch = self.batch
+        for r in [r for r in batch.rows if r.payload.handle.cancel_requested]:
+            batch.rows.remove(r)
+            self.s._finish(r, "cancelled", Cancelled("The request was cancelled."), self.dispatched - r.job.arrival, 0.0)
+        return bool(batch.rows)
+
+    def start(self) -> None:
+        """Lease the base (loading it when needed), wait until its weights are ready, wake the loader."""
+        s = self.s
+        with s._cond:
+            dist = s.serving.distance(self.dispatched)
+        s.serving.start(self.batch, dist, lock=s._cond)
+        self.lease = self.batch.lease
+        if self.lease.handle is not None:
+            s.device.ready_for_compute(self.lease.handle)
+            self.lease.handle.wait()
+        with s._cond:
+            s._loader_kick = True
+            s._cond.notify_all()
+
+    def serve(self) -> None:
+        """Run the backend and hand each chunk to its row's handle until every row has ended."""
+        s, batch = self.s, self.batch
+        self.started = s.clock.now()
+        first = self.begin(list(batch.rows))
+        head = batch.head
+        # a batch that can hold one row runs the backend's plain one-row-at-a-time path (synthesize per row)
+        run = head.backend.synthesize_batch if batch.limit > 1 else Backend.synthesize_batch.__get__(head.backend)
+        stream = run(self.lease.model, batch.shared, first, head.context, self.admit)
+        try:
+            for key, chunk in stream:
+                if self._deliver(key, chunk):
+                    break   # nothing left to serve after a cancel: stop the backend
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        for row in self.live():   # the backend ended without closing these rows
+            self._end(row, "done", None)
+
+    def _deliver(self, key: int, chunk) -> bool:
+        """One item of the stream (``chunk`` None: that row is complete); True when the backend should stop."""
+        row = self.rows.get(key)
+        if row is None or row.payload.finished:
+            return False
+        handle = row.payload.handle
+        if chunk is None:
+            self._end(row, "done", None)
+            self.s.serving.finish_row(self.batch, row)
+        elif handle.cancel_requested:
+            self._end(row, "cancelled", Cancelled("The request was cancelled."))
+            self.s.serving.finish_row(self.batch, row)
+        else:
+            handle._push(chunk)
+        return not self.live() and any(r.payload.handle.state == "cancelled" for r in self.rows.values())
+
+    def _end(self, row: Row, state: str, error) -> None:
+        self.s._finish(row, state, error, self.started - row.job.arrival, self.s.clock.now() - self.started)
+
+    def end_unfinished(self, state: str, error) -> None:
+        """The batch failed or was cancelled as a whole: end every row that has not ended yet."""
+        s = self.s
+        for row in [r for r in self.batch.rows if not r.payload.finished]:
+            s._finish(row, state, error, self.dispatched - row.job.arrival, s.clock.now() - self.dispatched)

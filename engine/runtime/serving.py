@@ -29,6 +29,7 @@ budget's own locks and may block on a copy, so they are called without it. ``adm
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from ..errors import ResourceExhausted
 from .budget import Budget
 from .policy import INTERACTIVE, Job, SchedulerPolicy
 from .pool import BasePool, BaseSpec, Lease, _never
+
+log = logging.getLogger(__name__)
 
 RECENT = 32  # recent requests remembered for "recent use" prefetch prediction
 
@@ -84,8 +87,9 @@ class Batch:
         return self.rows[0]
 
 
-class SharedModels:
-    """Models every base of a backend uses (HuBERT, BERT, SV...), loaded once and kept resident."""
+class ResidentModels:
+    """Models every base of a backend uses (HuBERT, BERT, SV...), loaded once and kept resident (the backend
+    describes them; ``engine.backends.gptsovits.pipeline.SharedModels`` is the loaded set one synthesis uses)."""
 
     def __init__(self, device, budget: Budget, pool: BasePool) -> None:
         self.device = device
@@ -138,7 +142,7 @@ class Serving:
         self.metrics = metrics
         self.max_batch = max(1, int(max_batch))
         self.lookahead = lookahead
-        self.shared = SharedModels(device, budget, pool)
+        self.shared = ResidentModels(device, budget, pool)
         self.rows: dict[int, Row] = {}
         self.specs: dict[str, BaseSpec] = {}
         self.hints: deque[BaseSpec] = deque(maxlen=4)
@@ -173,7 +177,9 @@ class Serving:
             return 1
         try:
             return max(1, min(self.max_batch, int(row.backend.max_batch_rows(row.manifest))))
-        except Exception:
+        except Exception:   # a backend that cannot say serves one row at a time; the log says why
+            log.warning("%s: max_batch_rows failed, serving one row per batch", getattr(row.backend, "name", "backend"),
+                        exc_info=True)
             return 1
 
     def _interactive_elsewhere(self, base: str, now: float) -> bool:
@@ -341,4 +347,4 @@ class Serving:
 
 Distance = Callable[[str], float]
 
-__all__ = ["Serving", "Row", "Batch", "SharedModels", "RECENT"]
+__all__ = ["Serving", "Row", "Batch", "ResidentModels", "RECENT"]

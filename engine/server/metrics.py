@@ -40,7 +40,7 @@ class ServerMetrics:
                                registry=self.registry)
         self._status = status
         self._core_status = core_status
-        self.registry.register(_EngineCollector(self))
+        self.registry.register(EngineCollector(lambda: [(self._const, self._status())]))
 
     def labels(self, **kw):
         return {**kw, **self._const}
@@ -60,85 +60,109 @@ class ServerMetrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-class _EngineCollector:
-    def __init__(self, m: ServerMetrics) -> None:
-        self.m = m
+class EngineCollector:
+    """Engine metrics read at scrape time from one or more runtimes' ``status()``: ``sources()`` returns
+    ``(constant labels, status or None)`` pairs — one for ``timbrel serve``, one per replica on Ray (then the
+    families are merged: one family per name, one sample set per replica)."""
+
+    def __init__(self, sources: Callable[[], list[tuple[dict, dict | None]]], prefix: str = "timbrel_") -> None:
+        self.sources = sources
+        self.prefix = prefix
 
     def collect(self):
+        fams: dict[str, Any] = {}
+        for const, st in self.sources():
+            for fam in _engine_families(_Labels(const, self.prefix), st):
+                if fam.name in fams:
+                    fams[fam.name].samples.extend(fam.samples)
+                else:
+                    fams[fam.name] = fam
+        yield from fams.values()
+
+
+class _Labels:
+    """Constant label names/values and the metric name prefix of one engine's families."""
+
+    def __init__(self, const: dict, prefix: str) -> None:
+        self.names = sorted(const)
+        self.values = [str(const[k]) for k in self.names]
+        self.prefix = prefix
+
+    def gauge(self, name: str, doc: str, value: float, extra: dict | None = None):
+        from prometheus_client.core import GaugeMetricFamily
+
+        extra = extra or {}
+        fam = GaugeMetricFamily(self.prefix + name, doc, labels=self.names + sorted(extra))
+        fam.add_metric(self.values + [str(extra[k]) for k in sorted(extra)], value)
+        return fam
+
+    def family(self, kind: str, name: str, doc: str, extra: list[str], rows):
+        """A gauge or counter family with one sample per ``(extra label values, value)`` row."""
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        st = self.m._status()
-        const = self.m._const
-        ln = sorted(const)
-        lv = [const[k] for k in ln]
-
-        def gauge(name, doc, value, extra: dict | None = None):
-            extra = extra or {}
-            fam = GaugeMetricFamily(name, doc, labels=ln + sorted(extra))
-            fam.add_metric(lv + [str(extra[k]) for k in sorted(extra)], value)
-            return fam
-
-        if not st:
-            yield gauge("timbrel_engine_up", "1 when the engine's runtime is running", 0.0)
-            return
-        yield gauge("timbrel_engine_up", "1 when the engine's runtime is running", 1.0)
-        budget = st.get("budget", {}) or {}
-        for key, name in (("limit_bytes", "timbrel_budget_limit_bytes"), ("used_bytes", "timbrel_budget_used_bytes"),
-                          ("peak_bytes", "timbrel_budget_peak_bytes")):
-            if _num(budget.get(key)) is not None:
-                yield gauge(name, f"VRAM budget: {key.replace('_bytes', '')}", float(budget[key]))
-        resident = list(st.get("resident") or [])
-        yield gauge("timbrel_resident_bases", "Bases resident on the device", float(len(resident)))
-        fam = GaugeMetricFamily("timbrel_base_resident", "1 for each resident base", labels=ln + ["base"])
-        for b in resident:
-            fam.add_metric(lv + [str(b)], 1.0)
-        yield fam
-        sched = st.get("scheduler", {}) or {}
-        per = {"interactive": 0, "batch": 0}
-        for w in sched.get("waiting") or []:
-            pr = str(w.get("priority", "interactive"))
-            per[pr] = per.get(pr, 0) + 1
-        fam = GaugeMetricFamily("timbrel_queue_depth", "Requests waiting, per priority", labels=ln + ["priority"])
-        for pr, n in sorted(per.items()):
-            fam.add_metric(lv + [pr], float(n))
-        yield fam
-        yield gauge("timbrel_running_requests", "Requests running on the device",
-                    float(1 if sched.get("running") else 0) + float(len(sched.get("running_batch") or [])))
-        met = st.get("metrics", {}) or {}
-        for key, name, doc in (("swaps", "timbrel_swaps", "Base swaps into device slots"),
-                               ("swap_bytes", "timbrel_swap_bytes", "Bytes copied by swaps"),
-                               ("swap_seconds", "timbrel_swap_seconds", "Seconds spent swapping")):
-            if _num(met.get(key)) is not None:
-                c = CounterMetricFamily(name, doc, labels=ln)
-                c.add_metric(lv, float(met[key]))
-                yield c
-        reqs = met.get("requests") or {}
-        if isinstance(reqs, dict) and reqs:
-            c = CounterMetricFamily("timbrel_engine_requests", "Engine requests by final state", labels=ln + ["state"])
-            for k, v in sorted(reqs.items()):
-                if _num(v) is not None:
-                    c.add_metric(lv + [str(k)], float(v))
-            yield c
-        for key in ("wait_s", "service_s"):
-            pct = met.get(key) or {}
-            if isinstance(pct, dict) and pct:
-                fam = GaugeMetricFamily(f"timbrel_engine_{key[:-2]}_seconds", f"Scheduler {key[:-2]} time percentiles",
-                                        labels=ln + ["quantile"])
-                for q, v in sorted(pct.items()):
-                    if _num(v) is not None:
-                        fam.add_metric(lv + [str(q)], float(v))
-                yield fam
-        yield from self._batches(met, st, ln, lv)
-
-    @staticmethod
-    def _batches(met: dict, st: dict, ln, lv):
-        """Batches run, by number of rows (the runtime's ``batch_sizes`` counter: rows → batches)."""
-        from prometheus_client.core import CounterMetricFamily
-
-        c = CounterMetricFamily("timbrel_batches", "Batches run, by number of rows served together", labels=ln + ["rows"])
-        for rows, n in sorted((met.get("batch_sizes") or {}).items()):
-            c.add_metric(lv + [str(rows)], float(n))
-        yield c
+        cls = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+        fam = cls(self.prefix + name, doc, labels=self.names + extra)
+        for values, v in rows:
+            if _num(v) is not None:
+                fam.add_metric(self.values + [str(x) for x in values], float(v))
+        return fam
 
 
-__all__ = ["ServerMetrics", "LATENCY_BUCKETS"]
+def _engine_families(lb: _Labels, st: dict | None):
+    if not st:
+        yield lb.gauge("engine_up", "1 when the engine's runtime is running", 0.0)
+        return
+    yield lb.gauge("engine_up", "1 when the engine's runtime is running", 1.0)
+    yield from _budget(lb, st.get("budget", {}) or {})
+    yield from _residency(lb, list(st.get("resident") or []))
+    yield from _queue(lb, st.get("scheduler", {}) or {})
+    met = st.get("metrics", {}) or {}
+    yield from _swaps_and_requests(lb, met)
+    yield from _percentiles(lb, met)
+    yield lb.family("counter", "batches", "Batches run, by number of rows served together", ["rows"],
+                    (((rows,), n) for rows, n in sorted((met.get("batch_sizes") or {}).items())))
+
+
+def _budget(lb: _Labels, budget: dict):
+    for key, name in (("limit_bytes", "budget_limit_bytes"), ("used_bytes", "budget_used_bytes"),
+                      ("peak_bytes", "budget_peak_bytes")):
+        if _num(budget.get(key)) is not None:
+            yield lb.gauge(name, f"VRAM budget: {key.replace('_bytes', '')}", float(budget[key]))
+
+
+def _residency(lb: _Labels, resident: list):
+    yield lb.gauge("resident_bases", "Bases resident on the device", float(len(resident)))
+    yield lb.family("gauge", "base_resident", "1 for each resident base", ["base"], (((b,), 1.0) for b in resident))
+
+
+def _queue(lb: _Labels, sched: dict):
+    per = {"interactive": 0, "batch": 0}
+    for w in sched.get("waiting") or []:
+        pr = str(w.get("priority", "interactive"))
+        per[pr] = per.get(pr, 0) + 1
+    yield lb.family("gauge", "queue_depth", "Requests waiting, per priority", ["priority"],
+                    (((pr,), n) for pr, n in sorted(per.items())))
+    yield lb.gauge("running_requests", "Requests running on the device",
+                   float(1 if sched.get("running") else 0) + float(len(sched.get("running_batch") or [])))
+
+
+def _swaps_and_requests(lb: _Labels, met: dict):
+    for key, doc in (("swaps", "Base swaps into device slots"), ("swap_bytes", "Bytes copied by swaps"),
+                     ("swap_seconds", "Seconds spent swapping")):
+        if _num(met.get(key)) is not None:
+            yield lb.family("counter", key, doc, [], [((), met[key])])
+    reqs = met.get("requests") or {}
+    if isinstance(reqs, dict) and reqs:
+        yield lb.family("counter", "engine_requests", "Engine requests by final state", ["state"],
+                        (((k,), v) for k, v in sorted(reqs.items())))
+
+
+def _percentiles(lb: _Labels, met: dict):
+    for key in ("wait_s", "service_s"):
+        pct = met.get(key) or {}
+        if isinstance(pct, dict) and pct:
+            yield lb.family("gauge", f"engine_{key[:-2]}_seconds", f"Scheduler {key[:-2]} time percentiles",
+                            ["quantile"], (((q,), v) for q, v in sorted(pct.items())))
+
+
+__all__ = ["ServerMetrics", "EngineCollector", "LATENCY_BUCKETS"]

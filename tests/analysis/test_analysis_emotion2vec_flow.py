@@ -147,7 +147,7 @@ def test_grid_counts_predictions_for_unlabelled_clips():
     a = Voice(1, "a", "en", "", 1, "", "", (), (clip(1, 1, "neutral"), clip(2, 1), clip(3, 1, duration=1.0)))
     b = Voice(2, "b", "en", "", 1, "", "", (), (clip(4, 2, "happy"), clip(5, 2)))
     predicted = {2: pred("happy", 0.9), 3: pred("sad", 0.95), 4: pred("angry", 0.99), 5: pred("sad", 0.4)}
-    g = build_grid([a, b], {1: 7, 2: 7}, {7: "c"}, 3, predicted=predicted)
+    g = build_grid([a, b], {1: 7, 2: 7}, {7: "c"}, 3, predicted=predicted).to_dict()
     assert g["emotions"] == ["happy", "neutral"]            # sad: too short / too unsure; angry: labelled clip
     row = g["clusters"][0]
     assert row["counts"] == {"happy": 1, "neutral": 1} and row["predicted_counts"] == {"happy": 1, "neutral": 0}
@@ -156,7 +156,7 @@ def test_grid_counts_predictions_for_unlabelled_clips():
     assert vb["predicted"] == {}
     assert va["top_emotion"] == {"emotion": "sad", "confidence": 0.475, "clips": 2}    # every analysed clip counts
     assert vb["top_emotion"] == {"emotion": "angry", "confidence": 0.495, "clips": 2}
-    plain = build_grid([a, b], {1: 7, 2: 7}, {7: "c"}, 3)
+    plain = build_grid([a, b], {1: 7, 2: 7}, {7: "c"}, 3).to_dict()
     assert plain["emotions"] == ["happy", "neutral"] and plain["clusters"][0]["predicted_counts"]["happy"] == 0
     assert plain["voices"][0]["top_emotion"] is None
 

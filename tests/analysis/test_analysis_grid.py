@@ -9,11 +9,15 @@ def test_grid_counts_and_gaps(corpus_engine):
     helper.add("en_flite_awb_m125", emotions={"neutral": "neutral", "sad": "sad"})
     helper.add("cs_festival_dita", emotions={"neutral": "neutral"})
     helper.add("ja_espeak_jacky")
-    before = eng.analysis.grid()
+    from engine.api import GridResult
+
+    typed = eng.analysis.grid()
+    assert isinstance(typed, GridResult) and typed.gaps == typed.to_dict()["gaps"]
+    before = typed.to_dict()
     assert before["clustering_id"] is None
     assert [r["label"] for r in before["clusters"]] == ["unclustered"]
     eng.analysis.cluster()
-    g = eng.analysis.grid()
+    g = eng.analysis.grid().to_dict()
     assert g["emotions"] == ["happy", "neutral", "sad"]
     awb = eng.analysis.cluster_of("en_flite_awb").cluster_id
     assert eng.analysis.cluster_of("en_flite_awb_m125").cluster_id == awb
@@ -33,7 +37,7 @@ def test_grid_counts_and_gaps(corpus_engine):
     clip = next(c for c in eng.library.voice("cs_festival_dita").clips if c.emotion is None)
     with eng.library.edit("cs_festival_dita") as ed:
         ed.update_clip(clip.id, emotion="sad", emotion_source="suggested")
-    dv = {v["voice"]: v for v in eng.analysis.grid()["voices"]}["cs_festival_dita"]
+    dv = {v["voice"]: v for v in eng.analysis.grid().to_dict()["voices"]}["cs_festival_dita"]
     assert dv["missing"] == ["happy"] and dv["suggested_only"] == ["sad"]
 
 
@@ -45,6 +49,6 @@ def test_grid_ignores_clips_too_short_or_long(corpus_engine):
         ed.update_clip(clips[0].id, emotion="angry")
     with eng.library.catalog.transaction() as c:
         c.execute("UPDATE clips SET duration = 2.0 WHERE id = ?", (clips[0].id,))
-    g = eng.analysis.grid()
+    g = eng.analysis.grid().to_dict()
     assert g["emotions"] == ["angry"]
     assert g["voices"][0]["missing"] == ["angry"]

@@ -110,13 +110,13 @@ def test_voice_vectors_are_read_once_and_refreshed_after_a_change(corpus_engine)
         helper.add(spk)
     an = eng.analysis
     enc = an.encoder()
-    first = an._voice_vectors(enc)
-    assert an._voice_vectors(enc) is first                       # cached while nothing changes
+    first = an.embeddings.voice_vectors(enc)
+    assert an.embeddings.voice_vectors(enc) is first                       # cached while nothing changes
     assert [r["voice"] for r in an.similar("en_flite_awb", 2)] == sorted(
         [r["voice"] for r in an.similar("en_flite_awb", 2)], key=lambda v: -dict(
             (d["voice"], d["similarity"]) for d in an.similar("en_flite_awb", 2))[v])
     helper.add("en_flite_kal16")
-    second = an._voice_vectors(enc)
+    second = an.embeddings.voice_vectors(enc)
     assert second is not first and "en_flite_kal16" in second.names
 
 
@@ -165,3 +165,63 @@ def test_large_path_keeps_the_corpus_exact(monkeypatch, truth, corpus_cache, cor
     assert adjusted_rand_score(fam, exact.labels) == pytest.approx(1.0)
     assert adjusted_rand_score(fam, large.labels) == pytest.approx(1.0)
     assert large.scores == pytest.approx(exact.scores, abs=2e-4)
+
+
+def test_cut_labels_give_cut_trees_partitions():
+    from scipy.cluster.hierarchy import cut_tree
+
+    from engine.analysis import clustering as cl
+
+    for n in (2, 9, 40):
+        z = cl._linkage(np.random.default_rng(n).normal(size=(n, 6)))
+        for k in range(1, n + 1):
+            ours = cl._relabel(cl.cut_labels(z, n, k))
+            theirs = cl._relabel(cut_tree(z, n_clusters=[k])[:, 0]) if k < n else np.arange(n)
+            assert np.array_equal(ours, theirs), (n, k)
+
+
+def test_bulk_voice_statistics_equal_the_per_voice_ones():
+    from engine.analysis import clustering as cl
+    from engine.analysis.embeddings import robust_mean, robust_means
+
+    rng = np.random.default_rng(4)
+    voice_clips = [rng.normal(size=(int(c), 12)) for c in rng.integers(1, 7, size=30)]
+    voice_clips[3][0] *= -5                                   # an outlier clip the robust mean leaves out
+    np.testing.assert_allclose(robust_means(voice_clips), np.stack([robust_mean(c) for c in voice_clips]), atol=1e-12)
+    spreads = []
+    for c in voice_clips:
+        if len(c) >= 2:
+            x = cl.normalize_rows(c)
+            spreads.append((1.0 - x @ x.T)[np.triu_indices(len(x), 1)].mean())
+    assert cl.lone_clip_distance(voice_clips, 0.9) == pytest.approx(float(np.median(spreads)), abs=1e-12)
+    assert cl.lone_clip_distance([c[:1] for c in voice_clips], 0.9) == pytest.approx(0.1)
+
+
+def test_enforce_cap_splits_a_large_group_like_one_split_per_pass():
+    """The work-list version gives the same partition as splitting group by group, pass after pass."""
+    import math
+
+    from scipy.cluster.hierarchy import fcluster
+
+    from engine.analysis import clustering as cl
+
+    rng = np.random.default_rng(7)
+    means = cl.normalize_rows(rng.normal(size=(300, 16)))
+    labels = rng.integers(0, 4, size=300)
+    expected = labels.copy()
+    changed = True
+    while changed:                                            # the earlier pass-by-pass algorithm
+        changed = False
+        for g in sorted(set(expected.tolist())):
+            idx = np.flatnonzero(expected == g)
+            if len(idx) <= 20:
+                continue
+            sub = fcluster(cl._linkage(means[idx]), math.ceil(len(idx) / 20), "maxclust") - 1
+            if len(set(sub.tolist())) < 2 or max(np.bincount(sub)) == len(idx):
+                sub = cl._chunk_by_similarity(means[idx], 20)
+            nxt = expected.max() + 1
+            for j, s in enumerate(cl._relabel(sub)):
+                if s > 0:
+                    expected[idx[j]] = nxt + s - 1
+            changed = True
+    assert np.array_equal(cl.enforce_cap(means, labels, 20), cl._relabel(expected))

@@ -18,7 +18,7 @@ def test_grid_data_reads_build_grid_output():
               SimpleNamespace(id=3, name="Cy", clips=[_clip(30, "angry")])]
     grid = build_grid(voices, {1: 7, 2: 7}, {7: "Warm"}, None)
     data = grid_data(grid, ["ignored"])
-    assert data.emotions == grid["emotions"]
+    assert data.emotions == grid.emotions
     assert data.rows == [(7, "Warm"), (None, "unclustered")]
     assert data.counts[(7, "happy")] == 2 and data.counts[(7, "sad")] == 1 and data.counts[(None, "angry")] == 1
     assert data.missing[(7, "sad")] == ["Bob"]

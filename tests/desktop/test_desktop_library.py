@@ -118,7 +118,7 @@ def test_cancel_an_import(qtbot, window, import_folder):
 def test_cancel_in_the_middle_of_an_import_keeps_finished_voices(qtbot, window, import_folder, monkeypatch):
     """The importer is held after its first file until Cancel was clicked: it stops there and keeps what it
     finished (whole voices only)."""
-    import desktop.views.library as library_view
+    import desktop.views.library_import as library_view
 
     first, release = threading.Event(), threading.Event()
     real = library_view.progress_adapter

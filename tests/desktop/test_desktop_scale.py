@@ -210,3 +210,62 @@ def test_cluster_map_labels_avoid_points_in_a_tight_bunch(qtbot, window):
     assert texts < {p.voice for p in points} | {view.names[c.id] for c in clusters}
     assert len(texts & {p.voice for p in points}) < len(points)      # the bunch cannot all be named
     assert len(texts) > 8
+
+
+def test_opening_builds_only_the_library_and_the_other_tabs_on_first_show(qtbot, window):
+    """At start only the library (and the soundboard, for hotkeys and 'timbrel trigger') exist; a tab's view is
+    built, put in its place and loaded when it is first shown, and the rest of the start-up work waits for the
+    library's voices."""
+    win = window
+    lazy = ("cluster", "grid", "bases", "speak", "monitor")
+    assert all(win.lazy.built_view(n) is None for n in (*lazy, "evaluation"))
+    with qtbot.waitSignal(win.library_view.voicesLoaded, timeout=60_000):
+        win.start()
+    wait_idle(qtbot, win)
+    assert all(win.lazy.built_view(n) is None for n in lazy)
+    assert win.lazy.built_view("evaluation") is not None          # its automatic evaluation starts with the app
+    index = win.lazy.index_of("cluster")
+    with qtbot.waitSignal(win.lazy.built, timeout=10_000) as built:
+        win.tabs.setCurrentIndex(index)
+    assert built.args[0] == "cluster"
+    view = win.lazy.built_view("cluster")
+    assert win.tabs.widget(index) is view and win.tabs.currentIndex() == index
+    assert win.tabs.tabText(index) == "Cluster map"
+    wait_idle(qtbot, win)
+    assert view.info.text()          # loaded on first show ("No voice has been analysed yet…")
+    # asking the window for a view builds it without showing it
+    speak = win.speak_view
+    assert win.lazy.built_view("speak") is speak and win.tabs.currentIndex() == index
+    wait_idle(qtbot, win)
+    assert win.problems == []
+
+
+def test_clusters_fill_the_voice_table_after_the_voices(qtbot, window):
+    """The voices show first; their clusters arrive in a second read and fill the column in place (the selection
+    stays), and the search finds voices by cluster name then."""
+    from engine.analysis.results import ClusterInfo as EngineCluster
+
+    fill_catalog(window.engine.library, n=30, clips=2)
+    clusters = [EngineCluster(1, "Warm", tuple(f"voice{i:04d}" for i in range(0, 30, 2)), pinned=("voice0000",)),
+                EngineCluster(2, "cluster 2", tuple(f"voice{i:04d}" for i in range(1, 30, 2)))]
+    window.engine.analysis.clusters = lambda: clusters        # the engine's answer, without clustering audio here
+    lib = window.library_view
+    with qtbot.waitSignal(lib.clustersLoaded, timeout=60_000) as filled:
+        with qtbot.waitSignal(lib.voicesLoaded, timeout=60_000):
+            lib.refresh()
+        assert all(r.cluster_id is None for r in lib.model.rows)
+        lib.select_voice("voice0003")
+    assert filled.args == [30]
+    col = lib.model.COLUMNS.index("cluster")
+    by = {r.name: r for r in lib.model.rows}
+    assert by["voice0000"].cluster_label == "Warm" and by["voice0000"].pinned
+    assert by["voice0003"].cluster_label == "Group B"               # the cluster map's name for a default label
+    assert lib.model.index(0, col).data() == "Warm 📌"
+    assert lib.current_voice == "voice0003" and lib.voices.currentIndex().row() == 3
+    lib.search.setText("group b")
+    assert lib.voice_names() == [f"voice{i:04d}" for i in range(1, 30, 2)]
+    lib.search.setText("group b voice001")            # narrowing the search keeps searching the same rows
+    assert lib.voice_names() == []
+    lib.search.setText("voice001")
+    assert lib.voice_names() == [f"voice{i:04d}" for i in range(10, 20)]
+    wait_idle(qtbot, window)

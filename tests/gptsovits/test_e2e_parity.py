@@ -159,12 +159,11 @@ def test_frontend_sentences(e2e):
 CASES = sorted(p.stem for p in (FIXTURES / "pipeline").glob("*.json")) if (FIXTURES / "pipeline").is_dir() else ["(missing)"]
 
 
-# v2Pro/v2ProPlus: the full-size ERes2NetV2's float32 result is ~1.1e-5 off its float64 value in upstream's own
-# run and 1.6e-5 in ours (rounding order); the decoder amplifies that 1.6e-5 in the sv vector to up to 1.3e-4 in
-# the waveform. Those two stages are checked against this bound; the decoder itself is checked strictly with
-# upstream's sv vector (below). Measured: README.md beside this file.
-PRO_WAVE_TOL = 5e-4
-PRO_LSB = 8
+# v2Pro/v2ProPlus: the full-size ERes2NetV2's float32 result depends on the rounding order (thread count, CPU
+# kernels: ~1.2e-5); the shipped sv_embedding evaluates it in float64 on the CPU, so ours differs from upstream's
+# float32 vector only by upstream's own rounding (1.1e-5) and every stage is checked with the common tolerances.
+# The decoder is also checked alone with upstream's sv vector (below). Measured: README.md beside this file and
+# benchmarks/gptsovits_sv_rounding.py.
 
 
 def _check(report: list, what: str, ours, ref, tol: float = TOL) -> None:
@@ -248,8 +247,7 @@ def test_pipeline_case(case, e2e, sv_net, clip_cache):
                arr[f"dec_codes_{dec_of[i]}"])
         noise = torch.from_numpy(arr[f"dec_noise_{dec_of[i]}"])
         wav = pipe.piece_audio(voice, seq, tokens, generator=gen, speed=float(inputs["speed_factor"]), noise=noise)
-        _check(report, f"piece {i} waveform" + (" (Pro bound)" if sovits.is_pro else ""), wav[None, None],
-               arr[f"dec_wav_{dec_of[i]}"], PRO_WAVE_TOL if sovits.is_pro else TOL)
+        _check(report, f"piece {i} waveform", wav[None, None], arr[f"dec_wav_{dec_of[i]}"])
         if sovits.is_pro:  # the decoder alone, given upstream's sv vector: strict
             import dataclasses
 
@@ -268,8 +266,7 @@ def test_pipeline_case(case, e2e, sv_net, clip_cache):
     out = (np.concatenate([c.samples for c in chunks]) * 32768).astype(np.int16)
     ref_out = arr["out_int16"]
     lsb = int(np.abs(out.astype(np.int32) - ref_out.astype(np.int32)).max()) if out.shape == ref_out.shape else None
-    report.append(("output int16" + (" (Pro bound)" if sovits.is_pro else ""),
-                   lsb is not None and lsb <= (PRO_LSB if sovits.is_pro else 1),
+    report.append(("output int16", lsb is not None and lsb <= 1,
                    f"{len(out)} vs {len(ref_out)} samples" if lsb is None else f"max {lsb} LSB"))
 
     text = "\n".join(f"  {'ok ' if ok else 'BAD'} {what}: {detail}" for what, ok, detail in report)

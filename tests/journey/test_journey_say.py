@@ -22,10 +22,11 @@ def demo_lib(tmp_path):
 
 def test_say_with_preview_no_device_and_missing_emotion(demo_lib, tmp_path, capsys, monkeypatch):
     import engine.playback as pb
+    import engine.playback.player as player
     from engine.cli import main
     from engine.fsutil import current_umask
 
-    monkeypatch.setattr(pb, "open_output", lambda device=None: (pb.NullOutput(realtime=False), "no sound card here"))
+    monkeypatch.setattr(player, "open_output", lambda device=None: (pb.NullOutput(realtime=False), "no sound card here"))
     capsys.readouterr()
     wav = tmp_path / "hi.wav"
     rc = main(["--library", demo_lib, "say", "Hello there.", "--voice", "Demo AWB", "--emotion", "angry", "--play",

@@ -16,7 +16,7 @@ from engine.runtime.layout import TensorSpec
 from engine.runtime.metrics import Metrics
 from engine.runtime.pool import BasePool, BaseSpec
 from engine.runtime.simulation.sim import make_sim_bases
-from engine.runtime.sources import SafetensorsSource, TensorSource
+from engine.runtime.weight_sources import SafetensorsSource, TensorSource
 
 KB = 1024
 

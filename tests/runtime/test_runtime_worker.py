@@ -21,7 +21,7 @@ from engine.runtime.device import SimulatedDevice
 from engine.runtime.layout import TensorSpec
 from engine.runtime.pool import BaseSpec
 from engine.runtime.requests import RequestTimedOut
-from engine.runtime.sources import TensorSource
+from engine.runtime.weight_sources import TensorSource
 
 MB = 2**20
 

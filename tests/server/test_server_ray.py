@@ -60,24 +60,56 @@ def _say(c, voice, text, seed):
 
 
 def test_requests_go_to_the_replica_holding_their_base(ray_server, lib_engine):
+    """Concurrent clients (so Serve's stock router would spill): each base is served by one replica only, the two
+    bases by different replicas, and every answer is the engine's own rendering."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(voice, f"Routed request {i}.", i) for i in range(4) for voice in AWB + DITA]
+
+    def call(job):
+        voice, text, seed = job
+        with httpx.Client(base_url=ray_server.url, timeout=120) as c:
+            r = _say(c, voice, text, seed)
+        return job, r.headers["x-timbrel-base"], r.headers["x-timbrel-replica"], r.content
+
+    with ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(call, jobs))
     seen: dict[str, set[str]] = {"tone-awb": set(), "tone-dita": set()}
-    with httpx.Client(base_url=ray_server.url, timeout=120) as c:
-        for i in range(4):
-            for voice in AWB + DITA:
-                text = f"Routed request {i}."
-                r = _say(c, voice, text, seed=i)
-                base = r.headers["x-timbrel-base"]
-                seen[base].add(r.headers["x-timbrel-replica"])
-                got, _ = sf.read(io.BytesIO(r.content), dtype="int16")
-                ref, _ = solo(lib_engine, text, voice, seed=i)
-                assert np.array_equal(got, pcm16(ref)), f"{voice}: not the right audio"
-        # each base was served by one replica, and that replica holds it
-        assert all(len(r) == 1 for r in seen.values()), seen
-        health = c.get("/health").json()
+    for (voice, text, seed), base, replica, body in answers:
+        seen[base].add(replica)
+        got, _ = sf.read(io.BytesIO(body), dtype="int16")
+        ref, _ = solo(lib_engine, text, voice, seed=seed)
+        assert np.array_equal(got, pcm16(ref)), f"{voice}: not the right audio"
+    assert all(len(r) == 1 for r in seen.values()), seen            # each base on one replica
+    assert seen["tone-awb"] != seen["tone-dita"], seen                # the bases shared out over the replicas
+    health = httpx.get(ray_server.url + "/health", timeout=60).json()
     resident = {rep["replica"]: set(rep["resident"] or []) for rep in health["replicas"]}
     for base, reps in seen.items():
         (rep,) = reps
         assert base in resident[rep], (base, rep, resident)
+
+
+def test_replicas_see_the_writers_new_voice_and_base_without_restarting(ray_server, lib_engine, corpus):
+    """The replicas opened the library read-only; the test process is its one writer."""
+    from engine.backends.tone import create_tone_base
+
+    with httpx.Client(base_url=ray_server.url, timeout=120) as c:
+        pids = {rep["pid"] for rep in c.get("/health").json()["replicas"]}
+        lib_engine.importer.import_paths([corpus / "clips" / "en_flite_awb" / "03.flac"], voice="late_voice",
+                                         language="en")
+        create_tone_base(lib_engine, "tone-late", seed=33)
+        try:
+            r = c.post("/tts", json={"text": "Added while serving.", "text_lang": "en", "voice": "late_voice",
+                                     "base": "tone-late", "seed": 4})
+            assert r.status_code == 200, r.text
+            assert r.headers["x-timbrel-base"] == "tone-late"
+            got, _ = sf.read(io.BytesIO(r.content), dtype="int16")
+            ref = lib_engine.speech.say("Added while serving.", "late_voice", base="tone-late", seed=4).result(60)
+            assert np.array_equal(got, pcm16(ref.samples))
+            assert {rep["pid"] for rep in c.get("/health").json()["replicas"]} == pids      # nothing restarted
+        finally:
+            lib_engine.library.delete_voice("late_voice")
+            lib_engine.bases.remove("tone-late")
 
 
 def test_per_replica_metrics(ray_server):

@@ -292,7 +292,9 @@ def test_edge_inputs_never_crash():
         assert seq.phones and all(p in SYMBOL_TO_ID for p in seq.phones), (text, seq.phones)
     assert "y ao1" in " ".join(text_to_phones("123", "zh").phones)  # 幺二三: a bare 3-digit number, as upstream
     assert "y i4" in " ".join(text_to_phones("123个", "zh").phones)  # 一百二十三个: a quantity
-    assert "W AH1 N" in " ".join(text_to_phones("123", "auto").phones)  # one hundred twenty three
+    # auto: a text of digits alone is a Chinese run in upstream's LangSegmenter (幺二三); next to English, English
+    assert "y ao1" in " ".join(text_to_phones("123", "auto").phones)
+    assert "W AH1 N" in " ".join(text_to_phones("Room 123", "auto").phones)  # one hundred twenty three
 
 
 def test_pipeline_language_fallback():

@@ -2,8 +2,9 @@
 (``0009_emotion2vec.sql``: keyed by clip sha256 + model id), computed by ``timbrel analyze`` when a model is
 linked, read by ``emotions suggest``, the grid, the Library tab and prompt-clip choice.
 
-The service calls :func:`analyze_clips` once per ``analyze`` and :func:`probabilities_for` when it needs
-probabilities; everything else stays here.
+The emotion service (:class:`engine.analysis.emotions.EmotionService`) calls :func:`analyze_clips` once per
+``analyze`` and :func:`probabilities_for` when it needs probabilities; both take the analysis context
+(:class:`engine.analysis.context.AnalysisContext`: the library, clip reading, events). Everything else stays here.
 """
 
 from __future__ import annotations
@@ -97,13 +98,13 @@ def _predict(model, samples: np.ndarray, sr: int) -> tuple[dict[str, float], int
     return {e: float(out.get(e, 0.0)) for e in EMOTIONS}, 0, None
 
 
-def probabilities_for(service, clips, model, *, compute: bool = True, progress: Callable | None = None,
+def probabilities_for(ctx, clips, model, *, compute: bool = True, progress: Callable | None = None,
                       cancel=None, failed: list | None = None) -> dict[str, ClipEmotion]:
     """sha256 → :class:`ClipEmotion` for ``clips`` under ``model``: cached rows, the rest computed (and cached)
     when ``compute``. A clip that cannot be analysed (too short, unreadable) is skipped and listed in ``failed``."""
     from ...errors import Cancelled, TimbrelError
 
-    cache = EmotionCache(service.library.catalog)
+    cache = EmotionCache(ctx.library.catalog)
     by_sha = {c.sha256: c for c in clips}
     have = cache.get(sorted(by_sha), model.id)
     todo = [s for s in sorted(by_sha) if s not in have] if compute else []
@@ -113,7 +114,7 @@ def probabilities_for(service, clips, model, *, compute: bool = True, progress: 
         if cancel is not None and (cancel.is_set() if hasattr(cancel, "is_set") else cancel()):
             raise Cancelled(f"Emotion analysis cancelled after {i} of {len(todo)} clips; what was done is kept.")
         try:
-            samples, sr = service._read(by_sha[sha])
+            samples, sr = ctx.read(by_sha[sha])
             probs, frames, emb = _predict(model, samples, sr)
             have[sha] = cache.put(sha, model.id, probs, frames, emb)
         except TimbrelError as exc:
@@ -124,22 +125,18 @@ def probabilities_for(service, clips, model, *, compute: bool = True, progress: 
     return have
 
 
-def analyze_clips(service, clips, progress: Callable | None = None, cancel=None) -> dict[str, Any] | None:
-    """The emotion part of ``timbrel analyze``: probabilities for every clip not cached for the linked model.
-    None when no emotion model is linked."""
-    model = service.emotion_model()
-    if model is None:
-        return None
+def analyze_clips(ctx, model, clips, progress: Callable | None = None, cancel=None) -> dict[str, Any]:
+    """The emotion part of ``timbrel analyze``: probabilities for every clip not cached for ``model``."""
     failed: list = []
     shas = {c.sha256 for c in clips}
-    cached = len(EmotionCache(service.library.catalog).get(sorted(shas), model.id))
+    cached = len(EmotionCache(ctx.library.catalog).get(sorted(shas), model.id))
 
     def publish(done: int, total: int) -> None:
-        service._publish("analysis.progress", done=done, total=total, phase="emotion")
+        ctx.publish("analysis.progress", done=done, total=total, phase="emotion")
         if progress:
             progress(done, total)
 
-    have = probabilities_for(service, clips, model, progress=publish, cancel=cancel, failed=failed)
+    have = probabilities_for(ctx, clips, model, progress=publish, cancel=cancel, failed=failed)
     return {"model": model.id, "clips": len(shas), "computed": len(have) - cached, "cached": cached,
             "failed": failed}
 
@@ -179,10 +176,6 @@ def stored_emotions(catalog, settings, clips) -> dict[int, ClipEmotion]:
     if missing:
         rows.update(cache.latest_for_clips(missing))
     return {c.id: rows[c.sha256] for c in clips if c.sha256 in rows}
-
-
-def clip_emotions(service, clips) -> dict[int, ClipEmotion]:
-    return stored_emotions(service.library.catalog, service.engine.settings, clips)
 
 
 PROMPT_MIN_CONFIDENCE = 0.5

@@ -267,6 +267,9 @@ class GptSovitsBackend(Backend):
 
         # upstream's English dictionary from the user's installation when the engine found it (else the package)
         en_g2p.use_dictionary(self._optional_asset("en_dict", context))
+        from .text import langid
+
+        langid.use_model(self._optional_asset("langdetect", context))  # upstream's full model when linked
         bert = shared.get(BERT)
         sv = shared.get(SV)
         if bert is not None:

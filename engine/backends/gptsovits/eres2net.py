@@ -166,12 +166,39 @@ def build_eres2net(state: dict[str, torch.Tensor], device="cpu", dtype: torch.dt
     return net.eval()
 
 
+#: how :func:`sv_embedding` computes (part of the clip-cache key of sv vectors, so older vectors are recomputed)
+SV_PRECISION = "f64cpu"
+
+
+def _float64_copy(net: ERes2NetV2) -> ERes2NetV2:
+    """A float64 twin of ``net`` (built on ``meta``, filled by assignment: one float64 copy of the weights)."""
+    with torch.device("meta"):
+        twin = ERes2NetV2(net.config)
+    state = {k: (v.double() if v.is_floating_point() else v) for k, v in net.state_dict().items()}
+    twin.load_state_dict(state, strict=True, assign=True)
+    return twin.eval()
+
+
 @torch.no_grad()
-def sv_embedding(net: ERes2NetV2, wav16k: torch.Tensor) -> torch.Tensor:
-    """16 kHz waveform(s) (B, N) → sv vectors (B, forward3_dim) float32."""
+def sv_embedding(net: ERes2NetV2, wav16k: torch.Tensor, *, float64: bool | None = None) -> torch.Tensor:
+    """16 kHz waveform(s) (B, N) → sv vectors (B, forward3_dim) float32.
+
+    The fbank is float32, as upstream computes it. ``float64`` (default: when the net is float32 on the CPU, where
+    upstream computes float32) evaluates the net in float64 on a temporary float64 copy of its weights. The
+    full-size net's float32 result depends on the rounding order — the thread count or the CPU's kernel set moves
+    it by ~1.2e-5 (max|d|/max|ref|), as much as it differs from upstream's (1.6e-5) — so two float32 runs on two
+    machines differ by two roundings; evaluated in float64 ours differs from upstream's only by upstream's own
+    (1.1e-5 on the e2e fixtures; the Pro waveforms then match to 4.4e-5 instead of 1.3e-4:
+    ``benchmarks/gptsovits_sv_rounding.py``). Costs one transient float64 copy of the weights (~2× the net) and
+    ~2× the CPU time, once per reference clip (vectors are cached per clip)."""
     from .features import kaldi_fbank
 
     if wav16k.dim() == 1:
         wav16k = wav16k[None]
     feats = torch.stack([kaldi_fbank(w.float()) for w in wav16k])
+    weight = net.conv1.weight
+    if float64 is None:
+        float64 = weight.device.type == "cpu" and weight.dtype == torch.float32
+    if float64:
+        return _float64_copy(net).forward3(feats.double()).float()
     return net.forward3(feats).float()

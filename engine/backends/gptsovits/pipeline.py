@@ -292,9 +292,9 @@ class Pipeline:
     def _sv(self, clip: ReferenceClip):
         import torch
 
-        from .eres2net import sv_embedding
+        from .eres2net import SV_PRECISION, sv_embedding
 
-        name = "sv-" + self.shared.ids.get("sv", "?") + "-" + AUDIO_VERSION
+        name = "sv-" + self.shared.ids.get("sv", "?") + "-" + AUDIO_VERSION + "-" + SV_PRECISION
         arr = self.cache.get_array(clip.sha256, name)
         if arr is None:
             if self.shared.sv is None:

@@ -21,7 +21,6 @@ voice's own references are blended with: a voice with few voiced reference frame
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from typing import Any, Iterator, Mapping
@@ -30,6 +29,7 @@ import numpy as np
 
 from ...errors import InvalidInput
 from ..base import AudioChunk, Backend, References, SynthesisContext, SynthesisRequest
+from ..sentences import split_sentences
 from . import dsp
 
 VARIANT = "espeak-psola-1"   # the profile format; the speech engine is chosen per request (engine_for)
@@ -39,22 +39,7 @@ N_GRID = len(dsp.GRID_HZ)
 CALIBRATION_TEXT = {
     "en": "The north wind and the sun were arguing about which of them was stronger.",
 }
-_SENTENCE = re.compile(r"(?<=[.!?;。！？；])\s+|\n+")
-
-
-def split_sentences(text: str, max_chars: int = 240) -> list[str]:
-    """Sentences (one chunk each); very long sentences are cut at commas or spaces."""
-    out: list[str] = []
-    for part in _SENTENCE.split(text.strip()):
-        part = part.strip()
-        while len(part) > max_chars:
-            cut = max(part.rfind(",", 0, max_chars), part.rfind(" ", 0, max_chars))
-            cut = cut if cut > 0 else max_chars
-            out.append(part[: cut + 1].strip())
-            part = part[cut + 1:].strip()
-        if part:
-            out.append(part)
-    return out
+MAX_SENTENCE_CHARS = 240   # a longer sentence is cut at a comma or space (engine.backends.sentences)
 
 
 def profile_tensors(profile: dsp.VoiceProfile) -> dict[str, Any]:
@@ -197,7 +182,7 @@ class PreviewBackend(Backend):
     def synthesize(self, model: Any, shared: Mapping[str, Any], request: SynthesisRequest,
                    references: References, context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
         language = request.language or references.prompt.language or "en"
-        sentences = split_sentences(request.text)
+        sentences = split_sentences(request.text, MAX_SENTENCE_CHARS)
         if not sentences:
             raise InvalidInput("There is no text to speak.")
         target = self.target_profile(model, references)

@@ -11,7 +11,8 @@ from ...errors import InvalidInput
 from ..base import AudioChunk, Backend, References, SharedModel, SynthesisContext, SynthesisRequest
 from .create import ARCH, SAMPLE_RATE
 from .pitch import PitchTracker
-from .synth import sentences, synth_sentence
+from ..sentences import split_sentences
+from .synth import synth_sentence
 
 SHARED_NAME = "tone-pitch"
 
@@ -66,7 +67,7 @@ class ToneBackend(Backend):
 
     def workspace_bytes(self, manifest, request: SynthesisRequest) -> int:
         # the (harmonics × samples) float32 matrix of the longest sentence dominates
-        longest = max((len(s) for s in sentences(request.text)), default=1)
+        longest = max((len(s) for s in split_sentences(request.text)), default=1)
         samples = int(longest * 0.2 * SAMPLE_RATE / max(request.speed, 0.1))
         return samples * 4 * (self._arch(manifest)["harmonics"] + 4)
 
@@ -96,7 +97,7 @@ class ToneBackend(Backend):
 
     def synthesize(self, model: ToneModel, shared, request: SynthesisRequest, references: References,
                    context: SynthesisContext | None = None) -> Iterator[AudioChunk]:
-        parts = sentences(request.text)
+        parts = split_sentences(request.text)
         if not parts:
             raise InvalidInput("There is nothing to say: the text has no words.", hint="Give some text to speak.")
         f0, tilt = self._voice_params(shared[SHARED_NAME], references)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import torch
 
 HOP_S = 0.01
-_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _PAUSE = set(" \t,;:、，；：-–—")
 _STOP = set(".!?。！？")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text or "") if s.strip() and any(c.isalnum() for c in s)]
 
 
 def synth_sentence(w: dict[str, torch.Tensor], sentence: str, *, f0: float, tilt: float, speed: float,

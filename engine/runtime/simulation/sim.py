@@ -30,10 +30,10 @@ from ..device import LinkModel, SimulatedDevice
 from ..hoststage import HostStaging
 from ..layout import TensorSpec
 from ..metrics import Metrics
-from ..policy import INTERACTIVE, FcfsPolicy, Job, PriorityFifoPolicy, SchedulerPolicy
+from ..policy import FcfsPolicy, Job, PriorityFifoPolicy, SchedulerPolicy
 from ..pool import BasePool, BaseSpec
 from ..serving import Row, Serving
-from ..sources import TensorSource
+from ..weight_sources import TensorSource
 from .trace import TraceRequest
 
 
@@ -132,108 +132,148 @@ class _SimBackend:
 
 
 def simulate(trace: Sequence[TraceRequest], bases: Mapping[str, BaseSpec], cfg: SimConfig) -> SimResult:
-    clock = SimClock()
-    device = SimulatedDevice(clock, cfg.link, scale=cfg.scale)
-    budget = Budget(cfg.budget_bytes)
-    metrics = Metrics()
-    staging = HostStaging(device, cfg.pinned_pool_bytes) if cfg.prefetch and cfg.pinned_pool_bytes > 0 else None
-    pool = BasePool(device, budget, staging=staging, metrics=metrics, headroom=lambda: cfg.workspace_bytes)
-    policy = cfg.policy
-    serving = Serving(clock=clock, device=device, budget=budget, pool=pool, staging=staging, policy=policy,
-                      metrics=metrics, max_batch=cfg.max_batch, lookahead=cfg.lookahead)
-    backend = _SimBackend(max(1, cfg.max_batch))
-    budget.reserve(cfg.shared_bytes, "shared", what="The shared models")
+    return _Simulation(trace, bases, cfg).run()
 
-    results = {r.id: RequestResult(r.id, r.base, r.priority, r.arrival, service_s=r.service_s) for r in trace}
-    pending = deque(sorted(trace, key=lambda r: (r.arrival, r.id)))
-    running = None        # (batch, end)
-    staging_job = None    # (key, ready_at)
-    loader_free = 0.0
-    over = 0
-    order: list[str] = []
-    running_at: dict[int, tuple[float, float]] = {}
-    hits = misses = demand_loads = 0
 
-    while True:
-        now = clock.now()
-        while pending and pending[0].arrival <= now:
-            r = pending.popleft()
+class _Simulation:
+    """The event loop of :func:`simulate`: each step admits arrivals, times out, completes a staging copy and
+    the running batch, starts the next batch, then jumps the clock to the next event."""
+
+    def __init__(self, trace: Sequence[TraceRequest], bases: Mapping[str, BaseSpec], cfg: SimConfig) -> None:
+        self.bases, self.cfg = bases, cfg
+        self.clock = SimClock()
+        self.device = SimulatedDevice(self.clock, cfg.link, scale=cfg.scale)
+        self.budget = Budget(cfg.budget_bytes)
+        metrics = Metrics()
+        self.staging = HostStaging(self.device, cfg.pinned_pool_bytes) if cfg.prefetch and cfg.pinned_pool_bytes > 0 else None
+        pool = BasePool(self.device, self.budget, staging=self.staging, metrics=metrics,
+                        headroom=lambda: cfg.workspace_bytes)
+        self.policy = cfg.policy
+        self.serving = Serving(clock=self.clock, device=self.device, budget=self.budget, pool=pool,
+                               staging=self.staging, policy=self.policy, metrics=metrics, max_batch=cfg.max_batch,
+                               lookahead=cfg.lookahead)
+        self.backend = _SimBackend(max(1, cfg.max_batch))
+        self.budget.reserve(cfg.shared_bytes, "shared", what="The shared models")
+        self.results = {r.id: RequestResult(r.id, r.base, r.priority, r.arrival, service_s=r.service_s) for r in trace}
+        self.pending = deque(sorted(trace, key=lambda r: (r.arrival, r.id)))
+        self.running = None        # (batch, end)
+        self.staging_job = None    # (key, ready_at)
+        self.loader_free = 0.0
+        self.over = 0
+        self.order: list[str] = []
+        self.running_at: dict[int, tuple[float, float]] = {}
+        self.hits = self.misses = self.demand_loads = 0
+
+    def run(self) -> SimResult:
+        while True:
+            now = self.clock.now()
+            self._arrive(now)
+            self._expire(now)
+            self._staged(now)
+            self._complete(now)
+            if self.running is None and self._dispatch(now):
+                continue
+            if self.budget.used > self.budget.limit:
+                self.over += 1
+            nxt = [t for t in (
+                self.pending[0].arrival if self.pending else None,
+                self.running[1] if self.running is not None else None,
+                self.staging_job[1] if self.staging_job is not None else None,
+                self.policy.next_deadline(),
+            ) if t is not None]
+            if not nxt:
+                break
+            self.clock.sleep_until(max(min(nxt), now))
+        return self._result()
+
+    def _arrive(self, now: float) -> None:
+        while self.pending and self.pending[0].arrival <= now:
+            r = self.pending.popleft()
             deadline = r.arrival + r.timeout_s if r.timeout_s is not None else None
             job = Job(r.id, r.base, r.priority, r.arrival, deadline, r.service_s)
-            serving.submit(Row(job, bases[r.base], backend, {}, cfg.workspace_bytes, r))
-        for row in serving.expire(now):
-            res = results[row.id]
-            res.status, res.error = "timeout", "did not start before its timeout"
-        if staging_job is not None and now >= staging_job[1]:
-            key = staging_job[0]
-            staging_job = None
-            serving.prefetch(bases[key], serving.distance(now), now)
-        if running is not None and now >= running[1]:
-            batch, _ = running
-            for row in batch.rows:
-                serving.finish_row(batch, row)
-                results[row.id].status = "done"
-                results[row.id].end = now
-            serving.finish(batch, serving.distance(now))
-            running = None
-        if running is None:
-            batch = serving.next_batch(now)
-            if batch is not None:
-                try:
-                    serving.start(batch, serving.distance(now))   # rows that do not fit go back to the queue
-                except ResourceExhausted as exc:
-                    res = results[batch.head.id]
-                    res.dispatch, res.status, res.error = now, "failed", exc.message
-                    continue
-                for row in batch.rows:
-                    results[row.id].dispatch = now
-                lease = batch.lease
-                demand_loads += bool(lease.swapped)
-                if lease.swapped or lease.prefetched:
-                    if lease.prefetched:
-                        hits += 1
-                    else:
-                        misses += 1
-                start = max(now, lease.ready_at() or now)
-                end = start + float(cfg.batch_time([row.payload for row in batch.rows]))
-                for row in batch.rows:
-                    res = results[row.id]
-                    res.start, res.swapped, res.path, res.batch = start, lease.swapped, lease.path, len(batch.rows)
-                    running_at[row.id] = (start, end)
-                running = (batch, end)
-                order.append(batch.key)
-                if staging is not None and staging_job is None:
-                    target = serving.prefetch_target(now, running=batch.key)
-                    if target is not None:
-                        t0 = max(now, loader_free)
-                        disk = 0.0 if staging.get(target.key) is not None else device.link.disk_seconds(
-                            device.accounted(target.packed.nbytes))
-                        loader_free = t0 + disk
-                        staging_job = (target.key, loader_free)
-                continue
-        if budget.used > budget.limit:
-            over += 1
-        nxt = [t for t in (
-            pending[0].arrival if pending else None,
-            running[1] if running is not None else None,
-            staging_job[1] if staging_job is not None else None,
-            policy.next_deadline(),
-        ) if t is not None]
-        if not nxt:
-            break
-        clock.sleep_until(max(min(nxt), now))
+            self.serving.submit(Row(job, self.bases[r.base], self.backend, {}, self.cfg.workspace_bytes, r))
 
-    moved = sum(n for _, n, _ in device.copies)
-    paths: dict[str, int] = {}
-    for p, _, pinned in device.copies:
-        name = p + ("-pinned" if pinned else "")
-        paths[name] = paths.get(name, 0) + 1
-    return SimResult(
-        policy=getattr(policy, "name", type(policy).__name__), results=sorted(results.values(), key=lambda r: r.id),
-        loads=len(device.copies), demand_loads=demand_loads, bytes_moved=moved, by_path=paths,
-        prefetch_hits=hits, prefetch_misses=misses, peak_bytes=budget.peak, budget_bytes=cfg.budget_bytes,
-        over_budget_steps=over + budget.violations, makespan=clock.now(), service_order=order, running_at=running_at,
-    )
+    def _expire(self, now: float) -> None:
+        for row in self.serving.expire(now):
+            res = self.results[row.id]
+            res.status, res.error = "timeout", "did not start before its timeout"
+
+    def _staged(self, now: float) -> None:
+        if self.staging_job is not None and now >= self.staging_job[1]:
+            key = self.staging_job[0]
+            self.staging_job = None
+            self.serving.prefetch(self.bases[key], self.serving.distance(now), now)
+
+    def _complete(self, now: float) -> None:
+        if self.running is not None and now >= self.running[1]:
+            batch, _ = self.running
+            for row in batch.rows:
+                self.serving.finish_row(batch, row)
+                self.results[row.id].status = "done"
+                self.results[row.id].end = now
+            self.serving.finish(batch, self.serving.distance(now))
+            self.running = None
+
+    def _dispatch(self, now: float) -> bool:
+        """Start the next batch, if any (True: a batch was taken, started or failed)."""
+        serving = self.serving
+        batch = serving.next_batch(now)
+        if batch is None:
+            return False
+        try:
+            serving.start(batch, serving.distance(now))   # rows that do not fit go back to the queue
+        except ResourceExhausted as exc:
+            res = self.results[batch.head.id]
+            res.dispatch, res.status, res.error = now, "failed", exc.message
+            return True
+        for row in batch.rows:
+            self.results[row.id].dispatch = now
+        lease = batch.lease
+        self.demand_loads += bool(lease.swapped)
+        if lease.swapped or lease.prefetched:
+            if lease.prefetched:
+                self.hits += 1
+            else:
+                self.misses += 1
+        start = max(now, lease.ready_at() or now)
+        end = start + float(self.cfg.batch_time([row.payload for row in batch.rows]))
+        for row in batch.rows:
+            res = self.results[row.id]
+            res.start, res.swapped, res.path, res.batch = start, lease.swapped, lease.path, len(batch.rows)
+            self.running_at[row.id] = (start, end)
+        self.running = (batch, end)
+        self.order.append(batch.key)
+        self._stage_next(now, batch.key)
+        return True
+
+    def _stage_next(self, now: float, running_key: str) -> None:
+        """While a batch runs, the loader copies the next base to pinned host memory (the disk time it takes)."""
+        staging = self.staging
+        if staging is None or self.staging_job is not None:
+            return
+        target = self.serving.prefetch_target(now, running=running_key)
+        if target is not None:
+            t0 = max(now, self.loader_free)
+            disk = 0.0 if staging.get(target.key) is not None else self.device.link.disk_seconds(
+                self.device.accounted(target.packed.nbytes))
+            self.loader_free = t0 + disk
+            self.staging_job = (target.key, self.loader_free)
+
+    def _result(self) -> SimResult:
+        device, budget = self.device, self.budget
+        moved = sum(n for _, n, _ in device.copies)
+        paths: dict[str, int] = {}
+        for p, _, pinned in device.copies:
+            name = p + ("-pinned" if pinned else "")
+            paths[name] = paths.get(name, 0) + 1
+        return SimResult(
+            policy=getattr(self.policy, "name", type(self.policy).__name__),
+            results=sorted(self.results.values(), key=lambda r: r.id),
+            loads=len(device.copies), demand_loads=self.demand_loads, bytes_moved=moved, by_path=paths,
+            prefetch_hits=self.hits, prefetch_misses=self.misses, peak_bytes=budget.peak,
+            budget_bytes=self.cfg.budget_bytes, over_budget_steps=self.over + budget.violations,
+            makespan=self.clock.now(), service_order=self.order, running_at=self.running_at,
+        )
 
 
 def fcfs_lru(cfg: SimConfig) -> SimConfig:

@@ -5,9 +5,9 @@
     seq.phones, seq.ids            # v2 symbols and their ids (same ids as upstream: real weights work)
 
 Languages: ``zh`` (normalisation, jieba, pypinyin, tone sandhi, erhua), ``en`` (CMU dictionary + fallbacks),
-``ja`` (OpenJTalk via pyopenjtalk-plus, optional), ``auto`` (split by script). A sentence in one language may
-contain runs of others (English words in Chinese text...); each run goes through its own G2P, as upstream's
-mixed modes do. Sentence splitting for streaming: :func:`split_sentences`.
+``ja`` (OpenJTalk via pyopenjtalk-plus, optional), ``auto`` (upstream's LangSegmenter rules, :mod:`.langsplit`).
+A sentence in one language may contain runs of others (English words in Chinese text...); each run goes through
+its own G2P, as upstream's mixed modes do. Sentence splitting for streaming: :func:`split_sentences`.
 Modules: ``tables`` (symbol table, pinyin table, sandhi lists), ``zh_normalize``/``zh_numbers``/``zh_g2p``/
 ``tone_sandhi``, ``en_normalize``/``en_g2p``, ``ja_g2p``, ``segment``, ``bert``.
 """
@@ -106,9 +106,7 @@ def _segment(text: str, language: str, zh_predictor=None) -> Segment | None:
 
         norm = en_normalize.normalize(text)
         phones = en_g2p.g2p(norm)
-        if not phones:
-            return None
-        if len(phones) < 4:
+        if len(phones) < 4:  # upstream pads short English runs, empty ones too ("℃，" → ",")
             phones = [","] + phones
         return Segment("en", norm, phones)
     if language == "ja":
@@ -120,13 +118,36 @@ def _segment(text: str, language: str, zh_predictor=None) -> Segment | None:
     raise InvalidInput(f"unsupported language {language!r}")
 
 
+def _runs(text: str, lang: str) -> list[tuple[str, str]]:
+    """Language runs as upstream cuts them: ``en`` text is read whole as English; ``zh``/``ja`` text is cut
+    with LangSegmenter's rules (:mod:`.langsplit`: English runs English, the rest in ``lang``); ``auto`` text
+    with the same rules, each run in the language they give it."""
+    import re
+
+    text = re.sub(r" {2,}", " ", text)
+    if lang == "en":
+        return [("en", text)] if text.strip() else []
+    from .langsplit import lang_segments, split_for_language
+
+    if lang in ("zh", "ja"):
+        return split_for_language(text, lang)
+    runs: list[tuple[str, str]] = []
+    for run_lang, run_text in lang_segments(text):  # auto: each run in the language LangSegmenter gave it
+        run_lang = run_lang if run_lang in LANGUAGES else "zh"  # Korean etc. are not supported: read as zh
+        if runs and runs[-1][0] == run_lang:
+            runs[-1] = (run_lang, runs[-1][1] + run_text)
+        else:
+            runs.append((run_lang, run_text))
+    return runs
+
+
 def text_to_phones(text: str, language: str | None = AUTO, *, zh_predictor=None, _final: bool = False) -> PhoneSequence:
     """Text (one sentence or a few) → phones. ``language`` is the main language (zh/en/ja/auto); runs in other
     scripts are read in their own language. Very short results get a leading pause like upstream."""
     lang = normalize_language(language)
     seq = PhoneSequence()
-    for run in split_languages(text, lang):
-        seg = _segment(run.text, run.language, zh_predictor)
+    for run_lang, run_text in _runs(text, lang):
+        seg = _segment(run_text, run_lang, zh_predictor)
         if seg is not None:
             seq.segments.append(seg)
     if not _final and len(seq.phones) < 6:

@@ -1,7 +1,8 @@
-"""Splitting input text: into sentences (for streaming) and into single-language runs (for mixed text).
+"""Splitting input text: into sentences (for streaming) and into single-language runs by script.
 
-Language split is by script, no model: kana → ``ja``; Han → ``zh`` (or ``ja`` when the sentence has kana, or
-when the caller's language is ``ja``); Latin letters → ``en``; digits, spaces and punctuation join the run they
+(``text_to_phones`` cuts language runs with upstream's rules, :mod:`.langsplit`; :func:`split_languages` is the
+model-free split by script.) Language split by script: kana → ``ja``; Han → ``zh`` (or ``ja`` when the sentence
+has kana, or when the caller's language is ``ja``); Latin letters → ``en``; digits, spaces and punctuation join the run they
 sit in (or the next one at the start). Sentence split cuts after sentence-final punctuation (。！？.!?…;；
 and newlines), then merges pieces shorter than ``min_chars`` into their neighbour and cuts pieces longer
 than ``max_chars`` at commas — like upstream's ``cut5`` + ``merge_short_text_in_array``.

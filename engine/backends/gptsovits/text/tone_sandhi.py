@@ -50,29 +50,45 @@ def _neutral(word: str, pos: str, finals: list[str]) -> list[str]:
     for j in range(1, len(word)):
         if word[j] == word[j - 1] and pos[:1] in {"n", "v", "a"} and word not in MUST_NOT_NEUTRAL_TONE_WORDS:
             _set(finals, j, "5")
-    ge = word.find("个")
-    if word and word[-1] in "吧呢哈啊呐噻嘛吖嗨呐哦哒额滴哩哟喽啰耶喔诶":
-        _set(finals, -1, "5")
-    elif word and word[-1] in "的地得":
-        _set(finals, -1, "5")
-    elif len(word) == 1 and word in "了着过" and pos in {"ul", "uz", "ug"}:
-        _set(finals, -1, "5")
-    elif len(word) > 1 and word[-1] in "们子" and pos in {"r", "n"} and word not in MUST_NOT_NEUTRAL_TONE_WORDS:
-        _set(finals, -1, "5")
-    elif len(word) > 1 and word[-1] in "上下里" and pos in {"s", "l", "f"}:
-        _set(finals, -1, "5")
-    elif len(word) > 1 and word[-1] in "来去" and word[-2] in "上下进出回过起开":
-        _set(finals, -1, "5")
-    elif (ge >= 1 and (word[ge - 1].isnumeric() or word[ge - 1] in "几有两半多各整每做是")) or word == "个":
-        _set(finals, ge, "5")
-    elif word in MUST_NEUTRAL_TONE_WORDS or word[-2:] in MUST_NEUTRAL_TONE_WORDS:
-        _set(finals, -1, "5")
+    at = _neutral_position(word, pos)
+    if at is not None:
+        _set(finals, at, "5")
     parts = split_word(word)
     groups = [finals[: len(parts[0])], finals[len(parts[0]):]]
     for i, part in enumerate(parts):
         if groups[i] and (part in MUST_NEUTRAL_TONE_WORDS or part[-2:] in MUST_NEUTRAL_TONE_WORDS):
             _set(groups[i], -1, "5")
     return groups[0] + groups[1]
+
+
+def _neutral_position(word: str, pos: str) -> int | None:
+    """The syllable the first matching word-level rule makes neutral (upstream's order), or None."""
+    at = _particle_position(word, pos)
+    if at is not None:
+        return at
+    if len(word) > 1 and word[-1] in "上下里" and pos in {"s", "l", "f"}:
+        return -1
+    if len(word) > 1 and word[-1] in "来去" and word[-2] in "上下进出回过起开":
+        return -1
+    ge = word.find("个")
+    if (ge >= 1 and (word[ge - 1].isnumeric() or word[ge - 1] in "几有两半多各整每做是")) or word == "个":
+        return ge
+    if word in MUST_NEUTRAL_TONE_WORDS or word[-2:] in MUST_NEUTRAL_TONE_WORDS:
+        return -1
+    return None
+
+
+def _particle_position(word: str, pos: str) -> int | None:
+    """Modal particles, 的地得, aspect particles 了着过 and the suffixes 们子 end in a neutral tone."""
+    if word and word[-1] in "吧呢哈啊呐噻嘛吖嗨呐哦哒额滴哩哟喽啰耶喔诶":
+        return -1
+    if word and word[-1] in "的地得":
+        return -1
+    if len(word) == 1 and word in "了着过" and pos in {"ul", "uz", "ug"}:
+        return -1
+    if len(word) > 1 and word[-1] in "们子" and pos in {"r", "n"} and word not in MUST_NOT_NEUTRAL_TONE_WORDS:
+        return -1
+    return None
 
 
 def _bu(word: str, finals: list[str]) -> list[str]:

@@ -5,7 +5,7 @@ GPT-SoVITS's ``chinese2.text_normalize`` (whose rules come from PaddleSpeech's `
 The rules here are our own and cover the common cases:
 
 * dates ``2024年3月5日``, ``2024-03-05``, ``2024/3/5`` (years read digit by digit), times ``14:30(:05)``
-  (``:30`` → 半), scores/ratios ``3:2`` → 三比二;
+  (``:30`` → 半); a colon that is not a time is dropped, as upstream (``3:2`` → 三二);
 * percentages ``50%``, fractions ``3/4``, ranges ``3-5`` / ``3~5`` (→ 到), temperatures ``-3.5℃``;
 * units after numbers (``km kg cm mm m g ml l kb mb gb tb s min h hz db``);
 * phone numbers (11-digit, 1 read 幺); other integers of three or more digits that are not followed by a measure
@@ -26,7 +26,7 @@ PUNCTUATION = ("!", "?", "…", ",", ".", "-")
 
 _PUNCT_MAP = {
     "：": ",", "；": ",", "，": ",", "。": ".", "！": "!", "？": "?", "\n": ".", "·": ",", "、": ",",
-    "...": "…", "$": ".", "/": ",", "—": "-", "~": "…", "～": "…", ":": ",", ";": ",",
+    "...": "…", "$": ".", "/": ",", "—": "-", "~": "…", "～": "…",  # ASCII ":" ";" are not mapped: upstream drops them
 }
 
 _UNITS = {
@@ -40,7 +40,6 @@ _DATE_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 _DATE_Y = re.compile(r"(\d{2,4})年")
 _DATE_MD = re.compile(r"(\d{1,2})月(\d{1,2})[日号]")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_RATIO = re.compile(r"(?<![\d:])(\d+):(\d)(?![\d:])")  # a score or ratio like 3:2 (times have 2-digit minutes)
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _TEMP = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:℃|°C)")
 _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*[%％]")
@@ -94,7 +93,6 @@ def _number_words(text: str) -> str:
     text = _TIME.sub(time, text)
     text = _PHONE.sub(lambda m: digits(m.group(1)).replace("一", "幺"), text)
     text = _TEMP.sub(lambda m: ("零下" + decimal(m.group(1)[1:]) if m.group(1).startswith("-") else decimal(m.group(1))) + "度", text)
-    text = _RATIO.sub(lambda m: f"{cardinal(int(m.group(1)))}比{cardinal(int(m.group(2)))}", text)
     text = _PERCENT.sub(lambda m: "百分之" + decimal(m.group(1)), text)
     text = _FRACTION.sub(lambda m: f"{cardinal(int(m.group(2)))}分之{cardinal(int(m.group(1)))}", text)
     text = _RANGE.sub(lambda m: f"{decimal(m.group(1))}到{decimal(m.group(2))}", text)

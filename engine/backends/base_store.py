@@ -13,6 +13,7 @@ The store knows nothing about any backend: converting a GPT-SoVITS ``.ckpt``/``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -22,6 +23,8 @@ from typing import Any, Mapping
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, StorageError
 from ..library.catalog import utc_now
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 120
 MANIFEST_FORMAT = 1
@@ -114,8 +117,10 @@ class BaseStore:
             finally:
                 try:
                     os.unlink(tmp)
-                except OSError:
-                    pass
+                except FileNotFoundError:
+                    pass    # renamed into the blob store (the usual case)
+                except OSError as exc:
+                    log.warning("could not remove the temporary weights file %s: %s", tmp, exc)
         raise InvalidInput(f"Group '{group}' must be a dict of tensors or a .safetensors path.")
 
     def register(self, name: str, backend: str, variant: str, groups: Mapping[str, Any], manifest: Mapping[str, Any],

@@ -1,24 +1,29 @@
-"""Blobs stored for a change that is not committed yet.
+"""Blobs stored for a change that is not committed yet (an import's clips before its catalog rows).
+
+Named apart from the runtime's *host staging* (pinned memory for weights on their way to the GPU).
 
 Imports (files, lists, packs) write their clips' blobs first and commit the catalog rows
-that use them in one transaction afterwards. :class:`StagedBlobs` journals each blob before
+that use them in one transaction afterwards. :class:`UncommittedBlobs` journals each blob before
 it is written (see :mod:`engine.library.journal`) and, when the change is abandoned,
 removes the blobs it wrote that nothing references.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from .blobs import sha256_bytes
 from .gc import collect
 from .journal import ImportJournal
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from .library import Library
 
 
-class StagedBlobs:
+class UncommittedBlobs:
     def __init__(self, library: "Library", label: str) -> None:
         self.library = library
         self.journal = ImportJournal(library.root, label)
@@ -58,13 +63,15 @@ class StagedBlobs:
             if self.journal.new:
                 collect(self.library, self.journal.new, own_journal=self.journal.path)
         except Exception:  # noqa: BLE001 - the original error matters more; doctor tidies up
+            log.warning("removing the blobs of an abandoned import failed; 'timbrel doctor --repair' removes them",
+                        exc_info=True)
             self.journal.close(keep=True)
         else:
             self.journal.close()
 
 
-class DryRun:
-    """Stands in for :class:`StagedBlobs` in a dry run: says what would be written, writes nothing."""
+class DryRunBlobs:
+    """Stands in for :class:`UncommittedBlobs` in a dry run: says what would be written, writes nothing."""
 
     def __init__(self, library: "Library", label: str = "") -> None:
         self.library = library
