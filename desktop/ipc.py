@@ -17,11 +17,14 @@ Replies: ``{"ok": bool, "message": str}``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+log = logging.getLogger(__name__)
 
 SOCKET_ENV = "TIMBREL_SOCKET"
 MAX_LINE = 64 * 1024
@@ -160,7 +163,8 @@ class InstanceServer(QObject):
         self.messageReceived.emit(msg)
         try:
             reply = self.handler(msg, respond)
-        except Exception as exc:  # never let a bad message crash the app
+        except Exception as exc:  # never let a bad message crash the app: the sender gets the error, the log the trace
+            log.exception("control message %r failed", msg.get("cmd"))
             return {"ok": False, "message": str(exc)}
         return reply   # None: the handler answers later through ``respond``
 

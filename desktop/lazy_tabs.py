@@ -79,7 +79,10 @@ def build_view(window, name: str) -> QWidget:
     if name == "evaluation":
         from .views.evaluation import EvaluationView
 
-        return EvaluationView(ctx)
+        view = EvaluationView(ctx)
+        if window.auto_evaluation is not None:      # started with the app, on a worker
+            view.adopt_auto(window.auto_evaluation)
+        return view
     if name == "bases":
         from .views.bases import BasesView
 
@@ -97,17 +100,3 @@ def build_view(window, name: str) -> QWidget:
         return MonitorView(ctx)
     raise KeyError(name)
 
-
-# per view: its module, and the engine parts it uses on the GUI thread (created on a worker beforehand)
-_PRELOAD = {"evaluation": ("desktop.views.evaluation", ("consolidation",))}
-
-
-def preload_view(ctx, name: str) -> None:
-    """Import view ``name``'s module and create the engine parts it touches on the GUI thread (worker thread), so
-    building it later costs the GUI thread no imports."""
-    import importlib
-
-    module, parts = _PRELOAD[name]
-    importlib.import_module(module)
-    for part in parts:
-        ctx.part(part)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget
 
 from engine.api import TimbrelError
 
 from .bridge import EventBridge
 from .context import AppContext
-from .lazy_tabs import LazyTabs, build_view, preload_view
+from .lazy_tabs import LazyTabs, build_view
+from .menus import build_menus
 from .tasks import TaskRunner
 from .views.cues import CuesView
+from .views.auto_evaluation import start_auto_evaluation
 from .views.library import LibraryView
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.assets_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
-        self._build_menus()
+        build_menus(self)
 
         self.ctx.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.ctx.problem.connect(self._show_problem)
@@ -83,40 +84,11 @@ class MainWindow(QMainWindow):
         self.bridge.event.connect(self._on_event)
         self._loaded: set[str] = set()
         self._rest_started = self._closing = False
+        self.auto_evaluation = None          # the automatic re-evaluation, once started (engine AutoEvaluator)
         self._rest_timer = QTimer(self)
         self._rest_timer.setSingleShot(True)
         self._rest_timer.timeout.connect(self._start_rest)
         self._restore_layout()
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        act = QAction(self.tr("Import folder…"), self)
-        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
-        act.triggered.connect(self.choose_import_folder)
-        file_menu.addAction(act)
-        act = QAction(self.tr("Import files…"), self)
-        act.triggered.connect(self.library_view.choose_files)
-        file_menu.addAction(act)
-        file_menu.addSeparator()
-        act = QAction(self.tr("Settings…"), self)
-        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
-        act.triggered.connect(self.open_settings)
-        file_menu.addAction(act)
-        file_menu.addSeparator()
-        act = QAction(self.tr("Quit"), self)
-        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        act.triggered.connect(self.close)
-        file_menu.addAction(act)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
-        for i in range(self.tabs.count()):
-            act = QAction(self.tabs.tabText(i), self)
-            act.setShortcut(QKeySequence(f"Alt+{i + 1}"))
-            act.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
-            view_menu.addAction(act)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        act = QAction(self.tr("About Timbrel"), self)
-        act.triggered.connect(self.about)
-        help_menu.addAction(act)
 
     # -- the views built on first use ---------------------------------------------------------------
     cluster_view = property(lambda self: self.lazy.view("cluster"), doc="The Cluster map tab (built on first use).")
@@ -142,18 +114,26 @@ class MainWindow(QMainWindow):
         self._rest_started = True
         self._rest_timer.stop()
         self.cues_view.refresh()
-        # the automatic evaluation: its module and the engine's consolidation part are loaded on a worker first
-        self.ctx.run(lambda t: preload_view(self.ctx, "evaluation"), label=self.tr("Starting the automatic evaluation"),
-                     pool="io", on_done=self._start_evaluation,
+        self.ctx.run(lambda t: start_auto_evaluation(self.ctx), label=self.tr("Starting the automatic evaluation"),
+                     pool="io", on_done=self._auto_evaluation_started,
                      on_error=self.ctx.report(self.tr("The automatic evaluation could not start")))
         if self.engine.settings.get("server.enabled", False):
             self.lazy.view("monitor")           # its server section starts the server the settings ask for
         self.check_assets()
         self.check_audio()
 
-    def _start_evaluation(self, _result=None) -> None:
-        if not self._closing:
-            self.evaluation_view.start()
+    def _auto_evaluation_started(self, auto) -> None:
+        """The automatic re-evaluation runs (started on a worker; None: turned off in the settings)."""
+        if auto is None:
+            return
+        if self._closing:
+            auto.stop()
+            return
+        self.auto_evaluation = auto
+        view = self.lazy.built_view("evaluation")
+        if view is not None:
+            view.adopt_auto(auto)
+        self.ctx.status.emit(QCoreApplication.translate("EvaluationView", "Automatic evaluation is on."))
 
     def _tab_changed(self, index: int) -> None:
         name = self.lazy.name_at(index)
@@ -199,6 +179,8 @@ class MainWindow(QMainWindow):
         evaluation = self.lazy.built_view("evaluation")
         if evaluation is not None:
             evaluation.shutdown()
+        if self.auto_evaluation is not None:      # stopping twice is harmless
+            self.auto_evaluation.stop()
         playback = self.engine.__dict__.get("playback")
         if playback is not None:
             playback.stop()

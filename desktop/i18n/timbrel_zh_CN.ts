@@ -431,7 +431,7 @@
 <context>
     <name>Cluster</name>
     <message>
-        <location filename="../adapters.py" line="117"/>
+        <location filename="../adapters.py" line="120"/>
         <source>Cluster %1</source>
         <translation>簇 %1</translation>
     </message>
@@ -823,17 +823,17 @@
 <context>
     <name>Device</name>
     <message>
-        <location filename="../adapters.py" line="211"/>
+        <location filename="../adapters.py" line="197"/>
         <source>CPU (no GPU: models run in host memory)</source>
         <translation>CPU（无 GPU：模型在主机内存中运行）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="213"/>
+        <location filename="../adapters.py" line="199"/>
         <source>Simulated device (modelled transfers, for tests)</source>
         <translation>模拟设备（传输为模型估算，用于测试）</translation>
     </message>
     <message>
-        <location filename="../adapters.py" line="215"/>
+        <location filename="../adapters.py" line="201"/>
         <source>GPU: %1</source>
         <translation>GPU：%1</translation>
     </message>
@@ -922,213 +922,214 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../views/evaluation.py" line="98"/>
+        <location filename="../views/evaluation.py" line="97"/>
         <source>Evaluate now</source>
         <translation>立即评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="99"/>
+        <location filename="../views/evaluation.py" line="98"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="104"/>
+        <location filename="../views/evaluation.py" line="103"/>
         <source>Re-evaluate automatically after changes</source>
         <translation>更改后自动重新评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="105"/>
+        <location filename="../views/evaluation.py" line="104"/>
         <source>When a cluster gets another base, or the library is re-clustered, evaluate again in the background.</source>
         <translation>当某个簇换了底模，或音色库重新聚类后，在后台重新评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="109"/>
+        <location filename="../views/evaluation.py" line="108"/>
         <source>Clusters:</source>
         <translation>簇：</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="127"/>
+        <location filename="../views/evaluation.py" line="126"/>
         <source>Voice</source>
         <translation>音色</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="127"/>
+        <location filename="../views/evaluation.py" line="126"/>
         <source>Cluster</source>
         <translation>簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="127"/>
+        <location filename="../views/evaluation.py" line="126"/>
         <source>Base (version)</source>
         <translation>底模（版本）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="127"/>
+        <location filename="../views/evaluation.py" line="126"/>
         <source>Similarity to own references</source>
         <translation>与自身参考音频的相似度</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="128"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Best other in cluster / margin</source>
         <translation>簇内最相似的其他音色 / 差距</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="128"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="128"/>
+        <location filename="../views/evaluation.py" line="127"/>
         <source>Evaluated</source>
         <translation>评估时间</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="135"/>
+        <location filename="../views/evaluation.py" line="134"/>
         <source>Apply move</source>
         <translation>执行移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="137"/>
+        <location filename="../views/evaluation.py" line="136"/>
         <source>Pin the selected voice to the cluster the evaluation proposes.</source>
         <translation>把选中的音色固定到评估建议的簇。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="138"/>
+        <location filename="../views/evaluation.py" line="137"/>
         <source>History of the selected voice</source>
         <translation>选中音色的评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="169"/>
-        <location filename="../views/evaluation.py" line="292"/>
+        <location filename="../views/evaluation.py" line="168"/>
+        <location filename="../views/evaluation.py" line="299"/>
         <source>No evaluation yet: press “Evaluate now”.</source>
         <translation>还没有评估：请点击“立即评估”。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="200"/>
+        <location filename="../mainwindow.py" line="136"/>
+        <location filename="../views/evaluation.py" line="207"/>
         <source>Automatic evaluation is on.</source>
         <translation>自动评估已开启。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="215"/>
+        <location filename="../views/evaluation.py" line="222"/>
         <source>Loading the evaluations</source>
         <translation>正在加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="217"/>
+        <location filename="../views/evaluation.py" line="224"/>
         <source>Could not load the evaluations</source>
         <translation>无法加载评估结果</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="227"/>
+        <location filename="../views/evaluation.py" line="234"/>
         <source>All clusters</source>
         <translation>所有簇</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="230"/>
+        <location filename="../views/evaluation.py" line="237"/>
         <source>no base</source>
         <translation>无底模</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="241"/>
+        <location filename="../views/evaluation.py" line="248"/>
         <source>move → %1</source>
         <translation>移动 → %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="243"/>
+        <location filename="../views/evaluation.py" line="250"/>
         <source>poorly served</source>
         <translation>效果不佳</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="245"/>
+        <location filename="../views/evaluation.py" line="252"/>
         <source>split</source>
         <translation>拆分</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="247"/>
+        <location filename="../views/evaluation.py" line="254"/>
         <source>ok</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="252"/>
+        <location filename="../views/evaluation.py" line="259"/>
         <source>%1 (v%2)</source>
         <translation>%1（v%2）</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="284"/>
+        <location filename="../views/evaluation.py" line="291"/>
         <source>%1 voices evaluated, %2 flagged.</source>
         <translation>已评估 %1 个音色，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="287"/>
+        <location filename="../views/evaluation.py" line="294"/>
         <source>No clusters yet: analyse and cluster the library first (Cluster map).</source>
         <translation>还没有簇：请先在“聚类图”中分析并聚类音色库。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="289"/>
+        <location filename="../views/evaluation.py" line="296"/>
         <source>The last evaluation scored no voice: no cluster has a real (non-preview) base yet.</source>
         <translation>上次评估没有为任何音色打分：还没有簇拥有真实（非预览）的底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="297"/>
+        <location filename="../views/evaluation.py" line="304"/>
         <source>Clusters without a base cannot be evaluated (their voices cannot speak): %1. Assign a base on the Bases tab.</source>
         <translation>没有底模的簇无法评估（其音色无法说话）：%1。请在“底模”页分配底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="302"/>
+        <location filename="../views/evaluation.py" line="309"/>
         <source>Not scored — these clusters speak through the preview voice, which is not a clone, so its similarity says nothing about a real base: %1. Assign a GPT-SoVITS base on the Bases tab to evaluate them.</source>
         <translation>未打分——这些簇使用预览音色说话，预览音色不是克隆，其相似度不能说明真实底模的好坏：%1。请在“底模”页分配 GPT-SoVITS 底模后再评估。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="342"/>
+        <location filename="../views/evaluation.py" line="349"/>
         <source>Evaluation finished: %1 voices scored, %2 flagged.</source>
         <translation>评估完成：%1 个音色已打分，%2 个被标记。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="345"/>
+        <location filename="../views/evaluation.py" line="352"/>
         <source>Evaluation finished without scoring any voice: %1 clusters speak through the preview voice, %2 have no base.</source>
         <translation>评估完成，但没有为任何音色打分：%1 个簇使用预览音色说话，%2 个簇没有底模。</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="319"/>
+        <location filename="../views/evaluation.py" line="326"/>
         <source>Evaluating</source>
         <translation>正在评估</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="320"/>
+        <location filename="../views/evaluation.py" line="327"/>
         <source>Evaluating cluster %1</source>
         <translation>正在评估簇 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="326"/>
+        <location filename="../views/evaluation.py" line="333"/>
         <source>The evaluation failed</source>
         <translation>评估失败</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="386"/>
+        <location filename="../views/evaluation.py" line="393"/>
         <source>Loading the evaluation history</source>
         <translation>正在加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="388"/>
+        <location filename="../views/evaluation.py" line="395"/>
         <source>Could not load the evaluation history</source>
         <translation>无法加载评估历史</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="398"/>
+        <location filename="../views/evaluation.py" line="405"/>
         <source>%1  run %2  cluster %3  %4  similarity %5  %6</source>
         <translation>%1  第 %2 次运行  簇 %3  %4  相似度 %5  %6</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="408"/>
+        <location filename="../views/evaluation.py" line="415"/>
         <source>Moving %1</source>
         <translation>正在移动 %1</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="409"/>
+        <location filename="../views/evaluation.py" line="416"/>
         <source>The voice was not moved</source>
         <translation>音色未能移动</translation>
     </message>
     <message>
-        <location filename="../views/evaluation.py" line="413"/>
+        <location filename="../views/evaluation.py" line="420"/>
         <source>%1 moved to cluster %2 (pinned).</source>
         <translation>%1 已移动到簇 %2（已固定）。</translation>
     </message>
@@ -1592,244 +1593,244 @@ Drop audio files or folders here, or import a folder (one sub-folder per voice; 
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../mainwindow.py" line="70"/>
+        <location filename="../mainwindow.py" line="71"/>
         <source>⚠ Text frontend differs from GPT-SoVITS</source>
         <translation>⚠ 文本前端与 GPT-SoVITS 不一致</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="356"/>
+        <location filename="../mainwindow.py" line="338"/>
         <source>Chinese polyphones are read with pypinyin&apos;s dictionary: no usable G2PW model is linked, while GPT-SoVITS always uses G2PW, so some readings differ.</source>
         <translation>中文多音字使用 pypinyin 词典读音：未链接可用的 G2PW 模型，而 GPT-SoVITS 始终使用 G2PW，因此部分读音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="359"/>
+        <location filename="../mainwindow.py" line="341"/>
         <source>Chinese polyphones: G2PW is used without GPT-SoVITS&apos; phrase corrections (polyphonic.rep not found in the linked installation).</source>
         <translation>中文多音字：使用 G2PW，但没有 GPT-SoVITS 的词语读音校正（在链接的安装中找不到 polyphonic.rep）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="362"/>
+        <location filename="../mainwindow.py" line="344"/>
         <source>English: GPT-SoVITS&apos; own dictionary (cmudict.rep) was not found in the linked installation; a few words are pronounced differently.</source>
         <translation>英语：在链接的安装中找不到 GPT-SoVITS 自带的词典（cmudict.rep），少数单词的发音会不同。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="36"/>
+        <location filename="../mainwindow.py" line="37"/>
         <source>Timbrel</source>
         <translation>Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="50"/>
+        <location filename="../mainwindow.py" line="51"/>
         <source>Library</source>
         <translation>音色库</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="51"/>
+        <location filename="../mainwindow.py" line="52"/>
         <source>Cluster map</source>
         <translation>聚类图</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="52"/>
+        <location filename="../mainwindow.py" line="53"/>
         <source>Emotion grid</source>
         <translation>情绪网格</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="53"/>
+        <location filename="../mainwindow.py" line="54"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="54"/>
+        <location filename="../mainwindow.py" line="55"/>
         <source>Bases</source>
         <translation>底模</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="55"/>
+        <location filename="../mainwindow.py" line="56"/>
         <source>Speak</source>
         <translation>朗读</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="56"/>
+        <location filename="../mainwindow.py" line="57"/>
         <source>Soundboard</source>
         <translation>音效板</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="57"/>
+        <location filename="../mainwindow.py" line="58"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="92"/>
+        <location filename="../menus.py" line="20"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="93"/>
+        <location filename="../menus.py" line="21"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="97"/>
+        <location filename="../menus.py" line="23"/>
         <source>Import files…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="101"/>
+        <location filename="../menus.py" line="26"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="106"/>
+        <location filename="../menus.py" line="29"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="110"/>
+        <location filename="../menus.py" line="31"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="116"/>
+        <location filename="../menus.py" line="36"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="117"/>
-        <location filename="../mainwindow.py" line="445"/>
+        <location filename="../mainwindow.py" line="427"/>
+        <location filename="../menus.py" line="37"/>
         <source>About Timbrel</source>
         <translation>关于 Timbrel</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="146"/>
+        <location filename="../mainwindow.py" line="117"/>
         <source>Starting the automatic evaluation</source>
         <translation>正在启动自动评估</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="148"/>
+        <location filename="../mainwindow.py" line="119"/>
         <source>The automatic evaluation could not start</source>
         <translation>自动评估无法启动</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="173"/>
+        <location filename="../mainwindow.py" line="153"/>
         <source>Playing: %1</source>
         <translation>正在播放：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="240"/>
+        <location filename="../mainwindow.py" line="222"/>
         <source>Reading the runtime</source>
         <translation>正在读取运行时</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="258"/>
+        <location filename="../mainwindow.py" line="240"/>
         <source>Looking up a cue</source>
         <translation>正在查找快捷台词</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="297"/>
+        <location filename="../mainwindow.py" line="279"/>
         <source>Import a folder of voices</source>
         <translation>导入音色文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="328"/>
+        <location filename="../mainwindow.py" line="310"/>
         <source>Switching output</source>
         <translation>正在切换输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="340"/>
-        <location filename="../mainwindow.py" line="439"/>
+        <location filename="../mainwindow.py" line="322"/>
+        <location filename="../mainwindow.py" line="421"/>
         <source>Checking the GPT-SoVITS assets</source>
         <translation>正在检查 GPT-SoVITS 资源</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="341"/>
+        <location filename="../mainwindow.py" line="323"/>
         <source>The GPT-SoVITS assets folder was not linked</source>
         <translation>未能关联 GPT-SoVITS 资源文件夹</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="345"/>
+        <location filename="../mainwindow.py" line="327"/>
         <source>GPT-SoVITS assets unlinked.</source>
         <translation>已取消关联 GPT-SoVITS 资源。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="347"/>
+        <location filename="../mainwindow.py" line="329"/>
         <source>GPT-SoVITS assets linked: %1</source>
         <translation>已关联 GPT-SoVITS 资源：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="384"/>
+        <location filename="../mainwindow.py" line="366"/>
         <source>Emotion model unlinked: emotion suggestions are a weak guess from prosody.</source>
         <translation>已取消关联情绪模型：情绪建议只是根据韵律做出的粗略猜测。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="386"/>
+        <location filename="../mainwindow.py" line="368"/>
         <source>Emotion model linked: %1. Analyse the library to hear each clip&apos;s emotion.</source>
         <translation>已关联情绪模型：%1。请分析音色库以识别每个片段的情绪。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="390"/>
+        <location filename="../mainwindow.py" line="372"/>
         <source>Checking the emotion model</source>
         <translation>正在检查情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="391"/>
+        <location filename="../mainwindow.py" line="373"/>
         <source>The emotion model was not linked</source>
         <translation>未能关联情绪模型</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="395"/>
+        <location filename="../mainwindow.py" line="377"/>
         <source>Opening the audio output</source>
         <translation>正在打开音频输出</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="402"/>
+        <location filename="../mainwindow.py" line="384"/>
         <source>PortAudio is not installed, so Timbrel cannot play sound (on Debian/Ubuntu: sudo apt-get install libportaudio2).</source>
         <translation>未安装 PortAudio，Timbrel 无法播放声音（Debian/Ubuntu：sudo apt-get install libportaudio2）。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="405"/>
+        <location filename="../mainwindow.py" line="387"/>
         <source>The &apos;sounddevice&apos; package is not installed, so Timbrel cannot play sound.</source>
         <translation>未安装 sounddevice 软件包，Timbrel 无法播放声音。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="407"/>
+        <location filename="../mainwindow.py" line="389"/>
         <source>The audio system reported an error.</source>
         <translation>音频系统报告了错误。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="409"/>
+        <location filename="../mainwindow.py" line="391"/>
         <source>There is no default audio output device.</source>
         <translation>没有默认的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="412"/>
+        <location filename="../mainwindow.py" line="394"/>
         <source>There is no audio output device named %1.</source>
         <translation>没有名为 %1 的音频输出设备。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="413"/>
+        <location filename="../mainwindow.py" line="395"/>
         <source>The audio output could not be opened.</source>
         <translation>无法打开音频输出。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="419"/>
+        <location filename="../mainwindow.py" line="401"/>
         <source>🔇 No sound</source>
         <translation>🔇 无声音</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="420"/>
+        <location filename="../mainwindow.py" line="402"/>
         <source>Audio goes to a silent output: %1</source>
         <translation>音频被送到静音输出：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="422"/>
+        <location filename="../mainwindow.py" line="404"/>
         <source>No sound: %1</source>
         <translation>无声音：%1</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="433"/>
+        <location filename="../mainwindow.py" line="415"/>
         <source>The linked GPT-SoVITS assets are incomplete (%1): GPT-SoVITS voices cannot speak until this is fixed in Settings.</source>
         <translation>已关联的 GPT-SoVITS 资源不完整（%1）：在设置中修复之前，GPT-SoVITS 音色无法朗读。</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="446"/>
+        <location filename="../mainwindow.py" line="428"/>
         <source>Timbrel %1
 Hundreds of cloned voices on one GPU.</source>
         <translation>Timbrel %1

@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QVBoxLayout, QWidget)
 
 from ..adapters import cluster_name
+from .auto_evaluation import SETTING, auto_evaluation_wanted
 from .common import CancelFlag, Latest, progress_adapter
-
-SETTING = "ui.auto_evaluate"
 FLAGGED = QColor("#f4c7c3")
 MOVE = QColor("#fde7b0")
 
@@ -181,8 +180,16 @@ class EvaluationView(QWidget):
         self._stop_auto()
 
     def _auto_setting(self) -> bool:
-        value = self.engine.settings.get(SETTING)
-        return True if value is None else bool(value)
+        return auto_evaluation_wanted(self.engine.settings)
+
+    def adopt_auto(self, auto) -> None:
+        """Take over the automatic evaluation the window started (stopped at once if the box was turned off)."""
+        if self.auto is auto:
+            return
+        if self.auto is None and self.auto_box.isEnabled() and self.auto_box.isChecked():
+            self.auto = auto
+        else:
+            auto.stop()
 
     def set_auto(self, on: bool) -> None:
         on = bool(on)

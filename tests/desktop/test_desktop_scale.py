@@ -222,8 +222,8 @@ def test_opening_builds_only_the_library_and_the_other_tabs_on_first_show(qtbot,
     with qtbot.waitSignal(win.library_view.voicesLoaded, timeout=60_000):
         win.start()
     wait_idle(qtbot, win)
-    assert all(win.lazy.built_view(n) is None for n in lazy)
-    assert win.lazy.built_view("evaluation") is not None          # its automatic evaluation starts with the app
+    qtbot.waitUntil(lambda: win.auto_evaluation is not None, timeout=30_000)   # started on a worker, with the app
+    assert all(win.lazy.built_view(n) is None for n in (*lazy, "evaluation"))
     index = win.lazy.index_of("cluster")
     with qtbot.waitSignal(win.lazy.built, timeout=10_000) as built:
         win.tabs.setCurrentIndex(index)
@@ -233,9 +233,11 @@ def test_opening_builds_only_the_library_and_the_other_tabs_on_first_show(qtbot,
     assert win.tabs.tabText(index) == "Cluster map"
     wait_idle(qtbot, win)
     assert view.info.text()          # loaded on first show ("No voice has been analysed yet…")
-    # asking the window for a view builds it without showing it
+    # asking the window for a view builds it without showing it; the evaluation tab takes over the running
+    # automatic evaluation
     speak = win.speak_view
     assert win.lazy.built_view("speak") is speak and win.tabs.currentIndex() == index
+    assert win.evaluation_view.auto is win.auto_evaluation
     wait_idle(qtbot, win)
     assert win.problems == []
 
