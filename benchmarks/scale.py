@@ -347,7 +347,7 @@ def run_size(n: int, args, corpus) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-{n}-", dir=args.work))
     lib_dir = work / "lib"
-    results: dict = {"voices": n, "clips_per_voice": args.clips}
+    results: dict = {"voices": n, "clips_per_voice": args.clips, "load_average_start": os.getloadavg()}
     skip = set(args.skip)
     eng = Engine(library=lib_dir)
     try:
@@ -452,7 +452,8 @@ def run_synthetic(n: int, args) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-syn-{n}-", dir=args.work))
     lib_dir = work / "lib"
-    results: dict = {"voices": n, "clips_per_voice": args.clips, "synthetic": True}
+    results: dict = {"voices": n, "clips_per_voice": args.clips, "synthetic": True,
+                     "load_average_start": os.getloadavg()}
     eng = Engine(library=lib_dir)
     try:
         print(f"== {n} voices (synthetic catalog rows and embeddings) ==", file=sys.stderr)
@@ -562,7 +563,7 @@ def check_targets(sizes: list[dict]) -> list[dict]:
 
 
 def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
-    head = f"{'stage':20}" + "".join(f"{str(s['voices']) + ' voices':>30}" for s in sizes) + f"{'exponent':>10}"
+    head = f"{'stage':20}" + "".join(f"{str(s['voices']) + ' voices':>38}" for s in sizes) + f"{'exponent':>10}"
     print(head)
     print("-" * len(head))
     for stage in ORDER:
@@ -570,14 +571,14 @@ def print_table(sizes: list[dict], exps: dict[str, float]) -> None:
         for s in sizes:
             r = s.get(stage)
             if not r:
-                cells.append(f"{'-':>30}")
+                cells.append(f"{'-':>38}")
                 continue
             txt = f"{r['seconds']:.3f} s"
             if r.get("rate"):
                 txt += f", {r['rate']:.1f} {r.get('unit', '')}"
             if r.get("peak_mb"):
                 txt += f", {r['peak_mb']:.0f} MB"
-            cells.append(f"{txt:>30}")
+            cells.append(f"{txt:>38}")
         e = exps.get(stage)
         print(f"{stage:20}" + "".join(cells) + (f"{e:>10.2f}" if e is not None else f"{'':>10}"))
     for s in sizes:
@@ -629,12 +630,12 @@ def main() -> int:
     t0 = time.perf_counter()
     sizes = []
     syn_n = [int(x) for x in args.synthetic.split(",") if x.strip()]
+    synthetic = []
+    for n in syn_n:           # first: minutes, where a real library of the same size takes hours
+        synthetic.append(run_synthetic(n, args))
+        write_json(sizes, t0, partial=True, synthetic=synthetic)    # what is done survives a later failure
     for n in sizes_n:
         sizes.append(run_size(n, args, corpus))
-        write_json(sizes, t0, partial=True)                          # what is done survives a later failure
-    synthetic = []
-    for n in syn_n:
-        synthetic.append(run_synthetic(n, args))
         write_json(sizes, t0, partial=True, synthetic=synthetic)
     exps = exponents(sizes)
     targets = check_targets(sizes)
