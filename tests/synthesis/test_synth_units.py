@@ -12,7 +12,7 @@ import torch
 from engine.backends.base import ReferenceClip, References, SynthesisRequest
 from engine.backends.gptsovits.backend import BERT, HUBERT, SV, GptSovitsBackend, _fingerprint
 from engine.backends.gptsovits.convert import convert_pair
-from engine.backends.gptsovits.pipeline import ClipCache
+from engine.backends.gptsovits.clip_cache import ClipCache
 
 
 def test_clip_cache_roundtrip_memory_and_disk(tmp_path):

@@ -198,7 +198,7 @@ class GptSovitsBackend(Backend):
         import torch
 
         from ...torchutil import configure_torch
-        from .pipeline import file_id
+        from .clip_cache import file_id
 
         configure_torch()
         dtype = torch.float32
@@ -247,7 +247,7 @@ class GptSovitsBackend(Backend):
 
     # -- synthesis --------------------------------------------------------------------------------------
     def _cache_for(self, context: SynthesisContext):
-        from .pipeline import ClipCache
+        from .clip_cache import ClipCache
 
         key = str(context.cache_dir)
         with self._lock:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable
 
 import torch
-from torch.nn import functional as F
 
 from .t2s import (
     MAX_STEPS,
