@@ -59,7 +59,8 @@ def main() -> int:
     from engine.backends.base import ReferenceClip
     from engine.backends.gptsovits.eres2net import sv_embedding
     from engine.backends.gptsovits.features import normalize_reference, reference_spectrogram, resample_sinc
-    from engine.backends.gptsovits.pipeline import ClipCache, Pipeline, SharedModels
+    from engine.backends.gptsovits.clip_cache import ClipCache
+    from engine.backends.gptsovits.pipeline import Pipeline, SharedModels
     from engine.backends.gptsovits.pretrained import load_hubert, load_sv, prompt_ssl
     from engine.torchutil import configure_torch
 

@@ -191,7 +191,8 @@ TEXT = "今天天气很好，我们一起去公园散步吧。Timbrel keeps many
 
 
 def step_synthesis(device, tiny: bool, folder: Path, tokens: int) -> dict:
-    from engine.backends.gptsovits.pipeline import ClipCache, Pipeline, SharedModels, file_id
+    from engine.backends.gptsovits.clip_cache import ClipCache, file_id
+    from engine.backends.gptsovits.pipeline import Pipeline, SharedModels
     from engine.backends.gptsovits.pretrained import load_hubert
 
     dev = device.storage

@@ -10,7 +10,7 @@ Trace: ``--requests`` api_v2 ``POST /tts`` requests (``streaming_mode: true``, `
 uniform over the 50, one of a few English sentences, a fixed seed per request; ``--clients`` threads, each
 with its own httpx client, take the next request as soon as their previous one finished.
 
-Two servers, the same engine code, the same trace, one after the other in this run:
+Two servers, the same engine code, the same trace, one after the other in this run (then the cross-talk run below):
 
 * **timbrel**: ``timbrel serve`` as shipped (the engine's runtime with its defaults: all bases that fit stay
   resident, hold/priority scheduling, prefetch) with batching on (``--max-batch 8`` rows of one base);
@@ -20,13 +20,14 @@ Two servers, the same engine code, the same trace, one after the other in this r
   change of base is a reload.
 
 Measured per server: throughput (requests/s, audio seconds per second), latency p50/p99 (request sent →
-last byte), time to first byte p50/p99, errors, cross-talk (every response compared with the serial server's
-rendering of the same request, which ran alone; only for bases whose output was checked to be
-deterministic; a response counts as its own when it has the same samples to within ``PARITY_LSB`` int16 steps,
-the batch parity tolerance after rounding, and bit-exact responses are counted too), peak budget use vs the limit (the runtime's own peak counter plus a 20 ms sampler; a
-violation is any sample or peak above the limit) and swaps. Prints a table and writes
-``benchmarks/results/serve_load.json`` (top-level ``errors``, ``crosstalk``, ``budget_violations``,
-``throughput_vs_serial``).
+last byte), time to first byte p50/p99, errors, cross-talk, peak budget use vs the limit (the runtime's own peak
+counter plus a 20 ms sampler; a violation is any sample or peak above the limit) and swaps. Cross-talk: the same
+trace is sent a third time to a timbrel server configured as in the load run but by ONE client, so every
+request is spoken alone (a batch of one); for bases whose output was checked to be deterministic, every
+response under load must be that solo rendering: the same number of samples and every sample within
+``PARITY_LSB`` int16 steps (the batch parity tolerance after rounding; bit-exact responses are counted too).
+Prints a table and writes ``benchmarks/results/serve_load.json`` (top-level ``errors``, ``crosstalk``,
+``budget_violations``, ``throughput_vs_serial``).
 
     .venv/bin/python benchmarks/serve_load.py [--requests 96] [--clients 32] [--no-gptsovits]
 """
@@ -392,17 +393,19 @@ def main(argv=None) -> int:
     det = deterministic_bases(library, trace, ours_limit)
     ours = run_phase("timbrel", library, trace, args.clients, False, ours_limit, args.max_batch)
     serial = run_phase("serial", library, trace, args.clients, True, serial_limit)
+    alone = run_phase("timbrel, 1 client", library, trace, 1, False, ours_limit, args.max_batch)
 
-    # cross-talk: the serial server ran each request alone; for a deterministic base, our response must be that
-    # rendering: the same number of samples and every sample within PARITY_LSB (a batched row equals its solo run
-    # to 1e-4 relative, which int16 rounding can turn into a few LSB). Bit-exact responses are counted as well.
+    # cross-talk: with one client every request ran alone; for a deterministic base, the response under load must
+    # be that rendering: the same number of samples and every sample within PARITY_LSB (a batched row equals its
+    # solo run to 1e-4 relative, which int16 rounding can turn into a few LSB). Bit-exact responses are counted.
     crosstalk = 0
     checked = 0
     bit_exact = 0
     worst_lsb = 0
     mismatches = []
-    ours_results, serial_results = ours.pop("_results"), serial.pop("_results")
-    for i, (a, b, t) in enumerate(zip(ours_results, serial_results, trace)):
+    ours_results, solo_results = ours.pop("_results"), alone.pop("_results")
+    serial.pop("_results")
+    for i, (a, b, t) in enumerate(zip(ours_results, solo_results, trace)):
         if not (a and b and a["status"] == 200 and b["status"] == 200):
             continue
         if a["base"] != b["base"]:
@@ -416,10 +419,10 @@ def main(argv=None) -> int:
             worst_lsb = max(worst_lsb, lsb)
             crosstalk += not same
             if not same:
-                mismatches.append(describe_mismatch(i, a, serial_results, trace, lsb))
+                mismatches.append(describe_mismatch(i, a, solo_results, trace, lsb))
     for m in mismatches:
         print(f"  mismatch: {json.dumps(m)}")
-    rows = [ours, serial]
+    rows = [ours, serial, alone]
     head = ("server", "req/s", "audio s/s", "p50 s", "p99 s", "TTFB p50", "TTFB p99", "errors", "swaps", "peak MB", "limit MB")
     print("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for r in rows:
@@ -432,8 +435,8 @@ def main(argv=None) -> int:
           f"cross-talk {crosstalk} of {checked} deterministic responses compared ({bit_exact} bit-exact, largest "
           f"difference {worst_lsb} LSB, allowed {PARITY_LSB}); deterministic bases: {det}")
     out = {
-        "errors": ours["errors"] + serial["errors"], "crosstalk": crosstalk,
-        "budget_violations": ours["budget_violations"] + serial["budget_violations"],
+        "errors": ours["errors"] + serial["errors"] + alone["errors"], "crosstalk": crosstalk,
+        "budget_violations": ours["budget_violations"] + serial["budget_violations"] + alone["budget_violations"],
         "throughput_vs_serial": ratio, "p99_latency_serial_over_timbrel": p99_ratio,
         "crosstalk_checked": checked, "mismatches": mismatches, "bit_exact": bit_exact, "max_diff_lsb": worst_lsb, "parity_lsb": PARITY_LSB,
         "deterministic_bases": det, "setup": setup, "setup_s": setup_s,

@@ -25,9 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "runtime.pinned_pool_mb": 1024,  # pinned host staging pool for prefetch
     "runtime.device": "auto",        # auto | cpu | cuda | cuda:N
     "runtime.hold_s": 2.0,           # scheduler: max extra time a resident base keeps serving
-    # scheduler: rows of one base served together (capped by the backend; 1 = off). Off by default until batched
-    # GPT-SoVITS rows are proven equal to their solo runs on the engine path (issue #13 is open: see README).
-    "runtime.max_batch": 1,
+    # scheduler: rows of one base served together (capped by the backend's max_batch_rows; 1 = off);
+    # None = 8 on a GPU, 1 on a CPU (a lone request decodes faster unbatched there: see README)
+    "runtime.max_batch": None,
     "playback.device": None,         # sounddevice output device name; None = system default
     "ui.language": None,             # None = follow the system
     "ui.first_run_done": False,

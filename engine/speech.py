@@ -196,7 +196,7 @@ class SpeechService:
         runtime = self.engine.runtime
         manifest = store.manifest(record)
         backend = get_backend(record.backend)
-        layout = backend.layout(manifest)
+        layout = backend.layout(manifest, runtime.device.kind)
         arch = f"{backend.name}:{backend.architecture_key(manifest)}:{layout_digest(layout)}"
         device = runtime.device
         spec = BaseSpec(key, arch, layout, StoreSource(store, record),

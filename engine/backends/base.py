@@ -127,8 +127,10 @@ class Backend(abc.ABC):
         """Bases with equal keys have identical layouts and share a skeleton."""
 
     @abc.abstractmethod
-    def layout(self, manifest: Mapping[str, Any]):
-        """``group → name → engine.backends.layout.TensorSpec``."""
+    def layout(self, manifest: Mapping[str, Any], device_kind: str | None = None):
+        """``group → name → engine.backends.layout.TensorSpec`` of the base as the runtime holds it on a device of
+        ``device_kind`` (``"cuda"``, ``"cpu"``, …; ``None``: as stored). Floating-point tensors are converted on
+        copy when the layout's precision differs from the stored one."""
 
     @abc.abstractmethod
     def build_skeleton(self, manifest: Mapping[str, Any], tensors: Mapping[str, Mapping[str, Any]], device) -> Any:

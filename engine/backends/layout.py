@@ -118,7 +118,10 @@ class PackedLayout:
         if spec is None:
             raise InvalidInput(f"The base has an unexpected tensor '{group}/{name}'.",
                                hint="The base does not match its architecture; re-import it.")
-        if tuple(tensor.shape) != spec.shape or dtype_name(tensor.dtype) != spec.dtype:
+        # a floating-point tensor may fill a floating-point slot of another precision: it is converted on copy
+        # (a backend may compute in another precision than it stores, e.g. GPT-SoVITS in float32 on a CPU)
+        converts = tensor.dtype.is_floating_point and dtype_of(spec.dtype).is_floating_point
+        if tuple(tensor.shape) != spec.shape or (dtype_name(tensor.dtype) != spec.dtype and not converts):
             raise InvalidInput(
                 f"Tensor '{group}/{name}' is {dtype_name(tensor.dtype)}{list(tensor.shape)}, expected {spec.dtype}{list(spec.shape)}.",
                 hint="The base file does not match its architecture; re-import it.",

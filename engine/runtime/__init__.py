@@ -26,6 +26,8 @@ from typing import Any
 from ..errors import InvalidInput
 
 MB = 2**20
+#: rows of one base served together when ``runtime.max_batch`` is unset and the device is a GPU
+GPU_MAX_BATCH = 8
 
 
 def _total_ram_mb() -> float | None:
@@ -43,7 +45,8 @@ class Runtime:
     ``Runtime(engine)`` reads ``runtime.device``, ``runtime.vram_limit_mb``,
     ``runtime.pinned_pool_mb``, ``runtime.hold_s`` (and ``runtime.interactive_hold_s``,
     ``runtime.batch_max_wait_s``: 60 s by default, 0 turns aging off), ``runtime.max_batch`` (rows of one base
-    served together, capped by the backend's ``max_batch_rows``; 1 turns batching off)
+    served together, capped by the backend's ``max_batch_rows``; 1 turns batching off; unset: 8 on a CUDA device,
+    1 on a CPU, where a lone request decodes faster unbatched)
     from the engine's settings. Tests may pass ``device=`` (e.g. a simulated device).
     """
 
@@ -90,7 +93,11 @@ class Runtime:
         self.policy = SchedulerPolicy(hold_s=hold_s, interactive_hold_s=interactive_hold_s,
                                       batch_max_wait_s=batch_max_wait_s)
         self.pool = BasePool(self.device, self.budget, staging=self.staging, metrics=self.metrics)
-        max_batch = int(setting("runtime.max_batch", 1) if max_batch is None else max_batch)
+        if max_batch is None:
+            max_batch = setting("runtime.max_batch", None)
+        if max_batch is None:   # batched steps pad to blocks of rows: free on a GPU, a lone request's cost on a CPU
+            max_batch = GPU_MAX_BATCH if self.device.kind == "cuda" else 1
+        max_batch = int(max_batch)
         if max_batch < 1:
             raise InvalidInput(f"runtime.max_batch is {max_batch}; it must be at least 1.",
                                hint="Use 1 to turn batching off, or e.g. 8.")

@@ -10,7 +10,7 @@ import torch
 from engine.backends.gptsovits.checkpoint import read_sovits_file
 from engine.consolidation.export import export_base
 from engine.consolidation.train.finetune import FineTune, FineTuneSettings
-from engine.consolidation.train.sovits import C_MEL, collate, generator_forward, reconstruction_losses
+from engine.consolidation.train.sovits_training import C_MEL, collate, generator_forward, reconstruction_losses
 from engine.consolidation.train.sovits_nets import PosteriorEncoder
 from engine.errors import Cancelled
 

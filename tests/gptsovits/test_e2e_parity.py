@@ -79,7 +79,7 @@ def e2e():
 def clip_cache(tmp_path_factory):
     """One cache for every case, as the product keeps one: per-clip results (SV vector, 16/32 kHz audio) are
     computed once; per-base results are keyed by the SoVITS file, as the runtime keys them by base."""
-    from engine.backends.gptsovits.pipeline import ClipCache
+    from engine.backends.gptsovits.clip_cache import ClipCache
 
     return ClipCache(tmp_path_factory.mktemp("clip-cache"))
 

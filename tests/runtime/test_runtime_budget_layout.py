@@ -52,6 +52,20 @@ def test_packed_layout_aligns_and_views_share_storage():
     assert again["a"]["b"].abs().sum() == 0
 
 
+def test_a_floating_tensor_fills_a_slot_of_another_precision():
+    """A backend may hold a base in another precision than it is stored in (float16 file → float32 slot on a CPU):
+    the copy converts; a non-floating tensor still has to match exactly."""
+    packed = PackedLayout({"g": {"x": TensorSpec((2, 3), "float32")}})
+    buf = torch.zeros(packed.nbytes, dtype=torch.uint8)
+    views = packed.views(buf)
+    half = torch.arange(6, dtype=torch.float16).view(2, 3) / 4
+    packed.check_tensor("g", "x", half)
+    views["g"]["x"].copy_(half)
+    assert views["g"]["x"].dtype == torch.float32 and views["g"]["x"].tolist() == (half.float()).tolist()
+    with pytest.raises(InvalidInput, match="expected float32"):
+        packed.check_tensor("g", "x", torch.zeros(2, 3, dtype=torch.int32))
+
+
 def test_layout_checks_and_digest():
     t = {"g": {"x": torch.zeros(4, 4, dtype=torch.float16)}}
     lay = layout_of(t)

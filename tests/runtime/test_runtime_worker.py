@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from engine.backends.base import AudioChunk, Backend, ReferenceClip, References, SynthesisRequest
-from engine.errors import Cancelled, ResourceExhausted
+from engine.errors import Cancelled, InvalidInput, ResourceExhausted
 from engine.events import EventBus, EventRecorder
 from engine.runtime import Runtime
 from engine.runtime.clock import MonotonicClock
@@ -41,7 +41,7 @@ class GateBackend(Backend):
     def architecture_key(self, manifest):
         return f"gate-{self.size}"
 
-    def layout(self, manifest):
+    def layout(self, manifest, device_kind=None):
         return {"g": {"w": TensorSpec((self.size,), "float32")}}
 
     def build_skeleton(self, manifest, tensors, device):
@@ -349,3 +349,25 @@ def test_a_batch_never_holds_back_waiting_interactive_work():
     # while the interactive request for b waited, a's batch-priority rows did not join a's interactive row
     assert be.batches[0] == ["a-int"] and be.batches[1] == ["now"]
     assert be.batches[2] == ["batch0", "batch1", "batch2"]          # once nothing interactive waits, they batch
+
+
+def test_batching_default_follows_the_device():
+    """Unset ``runtime.max_batch``: 8 rows on a GPU (a padded block costs what one row costs), 1 on a CPU (a lone
+    request decodes faster unbatched there); an explicit value wins; 0 is refused with a hint."""
+    from engine.runtime.device import CpuDevice
+
+    class FakeCuda(SimulatedDevice):
+        kind = "cuda"
+
+    made = []
+    try:
+        for device, explicit, expected in ((CpuDevice(MonotonicClock()), None, 1),
+                                           (FakeCuda(MonotonicClock()), None, 8),
+                                           (CpuDevice(MonotonicClock()), 4, 4)):
+            made.append(Runtime(device=device, vram_limit_mb=1, pinned_pool_mb=0, prefetch=False, max_batch=explicit))
+            assert made[-1].scheduler.max_batch == expected
+        with pytest.raises(InvalidInput, match="at least 1"):
+            Runtime(device=CpuDevice(MonotonicClock()), vram_limit_mb=1, pinned_pool_mb=0, max_batch=0)
+    finally:
+        for rt in made:
+            rt.close()

@@ -12,7 +12,7 @@ import torch
 from engine.backends.base import ReferenceClip, References, SynthesisRequest
 from engine.backends.gptsovits.backend import BERT, HUBERT, SV, GptSovitsBackend, _fingerprint
 from engine.backends.gptsovits.convert import convert_pair
-from engine.backends.gptsovits.pipeline import ClipCache
+from engine.backends.gptsovits.clip_cache import ClipCache
 
 
 def test_clip_cache_roundtrip_memory_and_disk(tmp_path):
@@ -56,6 +56,10 @@ def _skeleton(gsv_fixtures, sovits="sovits_v2_tiny.pth"):
 def test_layout_skeleton_and_base_key_follow_the_bytes(gsv_fixtures):
     backend, conv, model, tensors = _skeleton(gsv_fixtures)
     assert set(backend.layout(conv.manifest)) == {"gpt", "sovits"}
+    # held as stored (float16) on a GPU, in float32 on a CPU (what upstream computes in there)
+    on = {kind: {spec.dtype for names in backend.layout(conv.manifest, kind).values() for spec in names.values()}
+          for kind in ("cuda", "cpu", None)}
+    assert "float16" in on["cuda"] and on["cuda"] == on[None] and "float16" not in on["cpu"] and "float32" in on["cpu"]
     assert backend.architecture_key(conv.manifest) == backend.architecture_key(json.loads(json.dumps(conv.manifest)))
     assert model.sovits.ref_enc.fc.fc.weight.data_ptr() == tensors["sovits"]["ref_enc.fc.fc.weight"].data_ptr()
     prefixes = ("ssl_proj.", "quantizer.", "ref_enc.")

@@ -151,11 +151,16 @@ class GptSovitsBackend(Backend):
                            "architecture": manifest["architecture"]}, sort_keys=True)
         return hashlib.sha256(arch.encode()).hexdigest()[:16]
 
-    def layout(self, manifest: Mapping[str, Any]):
+    def layout(self, manifest: Mapping[str, Any], device_kind: str | None = None):
+        """As stored (float16 weights); on a CPU float32, the precision upstream computes in there (``is_half``
+        needs CUDA): half precision on a CPU is slow and, being far coarser, makes a row's audio depend on the
+        padding of the rows batched with it."""
         from ..layout import TensorSpec
         from .models import dtype_name, parameter_layout
 
         self._check(manifest)
+        if device_kind == "cpu":
+            manifest = {**manifest, "dtype": "float32"}
         return {g: {n: TensorSpec(tuple(shape), dtype_name(dt)) for n, (shape, dt) in names.items()}
                 for g, names in parameter_layout(manifest).items()}
 
@@ -193,7 +198,7 @@ class GptSovitsBackend(Backend):
         import torch
 
         from ...torchutil import configure_torch
-        from .pipeline import file_id
+        from .clip_cache import file_id
 
         configure_torch()
         dtype = torch.float32
@@ -242,7 +247,7 @@ class GptSovitsBackend(Backend):
 
     # -- synthesis --------------------------------------------------------------------------------------
     def _cache_for(self, context: SynthesisContext):
-        from .pipeline import ClipCache
+        from .clip_cache import ClipCache
 
         key = str(context.cache_dir)
         with self._lock:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 GPT_KEYS = frozenset({"top_k", "top_p", "temperature", "repetition_penalty", "early_stop_num", "max_steps", "generator"})
 SOVITS_KEYS = frozenset({"ge", "noise_scale", "speed", "generator", "noise"})
-SETTLE_S = 0.5  # how long the runner waits for rows that just got their GPT result to bring their SoVITS call
+SETTLE_S = 0.5  # how long an idle runner waits for rows that just got their GPT result to bring their SoVITS call
 JOIN_S = 60.0  # how long closing waits for each row thread to stop
 
 
@@ -229,7 +229,7 @@ class BatchRunner:
     # -- model work -------------------------------------------------------------------------------------------
     def _join(self, call: _Call) -> None:
         if self._decoder is None:
-            self._decoder = BatchDecoder(self.real_gpt, slots=self.max_rows)
+            self._decoder = BatchDecoder(self.real_gpt)
         rid = next(self._ids)
         call.row.key = rid
         try:
@@ -257,7 +257,9 @@ class BatchRunner:
             self._resolve(call, result=res)
             if call.owner is not None:
                 woken.append(call.owner)
-        if woken:
+        if woken and not len(dec):
+            # nobody else is decoding: give the rows that just got their tokens a moment to bring their SoVITS
+            # calls, so they are decoded together; while other rows decode, their steps go on (no stall)
             self._settle(woken)
 
     def _run_sovits(self, calls: list[_Call]) -> None:

@@ -99,9 +99,14 @@ def module_dtype(module: nn.Module) -> torch.dtype:
 
 def sinusoid_table(n_pos: int, dim: int, device=None, start: int = 0) -> torch.Tensor:
     """(n_pos, dim) float32 sine/cosine table for positions ``start .. start+n_pos-1`` (sin even, cos odd columns)."""
-    pos = torch.arange(start, start + n_pos, dtype=torch.float32, device=device)[:, None]
-    div = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32, device=device) * -(math.log(10000.0) / dim))
-    pe = torch.zeros(n_pos, dim, device=device)
+    return sinusoid_rows(torch.arange(start, start + n_pos, dtype=torch.float32, device=device), dim)
+
+
+def sinusoid_rows(positions: torch.Tensor, dim: int) -> torch.Tensor:
+    """(len(positions), dim) float32 sine/cosine rows for arbitrary positions (the rows of :func:`sinusoid_table`)."""
+    pos = positions.to(torch.float32)[:, None]
+    div = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32, device=positions.device) * -(math.log(10000.0) / dim))
+    pe = torch.zeros(positions.shape[0], dim, device=positions.device)
     pe[:, 0::2] = torch.sin(pos * div)
     pe[:, 1::2] = torch.cos(pos * div)
     return pe

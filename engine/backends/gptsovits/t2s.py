@@ -12,6 +12,16 @@ Entry points:
 * :meth:`Text2Semantic.prompt_logits` — logits at every position of the first (prompt) pass.
 
 Decoding state lives in a :class:`KVCache` created per call; the module holds only parameters.
+
+**Batch invariance.** A decoding step (:meth:`Text2Semantic.step_rows`, :meth:`Text2Semantic.step_logits`) takes
+any number of rows and, with ``block`` = :data:`STEP_BLOCK`, gives each row the very same bits whatever else
+shares the step: its matrix products run on zero-padded blocks of that many rows (a GEMM's rounding depends on
+its row count, and a single row even takes a matrix-vector kernel), and each row attends over its own cache with
+its own length. The cross-voice batch decoder (:mod:`.t2s_batch`) steps this way, so a request decoded in a
+batch draws exactly the tokens it draws in a batch of one — also at near-ties under greedy decoding. The solo
+loop (:meth:`Text2Semantic.iter_tokens`) takes the same steps with ``block`` 1 by default (one row, the
+matrix-vector kernel: about half the CPU time of a padded block), which equals the blocked result up to float
+rounding; the runtime uses it when batching is off.
 """
 
 from __future__ import annotations
@@ -23,10 +33,26 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .layers import layer_norm32, module_dtype, sinusoid_table
+from .layers import layer_norm32, module_dtype, sinusoid_rows, sinusoid_table
 
 MIN_STEPS_BEFORE_EOS = 11
 MAX_STEPS = 1500
+#: rows per matrix product in a batched decoding step (see "Batch invariance" above); a batch of up to this many
+#: rows costs one product per weight
+STEP_BLOCK = 8
+
+
+def block_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, block: int) -> torch.Tensor:
+    """``F.linear`` on rows (B, d_in) computed in zero-padded blocks of ``block`` rows, so that each row's result
+    does not depend on B or on the other rows."""
+    out = []
+    for start in range(0, x.shape[0], block):
+        part = x[start:start + block]
+        n = part.shape[0]
+        if n < block:
+            part = F.pad(part, (0, 0, 0, block - n))
+        out.append(F.linear(part, weight, bias)[:n])
+    return out[0] if len(out) == 1 else torch.cat(out)
 
 
 @dataclass
@@ -94,6 +120,23 @@ class _Block(nn.Module):
         a = self.self_attn.out_proj(a.transpose(1, 2).reshape(b, t, d))
         x = layer_norm32(x + a, self.norm1.weight, self.norm1.bias, self.norm1.eps)
         x = x + self.linear2(F.relu(self.linear1(x)))
+        return layer_norm32(x, self.norm2.weight, self.norm2.bias, self.norm2.eps)
+
+    def step(self, x: torch.Tensor, caches: list["KVCache"], layer: int, block: int) -> torch.Tensor:
+        """One decoding step for rows (B, d), row r appending to and attending over ``caches[r]``; products in
+        blocks of ``block`` rows."""
+        b, d = x.shape
+        h = self.n_head
+        att = self.self_attn
+        q, k, v = block_linear(x, att.in_proj_weight, att.in_proj_bias, block).chunk(3, dim=-1)
+        a = torch.empty_like(q)
+        for r, cache in enumerate(caches):
+            k_all, v_all = cache.append(layer, k[r].view(1, h, 1, d // h), v[r].view(1, h, 1, d // h))
+            a[r] = F.scaled_dot_product_attention(q[r].view(1, h, 1, d // h), k_all, v_all).reshape(d)
+        x = layer_norm32(x + block_linear(a, att.out_proj.weight, att.out_proj.bias, block),
+                         self.norm1.weight, self.norm1.bias, self.norm1.eps)
+        x = x + block_linear(F.relu(block_linear(x, self.linear1.weight, self.linear1.bias, block)),
+                             self.linear2.weight, self.linear2.bias, block)
         return layer_norm32(x, self.norm2.weight, self.norm2.bias, self.norm2.eps)
 
 
@@ -207,6 +250,24 @@ class Text2Semantic(nn.Module):
             x = blk(x, cache, i, attn_mask)
         return x
 
+    def step_logits(self, h: torch.Tensor, block: int = STEP_BLOCK) -> torch.Tensor:
+        """Float32 logits (B, vocab) of last hidden states (B, d); products in blocks of ``block`` rows."""
+        return block_linear(h, self.ar_predict_layer.weight, None, block).float()
+
+    def step_rows(self, tokens: torch.Tensor, positions: torch.Tensor, caches: list[KVCache],
+                  block: int = STEP_BLOCK) -> torch.Tensor:
+        """One decoding step: row r feeds audio token ``tokens[r]`` at audio position ``positions[r]`` into
+        ``caches[r]`` → the rows' new hidden states (B, d); products in blocks of ``block`` rows."""
+        x = self.ar_audio_embedding.word_embeddings(tokens)
+        x = x + self.ar_audio_position.alpha * sinusoid_rows(positions, x.shape[-1]).to(x.dtype)
+        for i, blk in enumerate(self.h.layers):
+            x = blk.step(x, caches, i, block)
+        return x
+
+    def decode_cache(self, n_input: int, max_steps: int) -> KVCache:
+        """The cache one utterance decodes in (its size, hence its layout, depends only on the utterance)."""
+        return self.new_cache(1, n_input + min(max_steps, 512))
+
     def new_cache(self, batch: int, capacity: int) -> KVCache:
         c = self.config
         return KVCache(c.n_layer, batch, c.n_head, c.hidden_dim // c.n_head, capacity,
@@ -252,19 +313,21 @@ class Text2Semantic(nn.Module):
         generator: torch.Generator | None = None,
         on_logits: Callable[[int, torch.Tensor], None] | None = None,
         state: dict | None = None,
+        step_block: int = 1,
     ) -> Iterator[int]:
-        """Yield new semantic tokens one at a time (batch size 1). ``state['stop']`` tells why it ended."""
+        """Yield new semantic tokens one at a time (batch size 1). ``state['stop']`` tells why it ended.
+        ``step_block`` :data:`STEP_BLOCK` gives the tokens a batch decoder gives (see "Batch invariance")."""
         if phones.shape[0] != 1:
             raise ValueError("decoding runs one utterance at a time (batch size 1)")
         state = {} if state is None else state
         n_prompt = 0 if prompt is None else prompt.shape[1]
-        cache = self.new_cache(1, phones.shape[1] + n_prompt + min(max_steps, 512))
+        cache = self.decode_cache(phones.shape[1] + n_prompt, max_steps)
         seen = prompt.long() if prompt is not None else torch.zeros(1, 0, dtype=torch.long, device=phones.device)
         h = self._prefill(phones, bert, prompt, cache)[:, -1]
         eos = self.config.eos
         n_new = 0
         for step in range(max_steps):
-            logits = self.ar_predict_layer(h).float()
+            logits = self.step_logits(h, step_block)
             if on_logits is not None:
                 on_logits(step, logits)
             if step < MIN_STEPS_BEFORE_EOS:
@@ -281,7 +344,7 @@ class Text2Semantic(nn.Module):
             if early_stop_num != -1 and n_new > early_stop_num:
                 state["stop"] = "early_stop"
                 return
-            h = self._run(self._audio_input(tok, n_prompt + step), cache, None)[:, -1]
+            h = self.step_rows(tok[0], torch.tensor([n_prompt + step], device=tok.device), [cache], step_block)
         state["stop"] = "max_steps"
 
     @torch.no_grad()

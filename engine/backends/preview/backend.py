@@ -87,7 +87,7 @@ class PreviewBackend(Backend):
     def architecture_key(self, manifest: Mapping[str, Any]) -> str:
         return f"preview:{manifest.get('variant', VARIANT)}:{N_GRID}"
 
-    def layout(self, manifest: Mapping[str, Any]):
+    def layout(self, manifest: Mapping[str, Any], device_kind: str | None = None):
         from ..layout import TensorSpec
 
         return {GROUP: {

@@ -43,7 +43,7 @@ class ToneBackend(Backend):
         a = self._arch(manifest)
         return f"tone-{a['chars']}x{a['dim']}-h{a['harmonics']}-f{a['formants']}"
 
-    def layout(self, manifest: Mapping[str, Any]):
+    def layout(self, manifest: Mapping[str, Any], device_kind: str | None = None):
         from ..layout import TensorSpec
 
         a = self._arch(manifest)

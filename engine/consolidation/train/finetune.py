@@ -97,7 +97,7 @@ class FineTune:
         from safetensors.torch import load_file
 
         from ...backends.gptsovits.models import build_sovits, fill
-        from .sovits import param_groups
+        from .sovits_training import param_groups
         from .sovits_nets import Discriminator, PosteriorEncoder, init_weight_norm
 
         s = self.settings
@@ -128,7 +128,7 @@ class FineTune:
                                 batch_size=s.batch_size, seed=s.seed, events=self.engine.events)
 
     def _sovits_step(self, samples) -> dict[str, float]:
-        from .sovits import train_step
+        from .sovits_training import train_step
 
         step = self.sovits_loop.state.step
         g = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + step)
@@ -216,7 +216,7 @@ def shared_models(engine, variant: str, *, sv: bool = True) -> dict[str, Any]:
     unless ``sv=False``: only SoVITS training reads the SV vectors)."""
     from ...backends.gptsovits.pretrained import load_hubert, load_sv
 
-    from ...backends.gptsovits.pipeline import file_id
+    from ...backends.gptsovits.clip_cache import file_id
 
     assets = engine.assets
     hub = assets.path("hubert", purpose="fine-tuning")

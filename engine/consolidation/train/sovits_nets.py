@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from torch.nn.utils.parametrizations import weight_norm
 
 from ...backends.gptsovits.layers import WNConv1d, seq_mask
-from ...backends.gptsovits.sovits import WaveNet
+from ...backends.gptsovits.sovits_decoder import WaveNet
 
 PERIODS = (2, 3, 5, 7, 11)
 LRELU = 0.1
