@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 if TYPE_CHECKING:
-    from engine.api import GridResult
+    from engine.api import GridResult, RuntimeStatus
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,9 @@ def grid_data(grid: "GridResult", emotions: Iterable[str]) -> GridData:
                     predicted=predicted, tops=tops)
 
 
-def runtime_state(status: Mapping[str, Any]) -> RuntimeState:
-    """Format ``Runtime.status()`` (a plain dict) for the Engine tab: ``device`` ({"kind", "name", ...}),
-    ``vram_limit_mb``, ``used_mb``, ``resident`` (base names), ``staging`` ({"staged": base names} or None without
+def runtime_state(status: "RuntimeStatus | Mapping[str, Any]") -> RuntimeState:
+    """Format ``Runtime.status()`` (a :class:`~engine.api.RuntimeStatus` dict) for the Engine tab: ``device``
+    ({"kind", "name", ...}), ``vram_limit_mb``, ``used_mb``, ``resident`` (base names), ``staging`` ({"staged": base names} or None without
     host staging) and ``scheduler`` ({"queue": priority → waiting requests})."""
     device = status.get("device") or {}
     staging = status.get("staging") or {}

@@ -64,6 +64,7 @@ from .events import EventBus
 from .library import Library, synthesis_defaults
 from .library.emotions import EMOTIONS
 from .paths import choose_library_dir, default_library_dir, runtime_socket_name
+from .runtime.status import BudgetStatus, RuntimeStatus
 from .settings import Settings
 
 if TYPE_CHECKING:  # the real imports happen on first use, so `import engine.api` stays cheap
@@ -243,4 +244,5 @@ __all__ = [
     "__version__", "synthesis_options", "synthesis_defaults", "default_library_dir", "runtime_socket_name",
     "read_audio", "write_wav", "output_devices", "inspect_folder",
     "GridResult", "GridRow", "GridVoice", "AnalyzeReport", "ClusterAssignment", "ClusterInfo", "ClusterResult",
+    "RuntimeStatus", "BudgetStatus",
 ]

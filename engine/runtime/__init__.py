@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidInput
+from .status import RuntimeStatus
 
 MB = 2**20
 #: rows of one base served together when ``runtime.max_batch`` is unset and the device is a GPU
@@ -168,7 +169,7 @@ class Runtime:
         return {"limit_mb": self.budget.limit / MB, "target_mb": self.budget.target / MB, "pending": not applied}
 
     # -- status -------------------------------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> RuntimeStatus:
         b = self.budget.snapshot()
         return {
             "device": self.device.info(),
@@ -196,4 +197,4 @@ class Runtime:
         self.device.synchronize()
 
 
-__all__ = ["Runtime"]
+__all__ = ["Runtime", "RuntimeStatus"]

@@ -9,7 +9,12 @@ from desktop.adapters import (ClusterInfo, ClusterPoint, RuntimeState, cluster_i
 
 
 def test_runtime_state_formats_the_status_the_runtime_returns(app_engine):
+    from engine.api import BudgetStatus, RuntimeStatus
+
     status = app_engine.runtime.status()
+    # the typed shape the engine documents is the one it returns (no field missing, none extra)
+    assert set(status) == set(RuntimeStatus.__annotations__)
+    assert set(status["budget"]) == set(BudgetStatus.__annotations__)
     state = runtime_state(status)
     assert state.budget_mb == status["vram_limit_mb"] > 0
     assert state.used_mb == status["used_mb"]
