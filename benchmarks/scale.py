@@ -344,6 +344,7 @@ def run_desktop(lib: Path, results: dict) -> None:
 # -- one size ---------------------------------------------------------------------------------------------------
 def run_size(n: int, args, corpus) -> dict:
     from engine.api import Engine
+    from engine.cli.analysis_cmds import CLI_THREADS
 
     work = Path(tempfile.mkdtemp(prefix=f"timbrel-scale-{n}-", dir=args.work))
     lib_dir = work / "lib"
@@ -367,7 +368,8 @@ def run_size(n: int, args, corpus) -> dict:
                 pr.extract(samples, sr)
         bar = progress_bar("analyze", clips)
         with Stage(results, "analyze", clips, "clips/s"):
-            report = an.analyze(progress=bar.update, assign=False)
+            # as `timbrel analyze` runs it: the encoder on every core (the CLI owns its process)
+            report = an.analyze(progress=bar.update, assign=False, threads=CLI_THREADS)
         bar.close()
         results["analyze"]["failed"] = len(report.failed)
         base = results["analyze_baseline"]

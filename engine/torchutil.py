@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import torch
@@ -25,6 +26,21 @@ def configure_torch() -> None:
     else:
         n = max(1, (os.cpu_count() or 2) - 1)
     torch.set_num_threads(n)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run a block with ``n`` intra-op threads (``None``: as configured), restoring the count afterwards. For work
+    that owns the process (a CLI run): the engine's default leaves a core free for the GUI."""
+    if not n:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def resolve_device(spec: str | None) -> torch.device:

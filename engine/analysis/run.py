@@ -46,11 +46,12 @@ class AnalysisRun:
     """One ``analyze`` pass over ``clips`` with encoder ``enc`` (see the module docstring)."""
 
     def __init__(self, ctx: AnalysisContext, enc, clips: list[Clip], report: AnalyzeReport, *, prosody: bool,
-                 batch_size: int = ANALYZE_BATCH, workers: int | None = None) -> None:
+                 batch_size: int = ANALYZE_BATCH, workers: int | None = None, threads: int | None = None) -> None:
         self.ctx, self.enc, self.report = ctx, enc, report
         self.prosody = prosody
         self.batch_size = max(1, int(batch_size))
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
+        self.threads = threads  # the encoder's intra-op threads while the run lasts (None: as configured)
         self.store = ctx.store
         self.by_sha = {c.sha256: c for c in clips}
         shas = sorted(self.by_sha)
@@ -80,7 +81,10 @@ class AnalysisRun:
         self._progress(progress, 0, total)
         counts = _Counts()
         try:
-            self._batches(counts, run_id, progress, cancel)
+            from ..torchutil import torch_threads
+
+            with torch_threads(self.threads):
+                self._batches(counts, run_id, progress, cancel)
         except BaseException:
             if counts.status != "cancelled":
                 counts.status = "interrupted"

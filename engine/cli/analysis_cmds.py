@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import Context, add_command
@@ -66,6 +67,10 @@ def _progress(ctx: Context, label: str = "analysing", unit: str = "clip"):
     return show
 
 
+#: the CLI owns its process: analysis runs the encoder on every core (the GUI keeps one free)
+CLI_THREADS = os.cpu_count() or 1
+
+
 def cmd_analyze(args, ctx: Context) -> int:
     if args.list_encoders:
         from ..analysis.encoders import DEFAULT_ENCODER, available_encoders
@@ -76,7 +81,7 @@ def cmd_analyze(args, ctx: Context) -> int:
         return 0
     an = ctx.engine.analysis
     report = an.analyze(args.voices or None, progress=_progress(ctx), encoder=args.encoder,
-                        emotion_progress=_progress(ctx, "emotions (emotion2vec+)"))
+                        emotion_progress=_progress(ctx, "emotions (emotion2vec+)"), threads=CLI_THREADS)
 
     def text() -> str:
         lines = [f"{report.voices} voice(s), {report.clips} clip(s) with {report.encoder}: "
@@ -142,7 +147,7 @@ def cmd_cluster(args, ctx: Context) -> int:
         un = an.unassigned()
         ctx.emit({"clusters": [c.to_dict() for c in infos], "unassigned": un}, lambda: _clusters_text(infos, un))
         return 0
-    an.analyze(progress=_progress(ctx), assign=False)
+    an.analyze(progress=_progress(ctx), assign=False, threads=CLI_THREADS)
     res = an.cluster(k=args.k, threshold=args.threshold, max_per_cluster=args.max_per_cluster)
 
     def text() -> str:

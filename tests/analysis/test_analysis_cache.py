@@ -99,3 +99,31 @@ def test_progress_events(corpus_engine):
     eng.analysis.analyze(encoder="counting", prosody=False)
     data = [e.data for e in rec.of("analysis.progress")]
     assert data[0] == {"done": 0, "total": 8} and data[-1] == {"done": 8, "total": 8}
+
+
+def test_analyze_runs_the_encoder_on_the_threads_asked_and_restores_them(corpus_engine, monkeypatch):
+    """`timbrel analyze` owns its process and asks for every core; the app's default leaves one free. The encoder
+    runs with the count asked for, and the process's count is restored afterwards (also after a failure)."""
+    import torch
+
+    eng, helper = corpus_engine
+    helper.add("en_flite_awb")
+    shas = [c.sha256 for c in eng.library.voice("en_flite_awb").clips]
+    enc = eng.analysis.encoder()
+    seen: list[int] = []
+    real = enc.embed_prepared
+
+    def spy(prepared):
+        seen.append(torch.get_num_threads())
+        return real(prepared)
+
+    monkeypatch.setattr(enc, "embed_prepared", spy)
+    before = torch.get_num_threads()
+    want = before + 1
+    for threads, expected in ((want, want), (None, before)):
+        with eng.library.catalog.transaction() as c:
+            c.executemany("DELETE FROM embeddings WHERE clip_sha256 = ?", [(s,) for s in shas])
+        seen.clear()
+        eng.analysis.analyze(threads=threads, assign=False)
+        assert seen and set(seen) == {expected}
+        assert torch.get_num_threads() == before
