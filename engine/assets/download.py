@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import urllib.error
 import urllib.request
@@ -11,16 +10,9 @@ from typing import Callable
 
 from ..errors import MissingAsset, StorageError
 from ..fsutil import storage_error
+from ..library.blobs import sha256_file
 
 CHUNK = 1 << 16
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 Progress = Callable[[int, int | None], None]
 

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidInput, NotFound
+from ..library.blobs import sha256_file
 
 
 class Refused(InvalidInput):
@@ -40,14 +40,6 @@ class Resolved:
     base: str | None = None          # base name; None: the speech service's rule decides
     how: str = "voice"               # voice | library-clip | zero-shot
     detail: dict = field(default_factory=dict)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -171,7 +163,7 @@ class ReferenceResolver:
             real = self._allowed_file(raw)
             if real is None:
                 raise self._refuse(raw)
-            hit = self._library_index()["sha"].get(_sha256(real))
+            hit = self._library_index()["sha"].get(sha256_file(real))
         if hit is not None:
             v, clip = hit
             return self._clip_refs(v, clip, aux_paths, emotion, language)
@@ -209,7 +201,7 @@ class ReferenceResolver:
         except Exception as exc:  # noqa: BLE001 - libsndfile raises several types for non-audio files
             raise InvalidInput(f"{real.name} is not an audio file this server can read ({exc}).",
                                hint="Use WAV, FLAC or OGG reference files.") from None
-        return ReferenceClip(path=real, sha256=_sha256(real), transcript=transcript or "", language=language,
+        return ReferenceClip(path=real, sha256=sha256_file(real), transcript=transcript or "", language=language,
                              emotion=None, duration=float(info.frames) / float(info.samplerate or 1),
                              sample_rate=int(info.samplerate))
 

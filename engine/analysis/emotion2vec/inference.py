@@ -73,12 +73,13 @@ class Emotion2Vec:
     def from_funasr_folder(cls, folder: str | Path, device=None, **kw) -> "Emotion2Vec":
         """Load straight from a FunASR folder (``model.pt`` unpickled with ``weights_only=True``)."""
         from .config import load_config
-        from .weights import file_sha256, map_checkpoint, read_checkpoint, variant_name
+        from ...library.blobs import sha256_file
+        from .weights import map_checkpoint, read_checkpoint, variant_name
 
         folder = Path(folder)
         cfg = load_config(folder)
         state = map_checkpoint(read_checkpoint(folder / "model.pt"), cfg, str(folder / "model.pt"))
-        model_id = f"emotion2vec_{variant_name(cfg)}-{file_sha256(folder / 'model.pt')[:12]}"
+        model_id = f"emotion2vec_{variant_name(cfg)}-{sha256_file(folder / 'model.pt')[:12]}"
         return cls(_build(cfg, state, device), model_id, device, **kw)
 
     @classmethod

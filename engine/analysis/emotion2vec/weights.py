@@ -10,13 +10,13 @@ because it means the file is not the model the config describes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidInput, UnsafeFile
+from ...library.blobs import sha256_file
 from .config import E2VConfig
 
 AUDIO = "modality_encoders.AUDIO."
@@ -171,14 +171,6 @@ def variant_name(cfg: E2VConfig) -> str:
     return {768: "plus_base", 1024: "plus_large"}.get(cfg.embed_dim, f"d{cfg.embed_dim}")
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def convert_folder(folder: Path, dest_root: Path, *, sha256: str | None = None) -> Path:
     """Convert a FunASR emotion2vec folder into Timbrel's asset: ``<dest_root>/<model id>/model.safetensors``
     (Timbrel's names, float32) + ``emotion2vec.json`` (config, labels, source). Reuses an existing conversion of
@@ -193,7 +185,7 @@ def convert_folder(folder: Path, dest_root: Path, *, sha256: str | None = None) 
     ckpt = folder / "model.pt"
     if not ckpt.is_file():
         raise InvalidInput(f"{folder} has no model.pt.", hint="Give the emotion2vec+ model folder itself.")
-    digest = sha256 or file_sha256(ckpt)
+    digest = sha256 or sha256_file(ckpt)
     model_id = f"emotion2vec_{variant_name(cfg)}-{digest[:12]}"
     dest = Path(dest_root) / model_id
     meta_path = dest / META_FILE

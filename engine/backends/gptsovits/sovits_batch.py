@@ -88,15 +88,8 @@ def decode_batch(model: SoVITS, rows: list[SynthRow]) -> list[torch.Tensor]:
         y_lengths = y_lengths * 2
     ge_enc = model.ge_for_encoder(ge)
 
-    # content encoder (ContentEncoder.forward with per-row lengths and per-row speed)
-    y_mask = seq_mask(y_lengths, q.shape[2]).unsqueeze(1).to(q.dtype)
-    y = enc.ssl_proj(q * y_mask) * y_mask
-    y = enc.encoder_ssl(y * y_mask, y_mask)
-    text_mask = seq_mask(text_lengths, text.shape[1]).unsqueeze(1).to(y.dtype)
-    t = enc.text_embedding(text).transpose(1, 2)
-    t = enc.encoder_text(t * text_mask, text_mask)
-    y = enc.mrte(y, y_mask, t, text_mask, ge_enc)
-    y = enc.encoder2(y * y_mask, y_mask)
+    # content encoder with per-row lengths; speed resamples each row on its own length
+    y, y_mask = enc.encode(q, y_lengths, text, text_lengths, ge_enc)
     if any(r.speed != 1 for r in rows):
         parts = []
         for i, r in enumerate(rows):
@@ -107,8 +100,7 @@ def decode_batch(model: SoVITS, rows: list[SynthRow]) -> list[torch.Tensor]:
         y_lengths = torch.tensor([p.shape[-1] for p in parts], device=dev)
         y = _pad_stack(parts)
         y_mask = seq_mask(y_lengths, y.shape[2]).unsqueeze(1).to(y.dtype)
-    stats = enc.proj(y) * y_mask
-    m_p, logs_p = torch.split(stats, enc.out_channels, dim=1)
+    m_p, logs_p = enc.prior(y, y_mask)
 
     # noise per row, drawn the way the solo call draws it
     noises = []

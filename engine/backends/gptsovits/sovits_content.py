@@ -145,6 +145,15 @@ class ContentEncoder(nn.Module):
         self.proj = nn.Conv1d(hc, cfg.inter_channels * 2, 1)
 
     def forward(self, y, y_lengths, text, text_lengths, ge, speed: float = 1.0):
+        y, y_mask = self.encode(y, y_lengths, text, text_lengths, ge)
+        if speed != 1:
+            y = F.interpolate(y, size=int(y.shape[-1] / speed) + 1, mode="linear")
+            y_mask = F.interpolate(y_mask, size=y.shape[-1], mode="nearest")
+        m, logs = self.prior(y, y_mask)
+        return m, logs, y_mask
+
+    def encode(self, y, y_lengths, text, text_lengths, ge):
+        """Semantic features (B, 768, T) + phones (B, N) with per-row lengths → encoded stream and its mask."""
         y_mask = seq_mask(y_lengths, y.shape[2]).unsqueeze(1).to(y.dtype)
         y = self.ssl_proj(y * y_mask) * y_mask
         y = self.encoder_ssl(y * y_mask, y_mask)
@@ -152,10 +161,10 @@ class ContentEncoder(nn.Module):
         t = self.text_embedding(text).transpose(1, 2)
         t = self.encoder_text(t * text_mask, text_mask)
         y = self.mrte(y, y_mask, t, text_mask, ge)
-        y = self.encoder2(y * y_mask, y_mask)
-        if speed != 1:
-            y = F.interpolate(y, size=int(y.shape[-1] / speed) + 1, mode="linear")
-            y_mask = F.interpolate(y_mask, size=y.shape[-1], mode="nearest")
+        return self.encoder2(y * y_mask, y_mask), y_mask
+
+    def prior(self, y, y_mask):
+        """Encoded stream (after any speed change) → the prior's mean and log-scale."""
         stats = self.proj(y) * y_mask
         m, logs = torch.split(stats, self.out_channels, dim=1)
-        return m, logs, y_mask
+        return m, logs

@@ -79,14 +79,10 @@ class BatchDecoder:
     def __len__(self) -> int:
         return len(self.live)
 
-    @property
-    def keys(self) -> list[Hashable]:
-        return [lv.row.key for lv in self.live]
-
     # -- joining ------------------------------------------------------------------------------------------
     @torch.no_grad()
     def add(self, row: DecodeRow) -> None:
-        """Run the row's prompt pass alone and give it a slot; the next :meth:`step` samples its first token."""
+        """Run the row's prompt pass alone into its own cache; the next :meth:`step` samples its first token."""
         if row.phones.shape[0] != 1:
             raise ValueError("a row is one utterance (batch size 1)")
         m = self.model
@@ -98,10 +94,6 @@ class BatchDecoder:
         self.seconds["prefill"] += time.perf_counter() - t0
         seen = row.prompt.long() if row.prompt is not None else torch.zeros(1, 0, dtype=torch.long, device=row.phones.device)
         self.live.append(_Live(row, n_prompt, seen, h, cache))
-
-    # -- leaving ------------------------------------------------------------------------------------------
-    def _drop(self, slot: int) -> None:
-        self.live.pop(slot)
 
     @staticmethod
     def _result(lv: _Live, stop: str) -> T2SResult:
@@ -155,11 +147,9 @@ class BatchDecoder:
                 done[row.key] = self._result(lv, "max_steps")
                 continue
             going.append((slot, t))
-        # leave: drop finished slots from the back so earlier indices stay valid
-        finished = [s for s, lv in enumerate(self.live) if lv.row.key in done]
+        # leave: finished rows go (their caches with them)
         keep_tok = {self.live[s].row.key: t for s, t in going}
-        for s in sorted(finished, reverse=True):
-            self._drop(s)
+        self.live = [lv for lv in self.live if lv.row.key not in done]
         t1 = time.perf_counter()
         self.seconds["logits_sample"] += t1 - t0
         if self.live:
